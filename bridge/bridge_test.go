@@ -1,0 +1,563 @@
+package bridge
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"os"
+	"strconv"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/mark3labs/mcp-go/mcp"
+	"github.com/mark3labs/mcp-go/server"
+	"github.com/openai/openai-go/v3"
+	"github.com/openai/openai-go/v3/option"
+	oai "github.com/openai/openai-go/v3/responses"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+	"go.uber.org/goleak"
+
+	"github.com/mcpbridge/mcpbridge/internal/fakeapi"
+	"github.com/mcpbridge/mcpbridge/internal/mcptest"
+	"github.com/mcpbridge/mcpbridge/mcpclient"
+	"github.com/mcpbridge/mcpbridge/responses"
+)
+
+func TestMain(m *testing.M) {
+	code := m.Run()
+	mcptest.RemoveBuilt()
+	if code == 0 {
+		if err := goleak.Find(); err != nil {
+			fmt.Fprintln(os.Stderr, "goleak:", err)
+			code = 1
+		}
+	}
+	os.Exit(code)
+}
+
+func ctxT(t *testing.T) context.Context {
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	t.Cleanup(cancel)
+	return ctx
+}
+
+// fakeAPI starts a validating fake Responses API.
+func fakeAPI(t *testing.T, h fakeapi.Handler) (*fakeapi.Server, openai.Client) {
+	t.Helper()
+	s := fakeapi.New(h)
+	s.SetValidation(true)
+	t.Cleanup(s.Close)
+	return s, s.Client()
+}
+
+func params(prompt string) oai.ResponseNewParams {
+	return oai.ResponseNewParams{
+		Model:        "test-model",
+		Instructions: openai.String("be brief"),
+		Input:        oai.ResponseNewParamsInputUnion{OfString: openai.String(prompt)},
+	}
+}
+
+func newBridge(t *testing.T, servers []Server, opts ...Option) *Bridge {
+	t.Helper()
+	b, err := New(ctxT(t), servers, opts...)
+	require.NoError(t, err)
+	t.Cleanup(func() { _ = b.Close() })
+	return b
+}
+
+func stdioServer(t *testing.T, name string, args ...string) Server {
+	return Stdio(name, mcptest.BuildServer(t), args...)
+}
+
+func toolNames(b *Bridge) []string {
+	var names []string
+	for _, ft := range b.FunctionTools() {
+		names = append(names, ft.Name)
+	}
+	return names
+}
+
+// TestRunAcrossTransports runs one conversation over three servers on three
+// transports and checks everything the bridge sent to the API.
+func TestRunAcrossTransports(t *testing.T) {
+	httpSrv := mcptest.NewHTTPServer(t, mcptest.NewServer(), mcptest.KindStreamable)
+	servers := []Server{
+		InProcess("local", mcptest.NewServer()),
+		HTTP("remote", httpSrv.URL),
+		stdioServer(t, "proc"),
+	}
+	model := &fakeapi.Model{Calls: []fakeapi.FunctionCall{
+		{Name: "local__echo", Arguments: `{"text":"from local"}`},
+		{Name: "remote__add", Arguments: `{"a":2,"b":3}`},
+		{Name: "proc__echo", Arguments: `{"text":"from proc"}`},
+	}}
+	api, client := fakeAPI(t, model.Handler())
+	b := newBridge(t, servers)
+
+	res, err := b.Run(ctxT(t), &client.Responses, params("use every server"))
+	require.NoError(t, err)
+	require.Equal(t, 2, res.Iterations)
+	require.Len(t, res.Turns, 2)
+	calls := res.Turns[0].Calls
+	require.Len(t, calls, 3)
+	assert.Equal(t, "from local", calls[0].Output.Text)
+	assert.Equal(t, "5", calls[1].Output.Text)
+	assert.Equal(t, "from proc", calls[2].Output.Text)
+	assert.Contains(t, res.OutputText, "from proc")
+
+	reqs := api.Requests()
+	require.Len(t, reqs, 2)
+	for i, r := range reqs {
+		require.NoError(t, r.ValidationErr, "request %d", i)
+		assert.Equal(t, "be brief", r.Instructions, "instructions resent on request %d", i)
+		assert.Len(t, r.Tools, len(b.Tools()), "every tool of every server, request %d", i)
+		assert.GreaterOrEqual(t, len(r.Tools), 3*len(mcptest.ToolNames))
+		for _, tool := range r.Tools {
+			strict, ok := tool["strict"]
+			require.True(t, ok, "strict must be explicit on %v", tool["name"])
+			assert.Equal(t, false, strict)
+			params := tool["parameters"].(map[string]any)
+			assert.Equal(t, "object", params["type"])
+		}
+	}
+	assert.Empty(t, reqs[0].PreviousResponseID)
+	assert.Equal(t, res.Turns[0].ResponseID, reqs[1].PreviousResponseID)
+	outs := reqs[1].FunctionOutputs()
+	require.Len(t, outs, 3)
+	for _, c := range calls {
+		assert.Equal(t, c.Output.Text, outs[c.Call.CallID], "output for %s", c.Call.CallID)
+	}
+}
+
+// TestRoutingWithCollidingNames puts two servers with the same tools behind
+// one tool set and checks each call reaches the server it was named after.
+func TestRoutingWithCollidingNames(t *testing.T) {
+	a, bsrv := mcptest.NewServer(), mcptest.NewServer()
+	whoami := func(name string) server.ServerTool {
+		return server.ServerTool{
+			Tool: mcp.NewTool("whoami"),
+			Handler: func(context.Context, mcp.CallToolRequest) (*mcp.CallToolResult, error) {
+				return mcp.NewToolResultText(name), nil
+			},
+		}
+	}
+	a.AddTools(whoami("alpha"))
+	bsrv.AddTools(whoami("beta"))
+
+	for _, opts := range [][]Option{nil, {WithoutPrefix()}, {WithSeparator("-")}} {
+		b := newBridge(t, []Server{InProcess("alpha", a), InProcess("beta", bsrv)}, opts...)
+		names := toolNames(b)
+		seen := map[string]bool{}
+		for _, n := range names {
+			require.False(t, seen[n], "duplicate function name %q", n)
+			require.Regexp(t, `^[a-zA-Z0-9_-]{1,64}$`, n)
+			seen[n] = true
+		}
+		hits := map[string]int{}
+		for _, ft := range b.FunctionTools() {
+			if ft.Tool != "whoami" {
+				continue
+			}
+			srv, tool, ok := b.Lookup(ft.Name)
+			require.True(t, ok)
+			assert.Equal(t, ft.Server, srv)
+			assert.Equal(t, "whoami", tool)
+			out, err := b.Call(ctxT(t), ft.Name, `{}`)
+			require.NoError(t, err)
+			assert.Equal(t, ft.Server, out.Text, "function %s", ft.Name)
+			hits[out.Text]++
+		}
+		assert.Equal(t, map[string]int{"alpha": 1, "beta": 1}, hits)
+		require.NoError(t, b.Close())
+	}
+}
+
+func TestCallErrorsGoBackToTheModel(t *testing.T) {
+	model := fakeapi.Script(
+		fakeapi.Calls(
+			fakeapi.FunctionCall{Name: "nope__missing", Arguments: `{}`},
+			fakeapi.FunctionCall{Name: "s__echo", Arguments: `not json`},
+			fakeapi.FunctionCall{Name: "s__echo", Arguments: `[1]`},
+			fakeapi.FunctionCall{Name: "s__fail", Arguments: `{"message":"disk full"}`},
+			fakeapi.FunctionCall{Name: "s__echo", Arguments: `{"text":"still fine"}`},
+		),
+		fakeapi.Text("ok"),
+	)
+	api, client := fakeAPI(t, model)
+	b := newBridge(t, []Server{InProcess("s", mcptest.NewServer())})
+	res, err := b.Run(ctxT(t), &client.Responses, params("x"))
+	require.NoError(t, err)
+	calls := res.Turns[0].Calls
+	require.Len(t, calls, 5)
+
+	var ce *CallError
+	require.ErrorAs(t, calls[0].Err, &ce)
+	assert.ErrorIs(t, calls[0].Err, ErrUnknownFunction)
+	assert.Contains(t, calls[0].Output.Text, "nope__missing")
+
+	// Text that is not JSON is caught by the loop before the bridge sees it.
+	assert.ErrorIs(t, calls[1].Err, responses.ErrInvalidArguments)
+	assert.Contains(t, calls[1].Output.Text, "s__echo")
+	assert.ErrorIs(t, calls[2].Err, ErrInvalidArguments)
+	assert.Contains(t, calls[2].Output.Text, `server "s" tool "echo"`)
+
+	assert.NoError(t, calls[3].Err, "a tool error is an output, not a Go error")
+	assert.True(t, calls[3].Output.IsError)
+	assert.Contains(t, calls[3].Output.Text, "disk full")
+
+	assert.Equal(t, "still fine", calls[4].Output.Text)
+	// All five outputs reached the API.
+	assert.Len(t, api.Requests()[1].FunctionOutputs(), 5)
+}
+
+func TestAllowAndDenyLists(t *testing.T) {
+	srv := Server{Config: mcpclient.Config{Name: "s", InProcess: mcptest.NewServer()},
+		AllowTools: []string{"echo", "add", "fail"}, DenyTools: []string{"fail"}}
+	b := newBridge(t, []Server{srv})
+	assert.ElementsMatch(t, []string{"s__echo", "s__add"}, toolNames(b))
+	_, err := b.Call(ctxT(t), "s__fail", `{}`)
+	require.ErrorIs(t, err, ErrUnknownFunction, "a denied tool cannot be called even by its name")
+}
+
+func TestApprovalDeniesBeforeTheServer(t *testing.T) {
+	var executed atomic.Int32
+	s := mcptest.NewServer()
+	s.AddTools(server.ServerTool{
+		Tool: mcp.NewTool("delete_all"),
+		Handler: func(context.Context, mcp.CallToolRequest) (*mcp.CallToolResult, error) {
+			executed.Add(1)
+			return mcp.NewToolResultText("deleted"), nil
+		},
+	})
+	_, client := fakeAPI(t, fakeapi.ToolCaller(fakeapi.FunctionCall{Name: "s__delete_all"}))
+	b := newBridge(t, []Server{InProcess("s", s)})
+	res, err := b.Run(ctxT(t), &client.Responses, params("x"),
+		WithApproval(func(_ context.Context, c responses.Call) (bool, string) {
+			return c.Name != "s__delete_all", "destructive tools need a human"
+		}))
+	require.NoError(t, err)
+	rec := res.Turns[0].Calls[0]
+	assert.True(t, rec.Denied)
+	assert.Contains(t, rec.Output.Text, "destructive tools need a human")
+	assert.Zero(t, executed.Load(), "the server must never see a denied call")
+}
+
+func TestValidateArguments(t *testing.T) {
+	b := newBridge(t, []Server{InProcess("s", mcptest.NewServer())}, WithValidateArguments(true))
+	_, err := b.Call(ctxT(t), "s__add", `{"a":"two","b":3}`)
+	require.ErrorIs(t, err, ErrInvalidArguments)
+	assert.Contains(t, err.Error(), "field a")
+	out, err := b.Call(ctxT(t), "s__add", `{"a":2,"b":3}`)
+	require.NoError(t, err)
+	assert.Equal(t, "5", out.Text)
+
+	// Off by default: the server gets to decide.
+	b2 := newBridge(t, []Server{InProcess("s", mcptest.NewServer())})
+	_, err = b2.Call(ctxT(t), "s__add", `{"a":"two","b":3}`)
+	assert.NotErrorIs(t, err, ErrInvalidArguments)
+}
+
+func TestFailedServerIsLeftOut(t *testing.T) {
+	bad := Stdio("broken", "/nonexistent/mcp-server-binary")
+	good := InProcess("good", mcptest.NewServer())
+
+	b := newBridge(t, []Server{bad, good})
+	assert.Equal(t, []string{"good"}, b.Servers())
+	require.Contains(t, b.Failed(), "broken")
+	var found bool
+	for _, d := range b.Diagnostics() {
+		if d.Server == "broken" && d.Dropped {
+			found = true
+		}
+	}
+	assert.True(t, found, "the left-out server is in Diagnostics")
+
+	_, err := New(ctxT(t), []Server{bad, good}, WithSkipFailedServers(false))
+	require.Error(t, err)
+	var se *ServerError
+	require.ErrorAs(t, err, &se)
+	assert.Equal(t, "broken", se.Server)
+
+	_, err = New(ctxT(t), []Server{bad})
+	require.ErrorIs(t, err, ErrNoServers)
+
+	_, err = New(ctxT(t), []Server{good, InProcess("good", mcptest.NewServer())})
+	require.ErrorContains(t, err, `"good" used twice`)
+}
+
+// TestToolListChanged has the model add a tool in turn one and call it in
+// turn two: the bridge must relist before the second request.
+func TestToolListChanged(t *testing.T) {
+	model := fakeapi.Script(
+		fakeapi.Calls(fakeapi.FunctionCall{Name: "s__add_tool", Arguments: `{"name":"late_tool"}`}),
+		fakeapi.Calls(fakeapi.FunctionCall{Name: "s__late_tool", Arguments: `{"text":"hello"}`}),
+		fakeapi.Text("done"),
+	)
+	for _, kind := range []string{"inprocess", "stdio"} {
+		t.Run(kind, func(t *testing.T) {
+			api, client := fakeAPI(t, model)
+			srv := InProcess("s", mcptest.NewServer())
+			if kind == "stdio" {
+				srv = stdioServer(t, "s")
+			}
+			b := newBridge(t, []Server{srv})
+			res, err := b.Run(ctxT(t), &client.Responses, params("x"))
+			require.NoError(t, err)
+			require.Len(t, res.Turns, 3)
+			late := res.Turns[1].Calls[0]
+			require.NoError(t, late.Err)
+			assert.Contains(t, late.Output.Text, "hello")
+			var names []string
+			for _, tool := range api.Requests()[1].Tools {
+				names = append(names, tool["name"].(string))
+			}
+			assert.Contains(t, names, "s__late_tool")
+		})
+		model = fakeapi.Script(
+			fakeapi.Calls(fakeapi.FunctionCall{Name: "s__add_tool", Arguments: `{"name":"late_tool"}`}),
+			fakeapi.Calls(fakeapi.FunctionCall{Name: "s__late_tool", Arguments: `{"text":"hello"}`}),
+			fakeapi.Text("done"),
+		)
+	}
+}
+
+// TestServerConcurrency shows the per-server limit holds across the calls
+// of one turn: with a limit of 4, four rendezvous calls that each wait for
+// all four meet; with a limit of 2, a server-side gauge never sees more
+// than two calls in progress.
+func TestServerConcurrency(t *testing.T) {
+	var fc []fakeapi.FunctionCall
+	for i := 0; i < 4; i++ {
+		fc = append(fc, fakeapi.FunctionCall{Name: "s__rendezvous", Arguments: `{"key":"four","n":4}`})
+	}
+	_, client := fakeAPI(t, fakeapi.ToolCaller(fc...))
+	b := newBridge(t, []Server{InProcess("s", mcptest.NewServer())}, WithServerConcurrency(4))
+	res, err := b.Run(ctxT(t), &client.Responses, params("x"))
+	require.NoError(t, err)
+	for _, c := range res.Turns[0].Calls {
+		require.NoError(t, c.Err)
+		assert.False(t, c.Output.IsError, c.Output.Text)
+	}
+
+	var inFlight, peak atomic.Int32
+	srv := mcptest.NewServer()
+	srv.AddTools(server.ServerTool{
+		Tool: mcp.NewTool("gauge"),
+		Handler: func(ctx context.Context, _ mcp.CallToolRequest) (*mcp.CallToolResult, error) {
+			n := inFlight.Add(1)
+			defer inFlight.Add(-1)
+			for {
+				p := peak.Load()
+				if n <= p || peak.CompareAndSwap(p, n) {
+					break
+				}
+			}
+			select {
+			case <-time.After(20 * time.Millisecond):
+			case <-ctx.Done():
+			}
+			return mcp.NewToolResultText("ok"), nil
+		},
+	})
+	fc = fc[:0]
+	for i := 0; i < 6; i++ {
+		fc = append(fc, fakeapi.FunctionCall{Name: "s__gauge"})
+	}
+	_, client2 := fakeAPI(t, fakeapi.ToolCaller(fc...))
+	b2 := newBridge(t, []Server{InProcess("s", srv)}, WithServerConcurrency(2))
+	res, err = b2.Run(ctxT(t), &client2.Responses, params("x"))
+	require.NoError(t, err)
+	require.Len(t, res.Turns[0].Calls, 6)
+	assert.LessOrEqual(t, peak.Load(), int32(2), "never more than 2 calls at once on the server")
+	assert.Positive(t, peak.Load())
+}
+
+func TestConcurrentRunsShareOneBridge(t *testing.T) {
+	model := &fakeapi.Model{Plan: func(prompt string) []fakeapi.FunctionCall {
+		return []fakeapi.FunctionCall{{Name: "s__echo", Arguments: fmt.Sprintf(`{"text":%q}`, prompt)}}
+	}}
+	_, client := fakeAPI(t, model.Handler())
+	b := newBridge(t, []Server{stdioServer(t, "s")}, WithServerConcurrency(8))
+	const runs = 40
+	var wg sync.WaitGroup
+	errs := make(chan error, runs)
+	for i := 0; i < runs; i++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			prompt := "run-" + strconv.Itoa(i)
+			res, err := b.Run(ctxT(t), &client.Responses, params(prompt))
+			if err != nil {
+				errs <- err
+				return
+			}
+			if got := res.Turns[0].Calls[0].Output.Text; got != prompt {
+				errs <- fmt.Errorf("run %d got %q", i, got)
+			}
+		}()
+	}
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		t.Error(err)
+	}
+}
+
+func TestStdioCrashOnlyAffectsItsServer(t *testing.T) {
+	model := fakeapi.Script(
+		fakeapi.Calls(
+			fakeapi.FunctionCall{Name: "crashy__exit", Arguments: `{"code":3,"message":"boom"}`},
+			fakeapi.FunctionCall{Name: "steady__echo", Arguments: `{"text":"unaffected"}`},
+		),
+		fakeapi.Calls(fakeapi.FunctionCall{Name: "crashy__echo", Arguments: `{"text":"back again"}`}),
+		fakeapi.Text("done"),
+	)
+	_, client := fakeAPI(t, model)
+	b := newBridge(t, []Server{stdioServer(t, "crashy"), InProcess("steady", mcptest.NewServer())})
+	res, err := b.Run(ctxT(t), &client.Responses, params("x"))
+	require.NoError(t, err)
+	first := res.Turns[0].Calls
+	require.Error(t, first[0].Err)
+	assert.ErrorIs(t, first[0].Err, mcpclient.ErrProcessExited)
+	assert.Contains(t, first[0].Output.Text, "crashy")
+	assert.Equal(t, "unaffected", first[1].Output.Text)
+	again := res.Turns[1].Calls[0]
+	require.NoError(t, again.Err, "the server is restarted for later calls")
+	assert.Equal(t, "back again", again.Output.Text)
+}
+
+func TestCancelKillsStdioServers(t *testing.T) {
+	dir := t.TempDir()
+	pidfile := dir + "/pid"
+	started := make(chan struct{})
+	model := fakeapi.ToolCaller(fakeapi.FunctionCall{Name: "s__sleep", Arguments: `{"ms":60000}`})
+	_, client := fakeAPI(t, model)
+	ctx, cancel := context.WithCancel(ctxT(t))
+	var once sync.Once
+	done := make(chan error, 1)
+	go func() {
+		_, err := Run(ctx, &client.Responses, params("x"),
+			[]Server{stdioServer(t, "s", "-pidfile", pidfile)},
+			WithBeforeCall(func(context.Context, responses.Call) { once.Do(func() { close(started) }) }))
+		done <- err
+	}()
+	<-started
+	cancel()
+	err := <-done
+	require.ErrorIs(t, err, context.Canceled)
+	raw, err := os.ReadFile(pidfile)
+	require.NoError(t, err)
+	pid, err := strconv.Atoi(strings.TrimSpace(string(raw)))
+	require.NoError(t, err)
+	// Run has returned: the process must already be gone (reaped).
+	assert.ErrorIs(t, syscall.Kill(pid, 0), syscall.ESRCH, "stdio server %d still alive", pid)
+}
+
+// TestSecretsStayOut sends a bearer token to an HTTP server and an API key to
+// the API, logs at debug level, and makes calls fail: neither secret may
+// appear in the log, in errors or in the transcript.
+func TestSecretsStayOut(t *testing.T) {
+	const token = "tok-SECRET-1234567890"
+	httpSrv := mcptest.NewHTTPServer(t, mcptest.NewServer(), mcptest.KindStreamable)
+	srv := HTTP("remote", httpSrv.URL)
+	srv.Headers = map[string]string{"Authorization": "Bearer " + token}
+	model := fakeapi.Script(
+		fakeapi.Calls(
+			fakeapi.FunctionCall{Name: "remote__fail", Arguments: `{"message":"nope"}`},
+			fakeapi.FunctionCall{Name: "remote__missing"},
+		),
+		fakeapi.Failed("server_error", "the model fell over"),
+	)
+	api, _ := fakeAPI(t, model)
+	const key = "sk-SECRET-abcdefghijklmnop"
+	client := api.Client(option.WithAPIKey(key))
+
+	var logs bytes.Buffer
+	logger := slog.New(slog.NewTextHandler(&logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
+	res, err := Run(ctxT(t), &client.Responses, params("x"), []Server{srv}, WithLogger(logger))
+	require.Error(t, err)
+	transcript, jerr := json.Marshal(res)
+	require.NoError(t, jerr)
+	for _, secret := range []string{token, key} {
+		assert.NotContains(t, logs.String(), secret)
+		assert.NotContains(t, err.Error(), secret)
+		assert.NotContains(t, string(transcript), secret)
+		for _, turn := range res.Turns {
+			for _, c := range turn.Calls {
+				if c.Err != nil {
+					assert.NotContains(t, c.Err.Error(), secret)
+				}
+			}
+		}
+	}
+	assert.NotEmpty(t, logs.String(), "debug logging was on")
+}
+
+func TestToolsAndCloseContract(t *testing.T) {
+	b, err := New(ctxT(t), []Server{InProcess("s", mcptest.NewServer(mcptest.WithManyTools(30), mcptest.WithPageSize(7)))},
+		WithStrict(true), WithDescriptionPrefix(true))
+	require.NoError(t, err)
+	tools := b.Tools()
+	require.Len(t, tools, len(mcptest.ToolNames)+30, "pagination followed")
+	strictCount := 0
+	for _, tu := range tools {
+		fn := tu.OfFunction
+		require.NotNil(t, fn)
+		require.True(t, fn.Strict.Valid(), "strict is always set")
+		if fn.Strict.Value {
+			strictCount++
+		}
+		if fn.Description.Valid() {
+			assert.True(t, strings.HasPrefix(fn.Description.Value, "[s] "), fn.Description.Value)
+		}
+	}
+	assert.Positive(t, strictCount, "compatible schemas become strict")
+	// Mutating the returned slice must not affect the bridge.
+	tools[0] = oai.ToolUnionParam{}
+	assert.NotNil(t, b.Tools()[0].OfFunction)
+
+	require.NoError(t, b.Close())
+	require.NoError(t, b.Close(), "Close is idempotent")
+	_, err = b.Call(context.Background(), "s__echo", `{}`)
+	require.ErrorIs(t, err, ErrClosed)
+	_, err = b.Run(context.Background(), nil, params("x"))
+	require.ErrorIs(t, err, ErrClosed)
+}
+
+func TestProgressReachesTheHook(t *testing.T) {
+	var mu sync.Mutex
+	var got []float64
+	b := newBridge(t, []Server{InProcess("s", mcptest.NewServer())}, WithProgress(func(server, tool string, p mcp.ProgressNotificationParams) {
+		mu.Lock()
+		defer mu.Unlock()
+		if server == "s" && tool == "progress" {
+			got = append(got, p.Progress)
+		}
+	}))
+	out, err := b.Call(ctxT(t), "s__progress", `{"steps":3,"ms":1}`)
+	require.NoError(t, err)
+	assert.Equal(t, "done 3", out.Text)
+	mu.Lock()
+	defer mu.Unlock()
+	assert.Len(t, got, 3)
+}
+
+func TestMaxIterationsKeepsPartialResult(t *testing.T) {
+	model := &fakeapi.Model{Calls: []fakeapi.FunctionCall{{Name: "s__echo", Arguments: `{"text":"again"}`}}, Rounds: 100}
+	_, client := fakeAPI(t, model.Handler())
+	b := newBridge(t, []Server{InProcess("s", mcptest.NewServer())})
+	res, err := b.Run(ctxT(t), &client.Responses, params("x"), WithMaxIterations(3))
+	require.True(t, errors.Is(err, responses.ErrMaxIterations), "got %v", err)
+	require.NotNil(t, res)
+	assert.Equal(t, 3, res.Iterations)
+	assert.Len(t, res.Pending, 1, "outputs of the last turn are kept for Resume")
+}

@@ -1,0 +1,44 @@
+// Package convert turns MCP tool definitions into OpenAI Responses API
+// function tools and MCP tool results into function call outputs.
+//
+// Everything here is pure: no I/O, no goroutines, no clients. The package
+// imports only the MCP protocol types.
+//
+// # Names
+//
+// A function name is built as server + Separator + tool ("__" by default),
+// or just the tool name with NoPrefix, or by Options.NameFunc. Whatever the
+// source, the result is made to match ^[a-zA-Z0-9_-]{1,64}$: every other
+// character becomes '_', and a name longer than 64 bytes is cut and given an
+// 8-hex-digit suffix hashed from the exact (server, tool) pair. When two tools
+// want the same name, the one whose name needed no repair wins, then the one
+// that comes first in the input (server order, then tool order); every other
+// claimant gets a hash suffix derived from its own (server, tool) pair. A
+// tool's name therefore never depends on map iteration order, and adding an
+// unrelated tool never renames an existing one. ToolSet.Lookup maps a function
+// name back to the exact server and MCP tool name.
+//
+// # Schemas
+//
+// Schema repairs an MCP input schema into one the Responses API accepts (see
+// Schema for the list). Local $ref pointers are inlined. A reference that is
+// part of a cycle cannot be inlined; it is kept as a "#/$defs/<name>" (or "#")
+// reference and its target is placed under the top-level "$defs", which the
+// API supports for recursion. If inlining would blow the schema up past a node
+// budget (refs that fan out), every reference is kept that way instead.
+//
+// With Options.Strict, a schema that fits the Structured Outputs subset is
+// rewritten to strict form (every property required, optional ones made
+// nullable, additionalProperties false everywhere) and FunctionTool.Strict is
+// true. A schema that does not fit stays non-strict, FunctionTool.Strict is
+// false, and a Diagnostic says why. The caller must always send the strict
+// flag explicitly: the API treats an omitted flag as strict. In strict form
+// the model sends null for an optional argument it leaves out;
+// FunctionTool.StripAddedNulls removes those nulls again before the call.
+//
+// # Results
+//
+// Result renders an MCP CallToolResult as text (and, on request, as an array
+// of input_text / input_image / input_file parts), marks errors, describes
+// content that cannot be passed through, and caps the size.
+package convert

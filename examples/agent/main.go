@@ -1,0 +1,157 @@
+// Command agent answers one prompt with a model served by the OpenAI
+// Responses API, using the tools of the MCP servers listed in a config file
+// in the "mcpServers" format of desktop MCP clients.
+//
+//	go run ./examples/agent --config mcp.json [--model M] [--max-iterations N] [--header 'K: V'] "prompt"
+//
+// OPENAI_API_KEY and OPENAI_BASE_URL are honoured, so the agent also works
+// through a gateway: point OPENAI_BASE_URL at it and add its headers with
+// --header. The final answer goes to stdout, a log of tool calls to stderr.
+// The exit status is 0 on success and 1 otherwise, with a one-line reason.
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"strings"
+	"syscall"
+	"time"
+
+	"github.com/openai/openai-go/v3"
+	"github.com/openai/openai-go/v3/option"
+	oai "github.com/openai/openai-go/v3/responses"
+
+	"github.com/mcpbridge/mcpbridge/bridge"
+	"github.com/mcpbridge/mcpbridge/responses"
+)
+
+// headerFlags collects repeated --header 'Name: value' flags.
+type headerFlags []string
+
+func (h *headerFlags) String() string { return strings.Join(*h, ", ") }
+
+func (h *headerFlags) Set(v string) error {
+	name, _, ok := strings.Cut(v, ":")
+	if !ok || strings.TrimSpace(name) == "" {
+		return fmt.Errorf("header %q is not in the form 'Name: value'", v)
+	}
+	*h = append(*h, v)
+	return nil
+}
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	err := run(ctx, os.Args[1:], os.Stdout, os.Stderr)
+	stop()
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "agent:", oneLine(err))
+		os.Exit(1)
+	}
+}
+
+func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	fs := flag.NewFlagSet("agent", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	var (
+		configPath   = fs.String("config", "mcp.json", "MCP servers config (mcpServers JSON)")
+		model        = fs.String("model", envOr("OPENAI_MODEL", "gpt-5-mini"), "model name (env OPENAI_MODEL)")
+		maxIter      = fs.Int("max-iterations", bridge.DefaultMaxIterations, "maximum model turns")
+		instructions = fs.String("instructions", "", "system instructions sent with every turn")
+		strict       = fs.Bool("strict", false, "make strict-compatible tool schemas strict")
+		timeout      = fs.Duration("timeout", 5*time.Minute, "overall time limit")
+		headers      headerFlags
+	)
+	fs.Var(&headers, "header", "extra HTTP header for the Responses API, 'Name: value' (repeatable)")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	prompt := strings.TrimSpace(strings.Join(fs.Args(), " "))
+	if prompt == "" {
+		return errors.New("no prompt given")
+	}
+	if os.Getenv("OPENAI_API_KEY") == "" && os.Getenv("OPENAI_BASE_URL") == "" {
+		return errors.New("OPENAI_API_KEY is not set (or set OPENAI_BASE_URL for a gateway)")
+	}
+	servers, err := bridge.LoadConfig(*configPath, nil)
+	if err != nil {
+		return err
+	}
+	if len(servers) == 0 {
+		return fmt.Errorf("%s lists no enabled server", *configPath)
+	}
+
+	ctx, cancel := context.WithTimeout(ctx, *timeout)
+	defer cancel()
+
+	var reqOpts []option.RequestOption
+	for _, h := range headers {
+		name, value, _ := strings.Cut(h, ":")
+		reqOpts = append(reqOpts, option.WithHeader(strings.TrimSpace(name), strings.TrimSpace(value)))
+	}
+	client := openai.NewClient(reqOpts...)
+
+	params := oai.ResponseNewParams{
+		Model: *model,
+		Input: oai.ResponseNewParamsInputUnion{OfString: openai.String(prompt)},
+	}
+	if *instructions != "" {
+		params.Instructions = openai.String(*instructions)
+	}
+
+	res, err := bridge.Run(ctx, &client.Responses, params, servers,
+		bridge.WithSkipFailedServers(false),
+		bridge.WithStrict(*strict),
+		bridge.WithMaxIterations(*maxIter),
+		bridge.WithBeforeCall(func(_ context.Context, c responses.Call) {
+			fmt.Fprintf(stderr, "-> %s %s\n", c.Name, clip(c.Arguments, 200))
+		}),
+		bridge.WithAfterCall(func(_ context.Context, r responses.CallRecord) {
+			status := "ok"
+			switch {
+			case r.Denied:
+				status = "denied"
+			case r.Err != nil:
+				status = "error: " + oneLine(r.Err)
+			case r.Output.IsError:
+				status = "tool error"
+			}
+			fmt.Fprintf(stderr, "<- %s (%s) %s: %s\n", r.Call.Name, r.Duration.Round(time.Millisecond), status, clip(r.Output.Text, 200))
+		}),
+	)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(stderr, "done: %d turn(s), %d tokens\n", res.Iterations, res.Usage.TotalTokens)
+	fmt.Fprintln(stdout, res.OutputText)
+	return nil
+}
+
+func envOr(name, def string) string {
+	if v := os.Getenv(name); v != "" {
+		return v
+	}
+	return def
+}
+
+// clip shortens s to n bytes on one line for the log.
+func clip(s string, n int) string {
+	s = strings.Join(strings.Fields(s), " ")
+	if len(s) > n {
+		return strings.ToValidUTF8(s[:n], "") + "..."
+	}
+	return s
+}
+
+// oneLine flattens an error to its first line, so the exit reason is one line.
+func oneLine(err error) string {
+	msg := strings.ReplaceAll(err.Error(), "\n", "; ")
+	if len(msg) > 500 {
+		msg = msg[:500] + "..."
+	}
+	return msg
+}

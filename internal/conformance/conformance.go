@@ -1,0 +1,202 @@
+// Package conformance plays the client side of the MCP conformance suite
+// (npm package @modelcontextprotocol/conformance, pinned in internal/interop)
+// with mcpbridge's own mcpclient package.
+//
+// The suite starts a test server per scenario and runs a client command with
+// the server's URL appended as the last argument and the scenario's name in
+// the environment variable MCP_CONFORMANCE_SCENARIO. The command
+// cmd/conformance-client is that client; it calls Run. The package's tests
+// build it and run every non-auth client scenario through the suite.
+package conformance
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"slices"
+	"strings"
+
+	"github.com/mark3labs/mcp-go/mcp"
+
+	"github.com/mcpbridge/mcpbridge/mcpclient"
+)
+
+// EnvScenario is the environment variable in which the suite passes the
+// scenario's name to the client command.
+const EnvScenario = "MCP_CONFORMANCE_SCENARIO"
+
+// Client scenario names of the pinned suite that Run implements.
+const (
+	ScenarioInitialize          = "initialize"
+	ScenarioToolsCall           = "tools_call"
+	ScenarioSSERetry            = "sse-retry"
+	ScenarioElicitationDefaults = "elicitation-sep1034-client-defaults"
+)
+
+// ErrUnsupported is returned by Run for a scenario that needs a client
+// feature mcpclient does not have.
+var ErrUnsupported = errors.New("scenario needs a client feature mcpclient does not have")
+
+// ErrUnknownScenario is returned by Run for a scenario name it does not
+// know (auth scenarios included: mcpclient does no OAuth).
+var ErrUnknownScenario = errors.New("unknown conformance scenario")
+
+// ErrCheck is wrapped by Run's errors when the server's answers were not
+// what the scenario promises (for example a missing tool or a tool error).
+var ErrCheck = errors.New("unexpected server behaviour")
+
+// Unsupported maps each client scenario that Run cannot pass with the
+// current mcpclient to the reason why.
+var Unsupported = map[string]string{
+	ScenarioElicitationDefaults: "mcpclient has no elicitation support: the scenario needs the client " +
+		"to advertise the `elicitation` capability, keep a standalone GET SSE stream open on " +
+		"streamable HTTP (the suite's server sends elicitation/create on it, not on the tools/call " +
+		"response stream) and answer elicitation/create with action \"accept\" and content filled " +
+		"from the requested schema's defaults",
+}
+
+// IsAuth reports whether scenario is one of the suite's OAuth scenarios,
+// which mcpbridge does not take part in (mcpclient sends static headers only).
+func IsAuth(scenario string) bool {
+	return strings.HasPrefix(scenario, "auth/")
+}
+
+// Scenarios returns the non-auth client scenarios Run knows, in the order
+// the suite lists them.
+func Scenarios() []string {
+	return []string{ScenarioInitialize, ScenarioToolsCall, ScenarioElicitationDefaults, ScenarioSSERetry}
+}
+
+// Run connects to the scenario's server at url with mcpclient over streamable
+// HTTP and does what the scenario expects of a client. A nil logger
+// discards logs. It returns an error wrapping ErrUnknownScenario,
+// ErrUnsupported or ErrCheck, or mcpclient's own error.
+func Run(ctx context.Context, scenario, url string, logger *slog.Logger) error {
+	if logger == nil {
+		logger = slog.New(slog.DiscardHandler)
+	}
+	var steps func(ctx context.Context, c *mcpclient.Client, log *slog.Logger) error
+	switch scenario {
+	case ScenarioInitialize:
+		steps = runInitialize
+	case ScenarioToolsCall:
+		steps = runToolsCall
+	case ScenarioSSERetry:
+		steps = runSSERetry
+	default:
+		if reason, ok := Unsupported[scenario]; ok {
+			return fmt.Errorf("%s: %w: %s", scenario, ErrUnsupported, reason)
+		}
+		return fmt.Errorf("%q: %w", scenario, ErrUnknownScenario)
+	}
+	c, err := mcpclient.Connect(ctx, mcpclient.Config{
+		Name:      "conformance",
+		Transport: mcpclient.TransportHTTP,
+		URL:       url,
+		Logger:    logger,
+		OnNotification: func(server string, n mcp.JSONRPCNotification) {
+			logger.Info("notification", "server", server, "method", n.Method)
+		},
+	})
+	if err != nil {
+		return fmt.Errorf("%s: connect: %w", scenario, err)
+	}
+	logger.Info("connected", "server", c.ServerInfo().Name, "version", c.ServerInfo().Version,
+		"protocol", c.ProtocolVersion())
+	err = steps(ctx, c, logger)
+	if cerr := c.Close(); cerr != nil && err == nil {
+		err = fmt.Errorf("%s: close: %w", scenario, cerr)
+	}
+	if err != nil {
+		return fmt.Errorf("%s: %w", scenario, err)
+	}
+	return nil
+}
+
+// runInitialize: the handshake is the test; listing tools shows the
+// session is usable afterwards.
+func runInitialize(ctx context.Context, c *mcpclient.Client, log *slog.Logger) error {
+	tools, err := c.ListTools(ctx)
+	if err != nil {
+		return err
+	}
+	log.Info("tools listed", "count", len(tools))
+	return nil
+}
+
+// runToolsCall: list the tools and call add_numbers with two numbers.
+func runToolsCall(ctx context.Context, c *mcpclient.Client, log *slog.Logger) error {
+	if err := requireTool(ctx, c, "add_numbers"); err != nil {
+		return err
+	}
+	res, err := c.CallTool(ctx, "add_numbers", json.RawMessage(`{"a":5,"b":3}`))
+	if err != nil {
+		return err
+	}
+	text, err := resultText(res)
+	if err != nil {
+		return err
+	}
+	log.Info("add_numbers", "result", text)
+	if !strings.Contains(text, "8") {
+		return fmt.Errorf("%w: add_numbers(5, 3) answered %q", ErrCheck, text)
+	}
+	return nil
+}
+
+// runSSERetry: the server closes the tools/call response stream after a
+// priming event that carries an id and retry: 500; the result only arrives
+// if the client resumes with a GET carrying Last-Event-ID after the retry
+// delay.
+func runSSERetry(ctx context.Context, c *mcpclient.Client, log *slog.Logger) error {
+	if err := requireTool(ctx, c, "test_reconnection"); err != nil {
+		return err
+	}
+	res, err := c.CallTool(ctx, "test_reconnection", json.RawMessage(`{}`))
+	if err != nil {
+		return err
+	}
+	text, err := resultText(res)
+	if err != nil {
+		return err
+	}
+	log.Info("test_reconnection", "result", text)
+	return nil
+}
+
+// requireTool lists the tools and checks name is among them.
+func requireTool(ctx context.Context, c *mcpclient.Client, name string) error {
+	tools, err := c.ListTools(ctx)
+	if err != nil {
+		return err
+	}
+	names := make([]string, 0, len(tools))
+	for _, t := range tools {
+		names = append(names, t.Name)
+	}
+	if !slices.Contains(names, name) {
+		return fmt.Errorf("%w: tool %q not listed (got %v)", ErrCheck, name, names)
+	}
+	return nil
+}
+
+// resultText joins the text parts of a successful result; a result with
+// isError set is an error.
+func resultText(res *mcp.CallToolResult) (string, error) {
+	if res == nil {
+		return "", fmt.Errorf("%w: nil tool result", ErrCheck)
+	}
+	var parts []string
+	for _, c := range res.Content {
+		if t, ok := mcp.AsTextContent(c); ok {
+			parts = append(parts, t.Text)
+		}
+	}
+	text := strings.Join(parts, "\n")
+	if res.IsError {
+		return text, fmt.Errorf("%w: tool returned isError: %s", ErrCheck, text)
+	}
+	return text, nil
+}

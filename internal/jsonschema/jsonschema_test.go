@@ -1,0 +1,94 @@
+package jsonschema
+
+import (
+	"errors"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+	"go.uber.org/goleak"
+)
+
+func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
+
+const issueSchema = `{
+  "$schema": "http://json-schema.org/draft-07/schema#",
+  "type": "object",
+  "properties": {
+    "title": {"type": "string", "minLength": 1, "maxLength": 10},
+    "labels": {"type": "array", "items": {"type": "string", "enum": ["bug", "docs"]}, "maxItems": 2},
+    "priority": {"type": "integer", "minimum": 1, "maximum": 5},
+    "owner": {"$ref": "#/$defs/user"},
+    "due": {"type": ["string", "null"], "pattern": "^[0-9]{4}-[0-9]{2}-[0-9]{2}$"},
+    "kind": {"anyOf": [{"const": "a"}, {"const": "b"}]}
+  },
+  "required": ["title"],
+  "additionalProperties": false,
+  "$defs": {"user": {"type": "object", "properties": {"login": {"type": "string"}}, "required": ["login"]}}
+}`
+
+func TestValidateJSON(t *testing.T) {
+	cases := []struct {
+		name, args, path string // path "" and ok means valid
+		ok             bool
+	}{
+		{"minimal", `{"title":"x"}`, "", true},
+		{"full", `{"title":"x","labels":["bug"],"priority":3,"owner":{"login":"me"},"due":"2026-01-02","kind":"b"}`, "", true},
+		{"null allowed by type list", `{"title":"x","due":null}`, "", true},
+		{"missing required", `{}`, "title", false},
+		{"wrong type", `{"title":5}`, "title", false},
+		{"too long", `{"title":"01234567890"}`, "title", false},
+		{"bad enum in array", `{"title":"x","labels":["nope"]}`, "labels[0]", false},
+		{"too many items", `{"title":"x","labels":["bug","docs","bug"]}`, "labels", false},
+		{"not integer", `{"title":"x","priority":2.5}`, "priority", false},
+		{"above maximum", `{"title":"x","priority":6}`, "priority", false},
+		{"ref required", `{"title":"x","owner":{}}`, "owner.login", false},
+		{"pattern", `{"title":"x","due":"tomorrow"}`, "due", false},
+		{"anyOf none", `{"title":"x","kind":"c"}`, "kind", false},
+		{"additional property", `{"title":"x","extra":1}`, "extra", false},
+		{"not an object", `[1,2]`, "", false},
+		{"not JSON", `{"title":`, "", false},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			err := ValidateJSON([]byte(issueSchema), []byte(tc.args))
+			if tc.ok {
+				require.NoError(t, err)
+				return
+			}
+			require.Error(t, err)
+			assert.True(t, errors.Is(err, ErrInvalid), "error should match ErrInvalid: %v", err)
+			var verr *Error
+			require.True(t, errors.As(err, &verr))
+			assert.Equal(t, tc.path, verr.Path, verr.Error())
+		})
+	}
+}
+
+func TestEmptyAndInvalidSchema(t *testing.T) {
+	require.NoError(t, ValidateJSON(nil, []byte(`{"anything":1}`)))
+	err := ValidateJSON([]byte(`{"type":`), []byte(`{}`))
+	require.Error(t, err)
+	assert.False(t, errors.Is(err, ErrInvalid), "a broken schema is not the caller's fault")
+}
+
+func TestCyclicRefTerminates(t *testing.T) {
+	schema := `{"$ref":"#/$defs/a","$defs":{"a":{"$ref":"#/$defs/a"}}}`
+	require.NoError(t, ValidateJSON([]byte(schema), []byte(`{}`)))
+	tree := `{"$ref":"#/$defs/node","$defs":{"node":{"type":"object","properties":{"child":{"$ref":"#/$defs/node"},"v":{"type":"integer"}}}}}`
+	require.NoError(t, ValidateJSON([]byte(tree), []byte(`{"child":{"child":{"v":1}}}`)))
+	err := ValidateJSON([]byte(tree), []byte(`{"child":{"child":{"v":"x"}}}`))
+	var verr *Error
+	require.ErrorAs(t, err, &verr)
+	assert.Equal(t, "child.child.v", verr.Path)
+}
+
+func TestOneOfAndNot(t *testing.T) {
+	schema := `{"oneOf":[{"type":"integer"},{"type":"number"}],"not":{"const":7}}`
+	// 3 is both an integer and a number: two matches breaks oneOf.
+	require.Error(t, ValidateJSON([]byte(schema), []byte(`3`)))
+	require.NoError(t, ValidateJSON([]byte(schema), []byte(`3.5`)))
+	require.NoError(t, ValidateJSON([]byte(`{"not":{"const":7}}`), []byte(`8`)))
+	require.Error(t, ValidateJSON([]byte(`{"not":{"const":7}}`), []byte(`7`)))
+	require.Error(t, ValidateJSON([]byte(`false`), []byte(`7`)))
+}

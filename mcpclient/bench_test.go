@@ -1,0 +1,74 @@
+package mcpclient_test
+
+import (
+	"bufio"
+	"context"
+	"encoding/json"
+	"os/exec"
+	"testing"
+
+	"github.com/mark3labs/mcp-go/mcp"
+
+	"github.com/mcpbridge/mcpbridge/internal/mcptest"
+	"github.com/mcpbridge/mcpbridge/mcpclient"
+)
+
+// BenchmarkConnectLegacySilent measures Connect (spawn, initialize,
+// notifications/initialized) against a legacy stdio server that ignores
+// methods it does not know. Were Connect to probe server/discover first,
+// every iteration would wait for mcp-go's 5s discover timeout.
+func BenchmarkConnectLegacySilent(b *testing.B) {
+	cfg := stdioConfig("bench", "-mode", mcptest.ModeLegacySilent)
+	ctx := context.Background()
+	for b.Loop() {
+		c, err := mcpclient.Connect(ctx, cfg)
+		if err != nil {
+			b.Fatal(err)
+		}
+		b.StopTimer()
+		_ = c.Close()
+		b.StartTimer()
+	}
+}
+
+// BenchmarkInitializeRoundTrip is the floor for the benchmark above: spawn
+// the same server and do one bare initialize request/response by hand.
+func BenchmarkInitializeRoundTrip(b *testing.B) {
+	req, err := json.Marshal(map[string]any{
+		"jsonrpc": "2.0", "id": 1, "method": "initialize",
+		"params": map[string]any{
+			"protocolVersion": mcp.LATEST_LEGACY_PROTOCOL_VERSION,
+			"capabilities":    map[string]any{},
+			"clientInfo":      map[string]any{"name": "bench", "version": "0"},
+		},
+	})
+	if err != nil {
+		b.Fatal(err)
+	}
+	req = append(req, '\n')
+	for b.Loop() {
+		cmd := exec.Command(serverBin, "-mode", mcptest.ModeLegacySilent)
+		stdin, err := cmd.StdinPipe()
+		if err != nil {
+			b.Fatal(err)
+		}
+		stdout, err := cmd.StdoutPipe()
+		if err != nil {
+			b.Fatal(err)
+		}
+		if err := cmd.Start(); err != nil {
+			b.Fatal(err)
+		}
+		if _, err := stdin.Write(req); err != nil {
+			b.Fatal(err)
+		}
+		line, err := bufio.NewReader(stdout).ReadBytes('\n')
+		if err != nil || len(line) == 0 {
+			b.Fatal("no initialize response", err)
+		}
+		b.StopTimer()
+		_ = stdin.Close()
+		_ = cmd.Wait()
+		b.StartTimer()
+	}
+}

@@ -1,0 +1,628 @@
+// Package mcpclient is one connection to one MCP server, over stdio (a
+// child process), SSE, streamable HTTP or in-process (an mcp-go
+// server.MCPServer), behind a single *Client type. It is built on mcp-go's
+// client and adds what a bridge needs from it:
+//
+//   - Connect negotiates the protocol explicitly (the initialize handshake
+//     at mcp.LATEST_LEGACY_PROTOCOL_VERSION unless configured otherwise),
+//     so it never waits for the 2026-07-28 server/discover probe that an
+//     older stdio server may silently ignore.
+//   - ListTools follows pagination and keeps every tool's schemas exactly
+//     as the server sent them (mcp-go's typed Tool drops top-level schema
+//     keys such as $schema, description or anyOf).
+//   - CallTool takes raw JSON arguments, returns the whole result and is
+//     safe for concurrent use; WithProgress routes progress notifications.
+//   - A stdio server runs in its own process group; Close terminates the
+//     group (SIGTERM, SIGKILL after CloseGrace) and reaps it. A crashed
+//     server fails the calls in flight with ErrProcessExited (and the
+//     stderr tail) and is restarted on the next call, a bounded number of
+//     times in a row, with backoff.
+//   - An expired streamable HTTP session is re-initialized and the request
+//     retried once; a dropped SSE stream is reconnected on the next request.
+//   - Errors are *Error values naming the server and the failed step.
+//
+// Environment of stdio servers: unless Config.InheritEnv is set, the child
+// gets only the variables listed in InheritedEnv (and LC_*) from this
+// process, plus Config.Env. Environment and header values are never
+// logged.
+package mcpclient
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net/http"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/mark3labs/mcp-go/client/transport"
+	"github.com/mark3labs/mcp-go/mcp"
+)
+
+// Client is a connection to one MCP server. Its methods are safe for
+// concurrent use.
+type Client struct {
+	cfg      Config
+	life     context.Context
+	stopLife context.CancelFunc
+	progress *progressRouter
+	queue    *notifyQueue
+	// ownHTTP is the transport of the http.Client made for this Client when
+	// Config.HTTPClient is nil; Close drops its idle connections.
+	ownHTTP *http.Transport
+
+	mu       sync.Mutex
+	sess     *session
+	closed   bool
+	attempt  *attempt // reconnection in progress
+	restarts int      // stdio restarts since the last successful request
+	dials    sync.WaitGroup
+
+	closeOnce sync.Once
+	closeErr  error
+}
+
+// attempt is one reconnection; concurrent requests wait for it.
+type attempt struct {
+	done chan struct{}
+	err  error
+}
+
+// Connect starts the server (stdio), or opens the connection, and performs
+// the initialize handshake. ctx bounds connecting only. On failure the
+// error is an *Error with Op OpSpawn or OpHandshake, and nothing is left
+// running.
+func Connect(ctx context.Context, cfg Config) (*Client, error) {
+	cfg, err := cfg.withDefaults()
+	if err != nil {
+		return nil, err
+	}
+	life, stop := context.WithCancel(context.Background())
+	c := &Client{cfg: cfg, life: life, stopLife: stop, progress: newProgressRouter()}
+	if cfg.Transport == TransportHTTP || cfg.Transport == TransportSSE {
+		c.cfg.HTTPClient, c.ownHTTP = httpClientFor(cfg)
+	}
+	if cfg.OnNotification != nil || cfg.OnToolsChanged != nil {
+		c.queue = newNotifyQueue()
+	}
+	s, err := c.dial(ctx)
+	if err != nil {
+		stop()
+		if c.queue != nil {
+			c.queue.stop()
+		}
+		if c.ownHTTP != nil {
+			c.ownHTTP.CloseIdleConnections()
+		}
+		return nil, err
+	}
+	c.sess = s
+	return c, nil
+}
+
+// Name returns Config.Name.
+func (c *Client) Name() string { return c.cfg.Name }
+
+// Transport returns the transport in use.
+func (c *Client) Transport() TransportKind { return c.cfg.Transport }
+
+// ServerInfo returns the name and version the server reported in its
+// latest handshake.
+func (c *Client) ServerInfo() mcp.Implementation {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.sess == nil {
+		return mcp.Implementation{}
+	}
+	return c.sess.info.ServerInfo
+}
+
+// ProtocolVersion returns the protocol version negotiated in the latest
+// handshake.
+func (c *Client) ProtocolVersion() string {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.sess == nil {
+		return ""
+	}
+	return c.sess.info.ProtocolVersion
+}
+
+// Instructions returns the instructions the server sent in its latest
+// handshake, if any.
+func (c *Client) Instructions() string {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.sess == nil {
+		return ""
+	}
+	return c.sess.info.Instructions
+}
+
+// Pid returns the process id of a stdio server (also its process group
+// id), or 0 for other transports or when no process runs.
+func (c *Client) Pid() int {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.sess == nil || c.sess.stdio == nil {
+		return 0
+	}
+	return c.sess.stdio.Pid()
+}
+
+// Stderr returns the kept tail of a stdio server's stderr ("" for other
+// transports).
+func (c *Client) Stderr() string {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.sess == nil {
+		return ""
+	}
+	return c.sess.stderr()
+}
+
+// ListTools lists every tool of the server, following nextCursor until the
+// last page. Tool definitions are taken from the raw tools/list JSON, so
+// schemas, annotations and _meta are exactly as the server sent them, and
+// no tool is filtered out (mcp-go drops tools with invalid x-mcp-header
+// annotations on 2026-07-28 HTTP connections; this method does not). A
+// repeated cursor is an error. Entries without a name are skipped.
+func (c *Client) ListTools(ctx context.Context) ([]Tool, error) {
+	var tools []Tool
+	err := c.do(ctx, OpList, "", func(ctx context.Context, s *session) error {
+		tools = tools[:0]
+		seenTool := map[string]bool{}
+		seenCursor := map[string]bool{}
+		cursor := ""
+		for {
+			pageCtx, sink := withSink(ctx, string(mcp.MethodToolsList))
+			req := mcp.ListToolsRequest{}
+			req.Params.Cursor = mcp.Cursor(cursor)
+			_, err := s.mc.ListToolsByPage(pageCtx, req)
+			raw := sink.get()
+			if raw == nil {
+				if err == nil {
+					err = errors.New("tools/list answered without a result")
+				}
+				return err
+			}
+			if err != nil {
+				// The server answered but mcp-go could not decode it into its
+				// types; the raw result is what we use anyway.
+				c.cfg.Logger.Debug("mcp-go could not decode a tools/list page; using the raw result", "server", c.cfg.Name, "err", err)
+			}
+			page, next, skipped, err := parseToolsPage(raw)
+			if err != nil {
+				return err
+			}
+			for _, msg := range skipped {
+				c.cfg.Logger.Warn("mcp server listed an invalid tool; skipped", "server", c.cfg.Name, "detail", msg)
+			}
+			for _, t := range page {
+				if seenTool[t.Name] {
+					c.cfg.Logger.Warn("mcp server listed a tool twice; keeping the first", "server", c.cfg.Name, "tool", t.Name)
+					continue
+				}
+				seenTool[t.Name] = true
+				tools = append(tools, t)
+			}
+			if next == "" {
+				return nil
+			}
+			if seenCursor[next] {
+				return fmt.Errorf("tools/list cursor %q repeated", next)
+			}
+			seenCursor[next] = true
+			cursor = next
+		}
+	})
+	if err != nil {
+		return nil, err
+	}
+	return tools, nil
+}
+
+// CallTool calls the named tool with args, a JSON object (nil or empty
+// means no arguments), sent byte for byte. It returns the server's result
+// as is: all content blocks (text, image, audio, resource_link, embedded
+// resources), structuredContent and isError. A result with isError is not
+// an error of this method; errors are protocol or connection failures
+// (*Error with Op OpCall). Content of a type mcp-go does not know becomes
+// a text block naming the type instead of failing the call.
+func (c *Client) CallTool(ctx context.Context, name string, args json.RawMessage, opts ...CallOption) (*mcp.CallToolResult, error) {
+	var o callOptions
+	for _, opt := range opts {
+		opt(&o)
+	}
+	if len(args) > 0 && !json.Valid(args) {
+		return nil, c.newError(OpCall, name, errors.New("arguments are not valid JSON"), nil)
+	}
+	var meta *mcp.Meta
+	if o.progress != nil {
+		tok, unregister := c.progress.register(o.progress)
+		defer unregister()
+		meta = &mcp.Meta{ProgressToken: tok}
+	}
+	var res *mcp.CallToolResult
+	err := c.do(ctx, OpCall, name, func(ctx context.Context, s *session) error {
+		req := mcp.CallToolRequest{}
+		req.Params.Name = name
+		req.Params.Meta = meta
+		if len(args) > 0 {
+			req.Params.RawArguments = args
+		}
+		callCtx, sink := withSink(ctx, string(mcp.MethodToolsCall))
+		r, err := s.mc.CallTool(callCtx, req)
+		if err != nil {
+			if raw := sink.get(); raw != nil {
+				if lenient, lerr := lenientCallResult(raw); lerr == nil {
+					c.cfg.Logger.Debug("mcp-go could not decode a tools/call result; decoded leniently", "server", c.cfg.Name, "tool", name, "err", err)
+					res = lenient
+					return nil
+				}
+			}
+			return err
+		}
+		res = r
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	return res, nil
+}
+
+// do runs fn on a live session, reconnecting first when needed, and turns
+// failures into *Error. A streamable HTTP session the server no longer
+// knows is re-initialized and fn retried once.
+func (c *Client) do(ctx context.Context, op Op, tool string, fn func(context.Context, *session) error) error {
+	retried := false
+	for {
+		s, err := c.acquire(ctx, op, tool)
+		if err != nil {
+			var e *Error
+			if errors.As(err, &e) && e.Op != op {
+				// Reconnecting failed: report it as a failure of this
+				// operation, saying which step went wrong.
+				return &Error{Server: e.Server, Op: op, Tool: tool, Stderr: e.Stderr, Err: fmt.Errorf("reconnect: %s: %w", e.Op, e.Err)}
+			}
+			return err
+		}
+		err = fn(ctx, s)
+		if err == nil {
+			c.mu.Lock()
+			if c.sess == s {
+				c.restarts = 0
+			}
+			c.mu.Unlock()
+			return nil
+		}
+		if c.isClosed() {
+			return c.newError(op, tool, fmt.Errorf("%w (%w)", ErrClosed, err), nil)
+		}
+		if errors.Is(err, transport.ErrSessionTerminated) || s.sse && sseSessionGone(err) {
+			c.cfg.Logger.Info("mcp server session expired; re-initializing", "server", c.cfg.Name)
+			s.markLost()
+			if !retried {
+				retried = true
+				continue
+			}
+		}
+		if s.sse && !s.alive() {
+			err = fmt.Errorf("connection lost: %w", err)
+		}
+		if c.cfg.HTTPClient != nil && !isContextError(err) {
+			// Pooled connections to a server that went away fail the next
+			// request that picks them; start afresh instead.
+			c.cfg.HTTPClient.CloseIdleConnections()
+		}
+		err = c.sessionCause(s, err)
+		if ctxErr := ctx.Err(); ctxErr != nil && !errors.Is(err, ctxErr) {
+			err = fmt.Errorf("%w: %w", ctxErr, err)
+		}
+		return c.newError(op, tool, err, s)
+	}
+}
+
+func (c *Client) isClosed() bool {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.closed
+}
+
+// acquire returns a live session, reconnecting (or restarting the stdio
+// server) if the current one is gone. Only one reconnection runs at a time;
+// concurrent callers wait for it.
+func (c *Client) acquire(ctx context.Context, op Op, tool string) (*session, error) {
+	for {
+		c.mu.Lock()
+		if c.closed {
+			c.mu.Unlock()
+			return nil, c.newError(op, tool, ErrClosed, nil)
+		}
+		old := c.sess
+		if old != nil && old.alive() {
+			c.mu.Unlock()
+			return old, nil
+		}
+		if a := c.attempt; a != nil {
+			c.mu.Unlock()
+			select {
+			case <-a.done:
+			case <-ctx.Done():
+				return nil, c.newError(op, tool, ctx.Err(), nil)
+			}
+			if a.err != nil && (ctx.Err() != nil || !isContextError(a.err)) {
+				return nil, a.err
+			}
+			continue
+		}
+		var delay time.Duration
+		stdio := c.cfg.Transport == TransportStdio
+		if stdio && old != nil {
+			if c.cfg.MaxRestarts < 0 || c.restarts >= c.cfg.MaxRestarts {
+				n := c.restarts
+				c.mu.Unlock()
+				cause := old.stdio.Err()
+				if cause == nil {
+					cause = ErrProcessExited
+				}
+				return nil, c.newError(op, tool, fmt.Errorf("%w after %d restarts: %w", ErrRestartLimit, n, cause), old)
+			}
+			c.restarts++
+			if c.restarts > 1 {
+				delay = min(c.cfg.RestartBackoff<<(c.restarts-2), maxRestartBackoff)
+			}
+		}
+		a := &attempt{done: make(chan struct{})}
+		c.attempt = a
+		c.dials.Add(1)
+		c.mu.Unlock()
+
+		s, err := c.reconnect(ctx, old, delay)
+
+		c.mu.Lock()
+		c.attempt = nil
+		var discard *session
+		switch {
+		case err == nil && c.closed:
+			err = c.newError(op, tool, ErrClosed, nil)
+			discard = s
+		case err == nil:
+			c.sess = s
+		case stdio && old != nil && isContextError(err) && ctx.Err() != nil:
+			c.restarts-- // the caller gave up; this attempt does not count
+		}
+		a.err = err
+		close(a.done)
+		c.mu.Unlock()
+		if discard != nil {
+			_ = discard.close()
+		}
+		c.dials.Done()
+		if err != nil {
+			return nil, err
+		}
+		c.cfg.Logger.Info("mcp server reconnected", "server", c.cfg.Name)
+		if c.queue != nil && c.cfg.OnToolsChanged != nil {
+			c.queue.push(func() { c.cfg.OnToolsChanged(c.cfg.Name) })
+		}
+		return s, nil
+	}
+}
+
+func (c *Client) reconnect(ctx context.Context, old *session, delay time.Duration) (*session, error) {
+	if old != nil {
+		if err := old.close(); err != nil {
+			c.cfg.Logger.Debug("closing the old connection failed", "server", c.cfg.Name, "err", err)
+		}
+	}
+	if delay > 0 {
+		t := time.NewTimer(delay)
+		defer t.Stop()
+		select {
+		case <-t.C:
+		case <-ctx.Done():
+			return nil, c.newError(OpSpawn, "", ctx.Err(), nil)
+		case <-c.life.Done():
+			return nil, c.newError(OpSpawn, "", ErrClosed, nil)
+		}
+	}
+	return c.dial(ctx)
+}
+
+// sseSessionGone recognises mcp-go's error for a message POST the SSE
+// server rejected because it no longer knows the session (mcp-go has no
+// sentinel for it).
+func sseSessionGone(err error) bool {
+	msg := err.Error()
+	return strings.Contains(msg, "Invalid session ID") ||
+		strings.Contains(msg, "request failed with status 404") ||
+		// The stream dropped and the transport was closed before this
+		// request was sent (after sending, mcp-go says "connection has been
+		// closed" instead, and the request is not repeated).
+		strings.Contains(msg, "transport has been closed")
+}
+
+func isContextError(err error) bool {
+	return errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded)
+}
+
+// newError builds an *Error; s (optional) supplies the stderr tail when
+// the process failed or the connection could not be set up.
+func (c *Client) newError(op Op, tool string, err error, s *session) *Error {
+	e := &Error{Server: c.cfg.Name, Op: op, Tool: tool, Err: err}
+	if s != nil && (op == OpSpawn || op == OpHandshake || errors.Is(err, ErrProcessExited)) {
+		e.Stderr = s.stderr()
+	}
+	return e
+}
+
+// onNotification receives every notification of every session.
+func (c *Client) onNotification(n mcp.JSONRPCNotification) {
+	if n.Method == string(mcp.MethodNotificationProgress) {
+		c.progress.dispatch(n)
+	}
+	if c.queue == nil {
+		return
+	}
+	if fn := c.cfg.OnNotification; fn != nil {
+		c.queue.push(func() { fn(c.cfg.Name, n) })
+	}
+	if fn := c.cfg.OnToolsChanged; fn != nil && n.Method == string(mcp.MethodNotificationToolsListChanged) {
+		c.queue.push(func() { fn(c.cfg.Name) })
+	}
+}
+
+// Close ends the connection and everything it started: the stdio server's
+// whole process group (SIGTERM, then SIGKILL after CloseGrace), HTTP
+// streams, goroutines. Calls in flight fail with ErrClosed. It waits for a
+// notification callback that is running. Close is idempotent.
+func (c *Client) Close() error {
+	c.closeOnce.Do(func() {
+		c.mu.Lock()
+		c.closed = true
+		s := c.sess
+		c.mu.Unlock()
+		c.stopLife()
+		c.dials.Wait()
+		if s != nil {
+			if err := s.close(); err != nil {
+				c.closeErr = c.newError(OpClose, "", err, nil)
+			}
+		}
+		if c.queue != nil {
+			c.queue.stop()
+		}
+		if c.ownHTTP != nil {
+			c.ownHTTP.CloseIdleConnections()
+		}
+	})
+	return c.closeErr
+}
+
+// httpClientFor returns the HTTP client a Client uses: Config.HTTPClient
+// (or a new one with its own connection pool, returned as own so that Close
+// can drop its idle connections) whose transport adds Config.Headers to
+// every request. mcp-go adds configured headers to most requests but not
+// to all (the DELETE that ends a streamable HTTP session goes without
+// them), so they are added here, below mcp-go.
+func httpClientFor(cfg Config) (hc *http.Client, own *http.Transport) {
+	if cfg.HTTPClient != nil {
+		copied := *cfg.HTTPClient
+		hc = &copied
+	} else {
+		if dt, ok := http.DefaultTransport.(*http.Transport); ok {
+			own = dt.Clone()
+			hc = &http.Client{Transport: own}
+		} else {
+			hc = &http.Client{}
+		}
+	}
+	base := hc.Transport
+	if base == nil {
+		base = http.DefaultTransport
+	}
+	headers := make(http.Header, len(cfg.Headers))
+	for k, v := range cfg.Headers {
+		headers.Set(k, v)
+	}
+	hc.Transport = &headerTransport{base: base, headers: headers}
+	return hc, own
+}
+
+// headerTransport sets fixed headers on every request and retries a
+// request lost to a stale pooled connection.
+type headerTransport struct {
+	base    http.RoundTripper
+	headers http.Header
+}
+
+// CloseIdleConnections forwards to the wrapped transport.
+func (t *headerTransport) CloseIdleConnections() {
+	if c, ok := t.base.(interface{ CloseIdleConnections() }); ok {
+		c.CloseIdleConnections()
+	}
+}
+
+// RoundTrip sends req with the headers set. A request that fails because
+// it went out on a pooled connection the server had already closed (after
+// a server restart) is sent once more on a new connection: the server
+// closed that connection as idle, without reading the request. net/http
+// only does this itself for idempotent methods, and MCP uses POST.
+func (t *headerTransport) RoundTrip(req *http.Request) (*http.Response, error) {
+	out := req.Clone(req.Context())
+	for k, v := range t.headers {
+		out.Header[k] = v
+	}
+	resp, err := t.base.RoundTrip(out)
+	if err != nil && strings.Contains(err.Error(), "server closed idle connection") && req.GetBody != nil && req.Context().Err() == nil {
+		body, berr := req.GetBody()
+		if berr != nil {
+			return nil, err
+		}
+		retry := out.Clone(req.Context())
+		retry.Body = body
+		return t.base.RoundTrip(retry)
+	}
+	return resp, err
+}
+
+// notifyQueue runs callbacks one at a time, in order, on its own
+// goroutine, so slow user callbacks never block a transport's reader.
+type notifyQueue struct {
+	mu    sync.Mutex
+	items []func()
+	wake  chan struct{}
+	quit  chan struct{}
+	done  chan struct{}
+}
+
+func newNotifyQueue() *notifyQueue {
+	q := &notifyQueue{wake: make(chan struct{}, 1), quit: make(chan struct{}), done: make(chan struct{})}
+	go q.run()
+	return q
+}
+
+func (q *notifyQueue) push(f func()) {
+	q.mu.Lock()
+	q.items = append(q.items, f)
+	q.mu.Unlock()
+	select {
+	case q.wake <- struct{}{}:
+	default:
+	}
+}
+
+func (q *notifyQueue) run() {
+	defer close(q.done)
+	for {
+		q.mu.Lock()
+		items := q.items
+		q.items = nil
+		q.mu.Unlock()
+		for _, f := range items {
+			select {
+			case <-q.quit:
+				return
+			default:
+			}
+			f()
+		}
+		if len(items) > 0 {
+			continue
+		}
+		select {
+		case <-q.wake:
+		case <-q.quit:
+			return
+		}
+	}
+}
+
+func (q *notifyQueue) stop() {
+	close(q.quit)
+	<-q.done
+}

@@ -1,0 +1,92 @@
+package mcpclient
+
+import (
+	"errors"
+	"fmt"
+	"strings"
+)
+
+// Op names the step that failed in an *Error.
+type Op string
+
+// The operations an *Error can report.
+const (
+	OpSpawn     Op = "spawn"     // starting the server process or opening the connection
+	OpHandshake Op = "handshake" // initialize / protocol negotiation
+	OpList      Op = "list"      // tools/list
+	OpCall      Op = "call"      // tools/call
+	OpClose     Op = "close"     // shutting the connection down
+)
+
+var (
+	// ErrClosed is returned by every method of a Client after Close.
+	ErrClosed = errors.New("mcpclient: client closed")
+	// ErrProcessExited means the stdio server process ended (crashed, exited
+	// or closed its stdout) while the client needed it.
+	ErrProcessExited = errors.New("mcpclient: server process exited")
+	// ErrRestartLimit means a stdio server died more often in a row than
+	// Config.MaxRestarts allows; it is returned together with
+	// ErrProcessExited.
+	ErrRestartLimit = errors.New("mcpclient: restart limit reached")
+)
+
+// maxStderrInMessage bounds how much of the stderr tail Error() prints;
+// the Stderr field keeps all of it.
+const maxStderrInMessage = 2048
+
+// Error is the error type of this package: it names the server, the
+// operation and (for calls) the tool, carries the tail of a stdio server's
+// stderr when the process failed, and wraps the cause, so errors.Is and
+// errors.As see through it (ErrProcessExited, context.DeadlineExceeded,
+// mcp-go's errors, ...).
+type Error struct {
+	Server string // Config.Name
+	Op     Op     // what failed
+	Tool   string // tool name, for OpCall
+	Stderr string // recent stderr of a stdio server, when relevant
+	Err    error  // the cause
+}
+
+// Error describes the failure: server, operation, tool, cause and the end
+// of the stderr tail.
+func (e *Error) Error() string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "mcp server %q: %s", e.Server, e.Op)
+	if e.Tool != "" {
+		fmt.Fprintf(&b, " tool %q", e.Tool)
+	}
+	if e.Err != nil {
+		b.WriteString(": ")
+		b.WriteString(e.Err.Error())
+	}
+	if tail := strings.TrimSpace(e.Stderr); tail != "" {
+		if len(tail) > maxStderrInMessage {
+			tail = "..." + tail[len(tail)-maxStderrInMessage:]
+		}
+		b.WriteString("; stderr: ")
+		b.WriteString(tail)
+	}
+	return b.String()
+}
+
+// Unwrap returns the cause.
+func (e *Error) Unwrap() error { return e.Err }
+
+// processExitError is the cause recorded when a stdio process ends.
+type processExitError struct {
+	status string // e.g. "exit status 3", "signal: killed"
+	why    string // extra context, e.g. "closed its stdout"
+}
+
+func (e *processExitError) Error() string {
+	msg := ErrProcessExited.Error()
+	if e.status != "" {
+		msg += " (" + e.status + ")"
+	}
+	if e.why != "" {
+		msg += ": " + e.why
+	}
+	return msg
+}
+
+func (e *processExitError) Is(target error) bool { return target == ErrProcessExited }

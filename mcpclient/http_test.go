@@ -1,0 +1,129 @@
+package mcpclient_test
+
+import (
+	"encoding/json"
+	"net/http"
+	"net/http/httptest"
+	"sync/atomic"
+	"testing"
+
+	"github.com/mark3labs/mcp-go/server"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/mcpbridge/mcpbridge/internal/mcptest"
+	"github.com/mcpbridge/mcpbridge/mcpclient"
+)
+
+func TestHTTPSessionExpiryReinitializes(t *testing.T) {
+	h := mcptest.NewHTTPServer(t, mcptest.NewServer(), mcptest.KindStreamable)
+	c := connect(t, mcpclient.Config{Name: "expiring", URL: h.URL})
+	assert.Equal(t, "one", textOf(t, call(t, c, "echo", map[string]any{"text": "one"})))
+	require.Equal(t, 1, h.Initializes())
+
+	h.ExpireSessions()
+	// The server now answers 404 for the session: the client starts a new
+	// session and retries, invisibly to the caller.
+	assert.Equal(t, "two", textOf(t, call(t, c, "echo", map[string]any{"text": "two"})))
+	assert.Equal(t, 2, h.Initializes())
+	tools, err := c.ListTools(testCtx(t))
+	require.NoError(t, err)
+	assert.NotEmpty(t, tools)
+
+	h.ExpireSessions()
+	tools, err = c.ListTools(testCtx(t))
+	require.NoError(t, err, "listing retries after expiry too")
+	assert.NotEmpty(t, tools)
+	assert.Equal(t, 3, h.Initializes())
+}
+
+func TestHTTPServerDownAndBack(t *testing.T) {
+	for _, kind := range []string{mcptest.KindStreamable, mcptest.KindSSE} {
+		t.Run(kind, func(t *testing.T) {
+			h := mcptest.NewHTTPServer(t, mcptest.NewServer(), kind)
+			cfg := mcpclient.Config{Name: "flaky-" + kind, URL: h.URL}
+			if kind == mcptest.KindSSE {
+				cfg.Transport = mcpclient.TransportSSE
+			}
+			c := connect(t, cfg)
+			assert.Equal(t, "before", textOf(t, call(t, c, "echo", map[string]any{"text": "before"})))
+
+			h.Stop()
+			_, err := c.CallTool(testCtx(t), "echo", json.RawMessage(`{"text":"down"}`))
+			e := requireMCPError(t, err, mcpclient.OpCall)
+			assert.Equal(t, "flaky-"+kind, e.Server)
+
+			require.NoError(t, h.Start())
+			// The restarted server knows no sessions; the client notices
+			// and reconnects.
+			assert.Equal(t, "after", textOf(t, call(t, c, "echo", map[string]any{"text": "after"})))
+			assert.Equal(t, "again", textOf(t, call(t, c, "echo", map[string]any{"text": "again"})))
+		})
+	}
+}
+
+func TestSSEStreamDropped(t *testing.T) {
+	h := mcptest.NewHTTPServer(t, mcptest.NewServer(), mcptest.KindSSE)
+	c := connect(t, mcpclient.Config{Name: "sse", URL: h.URL, Transport: mcpclient.TransportSSE})
+	assert.Equal(t, "a", textOf(t, call(t, c, "echo", map[string]any{"text": "a"})))
+	h.ExpireSessions() // ends every SSE stream
+	// Whether the client saw the stream end before this call or learns it
+	// from the server's "Invalid session ID", it reconnects and retries.
+	assert.Equal(t, "b", textOf(t, call(t, c, "echo", map[string]any{"text": "b"})))
+}
+
+func TestHTTPHeadersAreSent(t *testing.T) {
+	for _, kind := range []string{mcptest.KindStreamable, mcptest.KindSSE} {
+		t.Run(kind, func(t *testing.T) {
+			var missing atomic.Int64
+			var stream http.Handler
+			base := ""
+			srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+				if r.Header.Get("Authorization") != "Bearer token-123" || r.Header.Get("X-Team") != "blue" {
+					missing.Add(1)
+					http.Error(w, "unauthorized", http.StatusUnauthorized)
+					return
+				}
+				stream.ServeHTTP(w, r)
+			}))
+			base = srv.URL
+			mcpSrv := mcptest.NewServer()
+			var sse *server.SSEServer
+			var url string
+			if kind == mcptest.KindSSE {
+				sse = server.NewSSEServer(mcpSrv, server.WithBaseURL(base))
+				stream = sse
+				url = base + "/sse"
+			} else {
+				stream = server.NewStreamableHTTPServer(mcpSrv)
+				url = base + "/mcp"
+			}
+			t.Cleanup(func() {
+				if sse != nil {
+					sse.CloseSessions()
+				}
+				srv.CloseClientConnections()
+				srv.Close()
+			})
+			cfg := mcpclient.Config{Name: "auth", URL: url, Headers: map[string]string{"Authorization": "Bearer token-123", "X-Team": "blue"}}
+			if kind == mcptest.KindSSE {
+				cfg.Transport = mcpclient.TransportSSE
+			}
+			c := connect(t, cfg)
+			assert.Equal(t, "x", textOf(t, call(t, c, "echo", map[string]any{"text": "x"})))
+			require.NoError(t, c.Close())
+			assert.Zero(t, missing.Load(), "a request went out without the configured headers")
+
+			// Without the headers the server refuses, and the error says where.
+			cfg.Headers = nil
+			_, err := mcpclient.Connect(testCtx(t), cfg)
+			op := mcpclient.OpSpawn // SSE fails opening its stream
+			if kind == mcptest.KindStreamable {
+				op = mcpclient.OpHandshake // the first POST is initialize
+			}
+			e := requireMCPError(t, err, op)
+			assert.Equal(t, "auth", e.Server)
+			assert.NotContains(t, err.Error(), "token-123")
+		})
+	}
+}

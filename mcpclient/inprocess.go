@@ -1,0 +1,198 @@
+package mcpclient
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"strconv"
+	"sync"
+	"sync/atomic"
+
+	"github.com/mark3labs/mcp-go/client/transport"
+	"github.com/mark3labs/mcp-go/mcp"
+	"github.com/mark3labs/mcp-go/server"
+)
+
+// barrierMethod marks the internal notification inProcessTransport queues
+// behind a request's notifications; it never reaches a handler.
+const barrierMethod = "mcpbridge/internal/barrier"
+
+// inProcessTransport talks to an mcp-go MCPServer in this process. It does
+// what mcp-go's InProcessTransport does, plus one thing: the server queues
+// notifications (progress!) on a channel that a goroutine forwards, so
+// with mcp-go's transport a request can return before the notifications it
+// caused have been delivered. Here SendRequest returns only after every
+// notification queued during the request has been handed to the handler.
+type inProcessTransport struct {
+	srv     *server.MCPServer
+	session *server.InProcessSession
+
+	notifyMu sync.RWMutex
+	onNotify func(mcp.JSONRPCNotification)
+
+	barrierMu sync.Mutex
+	barriers  map[string]chan struct{}
+	nextID    atomic.Int64
+
+	startOnce sync.Once
+	done      chan struct{}
+	closeOnce sync.Once
+	fwdDone   chan struct{}
+	started   atomic.Bool
+}
+
+func newInProcessTransport(srv *server.MCPServer) *inProcessTransport {
+	return &inProcessTransport{
+		srv:      srv,
+		barriers: map[string]chan struct{}{},
+		done:     make(chan struct{}),
+		fwdDone:  make(chan struct{}),
+	}
+}
+
+func (t *inProcessTransport) Start(ctx context.Context) error {
+	var err error
+	t.startOnce.Do(func() {
+		select {
+		case <-t.done:
+			err = errTransportClosed
+			return
+		default:
+		}
+		t.session = server.NewInProcessSessionWithHandlers(t.srv.GenerateInProcessSessionID(), nil, nil, nil)
+		if err = t.srv.RegisterSession(ctx, t.session); err != nil {
+			err = fmt.Errorf("register in-process session: %w", err)
+			return
+		}
+		t.started.Store(true)
+		go t.forward()
+	})
+	return err
+}
+
+func (t *inProcessTransport) forward() {
+	defer close(t.fwdDone)
+	ch := t.session.ClientNotifications()
+	for {
+		select {
+		case <-t.done:
+			return
+		case n := <-ch:
+			if n.Method == barrierMethod {
+				id, _ := n.Params.AdditionalFields["id"].(string)
+				t.barrierMu.Lock()
+				if b := t.barriers[id]; b != nil {
+					close(b)
+					delete(t.barriers, id)
+				}
+				t.barrierMu.Unlock()
+				continue
+			}
+			t.notifyMu.RLock()
+			h := t.onNotify
+			t.notifyMu.RUnlock()
+			if h != nil {
+				h(n)
+			}
+		}
+	}
+}
+
+// flush waits until every notification queued so far has been forwarded.
+func (t *inProcessTransport) flush(ctx context.Context) {
+	id := strconv.FormatInt(t.nextID.Add(1), 10)
+	b := make(chan struct{})
+	t.barrierMu.Lock()
+	t.barriers[id] = b
+	t.barrierMu.Unlock()
+	n := mcp.JSONRPCNotification{JSONRPC: mcp.JSONRPC_VERSION, Notification: mcp.Notification{
+		Method: barrierMethod,
+		Params: mcp.NotificationParams{AdditionalFields: map[string]any{"id": id}},
+	}}
+	select {
+	case t.session.NotificationChannel() <- n:
+	case <-t.done:
+		return
+	case <-ctx.Done():
+		return
+	}
+	select {
+	case <-b:
+	case <-t.done:
+	case <-ctx.Done():
+	}
+}
+
+func (t *inProcessTransport) SendRequest(ctx context.Context, req transport.JSONRPCRequest) (*transport.JSONRPCResponse, error) {
+	if !t.started.Load() {
+		return nil, fmt.Errorf("in-process transport not started")
+	}
+	select {
+	case <-t.done:
+		return nil, errTransportClosed
+	default:
+	}
+	raw, err := json.Marshal(req)
+	if err != nil {
+		return nil, fmt.Errorf("marshal request: %w", err)
+	}
+	// The handler runs on its own goroutine so that a cancelled context
+	// returns at once even if the tool ignores it (it then finishes in the
+	// background).
+	result := make(chan mcp.JSONRPCMessage, 1)
+	go func() { result <- t.srv.HandleMessage(t.srv.WithContext(ctx, t.session), raw) }()
+	var msg mcp.JSONRPCMessage
+	select {
+	case msg = <-result:
+	case <-ctx.Done():
+		return nil, ctx.Err()
+	case <-t.done:
+		return nil, errTransportClosed
+	}
+	t.flush(ctx)
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	out, err := json.Marshal(msg)
+	if err != nil {
+		return nil, fmt.Errorf("marshal response: %w", err)
+	}
+	var resp transport.JSONRPCResponse
+	if err := json.Unmarshal(out, &resp); err != nil {
+		return nil, fmt.Errorf("unmarshal response: %w", err)
+	}
+	return &resp, nil
+}
+
+func (t *inProcessTransport) SendNotification(ctx context.Context, n mcp.JSONRPCNotification) error {
+	if !t.started.Load() {
+		return fmt.Errorf("in-process transport not started")
+	}
+	raw, err := json.Marshal(n)
+	if err != nil {
+		return fmt.Errorf("marshal notification: %w", err)
+	}
+	t.srv.HandleMessage(t.srv.WithContext(ctx, t.session), raw)
+	return nil
+}
+
+func (t *inProcessTransport) SetNotificationHandler(h func(mcp.JSONRPCNotification)) {
+	t.notifyMu.Lock()
+	t.onNotify = h
+	t.notifyMu.Unlock()
+}
+
+func (t *inProcessTransport) GetSessionId() string { return "" }
+
+func (t *inProcessTransport) Close() error {
+	t.closeOnce.Do(func() {
+		close(t.done)
+		// Start can't run any more: it either ran or never will.
+		t.startOnce.Do(func() {})
+		if t.started.Load() {
+			<-t.fwdDone
+			t.srv.UnregisterSession(context.Background(), t.session.SessionID())
+		}
+	})
+	return nil
+}

@@ -1,0 +1,124 @@
+package mcpclient
+
+import (
+	"encoding/json"
+	"strings"
+	"testing"
+
+	"github.com/mark3labs/mcp-go/mcp"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+func TestRing(t *testing.T) {
+	r := newRing(8)
+	_, _ = r.Write([]byte("abc"))
+	assert.Equal(t, "abc", r.String())
+	_, _ = r.Write([]byte("defgh"))
+	assert.Equal(t, "abcdefgh", r.String())
+	_, _ = r.Write([]byte("ij"))
+	assert.Equal(t, "cdefghij", r.String())
+	_, _ = r.Write([]byte("klmnop"))
+	assert.Equal(t, "ijklmnop", r.String())
+	n, _ := r.Write([]byte("0123456789XYZ"))
+	assert.Equal(t, 13, n)
+	assert.Equal(t, "56789XYZ", r.String())
+	for i := range 100 {
+		_, _ = r.Write([]byte{byte('a' + i%26)})
+	}
+	assert.Len(t, r.String(), 8)
+	assert.True(t, strings.HasSuffix(r.String(), "v"))
+}
+
+func TestChildEnv(t *testing.T) {
+	parent := []string{
+		"PATH=/bin", "HOME=/home/me", "OPENAI_API_KEY=sk-secret", "AWS_SECRET_ACCESS_KEY=x",
+		"LC_ALL=C", "LANG=en", "HTTPS_PROXY=http://user:pw@proxy", "TZ=UTC", "broken", "=x",
+	}
+	env := childEnv(parent, false, map[string]string{"TOKEN": "given", "HOME": "/override"})
+	assert.Equal(t, []string{"HOME=/override", "LANG=en", "LC_ALL=C", "PATH=/bin", "TOKEN=given", "TZ=UTC"}, env)
+
+	all := childEnv(parent, true, nil)
+	assert.Contains(t, all, "OPENAI_API_KEY=sk-secret")
+	assert.Contains(t, all, "HTTPS_PROXY=http://user:pw@proxy")
+}
+
+func TestConfigDefaults(t *testing.T) {
+	_, err := Config{Command: "x"}.withDefaults()
+	assert.Error(t, err, "name required")
+	_, err = Config{Name: "a"}.withDefaults()
+	assert.Error(t, err, "a target is required")
+	_, err = Config{Name: "a", Command: "x", URL: "http://x"}.withDefaults()
+	assert.Error(t, err, "only one target")
+	_, err = Config{Name: "a", Command: "x", Transport: TransportHTTP}.withDefaults()
+	assert.Error(t, err, "transport must match")
+
+	cfg, err := Config{Name: "a", URL: "http://x"}.withDefaults()
+	require.NoError(t, err)
+	assert.Equal(t, TransportHTTP, cfg.Transport)
+	assert.Equal(t, mcp.LATEST_LEGACY_PROTOCOL_VERSION, cfg.ProtocolVersion)
+	assert.Equal(t, DefaultStderrLimit, cfg.StderrLimit)
+	assert.Equal(t, DefaultCloseGrace, cfg.CloseGrace)
+	assert.Equal(t, DefaultMaxRestarts, cfg.MaxRestarts)
+	assert.NotNil(t, cfg.Logger)
+
+	cfg, err = Config{Name: "a", URL: "http://x", Transport: TransportSSE, MaxRestarts: -1}.withDefaults()
+	require.NoError(t, err)
+	assert.Equal(t, TransportSSE, cfg.Transport)
+	assert.Equal(t, -1, cfg.MaxRestarts)
+}
+
+func TestParseToolsPage(t *testing.T) {
+	raw := json.RawMessage(`{"tools":[
+		{"name":"a","inputSchema":{"$schema":"x","anyOf":[{"required":["q"]}],"type":"object"},"annotations":{"title":"From annotations"},"_meta":{"k":1}},
+		{"name":"b","title":"B","description":"d","inputSchema":null,"outputSchema":{"type":"object"}},
+		{"title":"no name"},
+		"not an object"
+	],"nextCursor":"c2"}`)
+	tools, next, skipped, err := parseToolsPage(raw)
+	require.NoError(t, err)
+	assert.Equal(t, "c2", next)
+	assert.Len(t, skipped, 2)
+	require.Len(t, tools, 2)
+	assert.Equal(t, `{"$schema":"x","anyOf":[{"required":["q"]}],"type":"object"}`, string(tools[0].InputSchema))
+	assert.Equal(t, "From annotations", tools[0].Title)
+	assert.Equal(t, `{"k":1}`, string(tools[0].Meta))
+	assert.Nil(t, tools[0].OutputSchema)
+	assert.Nil(t, tools[1].InputSchema)
+	assert.Equal(t, "B", tools[1].Title)
+	assert.Equal(t, `{"type":"object"}`, string(tools[1].OutputSchema))
+
+	_, _, _, err = parseToolsPage(json.RawMessage(`[]`))
+	assert.Error(t, err)
+}
+
+func TestLenientCallResult(t *testing.T) {
+	raw := json.RawMessage(`{"content":[{"type":"text","text":"hi"},{"type":"hologram","data":"?"}],"structuredContent":{"n":1},"isError":true}`)
+	_, err := mcp.ParseCallToolResult(&raw)
+	require.Error(t, err, "mcp-go rejects the whole result")
+	res, err := lenientCallResult(raw)
+	require.NoError(t, err)
+	require.Len(t, res.Content, 2)
+	assert.Equal(t, "hi", res.Content[0].(mcp.TextContent).Text)
+	assert.Contains(t, res.Content[1].(mcp.TextContent).Text, "hologram")
+	assert.True(t, res.IsError)
+	assert.JSONEq(t, `{"n":1}`, string(res.RawStructuredContent))
+}
+
+func TestProgressRouter(t *testing.T) {
+	r := newProgressRouter()
+	var got []float64
+	tok, unregister := r.register(func(p mcp.ProgressNotificationParams) { got = append(got, p.Progress) })
+	note := func(token any, progress float64) mcp.JSONRPCNotification {
+		return mcp.JSONRPCNotification{Notification: mcp.Notification{
+			Method: string(mcp.MethodNotificationProgress),
+			Params: mcp.NotificationParams{AdditionalFields: map[string]any{"progressToken": token, "progress": progress}},
+		}}
+	}
+	r.dispatch(note(tok, 1))
+	r.dispatch(note("someone-else", 2))
+	r.dispatch(note(tok, 3))
+	unregister()
+	r.dispatch(note(tok, 4))
+	assert.Equal(t, []float64{1, 3}, got)
+}

@@ -1,0 +1,188 @@
+package mcpclient
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sync"
+	"time"
+
+	"github.com/mark3labs/mcp-go/client"
+	"github.com/mark3labs/mcp-go/client/transport"
+	"github.com/mark3labs/mcp-go/mcp"
+)
+
+// clientName and clientVersion are what initialize reports as clientInfo.
+const (
+	clientName    = "mcpbridge"
+	clientVersion = "0.1.0"
+)
+
+// session is one connection: one transport and one initialized mcp-go
+// client. A Client replaces its session when the process dies, the SSE
+// stream drops or the HTTP session expires.
+type session struct {
+	mc    *client.Client
+	stdio *stdioTransport
+	sse   bool
+	info  mcp.InitializeResult
+
+	cancel    context.CancelFunc
+	lost      chan struct{}
+	lostOnce  sync.Once
+	closeOnce sync.Once
+	closeErr  error
+}
+
+// alive reports whether requests can still be sent on s.
+func (s *session) alive() bool {
+	if s.stdio != nil && s.stdio.Err() != nil {
+		return false
+	}
+	select {
+	case <-s.lost:
+		return false
+	default:
+		return true
+	}
+}
+
+// markLost retires a session whose connection broke; its pending requests
+// fail and the next request reconnects.
+func (s *session) markLost() {
+	s.lostOnce.Do(func() { close(s.lost) })
+	go func() { _ = s.close() }()
+}
+
+func (s *session) stderr() string {
+	if s.stdio == nil {
+		return ""
+	}
+	return s.stdio.Stderr()
+}
+
+func (s *session) close() error {
+	s.closeOnce.Do(func() {
+		s.lostOnce.Do(func() { close(s.lost) })
+		s.closeErr = s.mc.Close()
+		s.cancel()
+	})
+	return s.closeErr
+}
+
+// dial opens a new session: transport, Start, initialize. ctx bounds the
+// whole handshake; the session itself lives until closed.
+func (c *Client) dial(ctx context.Context) (*session, error) {
+	cfg := c.cfg
+	// Close of the Client aborts a dial in progress.
+	ctx, cancelDial := context.WithCancel(ctx)
+	defer cancelDial()
+	stopLife := context.AfterFunc(c.life, cancelDial)
+	defer stopLife()
+
+	life, cancel := context.WithCancel(c.life)
+	s := &session{cancel: cancel, lost: make(chan struct{})}
+	var inner transport.Interface
+	switch cfg.Transport {
+	case TransportStdio:
+		s.stdio = newStdioTransport(stdioOptions{
+			server: cfg.Name, command: cfg.Command, args: cfg.Args,
+			env: childEnv(parentEnv(), cfg.InheritEnv, cfg.Env), dir: cfg.Dir,
+			grace: cfg.CloseGrace, maxLine: cfg.MaxMessageBytes, stderr: cfg.StderrLimit, log: cfg.Logger,
+		})
+		inner = s.stdio
+	case TransportSSE:
+		opts := []transport.ClientOption{
+			transport.WithSSELogger(cfg.Logger),
+			// mcp-go gives up on an SSE response after 60s by default;
+			// the caller's context is the bound here.
+			transport.WithResponseTimeout(365 * 24 * time.Hour),
+		}
+		if cfg.HTTPClient != nil {
+			opts = append(opts, transport.WithHTTPClient(cfg.HTTPClient))
+		}
+		t, err := transport.NewSSE(cfg.URL, opts...)
+		if err != nil {
+			cancel()
+			return nil, c.newError(OpSpawn, "", err, nil)
+		}
+		t.SetConnectionLostHandler(func(err error) {
+			cfg.Logger.Warn("mcp server connection lost", "server", cfg.Name, "err", err)
+			s.markLost()
+		})
+		s.sse = true
+		inner = t
+	case TransportHTTP:
+		opts := []transport.StreamableHTTPCOption{transport.WithHTTPLogger(cfg.Logger)}
+		if !mcp.IsModernProtocol(cfg.ProtocolVersion) {
+			// On the legacy protocol the standalone GET stream carries what
+			// the server sends outside of a request (tools/list_changed).
+			//lint:ignore SA1019 the replacement (subscriptions/listen) needs 2026-07-28, which Connect does not negotiate by default.
+			opts = append(opts, transport.WithContinuousListening())
+		}
+		if cfg.HTTPClient != nil {
+			opts = append(opts, transport.WithHTTPBasicClient(cfg.HTTPClient))
+		}
+		t, err := transport.NewStreamableHTTP(cfg.URL, opts...)
+		if err != nil {
+			cancel()
+			return nil, c.newError(OpSpawn, "", err, nil)
+		}
+		inner = t
+	case TransportInProcess:
+		inner = newInProcessTransport(cfg.InProcess)
+	default:
+		cancel()
+		return nil, c.newError(OpSpawn, "", fmt.Errorf("unknown transport %q", cfg.Transport), nil)
+	}
+
+	s.mc = client.NewClient(wrapTransport(inner), client.WithProtocolVersion(cfg.ProtocolVersion))
+	stopStart := context.AfterFunc(ctx, cancel)
+	if err := s.mc.Start(life); err != nil {
+		stopStart()
+		_ = s.close()
+		return nil, c.newError(OpSpawn, "", ctxCause(ctx, err), s)
+	}
+	s.mc.OnNotification(c.onNotification)
+
+	req := mcp.InitializeRequest{}
+	req.Params.ProtocolVersion = cfg.ProtocolVersion
+	req.Params.ClientInfo = mcp.Implementation{Name: clientName, Version: clientVersion}
+	res, err := s.mc.Initialize(ctx, req)
+	if !stopStart() && err == nil {
+		err = ctx.Err()
+	}
+	if err != nil {
+		_ = s.close()
+		return nil, c.newError(OpHandshake, "", c.sessionCause(s, ctxCause(ctx, err)), s)
+	}
+	s.info = *res
+	c.cfg.Logger.Debug("mcp server connected", "server", cfg.Name, "transport", string(cfg.Transport),
+		"protocol", res.ProtocolVersion, "server_name", res.ServerInfo.Name)
+	return s, nil
+}
+
+// ctxCause prefers the context's error when it ended, since mcp-go wraps
+// cancellations in its own errors.
+func ctxCause(ctx context.Context, err error) error {
+	if ctxErr := ctx.Err(); ctxErr != nil && !errors.Is(err, ctxErr) {
+		return fmt.Errorf("%w: %w", ctxErr, err)
+	}
+	return err
+}
+
+// sessionCause replaces a generic transport failure by the reason the
+// stdio process died, when it did.
+func (c *Client) sessionCause(s *session, err error) error {
+	if s == nil || s.stdio == nil || errors.Is(err, ErrProcessExited) {
+		return err
+	}
+	select {
+	case <-s.stdio.Done():
+		if dead := s.stdio.Err(); errors.Is(dead, ErrProcessExited) {
+			return fmt.Errorf("%w (%w)", dead, err)
+		}
+	default:
+	}
+	return err
+}

@@ -1,0 +1,99 @@
+package mcpclient
+
+import (
+	"context"
+	"encoding/json"
+	"sync"
+
+	"github.com/mark3labs/mcp-go/client/transport"
+)
+
+// rawSink receives the raw JSON result of the responses to one method
+// sent with its context. mcp-go decodes results into typed structs that
+// lose data (a tool's inputSchema keeps only type/properties/required/
+// $defs/additionalProperties), so the tap below copies the raw result out
+// before mcp-go sees it.
+type rawSink struct {
+	method string
+	mu     sync.Mutex
+	result json.RawMessage
+	got    bool
+}
+
+type sinkKey struct{}
+
+// withSink returns a context whose requests for method are recorded in the
+// returned sink.
+func withSink(ctx context.Context, method string) (context.Context, *rawSink) {
+	s := &rawSink{method: method}
+	return context.WithValue(ctx, sinkKey{}, s), s
+}
+
+func (s *rawSink) put(raw json.RawMessage) {
+	s.mu.Lock()
+	s.result = append(json.RawMessage(nil), raw...)
+	s.got = true
+	s.mu.Unlock()
+}
+
+// get returns the last recorded result, or nil.
+func (s *rawSink) get() json.RawMessage {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if !s.got {
+		return nil
+	}
+	return s.result
+}
+
+// tap wraps a transport: it records raw results into the sink carried by a
+// request's context and passes everything else through.
+type tap struct {
+	transport.Interface
+}
+
+func (t *tap) SendRequest(ctx context.Context, req transport.JSONRPCRequest) (*transport.JSONRPCResponse, error) {
+	resp, err := t.Interface.SendRequest(ctx, req)
+	if err == nil && resp != nil && resp.Error == nil {
+		if s, ok := ctx.Value(sinkKey{}).(*rawSink); ok && s.method == req.Method {
+			s.put(resp.Result)
+		}
+	}
+	return resp, err
+}
+
+// SetRequestHandler forwards to the wrapped transport when it takes
+// requests from the server.
+func (t *tap) SetRequestHandler(h transport.RequestHandler) {
+	if b, ok := t.Interface.(transport.BidirectionalInterface); ok {
+		b.SetRequestHandler(h)
+	}
+}
+
+// httpTap is a tap over an HTTP transport. mcp-go's client changes
+// behaviour on whether its transport is a transport.HTTPConnection (it
+// then sets the Mcp-Protocol-Version header and does not send
+// notifications/cancelled), so only HTTP transports get this wrapper.
+type httpTap struct {
+	*tap
+	http transport.HTTPConnection
+}
+
+// SetProtocolVersion forwards the negotiated version.
+func (t *httpTap) SetProtocolVersion(version string) { t.http.SetProtocolVersion(version) }
+
+// RequiresLegacyProtocol forwards mcp-go's optional transport method.
+func (t *httpTap) RequiresLegacyProtocol() bool {
+	if l, ok := t.http.(interface{ RequiresLegacyProtocol() bool }); ok {
+		return l.RequiresLegacyProtocol()
+	}
+	return false
+}
+
+func wrapTransport(inner transport.Interface) transport.Interface {
+	base := &tap{Interface: inner}
+	if h, ok := inner.(transport.HTTPConnection); ok {
+		return &httpTap{tap: base, http: h}
+	}
+	return base
+}

@@ -1,0 +1,120 @@
+package mcpclient
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+
+	"github.com/mark3labs/mcp-go/mcp"
+)
+
+// Tool is one tool as the server listed it. The JSON fields hold the
+// server's bytes unchanged (every top-level key of the schemas included);
+// they are nil when the server left the field out or sent null.
+type Tool struct {
+	Name string
+	// Title is the tool's title, or annotations.title when it has none.
+	Title       string
+	Description string
+	// InputSchema is the inputSchema exactly as sent.
+	InputSchema json.RawMessage
+	// OutputSchema is the outputSchema exactly as sent.
+	OutputSchema json.RawMessage
+	// Annotations is the annotations object exactly as sent.
+	Annotations json.RawMessage
+	// Meta is the _meta object exactly as sent.
+	Meta json.RawMessage
+}
+
+type wireTool struct {
+	Name         string          `json:"name"`
+	Title        string          `json:"title"`
+	Description  string          `json:"description"`
+	InputSchema  json.RawMessage `json:"inputSchema"`
+	OutputSchema json.RawMessage `json:"outputSchema"`
+	Annotations  json.RawMessage `json:"annotations"`
+	Meta         json.RawMessage `json:"_meta"`
+}
+
+func orNil(raw json.RawMessage) json.RawMessage {
+	if !present(raw) {
+		return nil
+	}
+	return raw
+}
+
+// parseToolsPage decodes one raw tools/list result. Entries that are not
+// tool objects with a name are skipped and reported in skipped.
+func parseToolsPage(raw json.RawMessage) (tools []Tool, next string, skipped []string, err error) {
+	var page struct {
+		Tools      []json.RawMessage `json:"tools"`
+		NextCursor *string           `json:"nextCursor"`
+	}
+	if err := json.Unmarshal(raw, &page); err != nil {
+		return nil, "", nil, fmt.Errorf("decode tools/list result: %w", err)
+	}
+	for i, entry := range page.Tools {
+		var w wireTool
+		if err := json.Unmarshal(entry, &w); err != nil || w.Name == "" {
+			skipped = append(skipped, fmt.Sprintf("entry %d: not a tool with a name", i))
+			continue
+		}
+		t := Tool{
+			Name:         w.Name,
+			Title:        w.Title,
+			Description:  w.Description,
+			InputSchema:  orNil(w.InputSchema),
+			OutputSchema: orNil(w.OutputSchema),
+			Annotations:  orNil(w.Annotations),
+			Meta:         orNil(w.Meta),
+		}
+		if t.Title == "" && t.Annotations != nil {
+			var a struct {
+				Title string `json:"title"`
+			}
+			if json.Unmarshal(t.Annotations, &a) == nil {
+				t.Title = a.Title
+			}
+		}
+		tools = append(tools, t)
+	}
+	if page.NextCursor != nil {
+		next = *page.NextCursor
+	}
+	return tools, next, skipped, nil
+}
+
+// lenientCallResult decodes a tools/call result that mcp-go refused (it
+// fails the whole result on one content block of a type it does not know).
+// Unknown blocks become a text block saying what was there.
+func lenientCallResult(raw json.RawMessage) (*mcp.CallToolResult, error) {
+	var w struct {
+		Meta              *mcp.Meta         `json:"_meta"`
+		Content           []json.RawMessage `json:"content"`
+		StructuredContent json.RawMessage   `json:"structuredContent"`
+		IsError           bool              `json:"isError"`
+	}
+	if err := json.Unmarshal(raw, &w); err != nil {
+		return nil, err
+	}
+	res := &mcp.CallToolResult{Result: mcp.Result{Meta: w.Meta}, IsError: w.IsError}
+	for _, item := range w.Content {
+		c, err := mcp.UnmarshalContent(item)
+		if err != nil {
+			var probe struct {
+				Type any `json:"type"`
+			}
+			_ = json.Unmarshal(item, &probe)
+			c = mcp.NewTextContent(fmt.Sprintf("[unsupported MCP content block of type %v]", probe.Type))
+		}
+		res.Content = append(res.Content, c)
+	}
+	if present(w.StructuredContent) {
+		res.RawStructuredContent = bytes.Clone(w.StructuredContent)
+		var v any
+		if err := json.Unmarshal(w.StructuredContent, &v); err == nil {
+			res.StructuredContent = v
+		}
+	}
+	return res, nil
+}

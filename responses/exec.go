@@ -1,0 +1,212 @@
+package responses
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"sync/atomic"
+	"time"
+)
+
+type indexed struct {
+	i   int
+	rec CallRecord
+}
+
+// execute runs the calls of one turn, at most MaxConcurrency at a time, and
+// returns their records in call order. A failing or slow call never stops
+// the others. When ctx ends first it returns at once with the finished
+// records and, for the rest, records whose Err is the context's error; the
+// abandoned executors keep their (cancelled) context and finish on their own.
+func (r *runner) execute(ctx context.Context, calls []Call) ([]CallRecord, error) {
+	n := len(calls)
+	done := make(chan indexed, n) // buffered: workers never block on a departed collector
+	var next atomic.Int64
+	workers := min(r.opts.MaxConcurrency, n)
+	for range workers {
+		go func() {
+			for {
+				i := int(next.Add(1) - 1)
+				if i >= n {
+					return
+				}
+				if ctx.Err() != nil {
+					done <- indexed{i, interrupted(calls[i], ctx.Err())}
+					continue
+				}
+				done <- indexed{i, r.runCall(ctx, calls[i])}
+			}
+		}()
+	}
+
+	records := make([]CallRecord, n)
+	got := make([]bool, n)
+	for range n {
+		select {
+		case d := <-done:
+			records[d.i], got[d.i] = d.rec, true
+		case <-ctx.Done():
+			err := ctx.Err()
+			// Keep the records that are already finished.
+			for drained := false; !drained; {
+				select {
+				case d := <-done:
+					records[d.i], got[d.i] = d.rec, true
+				default:
+					drained = true
+				}
+			}
+			for i := range records {
+				if !got[i] {
+					records[i] = interrupted(calls[i], err)
+				}
+			}
+			return records, fmt.Errorf("responses: running tool calls: %w", err)
+		}
+	}
+	if err := ctx.Err(); err != nil {
+		return records, fmt.Errorf("responses: running tool calls: %w", err)
+	}
+	return records, nil
+}
+
+// interrupted is the record of a call the caller's context stopped.
+func interrupted(c Call, err error) CallRecord {
+	return CallRecord{Call: c, Err: err, Output: errorOutput(err)}
+}
+
+func errorOutput(err error) Output {
+	return Output{Text: "error: " + err.Error(), IsError: true}
+}
+
+// rerunInterrupted prepares the pending records of a ResumePoint: records
+// interrupted by a cancelled context are run again, the others are kept.
+func (r *runner) rerunInterrupted(ctx context.Context, pending []CallRecord) ([]CallRecord, error) {
+	out := append([]CallRecord(nil), pending...)
+	var idx []int
+	var calls []Call
+	for i, rec := range out {
+		if errors.Is(rec.Err, context.Canceled) || errors.Is(rec.Err, context.DeadlineExceeded) {
+			idx = append(idx, i)
+			calls = append(calls, rec.Call)
+		}
+	}
+	if len(calls) == 0 {
+		return out, nil
+	}
+	recs, err := r.execute(ctx, calls)
+	for j, i := range idx {
+		out[i] = recs[j]
+	}
+	return out, err
+}
+
+// runCall takes one call through the hooks and the executor. Every failure
+// becomes an output the model can read.
+func (r *runner) runCall(ctx context.Context, c Call) (rec CallRecord) {
+	start := time.Now()
+	rec.Call = c
+	defer func() {
+		rec.Duration = time.Since(start)
+		r.log.Debug("tool call", "name", c.Name, "call_id", c.CallID, "duration", rec.Duration,
+			"ok", rec.Err == nil && !rec.Output.IsError, "denied", rec.Denied)
+		if r.opts.AfterCall != nil {
+			r.hook("AfterCall", func() { r.opts.AfterCall(ctx, rec) })
+		}
+	}()
+	if r.opts.BeforeCall != nil {
+		r.hook("BeforeCall", func() { r.opts.BeforeCall(ctx, c) })
+	}
+	if c.Arguments != "" && !json.Valid([]byte(c.Arguments)) {
+		rec.Err = fmt.Errorf("%w for %s", ErrInvalidArguments, c.Name)
+		rec.Output = errorOutput(fmt.Errorf("the arguments of %s are not valid JSON; call it again with a JSON object", c.Name))
+		return rec
+	}
+	if r.opts.Approve != nil {
+		ok, reason, err := r.approve(ctx, c)
+		if err != nil {
+			rec.Err = err
+			rec.Output = errorOutput(fmt.Errorf("call to %s was not approved: %w", c.Name, err))
+			return rec
+		}
+		if !ok {
+			if reason == "" {
+				reason = "no reason given"
+			}
+			rec.Denied = true
+			rec.Err = fmt.Errorf("%w: %s", ErrDenied, reason)
+			rec.Output = Output{Text: fmt.Sprintf("error: the call to %s was denied and not executed: %s", c.Name, reason), IsError: true}
+			return rec
+		}
+	}
+	out, err := r.invoke(ctx, c)
+	if err != nil {
+		rec.Err = err
+		rec.Output = errorOutput(err)
+		return rec
+	}
+	rec.Output = out
+	return rec
+}
+
+func (r *runner) approve(ctx context.Context, c Call) (ok bool, reason string, err error) {
+	defer func() {
+		if v := recover(); v != nil {
+			ok, err = false, fmt.Errorf("%w: Approve hook: %v", ErrCallPanic, v)
+		}
+	}()
+	ok, reason = r.opts.Approve(ctx, c)
+	return ok, reason, nil
+}
+
+// hook runs an observer and keeps its panic from taking the run down.
+func (r *runner) hook(name string, fn func()) {
+	defer func() {
+		if v := recover(); v != nil {
+			r.log.Error("hook panicked", "hook", name, "panic", fmt.Sprint(v))
+		}
+	}()
+	fn()
+}
+
+type execResult struct {
+	out Output
+	err error
+}
+
+// invoke calls the executor, recovering a panic, bounded by CallTimeout.
+func (r *runner) invoke(ctx context.Context, c Call) (Output, error) {
+	if r.opts.CallTimeout <= 0 {
+		res := r.safeExecute(ctx, c)
+		return res.out, res.err
+	}
+	cctx, cancel := context.WithTimeout(ctx, r.opts.CallTimeout)
+	defer cancel()
+	ch := make(chan execResult, 1)
+	go func() { ch <- r.safeExecute(cctx, c) }()
+	select {
+	case res := <-ch:
+		if res.err != nil && ctx.Err() == nil && errors.Is(cctx.Err(), context.DeadlineExceeded) {
+			// The executor gave up because of our deadline.
+			return Output{}, fmt.Errorf("%w after %s: %s", ErrCallTimeout, r.opts.CallTimeout, c.Name)
+		}
+		return res.out, res.err
+	case <-cctx.Done():
+		if err := ctx.Err(); err != nil {
+			return Output{}, err
+		}
+		// A stuck call: abandon it; its goroutine ends when the executor returns.
+		return Output{}, fmt.Errorf("%w after %s: %s", ErrCallTimeout, r.opts.CallTimeout, c.Name)
+	}
+}
+
+func (r *runner) safeExecute(ctx context.Context, c Call) (res execResult) {
+	defer func() {
+		if v := recover(); v != nil {
+			res = execResult{err: fmt.Errorf("%w: %s: %v", ErrCallPanic, c.Name, v)}
+		}
+	}()
+	out, err := r.exec.Execute(ctx, c)
+	return execResult{out, err}
+}

@@ -1,0 +1,264 @@
+// Package responses drives the OpenAI Responses API function-calling loop
+// with the calls executed on the client side.
+//
+// Run sends a request, runs every function_call of the response through an
+// Executor (concurrently, bounded), sends one function_call_output per call
+// back chained with previous_response_id, and repeats until the model
+// answers without calling functions or the iteration limit is reached. It
+// knows nothing of where the functions live: package bridge plugs MCP
+// servers in as the Executor, and any other Executor works the same way.
+//
+// Failures of single calls (unknown functions, invalid JSON arguments, tool
+// errors, panics, timeouts, denials) become outputs the model reads, and
+// the loop goes on. Failures of the API end the loop with an error and a
+// partial Result; outputs computed but not delivered are kept in
+// Result.Pending, and Resume delivers them without running the tools again.
+package responses
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"regexp"
+	"time"
+
+	"github.com/openai/openai-go/v3/option"
+	oai "github.com/openai/openai-go/v3/responses"
+)
+
+// API creates one model response. *oai.ResponseService satisfies it: pass
+// &client.Responses of an openai-go client.
+type API interface {
+	New(ctx context.Context, body oai.ResponseNewParams, opts ...option.RequestOption) (*oai.Response, error)
+}
+
+// Call is one function call the model asked for.
+type Call struct {
+	CallID    string // call_id: pairs the call with its output
+	Name      string // the function name
+	Arguments string // the arguments as the model wrote them (JSON text)
+	ItemID    string // id of the function_call output item
+}
+
+// PartType is the kind of one content part of an Output.
+type PartType string
+
+// The content part kinds the Responses API accepts in a function_call_output.
+const (
+	PartText  PartType = "input_text"
+	PartImage PartType = "input_image"
+	PartFile  PartType = "input_file"
+)
+
+// Part is one content part of an Output: text, an image (URL or data URL)
+// or a file (base64 data and a name). It has the same shape as convert.Part.
+type Part struct {
+	Type     PartType
+	Text     string // PartText
+	ImageURL string // PartImage: https URL or data:image/...;base64,...
+	FileData string // PartFile: base64 data (or a data URL)
+	Filename string // PartFile
+}
+
+// Output is what one call produced. When Parts is empty the output is sent
+// to the model as the string Text; otherwise it is sent as the list of
+// parts and Text is not sent. IsError marks a tool-reported failure; the
+// text is sent as it is (it already says what went wrong).
+type Output struct {
+	Text    string
+	Parts   []Part
+	IsError bool
+}
+
+// Executor runs function calls. Execute must honour ctx (it is cancelled
+// when the run is cancelled or the call times out) and may be called
+// concurrently. A returned error is not fatal: the model receives
+// "error: <message>" as the call's output.
+type Executor interface {
+	Execute(ctx context.Context, call Call) (Output, error)
+}
+
+// ExecutorFunc adapts a function to the Executor interface.
+type ExecutorFunc func(ctx context.Context, call Call) (Output, error)
+
+// Execute calls f.
+func (f ExecutorFunc) Execute(ctx context.Context, call Call) (Output, error) { return f(ctx, call) }
+
+// Options tune a run. The zero value is usable.
+type Options struct {
+	// MaxIterations bounds the responses created in one run (default 10).
+	// When the last allowed response still calls functions, the calls are
+	// run, their outputs kept in Result.Pending, and the run returns an
+	// error matching ErrMaxIterations.
+	MaxIterations int
+	// Tools are appended to params.Tools on every turn.
+	Tools []oai.ToolUnionParam
+	// ToolsFunc, when set, is called before every turn and its tools are
+	// appended after Tools (for tool sets that change during a run). An
+	// error ends the run.
+	ToolsFunc func(ctx context.Context) ([]oai.ToolUnionParam, error)
+	// MaxConcurrency bounds the calls of one turn that run at once
+	// (default 8; 1 runs them one after the other, in order).
+	MaxConcurrency int
+	// CallTimeout bounds each call (0 = no bound). A call still running at
+	// the deadline is abandoned: the model receives a timeout error output
+	// and the other calls are not affected.
+	CallTimeout time.Duration
+	// BeforeCall is called before each call is approved and run.
+	BeforeCall func(ctx context.Context, c Call)
+	// AfterCall is called with each finished call, denied and failed ones
+	// included. Calls of one turn run concurrently, so it may be too.
+	AfterCall func(ctx context.Context, r CallRecord)
+	// Approve, when set, is asked before each call runs. A denied call is
+	// not executed; the model is told it was denied and why.
+	Approve func(ctx context.Context, c Call) (ok bool, reason string)
+	// RequestOptions are passed to every API request (headers, retries,
+	// timeouts).
+	RequestOptions []option.RequestOption
+	// Logger receives debug logs (turns, response ids, call names,
+	// durations; never arguments, outputs, headers or keys). nil discards.
+	Logger *slog.Logger
+}
+
+// ResumePoint is where a run that stopped early can continue: the last
+// response the API produced and the outputs computed for its calls but not
+// delivered. Get it from Result.ResumePoint.
+type ResumePoint struct {
+	PreviousResponseID string
+	// Pending outputs are sent first, in order, without running the tools
+	// again. A pending call that was interrupted by the caller's context
+	// (its Err is context.Canceled or context.DeadlineExceeded) is run again.
+	Pending []CallRecord
+	// History is the conversation so far for runs with store: false, which
+	// cannot chain with previous_response_id; nil otherwise.
+	History []oai.ResponseInputItemUnionParam
+}
+
+// Result is what a run did. Run returns it even with an error.
+type Result struct {
+	// Response is the last response received (on a failed or incomplete
+	// response, that response).
+	Response *oai.Response
+	// OutputText is the text output of the last completed response.
+	OutputText string
+	// Turns has one entry per completed response, with the calls it made.
+	Turns []Turn
+	// Usage is summed over every response received.
+	Usage Usage
+	// Iterations counts the completed responses of this run.
+	Iterations int
+	// LastResponseID is the id of the last completed response (the
+	// previous_response_id the next request would chain to).
+	LastResponseID string
+	// Pending holds outputs computed but not delivered to the API, in call
+	// order; empty after a successful run.
+	Pending []CallRecord
+
+	history []oai.ResponseInputItemUnionParam
+}
+
+// ResumePoint returns where Resume continues this run.
+func (r *Result) ResumePoint() ResumePoint {
+	if r == nil {
+		return ResumePoint{}
+	}
+	return ResumePoint{
+		PreviousResponseID: r.LastResponseID,
+		Pending:            append([]CallRecord(nil), r.Pending...),
+		History:            append([]oai.ResponseInputItemUnionParam(nil), r.history...),
+	}
+}
+
+// Turn is one completed response and the calls it made.
+type Turn struct {
+	ResponseID string
+	Calls      []CallRecord
+	Usage      Usage
+}
+
+// CallRecord is one executed (or denied, or failed) call. Output is exactly
+// what the model receives: for a failed call, a text starting "error: ".
+type CallRecord struct {
+	Call     Call
+	Output   Output
+	Err      error // why the call failed: the executor's error, a timeout, a panic, ...
+	Denied   bool  // Approve said no; the executor was not called
+	Duration time.Duration
+}
+
+// Usage counts tokens.
+type Usage struct {
+	InputTokens, OutputTokens, TotalTokens, CachedTokens, ReasoningTokens int64
+}
+
+func (u *Usage) add(v Usage) {
+	u.InputTokens += v.InputTokens
+	u.OutputTokens += v.OutputTokens
+	u.TotalTokens += v.TotalTokens
+	u.CachedTokens += v.CachedTokens
+	u.ReasoningTokens += v.ReasoningTokens
+}
+
+// Errors of a run. Match them with errors.Is.
+var (
+	// ErrMaxIterations: the iteration limit was reached while the model
+	// was still calling functions.
+	ErrMaxIterations = errors.New("responses: iteration limit reached")
+	// ErrResponseFailed: the API answered with status "failed".
+	ErrResponseFailed = errors.New("responses: response failed")
+	// ErrResponseIncomplete: the API answered with status "incomplete".
+	ErrResponseIncomplete = errors.New("responses: response incomplete")
+	// ErrResponseStatus: the API answered with a status the loop cannot
+	// continue from (cancelled, queued, in_progress: background mode).
+	ErrResponseStatus = errors.New("responses: unexpected response status")
+	// ErrMalformedResponse: a 200 response the loop cannot use (no id).
+	ErrMalformedResponse = errors.New("responses: malformed response")
+	// ErrCallTimeout: a call ran past Options.CallTimeout.
+	ErrCallTimeout = errors.New("tool call timed out")
+	// ErrCallPanic: the executor panicked.
+	ErrCallPanic = errors.New("tool call panicked")
+	// ErrInvalidArguments: the model's arguments are not valid JSON.
+	ErrInvalidArguments = errors.New("invalid JSON arguments")
+	// ErrDenied: Approve denied the call.
+	ErrDenied = errors.New("call denied")
+)
+
+// APIError is an error reported by the API: an HTTP error (HTTPStatus,
+// and Err is the openai-go *openai.Error), or an HTTP 200 response whose
+// status is failed or incomplete (Status and ResponseID set, Err is
+// ErrResponseFailed or ErrResponseIncomplete). Code and Message are the
+// API's; for an incomplete response Code is the incomplete reason.
+type APIError struct {
+	ResponseID string
+	Status     string
+	Code       string
+	Message    string
+	HTTPStatus int
+	Err        error
+}
+
+var keyLike = regexp.MustCompile(`(sk|key|sess)-[A-Za-z0-9_*.\-]{4,}`)
+
+// Error describes the failure. API key look-alikes in the API's message
+// (it quotes a masked key on authentication errors) are replaced by "***".
+func (e *APIError) Error() string {
+	msg := keyLike.ReplaceAllString(e.Message, "$1-***")
+	s := "responses: API error"
+	if e.HTTPStatus != 0 {
+		s += fmt.Sprintf(" (HTTP %d)", e.HTTPStatus)
+	}
+	if e.Status != "" {
+		s += ": response " + e.ResponseID + " " + e.Status
+	}
+	if e.Code != "" {
+		s += ": " + e.Code
+	}
+	if msg != "" {
+		s += ": " + msg
+	}
+	return s
+}
+
+// Unwrap returns the SDK error or the status sentinel.
+func (e *APIError) Unwrap() error { return e.Err }

@@ -1,0 +1,370 @@
+package responses
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+
+	"github.com/openai/openai-go/v3"
+	"github.com/openai/openai-go/v3/packages/param"
+	oai "github.com/openai/openai-go/v3/responses"
+)
+
+const (
+	defaultMaxIterations  = 10
+	defaultMaxConcurrency = 8
+)
+
+// Run drives the loop: it creates a response from params, runs the
+// function calls of each response with exec and sends their outputs back,
+// until a response calls no function or opts.MaxIterations responses were
+// created.
+//
+// Every parameter of params is sent on every turn as the caller set it
+// (model, instructions, tools plus opts.Tools, temperature, reasoning,
+// metadata, tool_choice, ...); the first turn sends params.Input and later
+// turns send the function_call_output items, one per call in call order,
+// with previous_response_id set to the response they answer. Instructions
+// and tools are resent each turn because previous_response_id does not
+// carry them over.
+//
+// When params.Store is false the API keeps nothing to chain to, so each
+// turn resends the whole conversation instead: the input, every output
+// item (reasoning items only when they carry encrypted_content, which
+// needs include: ["reasoning.encrypted_content"]) and every output. When
+// params.Conversation is set the conversation holds the items, and turns
+// send only the new outputs without previous_response_id.
+//
+// Run returns a non-nil Result also with an error: the turns so far, the
+// last completed response and the outputs not delivered (see Resume). API
+// failures are *APIError values; the caller's context ends the run early
+// with the context's error.
+func Run(ctx context.Context, api API, params oai.ResponseNewParams, exec Executor, opts Options) (*Result, error) {
+	return run(ctx, api, params, nil, exec, opts)
+}
+
+// Resume continues a run that stopped early (an API error, the iteration
+// limit, a cancelled context) from from, usually result.ResumePoint(). It
+// sends the pending outputs first, chained to from.PreviousResponseID,
+// without running their tools again (calls interrupted by a cancelled
+// context are run again), then goes on like Run with a fresh iteration
+// budget. params must be the ones of the original run. With no pending
+// outputs, Resume sends params.Input like Run, chained to
+// from.PreviousResponseID when it is set.
+func Resume(ctx context.Context, api API, params oai.ResponseNewParams, from ResumePoint, exec Executor, opts Options) (*Result, error) {
+	return run(ctx, api, params, &from, exec, opts)
+}
+
+type mode int
+
+const (
+	modeChain        mode = iota // previous_response_id chaining
+	modeConversation             // the conversation object holds the items
+	modeStateless                // store: false, resend everything
+)
+
+type runner struct {
+	api  API
+	exec Executor
+	opts Options
+	log  *slog.Logger
+}
+
+func run(ctx context.Context, api API, params oai.ResponseNewParams, from *ResumePoint, exec Executor, opts Options) (*Result, error) {
+	res := &Result{}
+	if api == nil {
+		return res, errors.New("responses: nil API")
+	}
+	if exec == nil {
+		return res, errors.New("responses: nil Executor")
+	}
+	if opts.MaxIterations <= 0 {
+		opts.MaxIterations = defaultMaxIterations
+	}
+	if opts.MaxConcurrency <= 0 {
+		opts.MaxConcurrency = defaultMaxConcurrency
+	}
+	r := &runner{api: api, exec: exec, opts: opts, log: opts.Logger}
+	if r.log == nil {
+		r.log = slog.New(slog.DiscardHandler)
+	}
+
+	m := modeChain
+	switch {
+	case !param.IsOmitted(params.Conversation):
+		m = modeConversation
+	case params.Store.Valid() && !params.Store.Value:
+		m = modeStateless
+	}
+
+	prevID := ""
+	if params.PreviousResponseID.Valid() {
+		prevID = params.PreviousResponseID.Value
+	}
+	var pending []CallRecord
+	first := true
+	if from != nil {
+		if from.PreviousResponseID != "" {
+			prevID = from.PreviousResponseID
+		}
+		res.LastResponseID = from.PreviousResponseID
+		if len(from.Pending) > 0 {
+			first = false
+			res.history = append(res.history, from.History...)
+			var err error
+			pending, err = r.rerunInterrupted(ctx, from.Pending)
+			if err != nil {
+				res.Pending = pending
+				return res, err
+			}
+		}
+	}
+	if m == modeStateless && first {
+		res.history = inputItems(params.Input)
+	}
+
+	for {
+		if res.Iterations >= opts.MaxIterations {
+			res.Pending = pending
+			r.log.Debug("iteration limit reached", "limit", opts.MaxIterations)
+			return res, fmt.Errorf("%w (%d responses)", ErrMaxIterations, opts.MaxIterations)
+		}
+		body := params
+		tools, err := r.tools(ctx, params.Tools)
+		if err != nil {
+			res.Pending = pending
+			return res, fmt.Errorf("responses: tools: %w", err)
+		}
+		body.Tools = tools
+		outs := outputItems(pending)
+		switch {
+		case m == modeStateless:
+			input := make([]oai.ResponseInputItemUnionParam, 0, len(res.history)+len(outs))
+			input = append(append(input, res.history...), outs...)
+			body.Input = oai.ResponseNewParamsInputUnion{OfInputItemList: input}
+			// Only a caller-given (stored) previous response can be chained to.
+			body.PreviousResponseID = params.PreviousResponseID
+		case first:
+			if prevID != "" && m == modeChain {
+				body.PreviousResponseID = openai.String(prevID)
+			}
+		default:
+			body.Input = oai.ResponseNewParamsInputUnion{OfInputItemList: outs}
+			body.PreviousResponseID = param.Opt[string]{}
+			if m == modeChain && prevID != "" {
+				body.PreviousResponseID = openai.String(prevID)
+			}
+		}
+
+		turnNo := res.Iterations + 1
+		r.log.Debug("creating response", "turn", turnNo, "outputs", len(outs), "previous_response_id", body.PreviousResponseID.Value)
+		resp, err := r.api.New(ctx, body, opts.RequestOptions...)
+		if err != nil {
+			res.Pending = pending
+			return res, r.requestError(ctx, turnNo, err)
+		}
+		if resp == nil || resp.ID == "" {
+			res.Pending = pending
+			return res, fmt.Errorf("%w: turn %d: response without an id", ErrMalformedResponse, turnNo)
+		}
+		res.Response = resp
+		u := usageOf(resp)
+		res.Usage.add(u)
+		if err := statusError(resp); err != nil {
+			res.Pending = pending
+			r.log.Debug("response not completed", "turn", turnNo, "response_id", resp.ID, "status", resp.Status)
+			return res, err
+		}
+
+		// The pending outputs are delivered.
+		if m == modeStateless {
+			res.history = append(res.history, outs...)
+			res.history = append(res.history, outputAsInput(resp.Output)...)
+		}
+		pending = nil
+		first = false
+		res.Iterations++
+		res.LastResponseID = resp.ID
+		prevID = resp.ID
+		res.OutputText = resp.OutputText()
+
+		calls := functionCalls(resp)
+		turn := Turn{ResponseID: resp.ID, Usage: u}
+		r.log.Debug("response", "turn", turnNo, "response_id", resp.ID, "function_calls", len(calls))
+		if len(calls) == 0 {
+			res.Turns = append(res.Turns, turn)
+			return res, nil
+		}
+		records, err := r.execute(ctx, calls)
+		turn.Calls = records
+		res.Turns = append(res.Turns, turn)
+		pending = records
+		if err != nil {
+			res.Pending = pending
+			return res, err
+		}
+	}
+}
+
+// tools builds the tool list of one turn without touching the caller's slice.
+func (r *runner) tools(ctx context.Context, base []oai.ToolUnionParam) ([]oai.ToolUnionParam, error) {
+	if len(r.opts.Tools) == 0 && r.opts.ToolsFunc == nil {
+		return base, nil
+	}
+	var extra []oai.ToolUnionParam
+	if r.opts.ToolsFunc != nil {
+		var err error
+		if extra, err = r.opts.ToolsFunc(ctx); err != nil {
+			return nil, err
+		}
+	}
+	out := make([]oai.ToolUnionParam, 0, len(base)+len(r.opts.Tools)+len(extra))
+	out = append(out, base...)
+	out = append(out, r.opts.Tools...)
+	return append(out, extra...), nil
+}
+
+// requestError turns an error of api.New into the run's error.
+func (r *runner) requestError(ctx context.Context, turn int, err error) error {
+	if ctxErr := ctx.Err(); ctxErr != nil && errors.Is(err, ctxErr) {
+		return fmt.Errorf("responses: turn %d: %w", turn, err)
+	}
+	var sdkErr *openai.Error
+	if errors.As(err, &sdkErr) {
+		r.log.Debug("API error", "turn", turn, "http_status", sdkErr.StatusCode, "code", sdkErr.Code)
+		return &APIError{HTTPStatus: sdkErr.StatusCode, Code: sdkErr.Code, Message: sdkErr.Message, Err: err}
+	}
+	return fmt.Errorf("responses: turn %d: create response: %w", turn, err)
+}
+
+// statusError reports a 200 response the loop cannot continue from.
+func statusError(resp *oai.Response) error {
+	switch resp.Status {
+	case "", oai.ResponseStatusCompleted:
+		return nil
+	case oai.ResponseStatusFailed:
+		return &APIError{
+			ResponseID: resp.ID, Status: string(resp.Status), HTTPStatus: 200,
+			Code: string(resp.Error.Code), Message: resp.Error.Message, Err: ErrResponseFailed,
+		}
+	case oai.ResponseStatusIncomplete:
+		reason := resp.IncompleteDetails.Reason
+		return &APIError{
+			ResponseID: resp.ID, Status: string(resp.Status), HTTPStatus: 200,
+			Code: reason, Message: "response incomplete: " + reason, Err: ErrResponseIncomplete,
+		}
+	default:
+		return &APIError{
+			ResponseID: resp.ID, Status: string(resp.Status), HTTPStatus: 200,
+			Message: "the loop cannot continue from a response with status " + string(resp.Status) +
+				" (background responses are not supported)",
+			Err: ErrResponseStatus,
+		}
+	}
+}
+
+func usageOf(resp *oai.Response) Usage {
+	u := resp.Usage
+	return Usage{
+		InputTokens:     u.InputTokens,
+		OutputTokens:    u.OutputTokens,
+		TotalTokens:     u.TotalTokens,
+		CachedTokens:    u.InputTokensDetails.CachedTokens,
+		ReasoningTokens: u.OutputTokensDetails.ReasoningTokens,
+	}
+}
+
+// functionCalls collects every function_call item of a response, in order.
+func functionCalls(resp *oai.Response) []Call {
+	var calls []Call
+	for _, item := range resp.Output {
+		if item.Type != "function_call" {
+			continue
+		}
+		calls = append(calls, Call{
+			CallID:    item.CallID,
+			Name:      item.Name,
+			Arguments: item.Arguments.OfString,
+			ItemID:    item.ID,
+		})
+	}
+	return calls
+}
+
+// inputItems turns the first turn's input into items (for store: false).
+func inputItems(in oai.ResponseNewParamsInputUnion) []oai.ResponseInputItemUnionParam {
+	if in.OfString.Valid() {
+		return []oai.ResponseInputItemUnionParam{
+			oai.ResponseInputItemParamOfMessage(in.OfString.Value, oai.EasyInputMessageRoleUser),
+		}
+	}
+	return append([]oai.ResponseInputItemUnionParam(nil), in.OfInputItemList...)
+}
+
+// outputAsInput turns a response's output items into input items, as sent
+// by the API, for store: false runs. Reasoning items without
+// encrypted_content cannot be sent back (the API kept nothing to find them
+// by) and are left out.
+func outputAsInput(items []oai.ResponseOutputItemUnion) []oai.ResponseInputItemUnionParam {
+	out := make([]oai.ResponseInputItemUnionParam, 0, len(items))
+	for _, item := range items {
+		if item.Type == "reasoning" && item.EncryptedContent == "" {
+			continue
+		}
+		raw := item.RawJSON()
+		if raw == "" {
+			b, err := json.Marshal(item)
+			if err != nil {
+				continue
+			}
+			raw = string(b)
+		}
+		out = append(out, param.Override[oai.ResponseInputItemUnionParam](json.RawMessage(raw)))
+	}
+	return out
+}
+
+// outputItems builds the function_call_output items for records, in order.
+func outputItems(records []CallRecord) []oai.ResponseInputItemUnionParam {
+	if len(records) == 0 {
+		return nil
+	}
+	out := make([]oai.ResponseInputItemUnionParam, len(records))
+	for i, rec := range records {
+		var item oai.ResponseInputItemUnionParam
+		if len(rec.Output.Parts) == 0 {
+			item = oai.ResponseInputItemParamOfFunctionCallOutput(rec.Output.Text)
+		} else {
+			item = oai.ResponseInputItemParamOfFunctionCallOutput(partsParam(rec.Output.Parts))
+		}
+		// The SDK helper leaves call_id empty; the API needs it to pair
+		// the output with its call.
+		item.OfFunctionCallOutput.CallID = openai.String(rec.Call.CallID)
+		out[i] = item
+	}
+	return out
+}
+
+func partsParam(parts []Part) oai.ResponseFunctionCallOutputItemListParam {
+	out := make(oai.ResponseFunctionCallOutputItemListParam, 0, len(parts))
+	for _, p := range parts {
+		switch p.Type {
+		case PartImage:
+			img := &oai.ResponseInputImageContentParam{ImageURL: openai.String(p.ImageURL)}
+			out = append(out, oai.ResponseFunctionCallOutputItemUnionParam{OfInputImage: img})
+		case PartFile:
+			f := &oai.ResponseInputFileContentParam{FileData: openai.String(p.FileData)}
+			if p.Filename != "" {
+				f.Filename = openai.String(p.Filename)
+			}
+			out = append(out, oai.ResponseFunctionCallOutputItemUnionParam{OfInputFile: f})
+		default:
+			out = append(out, oai.ResponseFunctionCallOutputItemUnionParam{
+				OfInputText: &oai.ResponseInputTextContentParam{Text: p.Text},
+			})
+		}
+	}
+	return out
+}

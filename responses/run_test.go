@@ -1,0 +1,710 @@
+package responses_test
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/openai/openai-go/v3"
+	"github.com/openai/openai-go/v3/option"
+	"github.com/openai/openai-go/v3/packages/param"
+	"github.com/openai/openai-go/v3/shared"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	oai "github.com/openai/openai-go/v3/responses"
+
+	"github.com/mcpbridge/mcpbridge/internal/fakeapi"
+	"github.com/mcpbridge/mcpbridge/responses"
+)
+
+func TestRunChainsOutputsWithPreviousResponseID(t *testing.T) {
+	s, api := newServer(t, fakeapi.Script(
+		fakeapi.Calls(fakeapi.FunctionCall{Name: "get_weather", Arguments: `{"city":"Paris"}`, CallID: "call_a"}).
+			WithUsage(fakeapi.Usage{InputTokens: 10, OutputTokens: 5, CachedTokens: 2, ReasoningTokens: 1}).WithID("resp_1"),
+		fakeapi.Text("Sunny in Paris.").WithUsage(fakeapi.Usage{InputTokens: 20, OutputTokens: 7, CachedTokens: 3}).WithID("resp_2"),
+	))
+	res, err := responses.Run(testCtx(t), api, baseParams(), echoExec, responses.Options{})
+	require.NoError(t, err)
+
+	assert.Equal(t, "Sunny in Paris.", res.OutputText)
+	assert.Equal(t, 2, res.Iterations)
+	assert.Equal(t, "resp_2", res.LastResponseID)
+	assert.Equal(t, "resp_2", res.Response.ID)
+	assert.Empty(t, res.Pending)
+	require.Len(t, res.Turns, 2)
+	assert.Equal(t, "resp_1", res.Turns[0].ResponseID)
+	require.Len(t, res.Turns[0].Calls, 1)
+	rec := res.Turns[0].Calls[0]
+	assert.Equal(t, responses.Call{CallID: "call_a", Name: "get_weather", Arguments: `{"city":"Paris"}`, ItemID: rec.Call.ItemID}, rec.Call)
+	assert.NotEmpty(t, rec.Call.ItemID)
+	assert.Equal(t, `get_weather:{"city":"Paris"}`, rec.Output.Text)
+	assert.NoError(t, rec.Err)
+	assert.Empty(t, res.Turns[1].Calls)
+	assert.Equal(t, responses.Usage{InputTokens: 30, OutputTokens: 12, TotalTokens: 42, CachedTokens: 5, ReasoningTokens: 1}, res.Usage)
+	assert.Equal(t, int64(15), res.Turns[0].Usage.TotalTokens)
+
+	reqs := s.Requests()
+	require.Len(t, reqs, 2)
+	assert.Equal(t, "What is the weather in Paris?", reqs[0].InputText)
+	assert.Empty(t, reqs[0].PreviousResponseID)
+	assert.Equal(t, "resp_1", reqs[1].PreviousResponseID)
+	assert.Equal(t, map[string]string{"call_a": `get_weather:{"city":"Paris"}`}, reqs[1].FunctionOutputs())
+	assert.Equal(t, []string{"function_call_output"}, reqs[1].ItemTypes())
+	for _, r := range reqs {
+		assert.Equal(t, "Be brief.", r.Instructions, "instructions resent every turn")
+		assert.Equal(t, "gpt-test", r.Model)
+		require.Len(t, r.Tools, 1, "tools resent every turn")
+		assert.Equal(t, true, r.Tools[0]["strict"])
+		assert.Equal(t, "get_weather", r.Tools[0]["name"])
+	}
+	requireValid(t, s)
+}
+
+func TestRunPassesEveryParameterThrough(t *testing.T) {
+	s, api := newServer(t, fakeapi.Script(
+		fakeapi.Calls(fakeapi.FunctionCall{Name: "get_weather", Arguments: `{"city":"Oslo"}`}),
+		fakeapi.Text("done"),
+	))
+	p := baseParams()
+	p.Temperature = openai.Float(0.2)
+	p.TopP = openai.Float(0.9)
+	p.MaxOutputTokens = openai.Int(300)
+	p.ParallelToolCalls = openai.Bool(true)
+	p.Store = openai.Bool(true)
+	p.Metadata = shared.Metadata{"run": "42"}
+	p.Reasoning = shared.ReasoningParam{Effort: shared.ReasoningEffortLow}
+	p.ToolChoice = oai.ResponseNewParamsToolChoiceUnion{OfToolChoiceMode: param.NewOpt(oai.ToolChoiceOptionsAuto)}
+	p.User = openai.String("user-7")
+	p.SetExtraFields(map[string]any{"x_custom": "kept"})
+
+	_, err := responses.Run(testCtx(t), api, p, echoExec, responses.Options{})
+	require.NoError(t, err)
+	reqs := s.Requests()
+	require.Len(t, reqs, 2)
+	for _, r := range reqs {
+		b := r.Body
+		assert.Equal(t, 0.2, b["temperature"])
+		assert.Equal(t, 0.9, b["top_p"])
+		assert.Equal(t, float64(300), b["max_output_tokens"])
+		assert.Equal(t, true, b["parallel_tool_calls"])
+		assert.Equal(t, true, b["store"])
+		assert.Equal(t, map[string]any{"run": "42"}, b["metadata"])
+		assert.Equal(t, map[string]any{"effort": "low"}, b["reasoning"])
+		assert.Equal(t, "auto", b["tool_choice"])
+		assert.Equal(t, "user-7", b["user"])
+		assert.Equal(t, "kept", b["x_custom"])
+	}
+	// The caller's params are not modified.
+	assert.False(t, p.PreviousResponseID.Valid())
+	assert.Len(t, p.Tools, 1)
+}
+
+func TestRunHandlesReasoningAndMessagesBesideCalls(t *testing.T) {
+	s, api := newServer(t, fakeapi.Script(
+		fakeapi.Calls(
+			fakeapi.FunctionCall{Name: "get_weather", Arguments: `{"city":"Rome"}`, CallID: "c1"},
+			fakeapi.FunctionCall{Name: "get_weather", Arguments: `{"city":"Lima"}`, CallID: "c2"},
+		).WithReasoning("thinking").WithText("Let me check."),
+		fakeapi.Text("Both sunny."),
+	))
+	res, err := responses.Run(testCtx(t), api, baseParams(), echoExec, responses.Options{})
+	require.NoError(t, err)
+	assert.Equal(t, "Both sunny.", res.OutputText)
+	require.Len(t, res.Turns[0].Calls, 2)
+	outs := s.Requests()[1].Outputs()
+	require.Len(t, outs, 2)
+	assert.Equal(t, "c1", outs[0].CallID)
+	assert.Equal(t, "c2", outs[1].CallID)
+	assert.Equal(t, `get_weather:{"city":"Lima"}`, outs[1].Output)
+	requireValid(t, s)
+}
+
+func TestRunConcurrentCallsAllStartBeforeAnyFinishes(t *testing.T) {
+	const n = 5
+	calls := make([]fakeapi.FunctionCall, n)
+	for i := range calls {
+		calls[i] = fakeapi.FunctionCall{Name: "get_weather", Arguments: fmt.Sprintf(`{"city":"c%d"}`, i), CallID: fmt.Sprintf("call_%d", i)}
+	}
+	s, api := newServer(t, fakeapi.Script(fakeapi.Calls(calls...), fakeapi.Text("ok")))
+
+	var started atomic.Int32
+	allStarted := make(chan struct{})
+	// finished orders completion: call i finishes only after call i+1 did,
+	// so completion order is the reverse of call order.
+	finished := make([]chan struct{}, n+1)
+	for i := range finished {
+		finished[i] = make(chan struct{})
+	}
+	close(finished[n])
+	exec := responses.ExecutorFunc(func(ctx context.Context, c responses.Call) (responses.Output, error) {
+		var i int
+		_, _ = fmt.Sscanf(c.CallID, "call_%d", &i)
+		if started.Add(1) == n {
+			close(allStarted)
+		}
+		select { // a barrier: opens only when all n calls are running at once
+		case <-allStarted:
+		case <-ctx.Done():
+			return responses.Output{}, ctx.Err()
+		}
+		<-finished[i+1]
+		defer close(finished[i])
+		return responses.Output{Text: fmt.Sprintf("out%d", i)}, nil
+	})
+	res, err := responses.Run(testCtx(t), api, baseParams(), exec, responses.Options{MaxConcurrency: n})
+	require.NoError(t, err)
+	outs := s.Requests()[1].Outputs()
+	require.Len(t, outs, n)
+	for i, o := range outs {
+		assert.Equal(t, fmt.Sprintf("call_%d", i), o.CallID, "outputs keep call order")
+		assert.Equal(t, fmt.Sprintf("out%d", i), o.Output)
+		assert.Equal(t, fmt.Sprintf("out%d", i), res.Turns[0].Calls[i].Output.Text)
+	}
+}
+
+func TestRunMaxConcurrencyBound(t *testing.T) {
+	for _, limit := range []int{1, 2, 3} {
+		t.Run(fmt.Sprint(limit), func(t *testing.T) {
+			const n = 7
+			calls := make([]fakeapi.FunctionCall, n)
+			for i := range calls {
+				calls[i] = fakeapi.FunctionCall{Name: "get_weather", Arguments: `{}`, CallID: fmt.Sprintf("call_%d", i)}
+			}
+			_, api := newServer(t, fakeapi.Script(fakeapi.Calls(calls...), fakeapi.Text("ok")))
+			var inflight, maxSeen atomic.Int32
+			full := make(chan struct{})
+			var once sync.Once
+			var mu sync.Mutex
+			var order []string
+			exec := responses.ExecutorFunc(func(ctx context.Context, c responses.Call) (responses.Output, error) {
+				mu.Lock()
+				order = append(order, c.CallID)
+				mu.Unlock()
+				cur := inflight.Add(1)
+				defer inflight.Add(-1)
+				for {
+					m := maxSeen.Load()
+					if cur <= m || maxSeen.CompareAndSwap(m, cur) {
+						break
+					}
+				}
+				if cur == int32(limit) {
+					once.Do(func() { close(full) })
+				}
+				select { // hold every call until the limit was reached once
+				case <-full:
+				case <-ctx.Done():
+				}
+				return responses.Output{Text: "x"}, nil
+			})
+			_, err := responses.Run(testCtx(t), api, baseParams(), exec, responses.Options{MaxConcurrency: limit})
+			require.NoError(t, err)
+			assert.Equal(t, int32(limit), maxSeen.Load())
+			if limit == 1 {
+				want := make([]string, n)
+				for i := range want {
+					want[i] = fmt.Sprintf("call_%d", i)
+				}
+				assert.Equal(t, want, order, "MaxConcurrency 1 runs calls in order")
+			}
+		})
+	}
+}
+
+func TestRunCallFailuresBecomeOutputs(t *testing.T) {
+	s, api := newServer(t, fakeapi.Script(
+		fakeapi.Calls(
+			fakeapi.FunctionCall{Name: "ok", Arguments: `{}`, CallID: "c_ok"},
+			fakeapi.FunctionCall{Name: "fails", Arguments: `{}`, CallID: "c_fail"},
+			fakeapi.FunctionCall{Name: "panics", Arguments: `{}`, CallID: "c_panic"},
+			fakeapi.FunctionCall{Name: "no_such_tool", Arguments: `{}`, CallID: "c_unknown"},
+			fakeapi.FunctionCall{Name: "ok", Arguments: `{"a":`, CallID: "c_badjson"},
+			fakeapi.FunctionCall{Name: "tool_error", Arguments: `{}`, CallID: "c_toolerr"},
+		),
+		fakeapi.Text("handled"),
+	))
+	var executed sync.Map
+	exec := responses.ExecutorFunc(func(_ context.Context, c responses.Call) (responses.Output, error) {
+		executed.Store(c.CallID, true)
+		switch c.Name {
+		case "ok":
+			return responses.Output{Text: "fine"}, nil
+		case "fails":
+			return responses.Output{}, errors.New("disk full")
+		case "panics":
+			panic("boom")
+		case "tool_error":
+			return responses.Output{Text: "division by zero", IsError: true}, nil
+		}
+		return responses.Output{}, fmt.Errorf("unknown function %q", c.Name)
+	})
+	res, err := responses.Run(testCtx(t), api, baseParams(), exec, responses.Options{})
+	require.NoError(t, err)
+	assert.Equal(t, "handled", res.OutputText)
+
+	got := s.Requests()[1].FunctionOutputs()
+	assert.Equal(t, "fine", got["c_ok"])
+	assert.Equal(t, "error: disk full", got["c_fail"])
+	assert.Contains(t, got["c_panic"], "error: tool call panicked")
+	assert.Contains(t, got["c_panic"], "boom")
+	assert.Equal(t, `error: unknown function "no_such_tool"`, got["c_unknown"])
+	assert.Contains(t, got["c_badjson"], "not valid JSON")
+	assert.Equal(t, "division by zero", got["c_toolerr"])
+	_, ran := executed.Load("c_badjson")
+	assert.False(t, ran, "invalid JSON never reaches the executor")
+
+	calls := res.Turns[0].Calls
+	assert.ErrorIs(t, calls[2].Err, responses.ErrCallPanic)
+	assert.ErrorIs(t, calls[4].Err, responses.ErrInvalidArguments)
+	assert.True(t, calls[1].Output.IsError)
+	assert.True(t, calls[5].Output.IsError)
+	assert.NoError(t, calls[5].Err)
+	requireValid(t, s)
+}
+
+func TestRunCallTimeoutDoesNotStopSiblings(t *testing.T) {
+	s, api := newServer(t, fakeapi.Script(
+		fakeapi.Calls(
+			fakeapi.FunctionCall{Name: "stuck", Arguments: `{}`, CallID: "c_stuck"},
+			fakeapi.FunctionCall{Name: "ok", Arguments: `{}`, CallID: "c_ok"},
+		),
+		fakeapi.Text("done"),
+	))
+	release := make(chan struct{})
+	stuckDone := make(chan struct{})
+	t.Cleanup(func() { close(release); <-stuckDone })
+	exec := responses.ExecutorFunc(func(_ context.Context, c responses.Call) (responses.Output, error) {
+		if c.Name == "stuck" {
+			defer close(stuckDone)
+			<-release // ignores its context on purpose
+			return responses.Output{Text: "too late"}, nil
+		}
+		return responses.Output{Text: "fine"}, nil
+	})
+	res, err := responses.Run(testCtx(t), api, baseParams(), exec, responses.Options{CallTimeout: 20 * time.Millisecond})
+	require.NoError(t, err)
+	got := s.Requests()[1].FunctionOutputs()
+	assert.Contains(t, got["c_stuck"], "timed out")
+	assert.Equal(t, "fine", got["c_ok"])
+	assert.ErrorIs(t, res.Turns[0].Calls[0].Err, responses.ErrCallTimeout)
+}
+
+func TestRunCallTimeoutWithContextAwareExecutor(t *testing.T) {
+	_, api := newServer(t, fakeapi.Script(
+		fakeapi.Calls(fakeapi.FunctionCall{Name: "slow", Arguments: `{}`}),
+		fakeapi.Text("done"),
+	))
+	exec := responses.ExecutorFunc(func(ctx context.Context, _ responses.Call) (responses.Output, error) {
+		<-ctx.Done()
+		return responses.Output{}, ctx.Err()
+	})
+	res, err := responses.Run(testCtx(t), api, baseParams(), exec, responses.Options{CallTimeout: 10 * time.Millisecond})
+	require.NoError(t, err)
+	assert.ErrorIs(t, res.Turns[0].Calls[0].Err, responses.ErrCallTimeout)
+}
+
+func TestRunApproveHooks(t *testing.T) {
+	s, api := newServer(t, fakeapi.Script(
+		fakeapi.Calls(
+			fakeapi.FunctionCall{Name: "read", Arguments: `{}`, CallID: "c_read"},
+			fakeapi.FunctionCall{Name: "delete_all", Arguments: `{}`, CallID: "c_del"},
+		),
+		fakeapi.Text("ok"),
+	))
+	var executed atomic.Int32
+	exec := responses.ExecutorFunc(func(_ context.Context, c responses.Call) (responses.Output, error) {
+		executed.Add(1)
+		assert.NotEqual(t, "delete_all", c.Name, "a denied call must not run")
+		return responses.Output{Text: "data"}, nil
+	})
+	var mu sync.Mutex
+	var before []string
+	after := map[string]responses.CallRecord{}
+	opts := responses.Options{
+		Approve: func(_ context.Context, c responses.Call) (bool, string) {
+			if c.Name == "delete_all" {
+				return false, "destructive tools need a human"
+			}
+			return true, ""
+		},
+		BeforeCall: func(_ context.Context, c responses.Call) {
+			mu.Lock()
+			defer mu.Unlock()
+			before = append(before, c.CallID)
+		},
+		AfterCall: func(_ context.Context, r responses.CallRecord) {
+			mu.Lock()
+			defer mu.Unlock()
+			after[r.Call.CallID] = r
+		},
+	}
+	res, err := responses.Run(testCtx(t), api, baseParams(), exec, opts)
+	require.NoError(t, err)
+	assert.Equal(t, int32(1), executed.Load())
+	assert.ElementsMatch(t, []string{"c_read", "c_del"}, before)
+	require.Len(t, after, 2)
+	assert.True(t, after["c_del"].Denied)
+	assert.ErrorIs(t, after["c_del"].Err, responses.ErrDenied)
+	assert.False(t, after["c_read"].Denied)
+	assert.Equal(t, "data", after["c_read"].Output.Text)
+	assert.True(t, res.Turns[0].Calls[1].Denied)
+
+	out := s.Requests()[1].FunctionOutputs()["c_del"]
+	assert.Contains(t, out, "denied")
+	assert.Contains(t, out, "destructive tools need a human")
+}
+
+func TestRunHookPanicsAreContained(t *testing.T) {
+	s, api := newServer(t, fakeapi.Script(
+		fakeapi.Calls(fakeapi.FunctionCall{Name: "a", Arguments: `{}`, CallID: "c1"}),
+		fakeapi.Text("ok"),
+	))
+	opts := responses.Options{
+		BeforeCall: func(context.Context, responses.Call) { panic("before") },
+		AfterCall:  func(context.Context, responses.CallRecord) { panic("after") },
+		Approve:    func(context.Context, responses.Call) (bool, string) { panic("approve") },
+	}
+	res, err := responses.Run(testCtx(t), api, baseParams(), echoExec, opts)
+	require.NoError(t, err)
+	assert.False(t, res.Turns[0].Calls[0].Denied)
+	assert.ErrorIs(t, res.Turns[0].Calls[0].Err, responses.ErrCallPanic, "a panicking Approve fails closed")
+	assert.Contains(t, s.Requests()[1].FunctionOutputs()["c1"], "not approved")
+}
+
+func TestRunMaxIterations(t *testing.T) {
+	var n atomic.Int32
+	s, api := newServer(t, func(*fakeapi.Request) fakeapi.Reply {
+		return fakeapi.Calls(fakeapi.FunctionCall{Name: "again", Arguments: fmt.Sprintf(`{"n":%d}`, n.Add(1))})
+	})
+	var executed atomic.Int32
+	exec := responses.ExecutorFunc(func(context.Context, responses.Call) (responses.Output, error) {
+		executed.Add(1)
+		return responses.Output{Text: "more"}, nil
+	})
+	res, err := responses.Run(testCtx(t), api, baseParams(), exec, responses.Options{MaxIterations: 3})
+	require.ErrorIs(t, err, responses.ErrMaxIterations)
+	require.NotNil(t, res)
+	assert.Equal(t, 3, res.Iterations)
+	assert.Len(t, res.Turns, 3)
+	assert.Len(t, s.Requests(), 3)
+	assert.Equal(t, int32(3), executed.Load())
+	require.Len(t, res.Pending, 1, "outputs of the last turn are kept")
+	assert.Equal(t, res.Turns[2].Calls[0].Call.CallID, res.Pending[0].Call.CallID)
+	assert.Equal(t, res.Turns[2].ResponseID, res.LastResponseID)
+}
+
+func TestRunDefaultMaxIterationsIsTen(t *testing.T) {
+	s, api := newServer(t, func(*fakeapi.Request) fakeapi.Reply { return fakeapi.Calls(fakeapi.FunctionCall{Name: "x"}) })
+	_, err := responses.Run(testCtx(t), api, baseParams(), echoExec, responses.Options{})
+	require.ErrorIs(t, err, responses.ErrMaxIterations)
+	assert.Len(t, s.Requests(), 10)
+}
+
+func TestRunFailedAndIncompleteResponses(t *testing.T) {
+	cases := []struct {
+		name             string
+		reply            fakeapi.Reply
+		status, code     string
+		sentinel         error
+		messageSubstring string
+	}{
+		{"failed", fakeapi.Failed("server_error", "the model crashed"), "failed", "server_error", responses.ErrResponseFailed, "the model crashed"},
+		{"incomplete", fakeapi.Incomplete("max_output_tokens"), "incomplete", "max_output_tokens", responses.ErrResponseIncomplete, "max_output_tokens"},
+		{"cancelled", fakeapi.Reply{Status: "cancelled"}, "cancelled", "", responses.ErrResponseStatus, "cancelled"},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			_, api := newServer(t, fakeapi.Script(
+				fakeapi.Calls(fakeapi.FunctionCall{Name: "get_weather", Arguments: `{}`, CallID: "c1"}).WithID("resp_good"),
+				tc.reply.WithID("resp_bad"),
+			))
+			res, err := responses.Run(testCtx(t), api, baseParams(), echoExec, responses.Options{})
+			var apiErr *responses.APIError
+			require.ErrorAs(t, err, &apiErr)
+			assert.ErrorIs(t, err, tc.sentinel)
+			assert.Equal(t, tc.status, apiErr.Status)
+			assert.Equal(t, tc.code, apiErr.Code)
+			assert.Equal(t, "resp_bad", apiErr.ResponseID)
+			assert.Equal(t, 200, apiErr.HTTPStatus)
+			assert.Contains(t, apiErr.Error(), tc.messageSubstring)
+			require.NotNil(t, res)
+			assert.Equal(t, "resp_good", res.LastResponseID)
+			assert.Equal(t, "resp_bad", res.Response.ID)
+			require.Len(t, res.Pending, 1)
+			assert.Equal(t, "c1", res.Pending[0].Call.CallID)
+			assert.Equal(t, 1, res.Iterations)
+		})
+	}
+}
+
+func TestRunHTTPErrorIsAPIError(t *testing.T) {
+	_, api := newServer(t, fakeapi.Script(fakeapi.APIError(400, "invalid_value", "tools[0].name is invalid")))
+	res, err := responses.Run(testCtx(t), api, baseParams(), echoExec, responses.Options{})
+	var apiErr *responses.APIError
+	require.ErrorAs(t, err, &apiErr)
+	assert.Equal(t, 400, apiErr.HTTPStatus)
+	assert.Equal(t, "invalid_value", apiErr.Code)
+	assert.Equal(t, "tools[0].name is invalid", apiErr.Message)
+	var sdkErr *openai.Error
+	require.ErrorAs(t, err, &sdkErr, "unwraps to the SDK error")
+	assert.Equal(t, 400, sdkErr.StatusCode)
+	require.NotNil(t, res)
+	assert.Zero(t, res.Iterations)
+}
+
+func TestRunRetries429WithSDKRetries(t *testing.T) {
+	s, api := newServer(t, fakeapi.Script(
+		fakeapi.APIError(429, "rate_limit_exceeded", "slow down"),
+		fakeapi.APIError(503, "server_error", "try again"),
+		fakeapi.Text("finally"),
+	))
+	res, err := responses.Run(testCtx(t), api, baseParams(), echoExec,
+		responses.Options{RequestOptions: []option.RequestOption{option.WithMaxRetries(3)}})
+	require.NoError(t, err)
+	assert.Equal(t, "finally", res.OutputText)
+	assert.Len(t, s.Requests(), 3)
+}
+
+func TestRunNoRetriesSurfaces429(t *testing.T) {
+	_, api := newServer(t, fakeapi.Script(fakeapi.APIError(429, "rate_limit_exceeded", "slow down"), fakeapi.Text("x")))
+	_, err := responses.Run(testCtx(t), api, baseParams(), echoExec, responses.Options{})
+	var apiErr *responses.APIError
+	require.ErrorAs(t, err, &apiErr)
+	assert.Equal(t, 429, apiErr.HTTPStatus)
+	assert.Equal(t, "rate_limit_exceeded", apiErr.Code)
+}
+
+func TestRunMalformedResponses(t *testing.T) {
+	cases := map[string]fakeapi.Reply{
+		"not json":     fakeapi.Malformed(),
+		"text/plain":   {RawBody: []byte("hello"), ContentType: "text/plain"},
+		"no id":        {RawBody: []byte(`{"object":"response","status":"completed","output":[]}`)},
+		"html 502":     fakeapi.HTTPError(502, "<html>bad gateway</html>"),
+		"json array":   {RawBody: []byte(`[1,2,3]`)},
+		"bad error id": fakeapi.HTTPError(500, `{"error": "just a string"}`),
+	}
+	for name, reply := range cases {
+		t.Run(name, func(t *testing.T) {
+			_, api := newServer(t, fakeapi.Script(reply))
+			res, err := responses.Run(testCtx(t), api, baseParams(), echoExec, responses.Options{})
+			require.Error(t, err)
+			require.NotNil(t, res)
+			assert.Zero(t, res.Iterations)
+		})
+	}
+}
+
+func TestRunToolsOrderAndToolsFunc(t *testing.T) {
+	s, api := newServer(t, fakeapi.Script(
+		fakeapi.Calls(fakeapi.FunctionCall{Name: "get_weather", Arguments: `{}`}),
+		fakeapi.Text("ok"),
+	))
+	var turns atomic.Int32
+	opts := responses.Options{
+		Tools: []oai.ToolUnionParam{oai.ToolParamOfFunction("from_options", map[string]any{"type": "object", "properties": map[string]any{}}, false)},
+		ToolsFunc: func(context.Context) ([]oai.ToolUnionParam, error) {
+			n := turns.Add(1)
+			return []oai.ToolUnionParam{oai.ToolParamOfFunction(fmt.Sprintf("dynamic_%d", n), map[string]any{"type": "object"}, false)}, nil
+		},
+	}
+	p := baseParams()
+	_, err := responses.Run(testCtx(t), api, p, echoExec, opts)
+	require.NoError(t, err)
+	for i, r := range s.Requests() {
+		var names []string
+		for _, tool := range r.Tools {
+			names = append(names, tool["name"].(string))
+			assert.Contains(t, tool, "strict", "strict is always explicit")
+		}
+		assert.Equal(t, []string{"get_weather", "from_options", fmt.Sprintf("dynamic_%d", i+1)}, names)
+	}
+	assert.Len(t, p.Tools, 1, "params.Tools untouched")
+	requireValid(t, s)
+}
+
+func TestRunToolsFuncError(t *testing.T) {
+	_, api := newServer(t, fakeapi.Script(fakeapi.Text("never")))
+	boom := errors.New("no tools")
+	_, err := responses.Run(testCtx(t), api, baseParams(), echoExec, responses.Options{
+		ToolsFunc: func(context.Context) ([]oai.ToolUnionParam, error) { return nil, boom },
+	})
+	assert.ErrorIs(t, err, boom)
+}
+
+func TestRunArrayAndEmptyOutputs(t *testing.T) {
+	s, api := newServer(t, fakeapi.Script(
+		fakeapi.Calls(
+			fakeapi.FunctionCall{Name: "image", Arguments: `{}`, CallID: "c_img"},
+			fakeapi.FunctionCall{Name: "empty", Arguments: ``, CallID: "c_empty"},
+		),
+		fakeapi.Text("ok"),
+	))
+	exec := responses.ExecutorFunc(func(_ context.Context, c responses.Call) (responses.Output, error) {
+		if c.Name == "empty" {
+			return responses.Output{}, nil
+		}
+		return responses.Output{Text: "ignored when parts exist", Parts: []responses.Part{
+			{Type: responses.PartText, Text: "a chart"},
+			{Type: responses.PartImage, ImageURL: "data:image/png;base64,iVBORw0KGgo="},
+			{Type: responses.PartFile, FileData: "aGVsbG8=", Filename: "hello.txt"},
+		}}, nil
+	})
+	_, err := responses.Run(testCtx(t), api, baseParams(), exec, responses.Options{})
+	require.NoError(t, err)
+	outs := s.Requests()[1].Outputs()
+	require.Len(t, outs, 2)
+	parts, ok := outs[0].Raw["output"].([]any)
+	require.True(t, ok, "parts are sent as an array: %v", outs[0].Raw)
+	require.Len(t, parts, 3)
+	assert.Equal(t, "input_text", parts[0].(map[string]any)["type"])
+	assert.Equal(t, "input_image", parts[1].(map[string]any)["type"])
+	assert.Equal(t, "input_file", parts[2].(map[string]any)["type"])
+	assert.Equal(t, "hello.txt", parts[2].(map[string]any)["filename"])
+	out, present := outs[1].Raw["output"]
+	assert.True(t, present, "an empty output is still sent")
+	assert.Equal(t, "", out)
+	requireValid(t, s)
+}
+
+func TestRunStoreFalseResendsConversation(t *testing.T) {
+	model := &fakeapi.Model{Calls: []fakeapi.FunctionCall{{Name: "get_weather", Arguments: `{"city":"Paris"}`}}, Rounds: 2}
+	h := model.Handler()
+	s, api := newServer(t, func(r *fakeapi.Request) fakeapi.Reply {
+		rep := h(r)
+		if len(rep.Output) > 0 && rep.Output[0]["type"] == "function_call" {
+			rep = rep.WithReasoning("plan")
+		}
+		return rep
+	})
+	p := baseParams()
+	p.Store = openai.Bool(false)
+	p.Include = []oai.ResponseIncludable{oai.ResponseIncludableReasoningEncryptedContent}
+	res, err := responses.Run(testCtx(t), api, p, echoExec, responses.Options{})
+	require.NoError(t, err)
+	assert.Equal(t, `Tool results: get_weather({"city":"Paris"}) -> get_weather:{"city":"Paris"}`, res.OutputText)
+
+	reqs := s.Requests()
+	require.Len(t, reqs, 3)
+	for _, r := range reqs {
+		assert.Empty(t, r.PreviousResponseID, "store:false cannot chain")
+		assert.Equal(t, false, r.Body["store"])
+	}
+	assert.Equal(t, []string{"message", "reasoning", "function_call", "function_call_output"}, reqs[1].ItemTypes())
+	assert.Equal(t, []string{"message", "reasoning", "function_call", "function_call_output",
+		"reasoning", "function_call", "function_call_output"}, reqs[2].ItemTypes())
+	assert.Equal(t, "What is the weather in Paris?", reqs[2].Prompt())
+	// The resent function_call carries the call id its output refers to.
+	assert.Equal(t, reqs[1].Input[2]["call_id"], reqs[1].Input[3]["call_id"])
+	assert.NotEmpty(t, reqs[1].Input[1]["encrypted_content"])
+	requireValid(t, s)
+}
+
+func TestRunStoreFalseDropsReasoningWithoutEncryptedContent(t *testing.T) {
+	s, api := newServer(t, fakeapi.Script(
+		fakeapi.Calls(fakeapi.FunctionCall{Name: "get_weather", Arguments: `{}`}).WithReasoning("hidden"),
+		fakeapi.Text("ok"),
+	))
+	p := baseParams()
+	p.Store = openai.Bool(false)
+	_, err := responses.Run(testCtx(t), api, p, echoExec, responses.Options{})
+	require.NoError(t, err)
+	assert.Equal(t, []string{"message", "function_call", "function_call_output"}, s.Requests()[1].ItemTypes())
+	requireValid(t, s)
+}
+
+func TestRunConversationSendsOnlyNewOutputs(t *testing.T) {
+	s, api := newServer(t, fakeapi.Script(
+		fakeapi.Calls(fakeapi.FunctionCall{Name: "get_weather", Arguments: `{}`, CallID: "c1"}),
+		fakeapi.Text("ok"),
+	))
+	p := baseParams()
+	p.Conversation = oai.ResponseNewParamsConversationUnion{OfString: openai.String("conv_123")}
+	_, err := responses.Run(testCtx(t), api, p, echoExec, responses.Options{})
+	require.NoError(t, err)
+	reqs := s.Requests()
+	require.Len(t, reqs, 2)
+	assert.Empty(t, reqs[1].PreviousResponseID)
+	assert.Equal(t, "conv_123", reqs[1].Body["conversation"])
+	assert.Equal(t, []string{"function_call_output"}, reqs[1].ItemTypes())
+}
+
+func TestRunContinuesCallerPreviousResponseID(t *testing.T) {
+	s, api := newServer(t, fakeapi.Script(fakeapi.Text("hi")))
+	p := baseParams()
+	p.PreviousResponseID = openai.String("resp_earlier")
+	_, err := responses.Run(testCtx(t), api, p, echoExec, responses.Options{})
+	require.NoError(t, err)
+	assert.Equal(t, "resp_earlier", s.Requests()[0].PreviousResponseID)
+}
+
+func TestRunInputItems(t *testing.T) {
+	s, api := newServer(t, fakeapi.Script(fakeapi.Text("hi")))
+	p := baseParams()
+	p.Input = oai.ResponseNewParamsInputUnion{OfInputItemList: oai.ResponseInputParam{
+		oai.ResponseInputItemParamOfMessage("first", oai.EasyInputMessageRoleUser),
+		oai.ResponseInputItemParamOfMessage("second", oai.EasyInputMessageRoleUser),
+	}}
+	_, err := responses.Run(testCtx(t), api, p, echoExec, responses.Options{})
+	require.NoError(t, err)
+	assert.Equal(t, "second", s.Requests()[0].Prompt())
+	assert.Len(t, s.Requests()[0].Input, 2)
+	requireValid(t, s)
+}
+
+func TestRunNilArguments(t *testing.T) {
+	_, err := responses.Run(context.Background(), nil, baseParams(), echoExec, responses.Options{})
+	assert.Error(t, err)
+	_, api := newServer(t, fakeapi.Script())
+	_, err = responses.Run(context.Background(), api, baseParams(), nil, responses.Options{})
+	assert.Error(t, err)
+}
+
+func TestAPIErrorHidesKeys(t *testing.T) {
+	e := &responses.APIError{HTTPStatus: 401, Code: "invalid_api_key", Message: "Incorrect API key provided: sk-proj-abcd1234efgh. You can find your API key at ..."}
+	assert.NotContains(t, e.Error(), "abcd1234")
+	assert.Contains(t, e.Error(), "invalid_api_key")
+	assert.Contains(t, e.Error(), "401")
+}
+
+func TestResultJSONFriendly(t *testing.T) {
+	// A Result's turns can be logged as JSON (no cycles, no funcs).
+	_, api := newServer(t, fakeapi.Script(fakeapi.Calls(fakeapi.FunctionCall{Name: "a"}), fakeapi.Text("x")))
+	res, err := responses.Run(testCtx(t), api, baseParams(), echoExec, responses.Options{})
+	require.NoError(t, err)
+	b, err := json.Marshal(res.Turns)
+	require.NoError(t, err)
+	assert.True(t, strings.Contains(string(b), `"Name":"a"`))
+}
+
+func TestManyConcurrentRunsShareOneServer(t *testing.T) {
+	const n = 200
+	s, api := newServer(t, fakeapi.ToolCaller(fakeapi.FunctionCall{Name: "get_weather", Arguments: `{"city":"Paris"}`}))
+	var wg sync.WaitGroup
+	errs := make([]error, n)
+	texts := make([]string, n)
+	for i := range n {
+		wg.Go(func() {
+			exec := responses.ExecutorFunc(func(_ context.Context, c responses.Call) (responses.Output, error) {
+				return responses.Output{Text: fmt.Sprintf("run%d", i)}, nil
+			})
+			res, err := responses.Run(testCtx(t), api, baseParams(), exec, responses.Options{})
+			errs[i] = err
+			if res != nil {
+				texts[i] = res.OutputText
+			}
+		})
+	}
+	wg.Wait()
+	for i := range n {
+		require.NoError(t, errs[i])
+		assert.Equal(t, fmt.Sprintf(`Tool results: get_weather({"city":"Paris"}) -> run%d`, i), texts[i])
+	}
+	assert.Equal(t, 2*n, s.Count())
+}
