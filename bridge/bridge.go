@@ -489,6 +489,9 @@ func (b *Bridge) call(ctx context.Context, functionName, arguments string, o *op
 	if err != nil {
 		return fail(err)
 	}
+	// In strict form the model sends null for arguments it leaves out;
+	// the server gets the call as its own schema describes it.
+	args = ft.StripAddedNulls(args)
 	if o.validateArgs {
 		c.mu.Lock()
 		schema := c.schemas[ft.Tool]

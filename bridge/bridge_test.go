@@ -561,3 +561,28 @@ func TestMaxIterationsKeepsPartialResult(t *testing.T) {
 	assert.Equal(t, 3, res.Iterations)
 	assert.Len(t, res.Pending, 1, "outputs of the last turn are kept for Resume")
 }
+
+// TestStrictOptionalArguments: in strict mode the model must send null for
+// an optional argument it leaves out; the server must not see that null.
+func TestStrictOptionalArguments(t *testing.T) {
+	s := server.NewMCPServer("s", "1")
+	s.AddTool(mcp.NewTool("greet",
+		mcp.WithString("name", mcp.Required()),
+		mcp.WithString("title"),
+	), func(_ context.Context, req mcp.CallToolRequest) (*mcp.CallToolResult, error) {
+		raw, _ := json.Marshal(req.GetArguments())
+		return mcp.NewToolResultText(string(raw)), nil
+	})
+	model := fakeapi.ToolCaller(fakeapi.FunctionCall{Name: "s__greet", Arguments: `{"name":"Ada","title":null}`})
+	api, client := fakeAPI(t, model)
+	b := newBridge(t, []Server{InProcess("s", s)}, WithStrict(true))
+	res, err := b.Run(ctxT(t), &client.Responses, params("x"))
+	require.NoError(t, err)
+	assert.JSONEq(t, `{"name":"Ada"}`, res.Turns[0].Calls[0].Output.Text)
+
+	tool := api.Requests()[0].Tools[0]
+	assert.Equal(t, true, tool["strict"])
+	p := tool["parameters"].(map[string]any)
+	assert.ElementsMatch(t, []any{"name", "title"}, p["required"], "strict lists every property as required")
+	assert.Equal(t, false, p["additionalProperties"])
+}

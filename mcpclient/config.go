@@ -80,8 +80,10 @@ type Config struct {
 
 	// URL of an SSE or streamable HTTP server, Headers sent with every
 	// request (values are never logged) and the HTTP client to use
-	// (default: a new http.Client without timeout; the context of each
-	// call bounds it).
+	// (default: a new http.Client with its own connection pool and no
+	// timeout; the context of each call bounds it). The client is copied
+	// and its transport wrapped to add Headers to every request, including
+	// the session DELETE that mcp-go sends without them.
 	URL        string
 	Headers    map[string]string
 	HTTPClient *http.Client

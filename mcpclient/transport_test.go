@@ -4,7 +4,6 @@ import (
 	"encoding/base64"
 	"encoding/json"
 	"fmt"
-	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -287,26 +286,43 @@ func TestClosedClient(t *testing.T) {
 }
 
 func TestCloseDuringCall(t *testing.T) {
-	for _, tc := range transports {
-		t.Run(tc.name, func(t *testing.T) {
-			c := tc.connect(t, mcpclient.Config{Name: "closing"})
-			started := make(chan struct{})
+	for _, kind := range []string{"inprocess", "stdio", mcptest.KindSSE, mcptest.KindStreamable} {
+		t.Run(kind, func(t *testing.T) {
+			srv := mcptest.NewServer()
+			cfg := mcpclient.Config{Name: "closing"}
+			switch kind {
+			case "inprocess":
+				cfg.InProcess = srv
+			case "stdio":
+				cfg.Command = serverBin
+			default:
+				h := mcptest.NewHTTPServer(t, srv, kind)
+				cfg.URL = h.URL
+				if kind == mcptest.KindSSE {
+					cfg.Transport = mcpclient.TransportSSE
+				}
+			}
+			c := connect(t, cfg)
 			done := make(chan error, 1)
 			go func() {
-				close(started)
-				_, err := c.CallTool(testCtx(t), "sleep", json.RawMessage(`{"ms":60000}`))
+				_, err := c.CallTool(testCtx(t), "rendezvous", json.RawMessage(`{"key":"close","n":2}`))
 				done <- err
 			}()
-			<-started
-			// Make sure the call is really in flight: a second call that
-			// completes proves the connection is up; the sleep was sent first
-			// or concurrently, either way Close must end it.
-			call(t, c, "echo", map[string]any{"text": "x"})
+			// Wait until the server holds the call.
+			for textOf(t, call(t, c, "waiting", map[string]any{"key": "close"})) != "1" {
+				time.Sleep(5 * time.Millisecond)
+			}
 			require.NoError(t, c.Close())
 			err := <-done
-			require.Error(t, err)
-			if !strings.Contains(err.Error(), "closed") {
-				assert.ErrorIs(t, err, mcpclient.ErrClosed)
+			requireMCPError(t, err, mcpclient.OpCall)
+			assert.ErrorIs(t, err, mcpclient.ErrClosed)
+
+			if kind != "stdio" {
+				// mcp-go's HTTP servers do not cancel a handler when the
+				// client goes away: release it so no goroutine outlives the
+				// test.
+				other := connect(t, mcpclient.Config{Name: "release", InProcess: srv})
+				assert.Equal(t, "met", textOf(t, call(t, other, "rendezvous", map[string]any{"key": "close", "n": 2})))
 			}
 		})
 	}

@@ -30,7 +30,7 @@ const issueSchema = `{
 func TestValidateJSON(t *testing.T) {
 	cases := []struct {
 		name, args, path string // path "" and ok means valid
-		ok             bool
+		ok               bool
 	}{
 		{"minimal", `{"title":"x"}`, "", true},
 		{"full", `{"title":"x","labels":["bug"],"priority":3,"owner":{"login":"me"},"due":"2026-01-02","kind":"b"}`, "", true},

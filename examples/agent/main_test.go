@@ -1,0 +1,121 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+	"go.uber.org/goleak"
+
+	"github.com/mcpbridge/mcpbridge/internal/fakeapi"
+	"github.com/mcpbridge/mcpbridge/internal/mcptest"
+)
+
+func TestMain(m *testing.M) {
+	code := m.Run()
+	mcptest.RemoveBuilt()
+	if code == 0 {
+		if err := goleak.Find(); err != nil {
+			fmt.Fprintln(os.Stderr, "goleak:", err)
+			code = 1
+		}
+	}
+	os.Exit(code)
+}
+
+// setup writes a config naming the test stdio server and points the agent
+// at a fake Responses API driven by h.
+func setup(t *testing.T, h fakeapi.Handler, extra string) (*fakeapi.Server, string) {
+	t.Helper()
+	api := fakeapi.New(h)
+	api.SetValidation(true)
+	t.Cleanup(api.Close)
+	t.Setenv("OPENAI_BASE_URL", api.URL+"/v1/")
+	t.Setenv("OPENAI_API_KEY", fakeapi.FakeAPIKey)
+	t.Setenv("OPENAI_MAX_RETRIES", "0")
+	t.Setenv("AGENT_TEST_GREETING", "hello from the environment")
+	bin := mcptest.BuildServer(t)
+	cfg := fmt.Sprintf(`{"mcpServers": {"tools": {"command": %q, "env": {"GREETING": "${AGENT_TEST_GREETING}"}}%s}}`, bin, extra)
+	path := filepath.Join(t.TempDir(), "mcp.json")
+	require.NoError(t, os.WriteFile(path, []byte(cfg), 0o600))
+	return api, path
+}
+
+func runAgent(t *testing.T, args ...string) (string, string, error) {
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	var stdout, stderr bytes.Buffer
+	err := run(ctx, args, &stdout, &stderr)
+	return stdout.String(), stderr.String(), err
+}
+
+func TestAgentAnswers(t *testing.T) {
+	model := &fakeapi.Model{Calls: []fakeapi.FunctionCall{
+		{Name: "tools__env", Arguments: `{"name":"GREETING"}`},
+		{Name: "tools__add", Arguments: `{"a":20,"b":22}`},
+	}}
+	api, cfg := setup(t, model.Handler(), "")
+	stdout, stderr, err := runAgent(t, "--config", cfg, "--model", "m1", "--header", "X-Gateway-Route: team-a", "--instructions", "be terse", "what", "now?")
+	require.NoError(t, err, stderr)
+	assert.Contains(t, stdout, "hello from the environment", "${VAR} expanded into the server's env")
+	assert.Contains(t, stdout, "-> 42")
+	assert.Contains(t, stderr, "-> tools__add")
+	assert.Contains(t, stderr, "<- tools__add")
+	reqs := api.Requests()
+	require.Len(t, reqs, 2)
+	for _, r := range reqs {
+		assert.Equal(t, "m1", r.Model)
+		assert.Equal(t, "be terse", r.Instructions)
+		assert.Equal(t, "team-a", r.Header.Get("X-Gateway-Route"))
+	}
+	assert.Equal(t, "what now?", reqs[0].Prompt())
+}
+
+func TestAgentFailuresAreOneLine(t *testing.T) {
+	loop := &fakeapi.Model{Calls: []fakeapi.FunctionCall{{Name: "tools__echo", Arguments: `{"text":"x"}`}}, Rounds: 50}
+	cases := []struct {
+		name    string
+		handler fakeapi.Handler
+		extra   string
+		args    []string
+		want    string
+	}{
+		{"no prompt", fakeapi.Echo(), "", nil, "no prompt"},
+		{"bad config", fakeapi.Echo(), `, "bad": {}`, []string{"hi"}, `server "bad"`},
+		{"server fails", fakeapi.Echo(), `, "broken": {"command": "/nonexistent/server"}`, []string{"hi"}, `"broken"`},
+		{"api error", fakeapi.Script(fakeapi.APIError(401, "invalid_api_key", "bad key")), "", []string{"hi"}, "invalid_api_key"},
+		{"iteration limit", loop.Handler(), "", []string{"--max-iterations", "2", "hi"}, "iteration limit"},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			_, cfg := setup(t, tc.handler, tc.extra)
+			_, _, err := runAgent(t, append([]string{"--config", cfg}, tc.args...)...)
+			require.Error(t, err)
+			msg := oneLine(err)
+			assert.Contains(t, msg, tc.want)
+			assert.NotContains(t, msg, "\n")
+		})
+	}
+}
+
+func TestAgentMissingKey(t *testing.T) {
+	t.Setenv("OPENAI_API_KEY", "")
+	t.Setenv("OPENAI_BASE_URL", "")
+	_, _, err := runAgent(t, "--config", "unused.json", "hi")
+	require.ErrorContains(t, err, "OPENAI_API_KEY is not set")
+}
+
+func TestHeaderFlag(t *testing.T) {
+	var h headerFlags
+	require.NoError(t, h.Set("Authorization: Bearer x"))
+	require.Error(t, h.Set("no colon"))
+	require.Error(t, h.Set(": empty name"))
+	assert.True(t, strings.HasPrefix(h.String(), "Authorization"))
+}
