@@ -236,14 +236,24 @@ func renderContent(c mcp.Content, array bool, budget int) (seg segment, isText b
 
 // clip cleans s and cuts it to at most budget+len(marker) bytes, enough for
 // the final cap to notice it was cut.
+//
+// Cleaning can shrink a window (control characters are removed), so the
+// window grows until its cleaned text is still over the cap or the whole
+// input is used: a cut input must never come back short enough to pass the
+// cap unmarked.
 func clip(s string, budget int) string {
 	if budget < 0 {
 		budget = 0
 	}
-	if len(s) > budget+len(truncatedMarker)+4 {
-		s = cutUTF8(s, budget+len(truncatedMarker)+4)
+	want := budget + len(truncatedMarker) + 4
+	for window := want; ; window *= 2 {
+		if len(s) <= window {
+			return cleanText(s, true)
+		}
+		if c := cleanText(cutUTF8(s, window), true); len(c) >= want {
+			return c
+		}
 	}
-	return cleanText(s, true)
 }
 
 // label cleans a short metadata string (MIME type, URI, name).

@@ -117,3 +117,21 @@ func TestResultTinyCaps(t *testing.T) {
 		}
 	}
 }
+
+// TestResultCapMarkedAfterCleaning: text made mostly of control characters
+// shrinks when cleaned; a cut must still be marked.
+func TestResultCapMarkedAfterCleaning(t *testing.T) {
+	junk := make([]byte, 3<<20)
+	for i := range junk {
+		junk[i] = byte(i * 7)
+	}
+	for _, text := range []string{string(junk), strings.ToValidUTF8(string(junk), "\uFFFD")} {
+		out := Result(mcp.NewToolResultText(text), ResultOptions{MaxBytes: 32 << 10})
+		if !out.Truncated || !strings.Contains(out.Text, "truncated") {
+			t.Fatalf("cut output not marked: truncated=%v len=%d", out.Truncated, len(out.Text))
+		}
+		if len(out.Text) > 32<<10 {
+			t.Fatalf("over the cap: %d", len(out.Text))
+		}
+	}
+}

@@ -1167,6 +1167,13 @@ func (n *normalizer) flattenAlternatives(m map[string]any, k string) error {
 				names[i] = name + " (required)"
 			}
 		}
+		// An alternative that only lists required names (properties
+		// declared at the top level) is described by those names.
+		for _, r := range req {
+			if name, ok := r.(string); ok && op[name] == nil {
+				names = append(names, name+" (required)")
+			}
+		}
 		if len(names) == 0 {
 			sets = append(sets, "no arguments")
 		} else {

@@ -1,6 +1,7 @@
 package mcpclient
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"io"
@@ -131,6 +132,11 @@ type Config struct {
 	// after the Client reconnected to a restarted server (whose tools may
 	// differ), on the same goroutine as OnNotification.
 	OnToolsChanged func(server string)
+	// OnElicitation, when set, answers elicitation requests the server
+	// sends while a call runs (the server asks the user for input). Setting
+	// it declares the elicitation capability. It runs on the connection's
+	// goroutine for incoming requests; the context ends with the request.
+	OnElicitation func(ctx context.Context, server string, req mcp.ElicitationRequest) (*mcp.ElicitationResult, error)
 }
 
 // withDefaults validates cfg and fills in defaults.

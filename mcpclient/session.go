@@ -136,7 +136,11 @@ func (c *Client) dial(ctx context.Context) (*session, error) {
 		return nil, c.newError(OpSpawn, "", fmt.Errorf("unknown transport %q", cfg.Transport), nil)
 	}
 
-	s.mc = client.NewClient(wrapTransport(inner), client.WithProtocolVersion(cfg.ProtocolVersion))
+	copts := []client.ClientOption{client.WithProtocolVersion(cfg.ProtocolVersion)}
+	if cfg.OnElicitation != nil {
+		copts = append(copts, client.WithElicitationHandler(elicitationFunc{server: cfg.Name, fn: cfg.OnElicitation}))
+	}
+	s.mc = client.NewClient(wrapTransport(inner), copts...)
 	stopStart := context.AfterFunc(ctx, cancel)
 	if err := s.mc.Start(life); err != nil {
 		stopStart()
@@ -185,4 +189,14 @@ func (c *Client) sessionCause(s *session, err error) error {
 	default:
 	}
 	return err
+}
+
+// elicitationFunc adapts Config.OnElicitation to mcp-go's handler interface.
+type elicitationFunc struct {
+	server string
+	fn     func(ctx context.Context, server string, req mcp.ElicitationRequest) (*mcp.ElicitationResult, error)
+}
+
+func (e elicitationFunc) Elicit(ctx context.Context, req mcp.ElicitationRequest) (*mcp.ElicitationResult, error) {
+	return e.fn(ctx, e.server, req)
 }

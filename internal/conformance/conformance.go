@@ -49,13 +49,7 @@ var ErrCheck = errors.New("unexpected server behaviour")
 
 // Unsupported maps each client scenario that Run cannot pass with the
 // current mcpclient to the reason why.
-var Unsupported = map[string]string{
-	ScenarioElicitationDefaults: "mcpclient has no elicitation support: the scenario needs the client " +
-		"to advertise the `elicitation` capability, keep a standalone GET SSE stream open on " +
-		"streamable HTTP (the suite's server sends elicitation/create on it, not on the tools/call " +
-		"response stream) and answer elicitation/create with action \"accept\" and content filled " +
-		"from the requested schema's defaults",
-}
+var Unsupported = map[string]string{}
 
 // IsAuth reports whether scenario is one of the suite's OAuth scenarios,
 // which mcpbridge does not take part in (mcpclient sends static headers only).
@@ -85,6 +79,8 @@ func Run(ctx context.Context, scenario, url string, logger *slog.Logger) error {
 		steps = runToolsCall
 	case ScenarioSSERetry:
 		steps = runSSERetry
+	case ScenarioElicitationDefaults:
+		steps = runElicitationDefaults
 	default:
 		if reason, ok := Unsupported[scenario]; ok {
 			return fmt.Errorf("%s: %w: %s", scenario, ErrUnsupported, reason)
@@ -99,6 +95,7 @@ func Run(ctx context.Context, scenario, url string, logger *slog.Logger) error {
 		OnNotification: func(server string, n mcp.JSONRPCNotification) {
 			logger.Info("notification", "server", server, "method", n.Method)
 		},
+		OnElicitation: acceptDefaults(logger),
 	})
 	if err != nil {
 		return fmt.Errorf("%s: connect: %w", scenario, err)
@@ -199,4 +196,45 @@ func resultText(res *mcp.CallToolResult) (string, error) {
 		return text, fmt.Errorf("%w: tool returned isError: %s", ErrCheck, text)
 	}
 	return text, nil
+}
+
+// runElicitationDefaults: the tool asks the client for input with a form
+// whose fields all have defaults; the client accepts with those defaults.
+func runElicitationDefaults(ctx context.Context, c *mcpclient.Client, log *slog.Logger) error {
+	if err := requireTool(ctx, c, "test_client_elicitation_defaults"); err != nil {
+		return err
+	}
+	res, err := c.CallTool(ctx, "test_client_elicitation_defaults", json.RawMessage(`{}`))
+	if err != nil {
+		return err
+	}
+	text, err := resultText(res)
+	if err != nil {
+		return err
+	}
+	log.Info("test_client_elicitation_defaults", "result", text)
+	return nil
+}
+
+// acceptDefaults answers an elicitation by accepting it with every default
+// value the requested schema declares, as an unattended client would.
+func acceptDefaults(log *slog.Logger) func(context.Context, string, mcp.ElicitationRequest) (*mcp.ElicitationResult, error) {
+	return func(_ context.Context, server string, req mcp.ElicitationRequest) (*mcp.ElicitationResult, error) {
+		content := map[string]any{}
+		if schema, ok := req.Params.RequestedSchema.(map[string]any); ok {
+			props, _ := schema["properties"].(map[string]any)
+			for name, p := range props {
+				if pm, ok := p.(map[string]any); ok {
+					if def, ok := pm["default"]; ok {
+						content[name] = def
+					}
+				}
+			}
+		}
+		log.Info("elicitation accepted with defaults", "server", server, "fields", len(content))
+		res := &mcp.ElicitationResult{}
+		res.Action = mcp.ElicitationResponseActionAccept
+		res.Content = content
+		return res, nil
+	}
 }
