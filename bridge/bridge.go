@@ -7,6 +7,11 @@
 // calling tools), or the one-shot Run that does both and closes. Programs
 // that run their own loop use Bridge.Tools for the request and Bridge.Call
 // (or Bridge.Execute) for each function call the model makes.
+//
+// In Bridge.Run a call is routed through the tool set sent in the request
+// that produced it: the model can call only what it was offered. When a
+// server announces that its tools changed, the bridge relists it before the
+// next request (WithRefreshOnListChanged).
 package bridge
 
 import (
@@ -459,24 +464,31 @@ func (b *Bridge) Execute(ctx context.Context, call responses.Call) (responses.Ou
 // Go error: its output is marked IsError. Errors are *CallError values that
 // name the function, the server and the tool.
 func (b *Bridge) Call(ctx context.Context, functionName, arguments string) (responses.Output, error) {
-	return b.call(ctx, functionName, arguments, &b.opts)
+	return b.call(ctx, b.current.Load(), functionName, arguments, &b.opts)
 }
 
-// runExecutor executes calls with the options of one run.
+// runExecutor executes the calls of one run with that run's options. It
+// routes each call through the tool set offered to the model in the run's
+// latest turn: the model can call only what it was given, and a relist in
+// the middle of a turn cannot reroute a name it was given.
 type runExecutor struct {
-	b *Bridge
-	o *options
+	b       *Bridge
+	o       *options
+	offered atomic.Pointer[toolSet]
 }
 
-func (e runExecutor) Execute(ctx context.Context, call responses.Call) (responses.Output, error) {
-	return e.b.call(ctx, call.Name, call.Arguments, e.o)
+func (e *runExecutor) Execute(ctx context.Context, call responses.Call) (responses.Output, error) {
+	ts := e.offered.Load()
+	if ts == nil { // calls resumed before this run offered anything
+		ts = e.b.current.Load()
+	}
+	return e.b.call(ctx, ts, call.Name, call.Arguments, e.o)
 }
 
-func (b *Bridge) call(ctx context.Context, functionName, arguments string, o *options) (responses.Output, error) {
+func (b *Bridge) call(ctx context.Context, ts *toolSet, functionName, arguments string, o *options) (responses.Output, error) {
 	if b.closed.Load() {
 		return responses.Output{}, ErrClosed
 	}
-	ts := b.current.Load()
 	ft, ok := ts.byName[functionName]
 	if !ok {
 		return responses.Output{}, &CallError{Function: functionName, Err: ErrUnknownFunction}

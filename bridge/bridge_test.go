@@ -294,16 +294,37 @@ func TestFailedServerIsLeftOut(t *testing.T) {
 	require.ErrorContains(t, err, `"good" used twice`)
 }
 
-// TestToolListChanged has the model add a tool in turn one and call it in
-// turn two: the bridge must relist before the second request.
+// TestToolListChanged has the model add a tool in turn one and call it as
+// soon as it is offered: the bridge must relist after the server's
+// list_changed and route the new name. The notification and the add_tool
+// result travel apart, so the model (like a real one) waits for the tool
+// to appear in a request, calling echo meanwhile, for at most four turns.
 func TestToolListChanged(t *testing.T) {
-	model := fakeapi.Script(
-		fakeapi.Calls(fakeapi.FunctionCall{Name: "s__add_tool", Arguments: `{"name":"late_tool"}`}),
-		fakeapi.Calls(fakeapi.FunctionCall{Name: "s__late_tool", Arguments: `{"text":"hello"}`}),
-		fakeapi.Text("done"),
-	)
+	offers := func(req *fakeapi.Request, name string) bool {
+		for _, tool := range req.Tools {
+			if tool["name"] == name {
+				return true
+			}
+		}
+		return false
+	}
 	for _, kind := range []string{"inprocess", "stdio"} {
 		t.Run(kind, func(t *testing.T) {
+			var called atomic.Bool
+			model := func(req *fakeapi.Request) fakeapi.Reply {
+				switch {
+				case req.Index == 0:
+					return fakeapi.Calls(fakeapi.FunctionCall{Name: "s__add_tool", Arguments: `{"name":"late_tool"}`})
+				case called.Load() || req.Index > 4:
+					return fakeapi.Text("done")
+				case offers(req, "s__late_tool"):
+					called.Store(true)
+					return fakeapi.Calls(fakeapi.FunctionCall{Name: "s__late_tool", Arguments: `{"text":"hello"}`})
+				default:
+					time.Sleep(20 * time.Millisecond) // a model takes a while
+					return fakeapi.Calls(fakeapi.FunctionCall{Name: "s__echo", Arguments: `{"text":"waiting"}`})
+				}
+			}
 			api, client := fakeAPI(t, model)
 			srv := InProcess("s", mcptest.NewServer())
 			if kind == "stdio" {
@@ -312,22 +333,50 @@ func TestToolListChanged(t *testing.T) {
 			b := newBridge(t, []Server{srv})
 			res, err := b.Run(ctxT(t), &client.Responses, params("x"))
 			require.NoError(t, err)
-			require.Len(t, res.Turns, 3)
-			late := res.Turns[1].Calls[0]
-			require.NoError(t, late.Err)
-			assert.Contains(t, late.Output.Text, "hello")
-			var names []string
-			for _, tool := range api.Requests()[1].Tools {
-				names = append(names, tool["name"].(string))
-			}
-			assert.Contains(t, names, "s__late_tool")
+			require.True(t, called.Load(), "late_tool was never offered in %d requests", len(api.Requests()))
+			last := res.Turns[len(res.Turns)-2].Calls[0]
+			require.Equal(t, "s__late_tool", last.Call.Name)
+			require.NoError(t, last.Err)
+			assert.Contains(t, last.Output.Text, "hello")
+			assert.False(t, offers(api.Requests()[0], "s__late_tool"))
 		})
-		model = fakeapi.Script(
-			fakeapi.Calls(fakeapi.FunctionCall{Name: "s__add_tool", Arguments: `{"name":"late_tool"}`}),
-			fakeapi.Calls(fakeapi.FunctionCall{Name: "s__late_tool", Arguments: `{"text":"hello"}`}),
+	}
+}
+
+// TestOnlyOfferedToolsCanBeCalled: the model can call only the tools in
+// the set it was given. A tool a server adds without telling anyone is not
+// callable in the run that did not offer it, even though the server has
+// it; after Refresh the next run offers it and the call goes through.
+func TestOnlyOfferedToolsCanBeCalled(t *testing.T) {
+	srv := server.NewMCPServer("quiet", "1", server.WithToolCapabilities(false))
+	echo := func(_ context.Context, req mcp.CallToolRequest) (*mcp.CallToolResult, error) {
+		return mcp.NewToolResultText("called " + req.Params.Name), nil
+	}
+	srv.AddTool(mcp.NewTool("first"), echo)
+	b := newBridge(t, []Server{InProcess("q", srv)})
+	srv.AddTool(mcp.NewTool("second"), echo) // no list_changed: tools capability without listChanged
+
+	model := func() fakeapi.Handler {
+		return fakeapi.Script(
+			fakeapi.Calls(fakeapi.FunctionCall{Name: "q__second", Arguments: `{}`, CallID: "c"}),
 			fakeapi.Text("done"),
 		)
 	}
+	api, client := fakeAPI(t, model())
+	res, err := b.Run(ctxT(t), &client.Responses, params("x"))
+	require.NoError(t, err)
+	call := res.Turns[0].Calls[0]
+	require.ErrorIs(t, call.Err, ErrUnknownFunction)
+	assert.True(t, call.Output.IsError)
+	assert.Contains(t, api.Requests()[1].FunctionOutputs()["c"], "q__second")
+
+	require.NoError(t, b.Refresh(ctxT(t)))
+	_, client = fakeAPI(t, model())
+	res, err = b.Run(ctxT(t), &client.Responses, params("x"))
+	require.NoError(t, err)
+	call = res.Turns[0].Calls[0]
+	require.NoError(t, call.Err)
+	assert.Equal(t, "called second", call.Output.Text)
 }
 
 // TestServerConcurrency shows the per-server limit holds across the calls

@@ -45,7 +45,7 @@ type options struct {
 const (
 	DefaultMaxIterations     = 10
 	DefaultMaxConcurrency    = 8
-	DefaultServerConcurrency = 4
+	DefaultServerConcurrency = 8
 	DefaultMaxOutputBytes    = 64 << 10
 )
 
@@ -119,7 +119,7 @@ func WithMaxConcurrency(n int) Option {
 }
 
 // WithServerConcurrency bounds how many calls run at the same time on one
-// server, across every run that shares the bridge (default 4).
+// server, across every run that shares the bridge (default 8).
 func WithServerConcurrency(n int) Option {
 	return func(o *options) { o.serverConcurrency = n }
 }

@@ -23,7 +23,8 @@ func (b *Bridge) Run(ctx context.Context, api responses.API, params oai.Response
 		return nil, ErrClosed
 	}
 	o := buildOptions(b.opts, opts)
-	return responses.Run(ctx, api, params, runExecutor{b, &o}, b.loopOptions(o))
+	ex := &runExecutor{b: b, o: &o}
+	return responses.Run(ctx, api, params, ex, b.loopOptions(ex))
 }
 
 // Resume continues a run that stopped on an API error from the point the
@@ -34,10 +35,12 @@ func (b *Bridge) Resume(ctx context.Context, api responses.API, params oai.Respo
 		return nil, ErrClosed
 	}
 	o := buildOptions(b.opts, opts)
-	return responses.Resume(ctx, api, params, from, runExecutor{b, &o}, b.loopOptions(o))
+	ex := &runExecutor{b: b, o: &o}
+	return responses.Resume(ctx, api, params, from, ex, b.loopOptions(ex))
 }
 
-func (b *Bridge) loopOptions(o options) responses.Options {
+func (b *Bridge) loopOptions(ex *runExecutor) responses.Options {
+	o := *ex.o
 	lo := responses.Options{
 		MaxIterations:  o.maxIterations,
 		MaxConcurrency: o.maxConcurrency,
@@ -55,7 +58,9 @@ func (b *Bridge) loopOptions(o options) responses.Options {
 					b.log.Warn("tool refresh failed", "error", err)
 				}
 			}
-			return b.current.Load().params, nil
+			ts := b.current.Load()
+			ex.offered.Store(ts)
+			return ts.params, nil
 		},
 	}
 	if o.logger != nil {

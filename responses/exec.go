@@ -156,12 +156,16 @@ func (r *runner) approve(ctx context.Context, c Call) (ok bool, reason string, e
 			ok, err = false, fmt.Errorf("%w: Approve hook: %v", ErrCallPanic, v)
 		}
 	}()
+	r.hookMu.Lock()
+	defer r.hookMu.Unlock()
 	ok, reason = r.opts.Approve(ctx, c)
 	return ok, reason, nil
 }
 
 // hook runs an observer and keeps its panic from taking the run down.
 func (r *runner) hook(name string, fn func()) {
+	r.hookMu.Lock()
+	defer r.hookMu.Unlock()
 	defer func() {
 		if v := recover(); v != nil {
 			r.log.Error("hook panicked", "hook", name, "panic", fmt.Sprint(v))

@@ -106,12 +106,18 @@ type Options struct {
 	// and the other calls are not affected.
 	CallTimeout time.Duration
 	// BeforeCall is called before each call is approved and run.
+	//
+	// The hooks (BeforeCall, AfterCall, Approve) are never called
+	// concurrently within one run, even though the calls of a turn run in
+	// parallel: a hook may write to a shared writer or prompt a person
+	// without locking. A slow hook therefore delays the other calls' hooks.
 	BeforeCall func(ctx context.Context, c Call)
 	// AfterCall is called with each finished call, denied and failed ones
-	// included. Calls of one turn run concurrently, so it may be too.
+	// included.
 	AfterCall func(ctx context.Context, r CallRecord)
 	// Approve, when set, is asked before each call runs. A denied call is
-	// not executed; the model is told it was denied and why.
+	// not executed; the model is told it was denied and why. A panic in
+	// Approve denies the call.
 	Approve func(ctx context.Context, c Call) (ok bool, reason string)
 	// RequestOptions are passed to every API request (headers, retries,
 	// timeouts).

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"sync"
 
 	"github.com/openai/openai-go/v3"
 	"github.com/openai/openai-go/v3/packages/param"
@@ -70,6 +71,8 @@ type runner struct {
 	exec Executor
 	opts Options
 	log  *slog.Logger
+
+	hookMu sync.Mutex // serializes BeforeCall, AfterCall and Approve
 }
 
 func run(ctx context.Context, api API, params oai.ResponseNewParams, from *ResumePoint, exec Executor, opts Options) (*Result, error) {

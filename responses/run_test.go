@@ -708,3 +708,44 @@ func TestManyConcurrentRunsShareOneServer(t *testing.T) {
 	}
 	assert.Equal(t, 2*n, s.Count())
 }
+
+// TestRunHooksAreSerialized runs four calls of one turn in parallel and
+// has every hook record how many hooks are inside at once: never more
+// than one. The hooks share a plain slice, so -race also checks it.
+func TestRunHooksAreSerialized(t *testing.T) {
+	var calls []fakeapi.FunctionCall
+	for i := range 4 {
+		calls = append(calls, fakeapi.FunctionCall{Name: "t", Arguments: `{}`, CallID: fmt.Sprintf("c%d", i)})
+	}
+	_, api := newServer(t, fakeapi.Script(fakeapi.Calls(calls...), fakeapi.Text("ok")))
+	var started sync.WaitGroup
+	started.Add(4)
+	exec := responses.ExecutorFunc(func(context.Context, responses.Call) (responses.Output, error) {
+		started.Done()
+		started.Wait() // all four calls are in the executor at once
+		return responses.Output{Text: "ok"}, nil
+	})
+	var inside, most atomic.Int32
+	var log []string // no lock: the bridge serializes hooks
+	enter := func(what string) {
+		if n := inside.Add(1); n > most.Load() {
+			most.Store(n)
+		}
+		log = append(log, what)
+		time.Sleep(time.Millisecond)
+		inside.Add(-1)
+	}
+	opts := responses.Options{
+		MaxConcurrency: 4,
+		BeforeCall:     func(_ context.Context, c responses.Call) { enter("before " + c.CallID) },
+		Approve: func(_ context.Context, c responses.Call) (bool, string) {
+			enter("approve " + c.CallID)
+			return true, ""
+		},
+		AfterCall: func(_ context.Context, r responses.CallRecord) { enter("after " + r.Call.CallID) },
+	}
+	_, err := responses.Run(testCtx(t), api, baseParams(), exec, opts)
+	require.NoError(t, err)
+	assert.Equal(t, int32(1), most.Load())
+	assert.Len(t, log, 12)
+}

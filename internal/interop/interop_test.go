@@ -18,11 +18,21 @@ import (
 	"go.uber.org/goleak"
 
 	"github.com/mcpbridge/mcpbridge/internal/interop"
+	"github.com/mcpbridge/mcpbridge/internal/mcptest"
 	"github.com/mcpbridge/mcpbridge/mcpclient"
 )
 
 func TestMain(m *testing.M) {
-	goleak.VerifyTestMain(m)
+	goleak.VerifyTestMain(removeBuilt{m})
+}
+
+// removeBuilt deletes the mcptestserver binary some tests build once the
+// tests have run (before goleak looks for leaked goroutines).
+type removeBuilt struct{ m *testing.M }
+
+func (r removeBuilt) Run() int {
+	defer mcptest.RemoveBuilt()
+	return r.m.Run()
 }
 
 // eventWait bounds waiting for something the server is known to send; it

@@ -69,6 +69,8 @@ func ServeStdio() {
 //	                  keeps stdout open, to test process-group kill
 //	-child-pidfile P  where the child writes its pid
 //	-ignore-term      linger mode: ignore SIGTERM
+//	-startup-delay D  wait D before reading stdin, like a server that loads
+//	                  data or connects somewhere before it can answer
 func Main(args []string) int {
 	fs := flag.NewFlagSet("mcptestserver", flag.ContinueOnError)
 	mode := fs.String("mode", ModeNormal, "server behaviour")
@@ -83,6 +85,7 @@ func Main(args []string) int {
 	child := fs.Bool("child", false, "start a child process in the same group")
 	childPidfile := fs.String("child-pidfile", "", "pidfile for the child")
 	ignoreTerm := fs.Bool("ignore-term", false, "linger mode: ignore SIGTERM")
+	startupDelay := fs.Duration("startup-delay", 0, "wait this long before serving")
 	if err := fs.Parse(args); err != nil {
 		return 2
 	}
@@ -108,6 +111,7 @@ func Main(args []string) int {
 			return 1
 		}
 	}
+	time.Sleep(*startupDelay)
 	switch *mode {
 	case ModeNormal:
 		var opts []Option

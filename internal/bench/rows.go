@@ -1,0 +1,578 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"net/http"
+	"runtime"
+	"runtime/metrics"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/mark3labs/mcp-go/server"
+	"github.com/openai/openai-go/v3"
+	"github.com/openai/openai-go/v3/option"
+	oai "github.com/openai/openai-go/v3/responses"
+
+	"github.com/mcpbridge/mcpbridge/bridge"
+	"github.com/mcpbridge/mcpbridge/convert"
+	"github.com/mcpbridge/mcpbridge/internal/fakeapi"
+	"github.com/mcpbridge/mcpbridge/internal/mcptest"
+	"github.com/mcpbridge/mcpbridge/responses"
+)
+
+const (
+	benchModel    = "gpt-4.1"
+	parallelCalls = 8
+	sleepMS       = 200
+)
+
+// plan is the fake model of every row: the prompt says which tools to call.
+//
+//	"sleep8:<prefix>"  8 calls of <prefix>sleep {"ms":200}
+//	"sleep2x4"         4 calls each of s1__sleep and s2__sleep
+//	"echo:<prefix>"    1 call of <prefix>echo
+//
+// The prefix is the bridge's "server__" naming, or empty for the peer,
+// which names functions after the MCP tool alone.
+func plan(prompt string) []fakeapi.FunctionCall {
+	kind, prefix, _ := strings.Cut(prompt, ":")
+	sleep := fmt.Sprintf(`{"ms":%d}`, sleepMS)
+	var calls []fakeapi.FunctionCall
+	switch kind {
+	case "sleep8":
+		for range parallelCalls {
+			calls = append(calls, fakeapi.FunctionCall{Name: prefix + "sleep", Arguments: sleep})
+		}
+	case "sleep2x4":
+		for i := range parallelCalls {
+			calls = append(calls, fakeapi.FunctionCall{Name: fmt.Sprintf("s%d__sleep", 1+i%2), Arguments: sleep})
+		}
+	case "echo":
+		calls = append(calls, fakeapi.FunctionCall{Name: prefix + "echo", Arguments: `{"text":"hi"}`})
+	}
+	return calls
+}
+
+// newFake starts a fake Responses API playing plan for rounds tool rounds,
+// with request recording off.
+func newFake(rounds int) *fakeapi.Server {
+	m := &fakeapi.Model{Plan: plan, Rounds: rounds}
+	s := fakeapi.New(m.Handler())
+	s.SetRecording(false)
+	return s
+}
+
+func prompt(p string) oai.ResponseNewParams {
+	return oai.ResponseNewParams{
+		Model: benchModel,
+		Input: oai.ResponseNewParamsInputUnion{OfString: openai.String(p)},
+	}
+}
+
+// checkResult counts what went wrong in a run: a loop error, a failed or
+// error output, or a number of calls other than want.
+func checkResult(res *responses.Result, err error, want int) int {
+	bad := 0
+	if err != nil {
+		bad++
+	}
+	if res == nil {
+		return bad + 1
+	}
+	n := 0
+	for _, t := range res.Turns {
+		for _, c := range t.Calls {
+			n++
+			if c.Err != nil || c.Output.IsError {
+				bad++
+			}
+		}
+	}
+	if n != want {
+		bad++
+	}
+	return bad
+}
+
+// rowParallel is row 1: one turn with 8 calls of a 200 ms tool, the bridge
+// against the reference guide's sequential algorithm, in process.
+func rowParallel(ctx context.Context, e *env) ([]Row, error) {
+	fake := newFake(1)
+	defer fake.Close()
+	c := fake.Client()
+	api := &c.Responses
+
+	one := map[string]*server.MCPServer{"mcptest": mcptest.NewServer()}
+	two := map[string]*server.MCPServer{"s1": mcptest.NewServer(), "s2": mcptest.NewServer()}
+	variants := []struct {
+		id, scenario, prompt string
+		servers              map[string]*server.MCPServer
+		order                []string
+		opts                 []bridge.Option
+		notes                string
+		limited              bool
+	}{
+		{"1a", "Parallel turn: 8 × sleep 200 ms, 1 in-process server, default options", "sleep8:mcptest__", one, []string{"mcptest"}, nil,
+			"default limits: 8 per turn (DefaultMaxConcurrency), 8 per server (DefaultServerConcurrency): all 8 calls at once", false},
+		{"1b", "Parallel turn: 8 × sleep 200 ms spread over 2 in-process servers (4 each), default options", "sleep2x4", two, []string{"s1", "s2"}, nil,
+			"all 8 calls at once", false},
+		{"1c", "Parallel turn: 8 × sleep 200 ms, 1 in-process server, WithServerConcurrency(4)", "sleep8:mcptest__", one, []string{"mcptest"},
+			[]bridge.Option{bridge.WithServerConcurrency(4)}, "a per-server limit of 4 makes 2 waves of 4: the cost of protecting a server", true},
+	}
+	reps := e.reps(5, 1)
+	var rows []Row
+	for _, v := range variants {
+		var servers []bridge.Server
+		for _, name := range v.order {
+			servers = append(servers, bridge.InProcess(name, v.servers[name]))
+		}
+		var ours, ref []time.Duration
+		errs := 0
+		measureOurs := func() {
+			t := time.Now()
+			res, err := bridge.Run(ctx, api, prompt(v.prompt), servers, v.opts...)
+			ours = append(ours, time.Since(t))
+			errs += checkResult(res, err, parallelCalls)
+		}
+		measureRef := func() {
+			t := time.Now()
+			calls, err := referenceRun(ctx, api, prompt(v.prompt), v.servers, v.order)
+			ref = append(ref, time.Since(t))
+			if err != nil || calls != parallelCalls {
+				errs++
+			}
+		}
+		for i := range reps {
+			if ctx.Err() != nil {
+				return rows, ctx.Err()
+			}
+			if i%2 == 0 {
+				measureOurs()
+				measureRef()
+			} else {
+				measureRef()
+				measureOurs()
+			}
+		}
+		mo, mr := medianDur(ours), medianDur(ref)
+		ratio := float64(mr) / float64(mo)
+		target, met := "≥ 6×", yesNo(ratio >= 6 && errs == 0)
+		if v.limited {
+			// A per-server limit below the call count is there to show
+			// what the limit costs, not to meet the row's target.
+			target, met = "report (limit 4: 2 waves, ≈ 4×)", "n/a"
+		}
+		rows = append(rows, Row{
+			ID: v.id, Scenario: v.scenario,
+			Measured: "bridge.Run " + fmtDur(mo),
+			Baseline: "sequential reference " + fmtDur(mr),
+			Ratio:    fmt.Sprintf("%.2f× faster", ratio),
+			Target:   target,
+			Met:      met,
+			Errors:   errs,
+			Notes:    fmt.Sprintf("median of %d, bridge %s, reference %s; %s", reps, spread(ours), spread(ref), v.notes),
+		})
+		e.logf("  %s: bridge %s, reference %s, %.2fx", v.id, fmtDur(mo), fmtDur(mr), ratio)
+	}
+	return rows, nil
+}
+
+// loopTurns is the number of responses of the loop scenario.
+func (e *env) loopTurns() int { return e.reps(1000, 200) }
+
+// memDelta measures the heap allocations of fn.
+func memDelta(fn func()) (mallocs, bytes uint64) {
+	var a, b runtime.MemStats
+	runtime.ReadMemStats(&a)
+	fn()
+	runtime.ReadMemStats(&b)
+	return b.Mallocs - a.Mallocs, b.TotalAlloc - a.TotalAlloc
+}
+
+// rowLoop is row 2: 1,000 turns of one instant tool call each, Bridge.Run
+// against the minimal loop on the two SDKs, both over the in-process
+// transport and sending the same tool list.
+func rowLoop(ctx context.Context, e *env) ([]Row, error) {
+	turns := e.loopTurns()
+	fake := newFake(turns - 1)
+	defer fake.Close()
+	c := fake.Client()
+	api := &c.Responses
+	srv := mcptest.NewServer()
+
+	b, err := bridge.New(ctx, []bridge.Server{bridge.InProcess("mcptest", srv)})
+	if err != nil {
+		return nil, err
+	}
+	defer b.Close()
+	conn, err := connectSDK(ctx, "mcptest", srv)
+	if err != nil {
+		return nil, err
+	}
+	defer conn.c.Close()
+	_, routes, err := naiveTools([]*sdkConn{conn})
+	if err != nil {
+		return nil, err
+	}
+	floorParams := prompt("echo:mcptest__")
+	floorParams.Tools = b.Tools() // the very same tool list the bridge sends
+
+	errs := 0
+	var ours, floor []time.Duration
+	var oursAllocs, floorAllocs []float64
+	runOurs := func(record bool) {
+		var res *responses.Result
+		var err error
+		var d time.Duration
+		m, _ := memDelta(func() {
+			t := time.Now()
+			res, err = b.Run(ctx, api, prompt("echo:mcptest__"), bridge.WithMaxIterations(turns))
+			d = time.Since(t)
+		})
+		errs += checkResult(res, err, turns-1)
+		if record {
+			ours = append(ours, d)
+			oursAllocs = append(oursAllocs, float64(m)/float64(turns))
+		}
+	}
+	runFloor := func(record bool) {
+		var n, calls int
+		var err error
+		var d time.Duration
+		m, _ := memDelta(func() {
+			t := time.Now()
+			n, calls, err = sdkLoop(ctx, api, floorParams, routes, turns)
+			d = time.Since(t)
+		})
+		if err != nil || n != turns || calls != turns-1 {
+			errs++
+		}
+		if record {
+			floor = append(floor, d)
+			floorAllocs = append(floorAllocs, float64(m)/float64(turns))
+		}
+	}
+	if !e.quick { // warm both paths up
+		runOurs(false)
+		runFloor(false)
+	}
+	reps := e.reps(9, 1)
+	var paired []float64
+	for i := range reps {
+		if ctx.Err() != nil {
+			return nil, ctx.Err()
+		}
+		if i%2 == 0 {
+			runOurs(true)
+			runFloor(true)
+		} else {
+			runFloor(true)
+			runOurs(true)
+		}
+		paired = append(paired, float64(ours[i])/float64(floor[i]))
+	}
+	mo, mf := medianDur(ours), medianDur(floor)
+	ratio := float64(mo) / float64(mf)
+	perTurn := func(d time.Duration) string { return fmtDur(d / time.Duration(turns)) }
+	over := (ratio - 1) * 100
+	e.logf("  2: bridge %s, floor %s, %.3f (paired median %.3f)", fmtDur(mo), fmtDur(mf), ratio, median(paired))
+	return []Row{{
+		ID:       "2",
+		Scenario: fmt.Sprintf("Loop overhead: %d turns × 1 instant call (echo), in-process MCP transport", turns),
+		Measured: fmt.Sprintf("Bridge.Run %s (%s/turn)", fmtDur(mo), perTurn(mo)),
+		Baseline: fmt.Sprintf("floor loop %s (%s/turn)", fmtDur(mf), perTurn(mf)),
+		Ratio:    fmt.Sprintf("%.3f× (%+.1f%%)", ratio, over),
+		Target:   "≤ 1.10× (within 10%)",
+		Met:      yesNo(ratio <= 1.10 && errs == 0),
+		Errors:   errs,
+		Notes: fmt.Sprintf("median of %d interleaved runs (paired-ratio median %.3f); allocs/turn bridge %.0f vs floor %.0f (both include the fake server's); floor = openai-go Responses.New + mcp-go in-process CallTool, previous_response_id chaining, same tool list",
+			reps, median(paired), median(oursAllocs), median(floorAllocs)),
+	}}, nil
+}
+
+// rowStartup is row 3: bridge.New with 20 stdio servers against 1. 3a uses
+// the test server as is: it answers at once, so starting it is pure CPU
+// (exec, Go runtime, mcp-go) and 20 of them are bounded by the machine's
+// cores; the row reports that CPU and the floor it sets. 3b gives every
+// server a startup latency that is not CPU (loading data, connecting to a
+// backend), the case where connecting one after another hurts.
+func rowStartup(ctx context.Context, e *env) ([]Row, error) {
+	bin, err := e.serverBinary()
+	if err != nil {
+		return nil, err
+	}
+	const delay = 150 * time.Millisecond
+	var rows []Row
+	for _, v := range []struct {
+		id, scenario string
+		args         []string
+	}{
+		{"3a", "Startup: bridge.New with 20 stdio servers (mcptestserver, answers at once) vs 1", nil},
+		{"3b", fmt.Sprintf("Startup: bridge.New with 20 stdio servers that take %s to start vs 1", delay),
+			[]string{"-startup-delay", delay.String()}},
+	} {
+		errs := 0
+		measure := func(n int) (wall, cpu time.Duration, err error) {
+			servers := make([]bridge.Server, n)
+			for i := range servers {
+				servers[i] = bridge.Stdio(fmt.Sprintf("s%02d", i), bin, v.args...)
+			}
+			self0, children0 := cpuSelf(), cpuChildren()
+			t := time.Now()
+			b, err := bridge.New(ctx, servers, bridge.WithSkipFailedServers(false))
+			wall = time.Since(t)
+			self := cpuSelf() - self0
+			if err != nil {
+				return 0, 0, err
+			}
+			if got := len(b.Servers()); got != n {
+				errs++
+			}
+			if err := b.Close(); err != nil {
+				errs++
+			}
+			// Close reaped the processes, so their CPU is counted now; it
+			// also covers their shutdown, a little more than their start.
+			return wall, self + cpuChildren() - children0, nil
+		}
+		if _, _, err := measure(1); err != nil { // warm the page cache
+			return nil, err
+		}
+		reps := e.reps(7, 2)
+		var one, twenty, cpu20 []time.Duration
+		for i := range reps {
+			if ctx.Err() != nil {
+				return nil, ctx.Err()
+			}
+			for _, n := range [][2]int{{1, 20}, {20, 1}}[i%2] {
+				d, cpu, err := measure(n)
+				if err != nil {
+					return nil, err
+				}
+				if n == 1 {
+					one = append(one, d)
+				} else {
+					twenty = append(twenty, d)
+					cpu20 = append(cpu20, cpu)
+				}
+			}
+		}
+		m1, m20, c20 := medianDur(one), medianDur(twenty), medianDur(cpu20)
+		ratio := float64(m20) / float64(m1)
+		cpus := runtime.NumCPU()
+		floor := c20 / time.Duration(cpus)
+		e.logf("  %s: 1 server %s, 20 servers %s, %.2fx (CPU %s, floor on %d CPUs %s)", v.id, fmtDur(m1), fmtDur(m20), ratio, fmtDur(c20), cpus, fmtDur(floor))
+		notes := fmt.Sprintf("median of %d interleaved; spawn + initialize + tools/list per server; 1: %s, 20: %s; one at a time would be ≈ %s",
+			reps, spread(one), spread(twenty), fmtDur(20*m1))
+		if c20 > 0 {
+			notes += fmt.Sprintf("; CPU for 20 (bridge during New + the servers) %s = %s per server, so on %d CPUs no schedule can start 20 in under %s (20 servers took %.2f× that floor)",
+				fmtDur(c20), fmtDur(c20/20), cpus, fmtDur(floor), float64(m20)/float64(floor))
+		}
+		rows = append(rows, Row{
+			ID:       v.id,
+			Scenario: v.scenario,
+			Measured: "20 servers " + fmtDur(m20),
+			Baseline: "1 server " + fmtDur(m1),
+			Ratio:    fmt.Sprintf("%.2f×", ratio),
+			Target:   "< 2×",
+			Met:      yesNo(ratio < 2 && errs == 0),
+			Errors:   errs,
+			Notes:    notes,
+		})
+	}
+	return rows, nil
+}
+
+// rowConversion is row 4: converting 5,000 synthetic tools cold, against
+// reconverting the unchanged set through a Converter.
+func rowConversion(ctx context.Context, e *env) ([]Row, error) {
+	const tools = 5000
+	servers := convert.SyntheticServers(10, tools, 1)
+	reps := e.reps(7, 2)
+	var rows []Row
+	for _, v := range []struct {
+		id   string
+		opts convert.Options
+		name string
+	}{
+		{"4a", convert.Options{}, "default options"},
+		{"4b", convert.Options{Strict: true}, "Strict: true"},
+	} {
+		conv := convert.NewConverter(v.opts)
+		primed, err := conv.Convert(servers)
+		if err != nil {
+			return rows, err
+		}
+		errs := 0
+		var cold, warm []time.Duration
+		var coldAllocs, coldBytes, warmAllocs, warmBytes []float64
+		for range reps {
+			if ctx.Err() != nil {
+				return rows, ctx.Err()
+			}
+			runtime.GC()
+			var set *convert.ToolSet
+			var d time.Duration
+			m, by := memDelta(func() {
+				t := time.Now()
+				set, err = convert.Convert(servers, v.opts)
+				d = time.Since(t)
+			})
+			if err != nil || len(set.Tools) != len(primed.Tools) {
+				errs++
+			}
+			cold, coldAllocs, coldBytes = append(cold, d), append(coldAllocs, float64(m)), append(coldBytes, float64(by))
+			runtime.GC()
+			m, by = memDelta(func() {
+				t := time.Now()
+				set, err = conv.Convert(servers)
+				d = time.Since(t)
+			})
+			if err != nil || len(set.Tools) != len(primed.Tools) {
+				errs++
+			}
+			warm, warmAllocs, warmBytes = append(warm, d), append(warmAllocs, float64(m)), append(warmBytes, float64(by))
+		}
+		mc, mw := medianDur(cold), medianDur(warm)
+		per := func(d time.Duration) string { return fmtDur(d / tools) }
+		ratio := float64(mc) / float64(mw)
+		e.logf("  %s: cold %s, warm %s, %.1fx", v.id, fmtDur(mc), fmtDur(mw), ratio)
+		rows = append(rows, Row{
+			ID:       v.id,
+			Scenario: fmt.Sprintf("Conversion: %d synthetic tools on 10 servers (convert.SyntheticServers), %s", tools, v.name),
+			Measured: fmt.Sprintf("cold convert.Convert %s: %s/tool, %.0f allocs/tool, %s/tool",
+				fmtDur(mc), per(mc), median(coldAllocs)/tools, fmtBytes(median(coldBytes)/tools)),
+			Baseline: fmt.Sprintf("unchanged reconvert (Converter) %s: %s/tool, %.1f allocs/tool, %s/tool",
+				fmtDur(mw), per(mw), median(warmAllocs)/tools, fmtBytes(median(warmBytes)/tools)),
+			Ratio:  fmt.Sprintf("cold/warm %.1f×", ratio),
+			Target: "report (cheap; reconvert only on change)",
+			Met:    "n/a",
+			Errors: errs,
+			Notes:  fmt.Sprintf("median of %d; cold %s, warm %s", reps, spread(cold), spread(warm)),
+		})
+	}
+	return rows, nil
+}
+
+// heapObjectBytes reads the bytes of heap objects (live and not yet swept)
+// without stopping the world.
+func heapObjectBytes() uint64 {
+	s := []metrics.Sample{{Name: "/memory/classes/heap/objects:bytes"}}
+	metrics.Read(s)
+	if s[0].Value.Kind() != metrics.KindUint64 {
+		return 0
+	}
+	return s[0].Value.Uint64()
+}
+
+// rowScale is row 5: 1,000 concurrent runs on one bridge against the same
+// runs one after another.
+func rowScale(ctx context.Context, e *env) ([]Row, error) {
+	n := e.reps(1000, 200)
+	fake := fakeapi.New(fakeapi.ToolCaller(fakeapi.FunctionCall{Name: "mcptest__echo", Arguments: `{"text":"hi"}`}))
+	fake.SetRecording(false)
+	defer fake.Close()
+	// A pool big enough for n runs at once: with net/http's default of 2
+	// idle connections per host, nearly every request would dial anew.
+	tr := &http.Transport{MaxIdleConns: 2 * n, MaxIdleConnsPerHost: 2 * n, IdleConnTimeout: 30 * time.Second}
+	defer tr.CloseIdleConnections()
+	c := fake.Client(option.WithHTTPClient(&http.Client{Transport: tr}))
+	api := &c.Responses
+	b, err := bridge.New(ctx, []bridge.Server{bridge.InProcess("mcptest", mcptest.NewServer())})
+	if err != nil {
+		return nil, err
+	}
+	defer b.Close()
+	params := prompt("scale")
+	var errs atomic.Int64
+	runOne := func() {
+		res, err := b.Run(ctx, api, params)
+		if bad := checkResult(res, err, 1); bad > 0 {
+			errs.Add(int64(bad))
+		}
+	}
+	for range 20 { // warm-up
+		runOne()
+	}
+
+	reps := e.reps(3, 1)
+	var seq, conc []time.Duration
+	var allocPerRun, heapPerRun []float64
+	peakG := 0
+	for range reps {
+		if ctx.Err() != nil {
+			return nil, ctx.Err()
+		}
+		t := time.Now()
+		for range n {
+			runOne()
+		}
+		seq = append(seq, time.Since(t))
+
+		runtime.GC()
+		base := heapObjectBytes()
+		var before, after runtime.MemStats
+		runtime.ReadMemStats(&before)
+		var peak atomic.Uint64
+		stopSampler := make(chan struct{})
+		sampled := make(chan struct{})
+		go func() {
+			defer close(sampled)
+			tick := time.NewTicker(time.Millisecond)
+			defer tick.Stop()
+			for {
+				if h := heapObjectBytes(); h > peak.Load() {
+					peak.Store(h)
+				}
+				if g := runtime.NumGoroutine(); g > peakG {
+					peakG = g
+				}
+				select {
+				case <-stopSampler:
+					return
+				case <-tick.C:
+				}
+			}
+		}()
+		start := make(chan struct{})
+		var wg sync.WaitGroup
+		for range n {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				<-start
+				runOne()
+			}()
+		}
+		t = time.Now()
+		close(start)
+		wg.Wait()
+		conc = append(conc, time.Since(t))
+		close(stopSampler)
+		<-sampled
+		runtime.ReadMemStats(&after)
+		allocPerRun = append(allocPerRun, float64(after.TotalAlloc-before.TotalAlloc)/float64(n))
+		heapPerRun = append(heapPerRun, float64(peak.Load()-min(peak.Load(), base))/float64(n))
+	}
+	ms, mc := medianDur(seq), medianDur(conc)
+	tpSeq := float64(n) / ms.Seconds()
+	tpConc := float64(n) / mc.Seconds()
+	ratio := tpConc / tpSeq
+	nerr := int(errs.Load())
+	e.logf("  5: sequential %.0f runs/s, concurrent %.0f runs/s, %d errors", tpSeq, tpConc, nerr)
+	return []Row{{
+		ID:       "5",
+		Scenario: fmt.Sprintf("Scale: %d concurrent Bridge.Run on one bridge (in-process server, 1 tool call per run)", n),
+		Measured: fmt.Sprintf("%d at once: %.0f runs/s (%s)", n, tpConc, fmtDur(mc)),
+		Baseline: fmt.Sprintf("same %d one after another: %.0f runs/s (%s)", n, tpSeq, fmtDur(ms)),
+		Ratio:    fmt.Sprintf("%.2f× throughput", ratio),
+		Target:   "0 errors",
+		Met:      yesNo(nerr == 0),
+		Errors:   nerr,
+		Notes: fmt.Sprintf("median of %d; memory per run: %s allocated, %s peak heap in use while all %d are in flight; peak %d goroutines; includes the fake server in the same process",
+			reps, fmtBytes(median(allocPerRun)), fmtBytes(median(heapPerRun)), n, peakG),
+	}}, nil
+}
