@@ -263,6 +263,11 @@ func (b *Bridge) connect(ctx context.Context, s Server) (*conn, error) {
 	if cfg.Logger == nil {
 		cfg.Logger = b.log
 	}
+	if d := b.opts.connectTimeout; d > 0 {
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithTimeout(ctx, d)
+		defer cancel()
+	}
 	client, err := mcpclient.Connect(ctx, cfg)
 	if err != nil {
 		return nil, err

@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"log/slog"
 	"os"
+	"path/filepath"
 	"strconv"
 	"strings"
 	"sync"
@@ -292,6 +293,41 @@ func TestFailedServerIsLeftOut(t *testing.T) {
 
 	_, err = New(ctxT(t), []Server{good, InProcess("good", mcptest.NewServer())})
 	require.ErrorContains(t, err, `"good" used twice`)
+}
+
+// TestConnectTimeout: a server that never answers the handshake is left
+// out after the connect timeout instead of holding New forever (the
+// context here has no deadline), and its process is gone.
+func TestConnectTimeout(t *testing.T) {
+	pidfile := filepath.Join(t.TempDir(), "pid")
+	mute := stdioServer(t, "mute", "-mode", "mute", "-pidfile", pidfile)
+	good := InProcess("good", mcptest.NewServer())
+	type result struct {
+		b   *Bridge
+		err error
+	}
+	done := make(chan result, 1)
+	go func() {
+		b, err := New(context.Background(), []Server{mute, good}, WithConnectTimeout(200*time.Millisecond))
+		done <- result{b, err}
+	}()
+	var r result
+	select {
+	case r = <-done:
+	case <-time.After(30 * time.Second):
+		t.Fatal("New is still waiting for a server that never answers")
+	}
+	require.NoError(t, r.err)
+	t.Cleanup(func() { _ = r.b.Close() })
+	assert.Equal(t, []string{"good"}, r.b.Servers())
+	require.Contains(t, r.b.Failed(), "mute")
+	assert.ErrorIs(t, r.b.Failed()["mute"], context.DeadlineExceeded)
+	assert.Contains(t, r.b.Failed()["mute"].Error(), "mute")
+	raw, err := os.ReadFile(pidfile)
+	require.NoError(t, err)
+	pid, err := strconv.Atoi(string(raw))
+	require.NoError(t, err)
+	assert.ErrorIs(t, syscall.Kill(pid, 0), syscall.ESRCH, "the mute server's process outlived New")
 }
 
 // TestToolListChanged has the model add a tool in turn one and call it as

@@ -28,6 +28,7 @@ type options struct {
 	maxConcurrency    int
 	serverConcurrency int
 	callTimeout       time.Duration
+	connectTimeout    time.Duration
 	beforeCall        func(context.Context, responses.Call)
 	afterCall         func(context.Context, responses.CallRecord)
 	approve           func(context.Context, responses.Call) (bool, string)
@@ -47,6 +48,7 @@ const (
 	DefaultMaxConcurrency    = 8
 	DefaultServerConcurrency = 8
 	DefaultMaxOutputBytes    = 64 << 10
+	DefaultConnectTimeout    = 30 * time.Second
 )
 
 func defaultOptions() options {
@@ -55,6 +57,7 @@ func defaultOptions() options {
 		maxConcurrency:    DefaultMaxConcurrency,
 		serverConcurrency: DefaultServerConcurrency,
 		maxOutputBytes:    DefaultMaxOutputBytes,
+		connectTimeout:    DefaultConnectTimeout,
 		skipFailed:        true,
 		refreshOnChange:   true,
 	}
@@ -122,6 +125,14 @@ func WithMaxConcurrency(n int) Option {
 // server, across every run that shares the bridge (default 8).
 func WithServerConcurrency(n int) Option {
 	return func(o *options) { o.serverConcurrency = n }
+}
+
+// WithConnectTimeout bounds how long New waits for one server to start,
+// complete the handshake and list its tools (default 30s; 0 or less: only
+// the context bounds it). A server that takes longer is treated as failed
+// (see WithSkipFailedServers); the other servers are not delayed by it.
+func WithConnectTimeout(d time.Duration) Option {
+	return func(o *options) { o.connectTimeout = d }
 }
 
 // WithCallTimeout bounds each tool call. A call that runs longer is abandoned
