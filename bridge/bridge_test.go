@@ -24,7 +24,6 @@ import (
 	oai "github.com/openai/openai-go/v3/responses"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
-	"go.uber.org/goleak"
 
 	"github.com/mcpbridge/mcpbridge/internal/fakeapi"
 	"github.com/mcpbridge/mcpbridge/internal/mcptest"
@@ -32,17 +31,7 @@ import (
 	"github.com/mcpbridge/mcpbridge/responses"
 )
 
-func TestMain(m *testing.M) {
-	code := m.Run()
-	mcptest.RemoveBuilt()
-	if code == 0 {
-		if err := goleak.Find(); err != nil {
-			fmt.Fprintln(os.Stderr, "goleak:", err)
-			code = 1
-		}
-	}
-	os.Exit(code)
-}
+func TestMain(m *testing.M) { mcptest.VerifyTestMain(m) }
 
 func ctxT(t *testing.T) context.Context {
 	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)

@@ -14,7 +14,6 @@ import (
 
 	"github.com/mark3labs/mcp-go/mcp"
 	"github.com/stretchr/testify/require"
-	"go.uber.org/goleak"
 
 	"github.com/mcpbridge/mcpbridge/internal/mcptest"
 	"github.com/mcpbridge/mcpbridge/mcpclient"
@@ -30,10 +29,7 @@ func TestMain(m *testing.M) {
 		os.Exit(1)
 	}
 	serverBin = path
-	goleak.VerifyTestMain(m, goleak.Cleanup(func(code int) {
-		mcptest.RemoveBuilt()
-		os.Exit(code)
-	}))
+	mcptest.VerifyTestMain(m)
 }
 
 // testCtx bounds a test's blocking calls so a bug fails instead of hanging.

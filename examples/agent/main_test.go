@@ -12,23 +12,12 @@ import (
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
-	"go.uber.org/goleak"
 
 	"github.com/mcpbridge/mcpbridge/internal/fakeapi"
 	"github.com/mcpbridge/mcpbridge/internal/mcptest"
 )
 
-func TestMain(m *testing.M) {
-	code := m.Run()
-	mcptest.RemoveBuilt()
-	if code == 0 {
-		if err := goleak.Find(); err != nil {
-			fmt.Fprintln(os.Stderr, "goleak:", err)
-			code = 1
-		}
-	}
-	os.Exit(code)
-}
+func TestMain(m *testing.M) { mcptest.VerifyTestMain(m) }
 
 // setup writes a config naming the test stdio server and points the agent
 // at a fake Responses API driven by h.

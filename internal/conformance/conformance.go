@@ -125,18 +125,10 @@ func runInitialize(ctx context.Context, c *mcpclient.Client, log *slog.Logger) e
 
 // runToolsCall: list the tools and call add_numbers with two numbers.
 func runToolsCall(ctx context.Context, c *mcpclient.Client, log *slog.Logger) error {
-	if err := requireTool(ctx, c, "add_numbers"); err != nil {
-		return err
-	}
-	res, err := c.CallTool(ctx, "add_numbers", json.RawMessage(`{"a":5,"b":3}`))
+	text, err := callListedTool(ctx, c, log, "add_numbers", `{"a":5,"b":3}`)
 	if err != nil {
 		return err
 	}
-	text, err := resultText(res)
-	if err != nil {
-		return err
-	}
-	log.Info("add_numbers", "result", text)
 	if !strings.Contains(text, "8") {
 		return fmt.Errorf("%w: add_numbers(5, 3) answered %q", ErrCheck, text)
 	}
@@ -148,19 +140,26 @@ func runToolsCall(ctx context.Context, c *mcpclient.Client, log *slog.Logger) er
 // if the client resumes with a GET carrying Last-Event-ID after the retry
 // delay.
 func runSSERetry(ctx context.Context, c *mcpclient.Client, log *slog.Logger) error {
-	if err := requireTool(ctx, c, "test_reconnection"); err != nil {
-		return err
+	_, err := callListedTool(ctx, c, log, "test_reconnection", `{}`)
+	return err
+}
+
+// callListedTool checks that the server lists name, calls it with args and
+// returns the text of its (successful) result, which it also logs.
+func callListedTool(ctx context.Context, c *mcpclient.Client, log *slog.Logger, name, args string) (string, error) {
+	if err := requireTool(ctx, c, name); err != nil {
+		return "", err
 	}
-	res, err := c.CallTool(ctx, "test_reconnection", json.RawMessage(`{}`))
+	res, err := c.CallTool(ctx, name, json.RawMessage(args))
 	if err != nil {
-		return err
+		return "", err
 	}
 	text, err := resultText(res)
 	if err != nil {
-		return err
+		return "", err
 	}
-	log.Info("test_reconnection", "result", text)
-	return nil
+	log.Info(name, "result", text)
+	return text, nil
 }
 
 // requireTool lists the tools and checks name is among them.
@@ -201,19 +200,8 @@ func resultText(res *mcp.CallToolResult) (string, error) {
 // runElicitationDefaults: the tool asks the client for input with a form
 // whose fields all have defaults; the client accepts with those defaults.
 func runElicitationDefaults(ctx context.Context, c *mcpclient.Client, log *slog.Logger) error {
-	if err := requireTool(ctx, c, "test_client_elicitation_defaults"); err != nil {
-		return err
-	}
-	res, err := c.CallTool(ctx, "test_client_elicitation_defaults", json.RawMessage(`{}`))
-	if err != nil {
-		return err
-	}
-	text, err := resultText(res)
-	if err != nil {
-		return err
-	}
-	log.Info("test_client_elicitation_defaults", "result", text)
-	return nil
+	_, err := callListedTool(ctx, c, log, "test_client_elicitation_defaults", `{}`)
+	return err
 }
 
 // acceptDefaults answers an elicitation by accepting it with every default

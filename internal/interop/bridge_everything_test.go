@@ -174,11 +174,7 @@ func testEverythingListChanged(t *testing.T, s everythingServer) {
 		fakeapi.Calls(fakeapi.FunctionCall{Name: fn("echo"), Arguments: `{"message":"after list_changed"}`, CallID: "c1"}),
 		fakeapi.Text("done"),
 	))
-	res, err := s.bridge.Run(t.Context(), api, prompt("echo"))
-	if err != nil {
-		t.Fatalf("run: %v", err)
-	}
-	checkRequestsValid(t, srv)
+	res := run(t, s.bridge, srv, api, "echo")
 	if got := received(srv)["c1"].Output; got != "Echo: after list_changed" {
 		t.Errorf("echo output = %q", got)
 	}
@@ -216,7 +212,7 @@ func testEverythingCalls(t *testing.T, b *bridge.Bridge) {
 	))
 	var mu sync.Mutex
 	var progress []mcp.ProgressNotificationParams
-	res, err := b.Run(t.Context(), api, prompt("exercise the tools"),
+	res := run(t, b, srv, api, "exercise the tools",
 		bridge.WithArrayOutputs(true),
 		bridge.WithProgress(func(server, tool string, p mcp.ProgressNotificationParams) {
 			if server != "everything" || tool != "trigger-long-running-operation" {
@@ -226,10 +222,6 @@ func testEverythingCalls(t *testing.T, b *bridge.Bridge) {
 			defer mu.Unlock()
 			progress = append(progress, p)
 		}))
-	if err != nil {
-		t.Fatalf("run: %v", err)
-	}
-	checkRequestsValid(t, srv)
 	if res.OutputText != "all done" || len(res.Turns) != 3 || len(srv.Requests()) != 3 {
 		t.Fatalf("output %q after %d turns and %d requests, want \"all done\" after 3", res.OutputText, len(res.Turns), len(srv.Requests()))
 	}
@@ -347,11 +339,7 @@ func testEverythingImageAsText(t *testing.T, b *bridge.Bridge) {
 		fakeapi.Calls(fakeapi.FunctionCall{Name: fn("get-tiny-image"), CallID: "image"}),
 		fakeapi.Text("seen"),
 	))
-	res, err := b.Run(t.Context(), api, prompt("show me"), bridge.WithArrayOutputs(false))
-	if err != nil {
-		t.Fatalf("run: %v", err)
-	}
-	checkRequestsValid(t, srv)
+	res := run(t, b, srv, api, "show me", bridge.WithArrayOutputs(false))
 	recs, got := records(res), received(srv)
 	expectOutput(t, recs, got, "image", false, "[image: image/png,", "bytes]")
 	if len(recs["image"].Output.Parts) != 0 {
@@ -428,11 +416,7 @@ func testSeveralServers(t *testing.T, httpURL string) {
 		),
 		fakeapi.Text("routed"),
 	))
-	res, err := b.Run(t.Context(), api, prompt("everyone at once"))
-	if err != nil {
-		t.Fatalf("run: %v", err)
-	}
-	checkRequestsValid(t, srv)
+	res := run(t, b, srv, api, "everyone at once")
 	recs, got := records(res), received(srv)
 	expectOutput(t, recs, got, "echo-stdio", false, "Echo: to stdio")
 	expectOutput(t, recs, got, "echo-http", false, "Echo: to http")

@@ -62,15 +62,21 @@ func prompt(text string) oai.ResponseNewParams {
 	}
 }
 
-// checkRequestsValid fails the test for every request the fake API found
-// invalid (it also answered them with HTTP 400, which ends the run).
-func checkRequestsValid(t *testing.T, srv *fakeapi.Server) {
+// run drives the bridge's loop against the fake API with prompt text and
+// fails the test if the run fails. Every request the fake API found invalid
+// (it answered them with HTTP 400, which ends the run) is reported first.
+func run(t *testing.T, b *bridge.Bridge, srv *fakeapi.Server, api responses.API, text string, opts ...bridge.Option) *responses.Result {
 	t.Helper()
+	res, err := b.Run(t.Context(), api, prompt(text), opts...)
 	for _, req := range srv.Requests() {
 		if req.ValidationErr != nil {
 			t.Errorf("request #%d is not a valid Responses request: %v", req.Index, req.ValidationErr)
 		}
 	}
+	if err != nil {
+		t.Fatalf("run: %v", err)
+	}
+	return res
 }
 
 // records indexes the calls of every turn of a result by call id.

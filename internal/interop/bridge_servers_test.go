@@ -57,11 +57,7 @@ func TestBridgeFilesystem(t *testing.T) {
 		),
 		fakeapi.Text("files handled"),
 	))
-	res, err := b.Run(t.Context(), api, prompt("write and read a file"))
-	if err != nil {
-		t.Fatalf("run: %v", err)
-	}
-	checkRequestsValid(t, srv)
+	res := run(t, b, srv, api, "write and read a file")
 	if res.OutputText != "files handled" || len(res.Turns) != 3 {
 		t.Fatalf("output %q after %d turns", res.OutputText, len(res.Turns))
 	}
@@ -109,11 +105,7 @@ func TestBridgeMemory(t *testing.T) {
 		fakeapi.Calls(fakeapi.FunctionCall{Name: "memory__read_graph", CallID: "graph"}),
 		fakeapi.Text("remembered"),
 	))
-	res, err := b.Run(t.Context(), api, prompt("remember this"))
-	if err != nil {
-		t.Fatalf("run: %v", err)
-	}
-	checkRequestsValid(t, srv)
+	res := run(t, b, srv, api, "remember this")
 	if res.OutputText != "remembered" || len(res.Turns) != 4 {
 		t.Fatalf("output %q after %d turns", res.OutputText, len(res.Turns))
 	}
@@ -152,11 +144,7 @@ func TestBridgeStdioEnvironment(t *testing.T) {
 		fakeapi.Calls(fakeapi.FunctionCall{Name: fn("get-env"), CallID: "env"}),
 		fakeapi.Text("checked"),
 	))
-	res, err := b.Run(t.Context(), api, prompt("what is in your environment?"))
-	if err != nil {
-		t.Fatalf("run: %v", err)
-	}
-	checkRequestsValid(t, srv)
+	res := run(t, b, srv, api, "what is in your environment?")
 	recs, got := records(res), received(srv)
 	if recordText(recs["env"]) != got["env"].Output {
 		t.Errorf("recorded and sent outputs differ")
@@ -190,10 +178,10 @@ func TestBridgeStdioEnvironment(t *testing.T) {
 func TestBridgeToolListChanged(t *testing.T) {
 	bin := mcptest.BuildServer(t)
 
-	// run lets the scripted model add a tool in turn 1 and call it in turn
-	// 2. The first call's AfterCall hook waits for the server's
+	// addAndUse lets the scripted model add a tool in turn 1 and call it in
+	// turn 2. The first call's AfterCall hook waits for the server's
 	// notification, so the next turn starts only after it arrived.
-	run := func(t *testing.T, opts ...bridge.Option) (*bridge.Bridge, *fakeapi.Server, *responses.Result) {
+	addAndUse := func(t *testing.T, opts ...bridge.Option) (*bridge.Bridge, *fakeapi.Server, *responses.Result) {
 		hook, changed := signal()
 		srv := bridge.Stdio("mcptest", bin)
 		srv.OnToolsChanged = hook
@@ -207,7 +195,7 @@ func TestBridgeToolListChanged(t *testing.T) {
 			fakeapi.Calls(fakeapi.FunctionCall{Name: "mcptest__late_echo", Arguments: `{"text":"hello late"}`, CallID: "late"}),
 			fakeapi.Text("done"),
 		))
-		res, err := b.Run(t.Context(), client, prompt("add a tool and use it"),
+		res := run(t, b, api, client, "add a tool and use it",
 			bridge.WithAfterCall(func(ctx context.Context, rec responses.CallRecord) {
 				if rec.Call.CallID != "add" {
 					return
@@ -219,10 +207,6 @@ func TestBridgeToolListChanged(t *testing.T) {
 					t.Error("no tools/list_changed after add_tool")
 				}
 			}))
-		if err != nil {
-			t.Fatalf("run: %v", err)
-		}
-		checkRequestsValid(t, api)
 		if reqs := api.Requests(); len(reqs) != 3 || slices.Contains(toolNamesOf(reqs[0]), "mcptest__late_echo") {
 			t.Fatalf("%d requests; the first offered late_echo already", len(reqs))
 		}
@@ -230,7 +214,7 @@ func TestBridgeToolListChanged(t *testing.T) {
 	}
 
 	t.Run("refresh-on", func(t *testing.T) {
-		b, api, res := run(t)
+		b, api, res := addAndUse(t)
 		if !slices.Contains(toolNamesOf(api.Requests()[1]), "mcptest__late_echo") {
 			t.Errorf("turn 2 tools %v lack mcptest__late_echo", toolNamesOf(api.Requests()[1]))
 		}
@@ -243,7 +227,7 @@ func TestBridgeToolListChanged(t *testing.T) {
 	})
 
 	t.Run("refresh-off", func(t *testing.T) {
-		b, api, res := run(t, bridge.WithRefreshOnListChanged(false))
+		b, api, res := addAndUse(t, bridge.WithRefreshOnListChanged(false))
 		if slices.Contains(toolNamesOf(api.Requests()[1]), "mcptest__late_echo") {
 			t.Error("turn 2 offered late_echo although refreshing is off")
 		}

@@ -15,25 +15,13 @@ import (
 	"time"
 
 	"github.com/mark3labs/mcp-go/mcp"
-	"go.uber.org/goleak"
 
 	"github.com/mcpbridge/mcpbridge/internal/interop"
 	"github.com/mcpbridge/mcpbridge/internal/mcptest"
 	"github.com/mcpbridge/mcpbridge/mcpclient"
 )
 
-func TestMain(m *testing.M) {
-	goleak.VerifyTestMain(removeBuilt{m})
-}
-
-// removeBuilt deletes the mcptestserver binary some tests build once the
-// tests have run (before goleak looks for leaked goroutines).
-type removeBuilt struct{ m *testing.M }
-
-func (r removeBuilt) Run() int {
-	defer mcptest.RemoveBuilt()
-	return r.m.Run()
-}
+func TestMain(m *testing.M) { mcptest.VerifyTestMain(m) }
 
 // eventWait bounds waiting for something the server is known to send; it
 // only keeps a broken server from hanging the test.

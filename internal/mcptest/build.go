@@ -8,6 +8,8 @@ import (
 	"runtime"
 	"sync"
 	"testing"
+
+	"go.uber.org/goleak"
 )
 
 // ServerPackage is the import path of the stdio test server binary.
@@ -58,6 +60,17 @@ func Build() (string, error) {
 		build.dir, build.path = dir, path
 	})
 	return build.path, build.err
+}
+
+// VerifyTestMain runs a package's tests, deletes the binary BuildServer or
+// Build made for them, and fails the run if goroutines were leaked (checked
+// only when the tests passed). Packages that use this package's binary call
+// it from their TestMain.
+func VerifyTestMain(m *testing.M) {
+	goleak.VerifyTestMain(m, goleak.Cleanup(func(code int) {
+		RemoveBuilt()
+		os.Exit(code)
+	}))
 }
 
 // RemoveBuilt deletes the binary made by BuildServer/Build, if any.
