@@ -27,7 +27,7 @@ const ClientMetadataURL = "https://conformance-test.local/client-metadata.json"
 const redirectURL = "http://127.0.0.1:3000/callback"
 
 // authScenarios are the suite's auth client scenarios Run implements, in
-// the suite's order. scenarioCrossApp is not in `conformance list` but runs.
+// the suite's order.
 var authScenarios = []string{
 	"auth/metadata-default", "auth/metadata-var1", "auth/metadata-var2", "auth/metadata-var3",
 	"auth/basic-cimd", "auth/scope-from-www-authenticate", "auth/scope-from-scopes-supported",
@@ -39,7 +39,7 @@ var authScenarios = []string{
 }
 
 // ScenarioCrossApp is the suite's cross-app access scenario (token exchange
-// and JWT bearer grant), which `conformance list` does not print.
+// and JWT bearer grant).
 const ScenarioCrossApp = "auth/cross-app-access-complete-flow"
 
 // AuthScenarios returns the auth client scenarios Run implements.
