@@ -76,8 +76,10 @@ func (o *oauthFlow) authorizationCode(ctx context.Context, scope string) (*Token
 				if err != nil {
 					return err
 				}
-				o.mu.Lock()
-				defer o.mu.Unlock()
+				if err := o.acquire(ctx); err != nil {
+					return err
+				}
+				defer o.release()
 				return o.saveLocked(ctx, t)
 			}}
 	}

@@ -12,7 +12,6 @@ import (
 	"net/url"
 	"slices"
 	"strings"
-	"sync"
 	"time"
 )
 
@@ -26,7 +25,9 @@ type oauthFlow struct {
 	log       *slog.Logger
 	now       func() time.Time
 
-	mu     sync.Mutex // one acquisition at a time
+	// lock allows one token acquisition at a time; waiting for it honours
+	// the context (an interactive authorization can take minutes).
+	lock   chan struct{}
 	cur    *Token
 	loaded bool
 	disc   *discovery
@@ -41,7 +42,7 @@ func newOAuthFlow(cfg Config, base http.RoundTripper) *oauthFlow {
 			}
 			return nil
 		}},
-		log: cfg.Logger, now: time.Now,
+		log: cfg.Logger, now: time.Now, lock: make(chan struct{}, 1),
 	}
 	if o.store == nil {
 		o.store = &MemoryTokenStore{}
@@ -61,8 +62,10 @@ func newOAuthFlow(cfg Config, base http.RoundTripper) *oauthFlow {
 // token returns the token to send, refreshing it first when it is about to
 // expire; nil when there is none yet.
 func (o *oauthFlow) token(ctx context.Context) (*Token, error) {
-	o.mu.Lock()
-	defer o.mu.Unlock()
+	if err := o.acquire(ctx); err != nil {
+		return nil, err
+	}
+	defer o.release()
 	if err := o.loadLocked(ctx); err != nil {
 		return nil, err
 	}
@@ -73,6 +76,17 @@ func (o *oauthFlow) token(ctx context.Context) (*Token, error) {
 	}
 	return o.cur, nil
 }
+
+func (o *oauthFlow) acquire(ctx context.Context) error {
+	select {
+	case o.lock <- struct{}{}:
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+}
+
+func (o *oauthFlow) release() { <-o.lock }
 
 func (o *oauthFlow) loadLocked(ctx context.Context) error {
 	if o.loaded {
@@ -91,8 +105,10 @@ func (o *oauthFlow) loadLocked(ctx context.Context) error {
 // is used instead; a refreshable token is refreshed before a full
 // authorization.
 func (o *oauthFlow) authorize(ctx context.Context, ch challenge, sent *Token, stepUp bool) (*Token, error) {
-	o.mu.Lock()
-	defer o.mu.Unlock()
+	if err := o.acquire(ctx); err != nil {
+		return nil, err
+	}
+	defer o.release()
 	if err := o.loadLocked(ctx); err != nil {
 		return nil, err
 	}
