@@ -525,6 +525,7 @@ func httpClientFor(cfg Config) (hc *http.Client, own *http.Transport) {
 	if base == nil {
 		base = http.DefaultTransport
 	}
+	base = wrapOAuth(cfg, base)
 	headers := make(http.Header, len(cfg.Headers))
 	for k, v := range cfg.Headers {
 		headers.Set(k, v)

@@ -88,6 +88,9 @@ type Config struct {
 	URL        string
 	Headers    map[string]string
 	HTTPClient *http.Client
+	// OAuth, for an HTTP or SSE server, authorizes the Client with OAuth
+	// 2.1 when the server asks for it (see OAuthConfig).
+	OAuth *OAuthConfig
 
 	// InProcess serves the tools of an mcp-go server living in this process.
 	InProcess *server.MCPServer
@@ -168,6 +171,14 @@ func (cfg Config) withDefaults() (Config, error) {
 	}
 	if cfg.Transport != inferred {
 		return cfg, fmt.Errorf("mcpclient: server %q: transport %q does not match the configuration", cfg.Name, cfg.Transport)
+	}
+	if cfg.OAuth != nil {
+		if cfg.Transport != TransportHTTP && cfg.Transport != TransportSSE {
+			return cfg, fmt.Errorf("mcpclient: server %q: OAuth needs an HTTP or SSE server", cfg.Name)
+		}
+		if err := cfg.OAuth.validate(cfg.Name); err != nil {
+			return cfg, err
+		}
 	}
 	if cfg.ProtocolVersion == "" {
 		cfg.ProtocolVersion = mcp.LATEST_LEGACY_PROTOCOL_VERSION

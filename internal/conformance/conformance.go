@@ -40,7 +40,7 @@ const (
 var ErrUnsupported = errors.New("scenario needs a client feature mcpclient does not have")
 
 // ErrUnknownScenario is returned by Run for a scenario name it does not
-// know (auth scenarios included: mcpclient does no OAuth).
+// know.
 var ErrUnknownScenario = errors.New("unknown conformance scenario")
 
 // ErrCheck is wrapped by Run's errors when the server's answers were not
@@ -52,26 +52,52 @@ var ErrCheck = errors.New("unexpected server behaviour")
 var Unsupported = map[string]string{}
 
 // IsAuth reports whether scenario is one of the suite's OAuth scenarios,
-// which mcpbridge does not take part in (mcpclient sends static headers only).
+// which Run plays with mcpclient's OAuth support (Config.OAuth).
 func IsAuth(scenario string) bool {
 	return strings.HasPrefix(scenario, "auth/")
 }
 
 // Scenarios returns the non-auth client scenarios Run knows, in the order
-// the suite lists them.
+// the suite lists them (AuthScenarios lists the others).
 func Scenarios() []string {
 	return []string{ScenarioInitialize, ScenarioToolsCall, ScenarioElicitationDefaults, ScenarioSSERetry}
+}
+
+// Option adjusts Run.
+type Option func(*runOptions)
+
+type runOptions struct {
+	context string
+}
+
+// WithContext passes the scenario's client context, the JSON the suite
+// puts in EnvContext (credentials for the auth scenarios).
+func WithContext(raw string) Option {
+	return func(o *runOptions) { o.context = raw }
 }
 
 // Run connects to the scenario's server at url with mcpclient over streamable
 // HTTP and does what the scenario expects of a client. A nil logger
 // discards logs. It returns an error wrapping ErrUnknownScenario,
 // ErrUnsupported or ErrCheck, or mcpclient's own error.
-func Run(ctx context.Context, scenario, url string, logger *slog.Logger) error {
+func Run(ctx context.Context, scenario, url string, logger *slog.Logger, opts ...Option) error {
 	if logger == nil {
 		logger = slog.New(slog.DiscardHandler)
 	}
+	var o runOptions
+	for _, opt := range opts {
+		opt(&o)
+	}
+	var oauth *mcpclient.OAuthConfig
 	var steps func(ctx context.Context, c *mcpclient.Client, log *slog.Logger) error
+	switch {
+	case slices.Contains(authScenarios, scenario):
+		var err error
+		if oauth, err = oauthFor(scenario, o.context); err != nil {
+			return fmt.Errorf("%s: %w", scenario, err)
+		}
+		steps = runAuth
+	}
 	switch scenario {
 	case ScenarioInitialize:
 		steps = runInitialize
@@ -82,6 +108,9 @@ func Run(ctx context.Context, scenario, url string, logger *slog.Logger) error {
 	case ScenarioElicitationDefaults:
 		steps = runElicitationDefaults
 	default:
+		if steps != nil {
+			break
+		}
 		if reason, ok := Unsupported[scenario]; ok {
 			return fmt.Errorf("%s: %w: %s", scenario, ErrUnsupported, reason)
 		}
@@ -91,6 +120,7 @@ func Run(ctx context.Context, scenario, url string, logger *slog.Logger) error {
 		Name:      "conformance",
 		Transport: mcpclient.TransportHTTP,
 		URL:       url,
+		OAuth:     oauth,
 		Logger:    logger,
 		OnNotification: func(server string, n mcp.JSONRPCNotification) {
 			logger.Info("notification", "server", server, "method", n.Method)

@@ -96,8 +96,8 @@ func TestRunInitializeAndMissingTool(t *testing.T) {
 func TestRunRejectsUnknownAndUnsupported(t *testing.T) {
 	// Neither needs a server: Run must refuse before connecting.
 	url := "http://127.0.0.1:1/never-dialled"
-	if err := conformance.Run(t.Context(), "auth/metadata-default", url, nil); !errors.Is(err, conformance.ErrUnknownScenario) {
-		t.Errorf("auth scenario: Run = %v, want ErrUnknownScenario", err)
+	if err := conformance.Run(t.Context(), "auth/no-such-scenario", url, nil); !errors.Is(err, conformance.ErrUnknownScenario) {
+		t.Errorf("unknown auth scenario: Run = %v, want ErrUnknownScenario", err)
 	}
 	if err := conformance.Run(t.Context(), "no-such-scenario", url, nil); !errors.Is(err, conformance.ErrUnknownScenario) {
 		t.Errorf("unknown scenario: Run = %v, want ErrUnknownScenario", err)

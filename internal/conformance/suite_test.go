@@ -24,7 +24,7 @@ import (
 // install from hanging the test binary and decides no result.
 const suiteTimeout = 3 * time.Minute
 
-// TestSuiteClientScenarios runs every non-auth client scenario of the pinned
+// TestSuiteClientScenarios runs every client scenario of the pinned
 // conformance suite against cmd/conformance-client, one subtest each. The
 // list comes from the suite itself, so a new scenario in a newer pin shows
 // up here (and fails until the client handles it).
@@ -34,7 +34,7 @@ func TestSuiteClientScenarios(t *testing.T) {
 	t.Logf("node %s, %s", interop.NodeVersion(t), cli)
 
 	listed := listClientScenarios(t, node, cli)
-	for _, s := range conformance.Scenarios() {
+	for _, s := range append(conformance.Scenarios(), conformance.AuthScenarios()...) {
 		if !slices.Contains(listed, s) {
 			t.Errorf("scenario %q is no longer listed by the suite (pin changed?); listed: %v", s, listed)
 		}
@@ -44,9 +44,6 @@ func TestSuiteClientScenarios(t *testing.T) {
 	// Sequential on purpose: sse-retry measures the client's reconnection
 	// delay, and the machine is small.
 	for _, s := range listed {
-		if conformance.IsAuth(s) {
-			continue
-		}
 		t.Run(s, func(t *testing.T) {
 			if reason, ok := conformance.Unsupported[s]; ok {
 				t.Skipf("not supported: %s", reason)

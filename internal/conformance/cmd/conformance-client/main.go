@@ -66,7 +66,7 @@ func run(args []string, stderr io.Writer) int {
 	defer cancel()
 
 	logger.Info("running scenario", "scenario", *scenario, "url", url)
-	err := conformance.Run(ctx, *scenario, url, logger)
+	err := conformance.Run(ctx, *scenario, url, logger, conformance.WithContext(os.Getenv(conformance.EnvContext)))
 	switch {
 	case err == nil:
 		logger.Info("scenario done", "scenario", *scenario)

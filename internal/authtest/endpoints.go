@@ -1,0 +1,240 @@
+package authtest
+
+import (
+	"bytes"
+	"crypto/rand"
+	"crypto/sha256"
+	"crypto/subtle"
+	"encoding/base64"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
+	"net/url"
+	"slices"
+	"strings"
+)
+
+func randomToken(prefix string) string {
+	b := make([]byte, 24)
+	_, _ = rand.Read(b)
+	return prefix + base64.RawURLEncoding.EncodeToString(b)
+}
+
+// register is dynamic client registration (RFC 7591): a confidential
+// client unless it asks for token_endpoint_auth_method "none".
+func (s *Server) register(w http.ResponseWriter, r *http.Request) {
+	var req struct {
+		RedirectURIs []string `json:"redirect_uris"`
+		AuthMethod   string   `json:"token_endpoint_auth_method"`
+		GrantTypes   []string `json:"grant_types"`
+	}
+	if err := json.NewDecoder(io.LimitReader(r.Body, 1<<16)).Decode(&req); err != nil || len(req.RedirectURIs) == 0 {
+		oauthError(w, http.StatusBadRequest, "invalid_client_metadata", "redirect_uris required")
+		return
+	}
+	s.regs.Add(1)
+	id := randomToken("client-")
+	c := &client{redirectURIs: req.RedirectURIs}
+	method := "none"
+	if req.AuthMethod != "none" {
+		c.secret, method = randomToken("secret-"), "client_secret_basic"
+	}
+	s.mu.Lock()
+	s.clients[id] = c
+	s.remember(c.secret)
+	s.mu.Unlock()
+	writeJSON(w, http.StatusCreated, map[string]any{
+		"client_id": id, "client_secret": c.secret, "redirect_uris": req.RedirectURIs,
+		"token_endpoint_auth_method": method, "grant_types": req.GrantTypes,
+	})
+}
+
+// authorize approves every valid request at once and redirects with a code.
+func (s *Server) authorize(w http.ResponseWriter, r *http.Request) {
+	q := r.URL.Query()
+	s.mu.Lock()
+	c := s.clients[q.Get("client_id")]
+	s.mu.Unlock()
+	redirect := q.Get("redirect_uri")
+	switch {
+	case c == nil:
+		oauthError(w, http.StatusBadRequest, "invalid_client", "unknown client")
+		return
+	case len(c.redirectURIs) > 0 && !slices.Contains(c.redirectURIs, redirect):
+		oauthError(w, http.StatusBadRequest, "invalid_request", "redirect_uri not registered")
+		return
+	case q.Get("response_type") != "code" || q.Get("code_challenge_method") != "S256" || q.Get("code_challenge") == "":
+		oauthError(w, http.StatusBadRequest, "invalid_request", "response_type code with PKCE S256 required")
+		return
+	case q.Get("resource") != s.URL:
+		oauthError(w, http.StatusBadRequest, "invalid_target", "unknown resource")
+		return
+	}
+	// Scopes it does not know are left out of the grant (a narrower
+	// grant than asked for, as RFC 6749 allows).
+	var scopes []string
+	for _, sc := range strings.Fields(q.Get("scope")) {
+		if sc == "offline_access" || slices.Contains(s.opts.Scopes, sc) {
+			scopes = append(scopes, sc)
+		}
+	}
+	code := randomToken("code-")
+	s.mu.Lock()
+	s.codes[code] = &grant{clientID: q.Get("client_id"), scope: strings.Join(scopes, " "), resource: q.Get("resource"),
+		challenge: q.Get("code_challenge"), redirectURI: redirect}
+	s.remember(code)
+	s.mu.Unlock()
+	s.authz.Add(1)
+	u, err := url.Parse(redirect)
+	if err != nil {
+		oauthError(w, http.StatusBadRequest, "invalid_request", "bad redirect_uri")
+		return
+	}
+	uq := u.Query()
+	uq.Set("code", code)
+	uq.Set("state", q.Get("state"))
+	u.RawQuery = uq.Encode()
+	http.Redirect(w, r, u.String(), http.StatusFound)
+}
+
+// clientAuth authenticates the client of a token request
+// (client_secret_basic, client_secret_post or none for public clients).
+func (s *Server) clientAuth(r *http.Request) (string, bool) {
+	id, secret, basic := r.BasicAuth()
+	if basic {
+		id, _ = url.QueryUnescape(id)
+		secret, _ = url.QueryUnescape(secret)
+	} else {
+		id, secret = r.PostForm.Get("client_id"), r.PostForm.Get("client_secret")
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.remember(secret)
+	c := s.clients[id]
+	if c == nil {
+		return id, false
+	}
+	return id, subtle.ConstantTimeCompare([]byte(c.secret), []byte(secret)) == 1
+}
+
+func (s *Server) token(w http.ResponseWriter, r *http.Request) {
+	r.Body = http.MaxBytesReader(w, r.Body, 1<<16)
+	if err := r.ParseForm(); err != nil {
+		oauthError(w, http.StatusBadRequest, "invalid_request", "bad form")
+		return
+	}
+	f := r.PostForm
+	id, ok := s.clientAuth(r)
+	if !ok {
+		oauthError(w, http.StatusUnauthorized, "invalid_client", "client authentication failed")
+		return
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.remember(f.Get("code"), f.Get("code_verifier"), f.Get("refresh_token"))
+	var g *grant
+	switch f.Get("grant_type") {
+	case "authorization_code":
+		code := s.codes[f.Get("code")]
+		if code == nil || code.used || code.clientID != id || code.redirectURI != f.Get("redirect_uri") ||
+			f.Get("resource") != code.resource || pkceChallenge(f.Get("code_verifier")) != code.challenge {
+			oauthError(w, http.StatusBadRequest, "invalid_grant", "bad code")
+			return
+		}
+		code.used = true
+		g = &grant{clientID: id, scope: code.scope, resource: code.resource}
+	case "refresh_token":
+		old := s.refresh[f.Get("refresh_token")]
+		if old == nil || old.used || old.revoked || old.clientID != id {
+			oauthError(w, http.StatusBadRequest, "invalid_grant", "bad refresh token")
+			return
+		}
+		old.used = true // rotation: each refresh token works once
+		s.refreshs.Add(1)
+		g = &grant{clientID: id, scope: old.scope, resource: old.resource}
+	case "client_credentials":
+		s.ccs.Add(1)
+		g = &grant{clientID: id, scope: f.Get("scope"), resource: f.Get("resource")}
+	default:
+		oauthError(w, http.StatusBadRequest, "unsupported_grant_type", "")
+		return
+	}
+	if g.resource != s.URL {
+		oauthError(w, http.StatusBadRequest, "invalid_target", "unknown resource")
+		return
+	}
+	access := randomToken("at-")
+	ag := *g
+	ag.access = true
+	s.access[access] = &ag
+	resp := map[string]any{"access_token": access, "token_type": "Bearer", "expires_in": s.opts.TokenTTL, "scope": g.scope}
+	s.remember(access)
+	if !s.opts.NoRefreshTokens && f.Get("grant_type") != "client_credentials" {
+		rt := randomToken("rt-")
+		rg := *g
+		s.refresh[rt] = &rg
+		resp["refresh_token"] = rt
+		s.remember(rt)
+	}
+	writeJSON(w, http.StatusOK, resp)
+}
+
+func pkceChallenge(verifier string) string {
+	sum := sha256.Sum256([]byte(verifier))
+	return base64.RawURLEncoding.EncodeToString(sum[:])
+}
+
+// protect checks the bearer token of every MCP request: 401 with a
+// challenge naming the resource metadata (and the required scope) when it
+// is missing, unknown, expired or revoked; 403 insufficient_scope when a
+// tools/call needs a scope the token lacks.
+func (s *Server) protect(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		prm := s.Base + "/.well-known/oauth-protected-resource/mcp"
+		tok, _ := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer ")
+		s.mu.Lock()
+		g := s.access[tok]
+		s.mu.Unlock()
+		if g == nil || g.expired || g.revoked || g.resource != s.URL {
+			s.unauth.Add(1)
+			ch := fmt.Sprintf(`Bearer resource_metadata=%q`, prm)
+			if s.opts.RequiredScope != "" {
+				ch += fmt.Sprintf(`, scope=%q`, s.opts.RequiredScope)
+			}
+			if g != nil {
+				ch += `, error="invalid_token"`
+			}
+			w.Header().Set("WWW-Authenticate", ch)
+			oauthError(w, http.StatusUnauthorized, "invalid_token", "authorization required")
+			return
+		}
+		need := s.opts.RequiredScope
+		if r.Method == http.MethodPost && len(s.opts.ToolScopes) > 0 {
+			body, err := io.ReadAll(io.LimitReader(r.Body, 1<<20))
+			if err != nil {
+				http.Error(w, "bad body", http.StatusBadRequest)
+				return
+			}
+			r.Body = io.NopCloser(bytes.NewReader(body))
+			var msg struct {
+				Method string `json:"method"`
+				Params struct {
+					Name string `json:"name"`
+				} `json:"params"`
+			}
+			if json.Unmarshal(body, &msg) == nil && msg.Method == "tools/call" {
+				if sc := s.opts.ToolScopes[msg.Params.Name]; sc != "" {
+					need = sc
+				}
+			}
+		}
+		if !hasScope(g.scope, need) || !hasScope(g.scope, s.opts.RequiredScope) {
+			s.forbid.Add(1)
+			w.Header().Set("WWW-Authenticate", fmt.Sprintf(`Bearer error="insufficient_scope", scope=%q, resource_metadata=%q`, need, prm))
+			oauthError(w, http.StatusForbidden, "insufficient_scope", "more scope needed")
+			return
+		}
+		next.ServeHTTP(w, r)
+	})
+}

@@ -1,0 +1,269 @@
+package mcpclient
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"net/url"
+	"strings"
+)
+
+// maxMetadataBytes bounds every document read from an authorization or
+// resource server.
+const maxMetadataBytes = 1 << 20
+
+// challenge is the Bearer challenge of a 401 or 403 answer (RFC 6750,
+// RFC 9728).
+type challenge struct {
+	resourceMetadata string
+	scope            string
+	errCode          string // e.g. insufficient_scope
+}
+
+// parseChallenge reads the Bearer challenge among the WWW-Authenticate
+// headers; the zero challenge when there is none.
+func parseChallenge(h http.Header) challenge {
+	for _, v := range h.Values("WWW-Authenticate") {
+		scheme, rest, _ := strings.Cut(strings.TrimSpace(v), " ")
+		if !strings.EqualFold(scheme, "Bearer") {
+			continue
+		}
+		params := parseAuthParams(rest)
+		return challenge{resourceMetadata: params["resource_metadata"], scope: params["scope"], errCode: params["error"]}
+	}
+	return challenge{}
+}
+
+// parseAuthParams parses `k=v, k="quoted \" v"` lists.
+func parseAuthParams(s string) map[string]string {
+	out := map[string]string{}
+	for s != "" {
+		s = strings.TrimLeft(s, " \t,")
+		eq := strings.IndexByte(s, '=')
+		if eq <= 0 {
+			break
+		}
+		key := strings.ToLower(strings.TrimSpace(s[:eq]))
+		s = strings.TrimLeft(s[eq+1:], " \t")
+		var val strings.Builder
+		if strings.HasPrefix(s, `"`) {
+			i := 1
+			for ; i < len(s) && s[i] != '"'; i++ {
+				if s[i] == '\\' && i+1 < len(s) {
+					i++
+				}
+				val.WriteByte(s[i])
+			}
+			s = s[min(i+1, len(s)):]
+		} else {
+			end := strings.IndexByte(s, ',')
+			if end < 0 {
+				end = len(s)
+			}
+			val.WriteString(strings.TrimSpace(s[:end]))
+			s = s[end:]
+		}
+		if _, dup := out[key]; !dup {
+			out[key] = val.String()
+		}
+	}
+	return out
+}
+
+// protectedResource is RFC 9728 protected resource metadata.
+type protectedResource struct {
+	Resource             string   `json:"resource"`
+	AuthorizationServers []string `json:"authorization_servers"`
+	ScopesSupported      []string `json:"scopes_supported"`
+}
+
+// authServer is RFC 8414 authorization server metadata (or OpenID
+// provider metadata), as far as the client uses it.
+type authServer struct {
+	Issuer                            string   `json:"issuer"`
+	AuthorizationEndpoint             string   `json:"authorization_endpoint"`
+	TokenEndpoint                     string   `json:"token_endpoint"`
+	RegistrationEndpoint              string   `json:"registration_endpoint"`
+	ScopesSupported                   []string `json:"scopes_supported"`
+	GrantTypesSupported               []string `json:"grant_types_supported"`
+	TokenEndpointAuthMethodsSupported []string `json:"token_endpoint_auth_methods_supported"`
+	CodeChallengeMethodsSupported     []string `json:"code_challenge_methods_supported"`
+	ClientIDMetadataDocumentSupported bool     `json:"client_id_metadata_document_supported"`
+}
+
+// discovery is what the client learnt about a server's authorization.
+type discovery struct {
+	resource string   // the resource indicator sent to the authorization server
+	scopes   []string // the resource's scopes_supported
+	as       *authServer
+}
+
+// discover finds the protected resource metadata (from the challenge,
+// else at the path-based then the root well-known location), checks it
+// names this server, and fetches its authorization server's metadata. A
+// server without resource metadata (the 2025-03-26 protocol) has its
+// authorization server at its own origin, with default endpoints when it
+// publishes no metadata either.
+func (o *oauthFlow) discover(ctx context.Context, ch challenge) (*discovery, error) {
+	server, err := url.Parse(o.serverURL)
+	if err != nil {
+		return nil, err
+	}
+	var candidates []string
+	if ch.resourceMetadata != "" {
+		candidates = append(candidates, ch.resourceMetadata)
+	}
+	origin := server.Scheme + "://" + server.Host
+	if p := strings.TrimSuffix(server.Path, "/"); p != "" {
+		candidates = append(candidates, origin+"/.well-known/oauth-protected-resource"+p)
+	}
+	candidates = append(candidates, origin+"/.well-known/oauth-protected-resource")
+
+	var prm *protectedResource
+	for _, c := range candidates {
+		var m protectedResource
+		found, err := o.getJSON(ctx, c, &m)
+		if err != nil {
+			return nil, fmt.Errorf("protected resource metadata: %w", err)
+		}
+		if found {
+			prm = &m
+			break
+		}
+	}
+	d := &discovery{resource: canonicalResource(server)}
+	issuer := origin
+	if prm != nil {
+		if prm.Resource != "" {
+			if !resourceCovers(prm.Resource, server) {
+				return nil, fmt.Errorf("protected resource metadata names resource %q, not this server", prm.Resource)
+			}
+			d.resource = prm.Resource
+		}
+		if len(prm.AuthorizationServers) == 0 {
+			return nil, errors.New("protected resource metadata lists no authorization server")
+		}
+		issuer = prm.AuthorizationServers[0]
+		d.scopes = prm.ScopesSupported
+	}
+	as, err := o.authServerMetadata(ctx, issuer)
+	if err != nil {
+		return nil, err
+	}
+	if as == nil {
+		// No metadata anywhere: the 2025-03-26 default endpoints.
+		base := strings.TrimSuffix(issuer, "/")
+		as = &authServer{Issuer: base, AuthorizationEndpoint: base + "/authorize", TokenEndpoint: base + "/token", RegistrationEndpoint: base + "/register"}
+		o.log.Info("oauth: no authorization server metadata; using default endpoints", "server", o.server)
+	}
+	if as.Issuer == "" {
+		as.Issuer = issuer
+	}
+	d.as = as
+	return d, nil
+}
+
+// authServerMetadata tries the RFC 8414 and OpenID Connect locations for
+// issuer, path-aware; nil when none answers.
+func (o *oauthFlow) authServerMetadata(ctx context.Context, issuer string) (*authServer, error) {
+	u, err := url.Parse(issuer)
+	if err != nil || u.Host == "" {
+		return nil, fmt.Errorf("authorization server %q is not a URL", issuer)
+	}
+	origin := u.Scheme + "://" + u.Host
+	p := strings.TrimSuffix(u.Path, "/")
+	var urls []string
+	if p == "" {
+		urls = []string{origin + "/.well-known/oauth-authorization-server", origin + "/.well-known/openid-configuration"}
+	} else {
+		urls = []string{
+			origin + "/.well-known/oauth-authorization-server" + p,
+			origin + "/.well-known/openid-configuration" + p,
+			origin + p + "/.well-known/openid-configuration",
+		}
+	}
+	for _, mu := range urls {
+		var m authServer
+		found, err := o.getJSON(ctx, mu, &m)
+		if err != nil {
+			return nil, fmt.Errorf("authorization server metadata: %w", err)
+		}
+		if !found {
+			continue
+		}
+		if m.TokenEndpoint == "" {
+			return nil, fmt.Errorf("authorization server metadata at %s has no token_endpoint", mu)
+		}
+		return &m, nil
+	}
+	return nil, nil
+}
+
+// getJSON fetches a metadata document into v; found is false for 4xx
+// answers (the document is not there).
+func (o *oauthFlow) getJSON(ctx context.Context, rawURL string, v any) (found bool, err error) {
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, rawURL, nil)
+	if err != nil {
+		return false, err
+	}
+	req.Header.Set("Accept", "application/json")
+	resp, err := o.http.Do(req)
+	if err != nil {
+		return false, fmt.Errorf("GET %s: %w", redactURL(rawURL), err)
+	}
+	defer drainClose(resp.Body)
+	if resp.StatusCode >= 400 && resp.StatusCode < 500 {
+		return false, nil
+	}
+	if resp.StatusCode != http.StatusOK {
+		return false, fmt.Errorf("GET %s: HTTP %d", redactURL(rawURL), resp.StatusCode)
+	}
+	if err := json.NewDecoder(io.LimitReader(resp.Body, maxMetadataBytes)).Decode(v); err != nil {
+		return false, fmt.Errorf("GET %s: %w", redactURL(rawURL), err)
+	}
+	return true, nil
+}
+
+func drainClose(body io.ReadCloser) {
+	_, _ = io.Copy(io.Discard, io.LimitReader(body, maxMetadataBytes))
+	_ = body.Close()
+}
+
+// canonicalResource is the server URL as a resource indicator: no
+// fragment, no query, lower-case scheme and host.
+func canonicalResource(u *url.URL) string {
+	c := *u
+	c.Fragment, c.RawFragment, c.RawQuery, c.User = "", "", "", nil
+	c.Scheme = strings.ToLower(c.Scheme)
+	c.Host = strings.ToLower(c.Host)
+	return c.String()
+}
+
+// resourceCovers reports whether the metadata's resource identifies the
+// server: same origin, and a path that is the server's path or one of its
+// parents.
+func resourceCovers(resource string, server *url.URL) bool {
+	r, err := url.Parse(resource)
+	if err != nil {
+		return false
+	}
+	if !strings.EqualFold(r.Scheme, server.Scheme) || !strings.EqualFold(r.Host, server.Host) {
+		return false
+	}
+	rp := strings.TrimSuffix(r.Path, "/")
+	sp := strings.TrimSuffix(server.Path, "/")
+	return rp == "" || rp == sp || strings.HasPrefix(sp, rp+"/")
+}
+
+// redactURL drops the query and user info of a URL for messages.
+func redactURL(raw string) string {
+	u, err := url.Parse(raw)
+	if err != nil {
+		return "(invalid URL)"
+	}
+	u.User, u.RawQuery, u.Fragment = nil, "", ""
+	return u.String()
+}

@@ -1,0 +1,8 @@
+//go:build !unix
+
+package mcpclient
+
+// lockFile is a no-op where flock is not available: the FileTokenStore's
+// mutex still serializes the goroutines of this process, and the atomic
+// rename keeps the file whole.
+func lockFile(string, bool) (func(), error) { return func() {}, nil }

@@ -1,0 +1,203 @@
+package mcpclient
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"sync"
+	"time"
+)
+
+// Token is what a TokenStore keeps for one server: the tokens, and what is
+// needed to refresh them in a later run.
+type Token struct {
+	AccessToken  string    `json:"access_token"`
+	TokenType    string    `json:"token_type,omitempty"`
+	RefreshToken string    `json:"refresh_token,omitempty"`
+	Expiry       time.Time `json:"expiry,omitzero"` // zero: unknown
+	Scope        string    `json:"scope,omitempty"` // space-separated, as granted or requested
+
+	// TokenEndpoint, ClientID, ClientSecret and AuthMethod are the
+	// authorization server's token endpoint and the client (possibly
+	// dynamically registered) that the token was issued to.
+	TokenEndpoint string `json:"token_endpoint,omitempty"`
+	ClientID      string `json:"client_id,omitempty"`
+	ClientSecret  string `json:"client_secret,omitempty"`
+	AuthMethod    string `json:"auth_method,omitempty"`
+}
+
+// String hides the secrets, so a Token printed by mistake leaks nothing.
+func (t Token) String() string {
+	return fmt.Sprintf("Token{type=%q expiry=%s scope=%q refreshable=%t}", t.TokenType, t.Expiry.Format(time.RFC3339), t.Scope, t.RefreshToken != "")
+}
+
+// GoString hides the secrets from %#v too.
+func (t Token) GoString() string { return t.String() }
+
+// expiryMargin is how long before its expiry a token is refreshed.
+const expiryMargin = 30 * time.Second
+
+// expiresSoon reports whether t should be refreshed before use.
+func (t *Token) expiresSoon(now time.Time) bool {
+	return !t.Expiry.IsZero() && now.Add(expiryMargin).After(t.Expiry)
+}
+
+// TokenStore keeps tokens by key (the server's URL). Load returns nil and
+// no error when it holds no token for key. Implementations must be safe
+// for concurrent use.
+type TokenStore interface {
+	Load(ctx context.Context, key string) (*Token, error)
+	Save(ctx context.Context, key string, t *Token) error
+	Delete(ctx context.Context, key string) error
+}
+
+// MemoryTokenStore keeps tokens in memory. The zero value is ready.
+type MemoryTokenStore struct {
+	mu     sync.Mutex
+	tokens map[string]Token
+}
+
+// Load returns a copy of the token kept for key, or nil.
+func (s *MemoryTokenStore) Load(_ context.Context, key string) (*Token, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	t, ok := s.tokens[key]
+	if !ok {
+		return nil, nil
+	}
+	return &t, nil
+}
+
+// Save keeps a copy of t for key.
+func (s *MemoryTokenStore) Save(_ context.Context, key string, t *Token) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.tokens == nil {
+		s.tokens = map[string]Token{}
+	}
+	s.tokens[key] = *t
+	return nil
+}
+
+// Delete forgets the token for key.
+func (s *MemoryTokenStore) Delete(_ context.Context, key string) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	delete(s.tokens, key)
+	return nil
+}
+
+// FileTokenStore keeps the tokens of every server in one JSON file, for
+// command-line programs that should not ask the user again on every run.
+// The file is created with mode 0600; every change is made under an
+// exclusive lock (a sibling ".lock" file, flock on Unix) and written to a
+// temporary file renamed over the old one, so concurrent processes and
+// goroutines never see or leave a torn file.
+type FileTokenStore struct {
+	path string
+	mu   sync.Mutex // serializes this process's goroutines; the file lock the processes
+}
+
+// NewFileTokenStore returns a store backed by path (created on first Save;
+// its directory must exist).
+func NewFileTokenStore(path string) *FileTokenStore {
+	return &FileTokenStore{path: path}
+}
+
+// Load returns the token kept for key, or nil.
+func (s *FileTokenStore) Load(ctx context.Context, key string) (*Token, error) {
+	var out *Token
+	err := s.locked(ctx, false, func(all map[string]Token) bool {
+		if t, ok := all[key]; ok {
+			out = &t
+		}
+		return false
+	})
+	return out, err
+}
+
+// Save keeps t for key.
+func (s *FileTokenStore) Save(ctx context.Context, key string, t *Token) error {
+	return s.locked(ctx, true, func(all map[string]Token) bool {
+		all[key] = *t
+		return true
+	})
+}
+
+// Delete forgets the token for key.
+func (s *FileTokenStore) Delete(ctx context.Context, key string) error {
+	return s.locked(ctx, true, func(all map[string]Token) bool {
+		_, ok := all[key]
+		delete(all, key)
+		return ok
+	})
+}
+
+// locked reads the file under the lock, runs fn and, when fn reports a
+// change, writes the file back atomically.
+func (s *FileTokenStore) locked(ctx context.Context, write bool, fn func(map[string]Token) bool) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	unlock, err := lockFile(s.path+".lock", write)
+	if err != nil {
+		return fmt.Errorf("token store %s: lock: %w", s.path, err)
+	}
+	defer unlock()
+	all := map[string]Token{}
+	data, err := os.ReadFile(s.path)
+	switch {
+	case errors.Is(err, fs.ErrNotExist):
+	case err != nil:
+		return fmt.Errorf("token store %s: %w", s.path, err)
+	default:
+		if err := json.Unmarshal(data, &all); err != nil {
+			// Never quote the content: it holds tokens.
+			return fmt.Errorf("token store %s: file is not a token store", s.path)
+		}
+	}
+	if !fn(all) {
+		return nil
+	}
+	data, err = json.MarshalIndent(all, "", "  ")
+	if err != nil {
+		return fmt.Errorf("token store %s: %w", s.path, err)
+	}
+	return writeFileAtomic(s.path, data)
+}
+
+// writeFileAtomic writes data to a 0600 temporary file next to path,
+// syncs it and renames it over path.
+func writeFileAtomic(path string, data []byte) error {
+	f, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".tmp*")
+	if err != nil {
+		return fmt.Errorf("token store %s: %w", path, err)
+	}
+	tmp := f.Name()
+	defer func() { _ = os.Remove(tmp) }() // fails harmlessly after the rename
+	if err := f.Chmod(0o600); err != nil {
+		_ = f.Close()
+		return fmt.Errorf("token store %s: %w", path, err)
+	}
+	if _, err := f.Write(data); err != nil {
+		_ = f.Close()
+		return fmt.Errorf("token store %s: %w", path, err)
+	}
+	if err := f.Sync(); err != nil {
+		_ = f.Close()
+		return fmt.Errorf("token store %s: %w", path, err)
+	}
+	if err := f.Close(); err != nil {
+		return fmt.Errorf("token store %s: %w", path, err)
+	}
+	if err := os.Rename(tmp, path); err != nil {
+		return fmt.Errorf("token store %s: %w", path, err)
+	}
+	return nil
+}

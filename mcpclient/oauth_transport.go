@@ -1,0 +1,114 @@
+package mcpclient
+
+import (
+	"bytes"
+	"fmt"
+	"io"
+	"net/http"
+)
+
+// oauthTransport sends the server's requests with the current bearer token
+// and, when the server refuses it, authorizes and sends the request again:
+// after a 401 once, after a 403 insufficient_scope up to MaxStepUps times.
+// mcp-go above it never sees the challenge.
+type oauthTransport struct {
+	base http.RoundTripper
+	flow *oauthFlow
+}
+
+// wrapOAuth puts the OAuth handling of cfg (if any) on top of base.
+func wrapOAuth(cfg Config, base http.RoundTripper) http.RoundTripper {
+	if cfg.OAuth == nil {
+		return base
+	}
+	return &oauthTransport{base: base, flow: newOAuthFlow(cfg, base)}
+}
+
+// CloseIdleConnections forwards to the wrapped transport.
+func (t *oauthTransport) CloseIdleConnections() {
+	if c, ok := t.base.(interface{ CloseIdleConnections() }); ok {
+		c.CloseIdleConnections()
+	}
+}
+
+// RoundTrip implements http.RoundTripper.
+func (t *oauthTransport) RoundTrip(req *http.Request) (*http.Response, error) {
+	ctx := req.Context()
+	body, err := replayableBody(req)
+	if err != nil {
+		return nil, err
+	}
+	tok, err := t.flow.token(ctx)
+	if err != nil {
+		return nil, err
+	}
+	authorized, stepUps := false, 0
+	for {
+		out := req.Clone(ctx)
+		if out.Body, err = body(); err != nil {
+			return nil, err
+		}
+		if tok != nil {
+			out.Header.Set("Authorization", "Bearer "+tok.AccessToken)
+		}
+		resp, err := t.base.RoundTrip(out)
+		if err != nil {
+			return nil, err
+		}
+		stepUp := false
+		switch resp.StatusCode {
+		case http.StatusUnauthorized:
+			if authorized {
+				return resp, nil // a token just issued is refused: do not loop
+			}
+		case http.StatusForbidden:
+			ch := parseChallenge(resp.Header)
+			if ch.errCode != "insufficient_scope" || stepUps >= t.flow.cfg.MaxStepUps {
+				return resp, nil
+			}
+			stepUps++
+			stepUp = true
+		default:
+			return resp, nil
+		}
+		ch := parseChallenge(resp.Header)
+		drainClose(resp.Body)
+		t.flow.log.Info("oauth: server asks for authorization", "server", t.flow.server, "status", resp.StatusCode, "scope", ch.scope)
+		tok, err = t.flow.authorize(ctx, ch, tok, stepUp)
+		if err != nil {
+			return nil, err
+		}
+		authorized = true
+	}
+}
+
+// maxReplayBody bounds a request body kept in memory to be sent again
+// after authorization (MCP requests are small; mcp-go sets GetBody anyway).
+const maxReplayBody = 64 << 20
+
+// replayableBody returns a function giving a fresh copy of req's body for
+// every attempt.
+func replayableBody(req *http.Request) (func() (io.ReadCloser, error), error) {
+	if req.Body == nil || req.Body == http.NoBody {
+		return func() (io.ReadCloser, error) { return http.NoBody, nil }, nil
+	}
+	if req.GetBody != nil {
+		first := true
+		return func() (io.ReadCloser, error) {
+			if first {
+				first = false
+				return req.Body, nil
+			}
+			return req.GetBody()
+		}, nil
+	}
+	data, err := io.ReadAll(io.LimitReader(req.Body, maxReplayBody+1))
+	_ = req.Body.Close()
+	if err != nil {
+		return nil, err
+	}
+	if len(data) > maxReplayBody {
+		return nil, fmt.Errorf("request body over %d bytes", maxReplayBody)
+	}
+	return func() (io.ReadCloser, error) { return io.NopCloser(bytes.NewReader(data)), nil }, nil
+}
