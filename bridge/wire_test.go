@@ -62,7 +62,7 @@ func TestSchemaNumbersReachTheWireAsNumbers(t *testing.T) {
 			}
 			assert.NotRegexp(t, `"(minimum|maximum|minItems|maxItems|minLength|const|multipleOf|exclusiveMinimum)":"`, string(body),
 				"a schema number left as a string")
-			// VALIDATE
+			require.NoError(t, fakeapi.ValidateRequestJSON(body))
 
 			// And over HTTP through openai-go's client, as the API gets it.
 			api, client := fakeAPI(t, fakeapi.Script(fakeapi.Text("ok")))

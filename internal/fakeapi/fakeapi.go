@@ -226,7 +226,7 @@ func (s *Server) serveHTTP(w http.ResponseWriter, hr *http.Request) {
 		req.Header.Set("Authorization", "[redacted]")
 	}
 	if s.validate.Load() {
-		req.ValidationErr = ValidateBody(req.Body)
+		req.ValidationErr = ValidateRequestJSON(raw)
 	}
 	if !s.norecord.Load() {
 		s.mu.Lock()
