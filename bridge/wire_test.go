@@ -75,4 +75,3 @@ func TestSchemaNumbersReachTheWireAsNumbers(t *testing.T) {
 		})
 	}
 }
-

@@ -186,4 +186,3 @@ func hasType(t any, name string) bool {
 func escape(s string) string {
 	return strings.ReplaceAll(strings.ReplaceAll(s, "~", "~0"), "/", "~1")
 }
-

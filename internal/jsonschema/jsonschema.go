@@ -83,7 +83,7 @@ func (noLoader) Load(url string) (any, error) {
 
 type anyString string
 
-func (a anyString) String() string         { return string(a) }
+func (a anyString) String() string          { return string(a) }
 func (a anyString) MatchString(string) bool { return true }
 
 func lenientRegexp(s string) (lib.Regexp, error) {
@@ -323,4 +323,3 @@ func (c *Cache) Len() int {
 	defer c.mu.Unlock()
 	return len(c.m)
 }
-
