@@ -9,6 +9,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/mcpbridge/mcpbridge/internal/fakeapi"
+	"github.com/mcpbridge/mcpbridge/internal/mcptest"
 )
 
 // numericSchema has a number in every place a schema can hold one: bounds,
@@ -74,4 +75,21 @@ func TestSchemaNumbersReachTheWireAsNumbers(t *testing.T) {
 			}
 		})
 	}
+}
+
+// TestValidateArgumentsCompilesOncePerToolSet: every input schema is
+// compiled when the tool set is built, and a call reports all its bad
+// fields at once.
+func TestValidateArgumentsCompilesOncePerToolSet(t *testing.T) {
+	b := newBridge(t, []Server{InProcess("s", mcptest.NewServer())}, WithValidateArguments(true))
+	distinct := map[string]bool{}
+	for _, raw := range b.current.Load().schemas {
+		distinct[string(raw)] = true
+	}
+	assert.Equal(t, len(distinct), b.compiled.Len(), "one compiled schema per distinct input schema")
+	_, err := b.Call(ctxT(t), "s__add", `{"a":"two","b":"three"}`)
+	require.ErrorIs(t, err, ErrInvalidArguments)
+	assert.Contains(t, err.Error(), "field a")
+	assert.Contains(t, err.Error(), "field b")
+	assert.Equal(t, len(distinct), b.compiled.Len(), "calls reuse the compiled schemas")
 }

@@ -6,6 +6,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/mark3labs/mcp-go/mcp"
 	oai "github.com/openai/openai-go/v3/responses"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -94,4 +95,12 @@ func TestNumberMethods(t *testing.T) {
 	b, err = json.Marshal(Number(""))
 	require.NoError(t, err)
 	assert.Equal(t, "0", string(b))
+}
+
+// TestStructuredContentKeepsItsNumbers: a result with only structured
+// content goes back to the model as the server's own JSON text.
+func TestStructuredContentKeepsItsNumbers(t *testing.T) {
+	res := &mcp.CallToolResult{RawStructuredContent: json.RawMessage(`{"id":12345678901234567890,"ratio":0.1000}`)}
+	out := Result(res, ResultOptions{})
+	assert.Equal(t, `{"id":12345678901234567890,"ratio":0.1000}`, out.Text)
 }
