@@ -138,9 +138,10 @@ func (c *conn) exposes(tool string) bool {
 
 // toolSet is an immutable snapshot of the converted tools.
 type toolSet struct {
-	set    *convert.ToolSet
-	params []oai.ToolUnionParam
-	byName map[string]*convert.FunctionTool
+	set     *convert.ToolSet
+	params  []oai.ToolUnionParam
+	byName  map[string]*convert.FunctionTool
+	schemas map[string]json.RawMessage // function name -> the server's input schema, for WithValidateArguments
 }
 
 // Bridge is a set of connected MCP servers behind one tool set. It is safe
@@ -157,6 +158,7 @@ type Bridge struct {
 
 	refreshMu sync.Mutex // serializes refreshes
 	current   atomic.Pointer[toolSet]
+	compiled  jsonschema.Cache // input schemas compiled for WithValidateArguments
 
 	closeOnce sync.Once
 	closed    atomic.Bool
@@ -329,14 +331,32 @@ func (b *Bridge) rebuild() error {
 		return fmt.Errorf("bridge: %w", err)
 	}
 	ts := &toolSet{
-		set:    set,
-		params: make([]oai.ToolUnionParam, len(set.Tools)),
-		byName: make(map[string]*convert.FunctionTool, len(set.Tools)),
+		set:     set,
+		params:  make([]oai.ToolUnionParam, len(set.Tools)),
+		byName:  make(map[string]*convert.FunctionTool, len(set.Tools)),
+		schemas: make(map[string]json.RawMessage, len(set.Tools)),
 	}
+	keep := make([][]byte, 0, len(set.Tools))
 	for i := range set.Tools {
 		ft := &set.Tools[i]
 		ts.params[i] = functionToolParam(ft)
 		ts.byName[ft.Name] = ft
+		c := b.conns[ft.Server]
+		c.mu.Lock()
+		raw := c.schemas[ft.Tool]
+		c.mu.Unlock()
+		ts.schemas[ft.Name] = raw
+		keep = append(keep, raw)
+	}
+	// Compile every input schema once per tool set, not once per call; a
+	// run that turns validation on later compiles on first use.
+	b.compiled.Retain(keep)
+	if b.opts.validateArgs {
+		for _, raw := range keep {
+			if _, err := b.compiled.Get(raw); err != nil {
+				b.log.Debug("input schema does not compile; arguments go unchecked", "error", err)
+			}
+		}
 	}
 	for _, d := range set.Diagnostics {
 		b.log.Debug("tool diagnostic", "server", d.Server, "tool", d.Tool, "field", d.Field, "reason", d.Reason, "dropped", d.Dropped)
@@ -510,10 +530,7 @@ func (b *Bridge) call(ctx context.Context, ts *toolSet, functionName, arguments 
 	// the server gets the call as its own schema describes it.
 	args = ft.StripAddedNulls(args)
 	if o.validateArgs {
-		c.mu.Lock()
-		schema := c.schemas[ft.Tool]
-		c.mu.Unlock()
-		if err := jsonschema.ValidateJSON(schema, args); err != nil {
+		if err := b.validateArguments(ts.schemas[functionName], args); err != nil {
 			return fail(fmt.Errorf("%w: %w", ErrInvalidArguments, err))
 		}
 	}
@@ -540,6 +557,20 @@ func (b *Bridge) call(ctx context.Context, ts *toolSet, functionName, arguments 
 	}
 	out := convert.Result(res, convert.ResultOptions{ArrayOutputs: o.arrayOutputs, MaxBytes: o.maxOutputBytes})
 	return toOutput(out), nil
+}
+
+// validateArguments checks args against the tool's input schema, compiled
+// once. A missing schema or one that does not compile (a remote $ref, a
+// schema the metaschema rejects) checks nothing: the server decides.
+func (b *Bridge) validateArguments(schema json.RawMessage, args json.RawMessage) error {
+	if len(bytes.TrimSpace(schema)) == 0 {
+		return nil
+	}
+	s, err := b.compiled.Get(schema)
+	if err != nil {
+		return nil
+	}
+	return s.ValidateJSON(args)
 }
 
 // normalizeArguments checks that the model's arguments are one JSON object;

@@ -177,7 +177,7 @@ func jsonKind(v any) string {
 		return "null"
 	case bool:
 		return "boolean"
-	case json.Number, float64:
+	case Number, json.Number, float64:
 		return "number"
 	case string:
 		return "string"
@@ -499,7 +499,7 @@ func (n *normalizer) object(in map[string]any, path string, depth int) map[strin
 				} else {
 					n.add(keyPath(path, k), "items:false replaced by maxItems 0")
 					out[k] = map[string]any{}
-					out["maxItems"] = json.Number("0")
+					out["maxItems"] = Number("0")
 				}
 			case []any:
 				alts := make([]any, 0, len(it))
@@ -589,7 +589,7 @@ func (n *normalizer) object(in map[string]any, path string, depth int) map[strin
 				n.add(keyPath(path, k), "enum is not a non-empty array; dropped")
 				continue
 			}
-			out[k] = arr
+			out[k] = numbers(arr)
 		case k == "description" || k == "title":
 			s, ok := v.(string)
 			if !ok {
@@ -608,7 +608,7 @@ func (n *normalizer) object(in map[string]any, path string, depth int) map[strin
 		case k == "exclusiveMinimum" || k == "exclusiveMaximum":
 			switch x := v.(type) {
 			case json.Number:
-				out[k] = x
+				out[k] = Number(x)
 			case bool:
 				// draft-04: a flag on minimum/maximum; handled below.
 				out[k] = x
@@ -621,7 +621,7 @@ func (n *normalizer) object(in map[string]any, path string, depth int) map[strin
 				n.add(keyPath(path, k), k+" is not a non-negative integer; dropped")
 				continue
 			}
-			out[k] = num
+			out[k] = Number(num)
 		case numberKeywords[k]:
 			num, ok := v.(json.Number)
 			f, err := num.Float64()
@@ -629,7 +629,7 @@ func (n *normalizer) object(in map[string]any, path string, depth int) map[strin
 				n.add(keyPath(path, k), k+" is not a valid number; dropped")
 				continue
 			}
-			out[k] = num
+			out[k] = Number(num)
 		case k == "contentSchema":
 			out[k] = n.sub(v, keyPath(path, k), depth+1)
 		case k == "dependencies":
@@ -668,7 +668,7 @@ func (n *normalizer) object(in map[string]any, path string, depth int) map[strin
 				n.add(keyPath(path, k), fmt.Sprintf("%s is a %s, not a %s; dropped", k, jsonKind(v), want))
 				continue
 			}
-			out[k] = v
+			out[k] = numbers(v) // const, default, examples, extensions
 		}
 	}
 	// draft-04 exclusive flags.

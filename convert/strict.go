@@ -110,7 +110,7 @@ func inferType(values []any) any {
 			t = "boolean"
 		case string:
 			t = "string"
-		case json.Number:
+		case Number:
 			t = "number"
 			if _, err := x.Int64(); err == nil {
 				t = "integer"

@@ -10,8 +10,11 @@
 // decoded, so tests can assert on what a client sent.
 //
 // The server does no per-request validation unless SetValidation(true) is
-// called; Validate checks a recorded request against the request schema of
-// the OpenAPI document.
+// called. ValidateRequestJSON checks raw request bytes as the API does: the
+// request schema of the OpenAPI document, then the rules of rules.go
+// (function tool parameters are JSON Schemas, strict tools meet the
+// Structured Outputs subset, names and call_ids); Validate does the same for
+// a recorded request.
 package fakeapi
 
 import (
@@ -112,7 +115,8 @@ type Request struct {
 	// Header holds the request headers, with the Authorization value
 	// replaced by "[redacted]".
 	Header http.Header
-	// ValidationErr is the result of Validate when validation is on.
+	// ValidationErr is the result of ValidateRequestJSON on the raw body
+	// when validation is on.
 	ValidationErr error
 
 	ctx context.Context
@@ -226,7 +230,7 @@ func (s *Server) serveHTTP(w http.ResponseWriter, hr *http.Request) {
 		req.Header.Set("Authorization", "[redacted]")
 	}
 	if s.validate.Load() {
-		req.ValidationErr = ValidateBody(req.Body)
+		req.ValidationErr = ValidateRequestJSON(raw)
 	}
 	if !s.norecord.Load() {
 		s.mu.Lock()

@@ -65,9 +65,9 @@ func TestValidateCatches(t *testing.T) {
 		"bad function name": {
 			`{"model":"m","input":"x","tools":[{"type":"function","name":"a.b","strict":false,"parameters":{"type":"object"}}]}`, "does not match"},
 		"unknown input item type": {
-			`{"model":"m","input":[{"type":"function_result","call_id":"c","output":"x"}]}`, "unknown type \"function_result\""},
+			`{"model":"m","input":[{"type":"function_result","call_id":"c","output":"x"}]}`, "/input/0/type: value must be one of"},
 		"unknown tool type": {
-			`{"model":"m","input":"x","tools":[{"type":"functions","name":"f"}]}`, "unknown type"},
+			`{"model":"m","input":"x","tools":[{"type":"functions","name":"f"}]}`, "/tools/0/type: value must be one of"},
 		"output of wrong type": {
 			`{"model":"m","input":[{"type":"function_call_output","call_id":"c","output":42}]}`, "/input/0"},
 		"temperature out of range": {

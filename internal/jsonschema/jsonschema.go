@@ -1,443 +1,325 @@
-// Package jsonschema checks JSON values against the subset of JSON Schema
-// that tool input schemas use: type, properties, required,
-// additionalProperties, items, enum, const, anyOf, oneOf, allOf, not, numeric
-// and length bounds, pattern, and local $ref into $defs or definitions.
-// Keywords outside that subset are ignored, so a value is never rejected for
-// a rule this package does not understand.
+// Package jsonschema validates tool arguments against MCP input schemas with
+// github.com/santhosh-tekuri/jsonschema/v6: schemas are compiled once
+// (Cache), every violation is reported with the path of its field, and the
+// report is bounded. Formats are annotations, as JSON Schema 2020-12 says;
+// the draft comes from $schema and defaults to 2020-12.
 package jsonschema
 
 import (
-	"encoding/json"
+	"bytes"
+	"crypto/sha256"
 	"errors"
 	"fmt"
-	"math"
-	"reflect"
 	"regexp"
-	"sort"
-	"strconv"
 	"strings"
-	"unicode/utf8"
+	"sync"
+
+	lib "github.com/santhosh-tekuri/jsonschema/v6"
+	"github.com/santhosh-tekuri/jsonschema/v6/kind"
 )
 
 // ErrInvalid is wrapped by every validation failure.
 var ErrInvalid = errors.New("value does not match schema")
 
-// maxDepth bounds recursion through nested schemas and $ref chains.
-const maxDepth = 64
+// MaxViolations bounds how many violations one Error lists.
+const MaxViolations = 20
 
-// Error describes the first place where a value breaks its schema.
-type Error struct {
-	Path   string // JSON pointer-like path of the offending field, "" for the root
+// Violation is one place where a value breaks its schema.
+type Violation struct {
+	Path   string // field path like "owner.login" or "labels[0]"; "" for the value itself
 	Reason string
 }
 
-func (e *Error) Error() string {
-	if e.Path == "" {
-		return "arguments: " + e.Reason
+// String renders the violation as "field <path>: <reason>".
+func (v Violation) String() string {
+	if v.Path == "" {
+		return "arguments: " + v.Reason
 	}
-	return fmt.Sprintf("field %s: %s", e.Path, e.Reason)
+	return "field " + v.Path + ": " + v.Reason
+}
+
+// Error lists the violations of one value, at most MaxViolations of them.
+type Error struct {
+	Violations []Violation
+	More       int // violations found but not listed
+}
+
+// Error joins the violations.
+func (e *Error) Error() string {
+	parts := make([]string, 0, len(e.Violations)+1)
+	for _, v := range e.Violations {
+		parts = append(parts, v.String())
+	}
+	if e.More > 0 {
+		parts = append(parts, fmt.Sprintf("and %d more", e.More))
+	}
+	return strings.Join(parts, "; ")
 }
 
 // Unwrap makes every Error match ErrInvalid.
 func (e *Error) Unwrap() error { return ErrInvalid }
 
-// ValidateJSON decodes schema and value and validates. An empty schema
-// accepts anything. A schema that is not valid JSON is reported as an error.
+// Schema is a compiled schema, safe for concurrent use.
+type Schema struct{ s *lib.Schema }
+
+// NewCompiler returns a compiler that never touches the network or the
+// file system (a $ref outside the document fails to compile), defaults to
+// draft 2020-12, and accepts patterns Go's regexp cannot compile (ECMA-262
+// lookarounds and the like) as matching everything rather than rejecting
+// the whole schema.
+func NewCompiler() *lib.Compiler {
+	c := lib.NewCompiler()
+	c.DefaultDraft(lib.Draft2020)
+	c.UseLoader(noLoader{})
+	c.UseRegexpEngine(lenientRegexp)
+	return c
+}
+
+type noLoader struct{}
+
+func (noLoader) Load(url string) (any, error) {
+	return nil, fmt.Errorf("schema reference %q is outside the document; not loaded", url)
+}
+
+type anyString string
+
+func (a anyString) String() string          { return string(a) }
+func (a anyString) MatchString(string) bool { return true }
+
+func lenientRegexp(s string) (lib.Regexp, error) {
+	re, err := regexp.Compile(s)
+	if err != nil {
+		return anyString(s), nil
+	}
+	return re, nil
+}
+
+// Compile compiles a raw schema. Numbers keep their literal.
+func Compile(raw []byte) (*Schema, error) {
+	doc, err := lib.UnmarshalJSON(bytes.NewReader(raw))
+	if err != nil {
+		return nil, fmt.Errorf("schema is not valid JSON: %w", err)
+	}
+	return CompileValue(doc)
+}
+
+// CompileValue compiles a decoded schema (numbers as json.Number or
+// float64).
+func CompileValue(doc any) (*Schema, error) {
+	c := NewCompiler()
+	const loc = "mem:///schema.json"
+	if err := c.AddResource(loc, doc); err != nil {
+		return nil, fmt.Errorf("schema: %w", err)
+	}
+	s, err := c.Compile(loc)
+	if err != nil {
+		return nil, fmt.Errorf("schema does not compile: %w", err)
+	}
+	return &Schema{s: s}, nil
+}
+
+// ValidateJSON checks a raw JSON value. The error is an *Error, or one that
+// wraps ErrInvalid when value is not JSON.
+func (s *Schema) ValidateJSON(value []byte) error {
+	v, err := lib.UnmarshalJSON(bytes.NewReader(value))
+	if err != nil {
+		return &Error{Violations: []Violation{{Reason: "not valid JSON: " + err.Error()}}}
+	}
+	return s.Validate(v)
+}
+
+// Validate checks a decoded value (numbers as json.Number or float64).
+func (s *Schema) Validate(v any) error {
+	err := s.s.Validate(v)
+	if err == nil {
+		return nil
+	}
+	var verr *lib.ValidationError
+	if !errors.As(err, &verr) {
+		return fmt.Errorf("%w: %w", ErrInvalid, err)
+	}
+	list, more := Flatten(verr, MaxViolations)
+	out := &Error{More: more}
+	for _, l := range list {
+		out.Violations = append(out.Violations, Violation{Path: fieldPath(l.Pointer), Reason: l.Reason})
+	}
+	return out
+}
+
+// ValidateJSON compiles schema and checks value; for repeated checks use
+// a Cache. An empty schema accepts anything; a schema that does not compile
+// is an error that does not wrap ErrInvalid.
 func ValidateJSON(schema, value []byte) error {
-	if len(schema) == 0 {
+	if len(bytes.TrimSpace(schema)) == 0 {
 		return nil
 	}
-	var s any
-	if err := json.Unmarshal(schema, &s); err != nil {
-		return fmt.Errorf("schema is not valid JSON: %w", err)
-	}
-	dec := json.NewDecoder(strings.NewReader(string(value)))
-	dec.UseNumber()
-	var v any
-	if err := dec.Decode(&v); err != nil {
-		return &Error{Reason: "not valid JSON: " + err.Error()}
-	}
-	return Validate(s, v)
-}
-
-// Validate checks an already decoded value (numbers may be float64 or
-// json.Number) against an already decoded schema.
-func Validate(schema, value any) error {
-	root, _ := schema.(map[string]any)
-	v := validator{root: root, patterns: map[string]*regexp.Regexp{}}
-	return v.check(schema, value, "", 0)
-}
-
-type validator struct {
-	root     map[string]any
-	patterns map[string]*regexp.Regexp
-}
-
-func (v *validator) check(schema, value any, path string, depth int) error {
-	if depth > maxDepth {
-		return nil // too deep to check further; accept rather than guess
-	}
-	switch s := schema.(type) {
-	case bool:
-		if !s {
-			return &Error{Path: path, Reason: "no value is allowed here"}
-		}
-		return nil
-	case map[string]any:
-		return v.checkObject(s, value, path, depth)
-	default:
-		return nil
-	}
-}
-
-func (v *validator) checkObject(s map[string]any, value any, path string, depth int) error {
-	if ref, ok := s["$ref"].(string); ok {
-		target, ok := v.resolve(ref)
-		if ok {
-			if err := v.check(target, value, path, depth+1); err != nil {
-				return err
-			}
-		}
-	}
-	if t, ok := s["type"]; ok {
-		if err := checkType(t, value, path); err != nil {
-			return err
-		}
-	}
-	if enum, ok := s["enum"].([]any); ok {
-		found := false
-		for _, e := range enum {
-			if equal(e, value) {
-				found = true
-				break
-			}
-		}
-		if !found {
-			return &Error{Path: path, Reason: fmt.Sprintf("must be one of %s", compact(enum))}
-		}
-	}
-	if c, ok := s["const"]; ok && !equal(c, value) {
-		return &Error{Path: path, Reason: fmt.Sprintf("must be %s", compact(c))}
-	}
-	if err := v.checkCombinators(s, value, path, depth); err != nil {
+	s, err := Compile(schema)
+	if err != nil {
 		return err
 	}
-	switch val := value.(type) {
-	case map[string]any:
-		return v.checkProperties(s, val, path, depth)
-	case []any:
-		return v.checkItems(s, val, path, depth)
-	case string:
-		return v.checkString(s, val, path)
-	case json.Number, float64:
-		return checkNumber(s, toFloat(val), path)
-	}
-	return nil
+	return s.ValidateJSON(value)
 }
 
-func (v *validator) checkCombinators(s map[string]any, value any, path string, depth int) error {
-	if all, ok := s["allOf"].([]any); ok {
-		for _, sub := range all {
-			if err := v.check(sub, value, path, depth+1); err != nil {
-				return err
-			}
-		}
-	}
-	if anyOf, ok := s["anyOf"].([]any); ok && len(anyOf) > 0 {
-		var first error
-		matched := false
-		for _, sub := range anyOf {
-			err := v.check(sub, value, path, depth+1)
-			if err == nil {
-				matched = true
-				break
-			}
-			if first == nil {
-				first = err
-			}
-		}
-		if !matched {
-			return &Error{Path: path, Reason: "matches none of the allowed forms (" + first.Error() + ")"}
-		}
-	}
-	if oneOf, ok := s["oneOf"].([]any); ok && len(oneOf) > 0 {
-		n := 0
-		for _, sub := range oneOf {
-			if v.check(sub, value, path, depth+1) == nil {
-				n++
-			}
-		}
-		if n != 1 {
-			return &Error{Path: path, Reason: fmt.Sprintf("must match exactly one allowed form, matches %d", n)}
-		}
-	}
-	if not, ok := s["not"]; ok {
-		if v.check(not, value, path, depth+1) == nil {
-			return &Error{Path: path, Reason: "matches a form that is not allowed"}
-		}
-	}
-	return nil
+// Leaf is one specific failure inside a library validation error.
+type Leaf struct {
+	Pointer string // JSON pointer of the instance location
+	Reason  string
 }
 
-func (v *validator) checkProperties(s map[string]any, obj map[string]any, path string, depth int) error {
-	if req, ok := s["required"].([]any); ok {
-		for _, r := range req {
-			name, _ := r.(string)
-			if _, ok := obj[name]; !ok {
-				return &Error{Path: join(path, name), Reason: "is required"}
+// Flatten lists the specific failures of a library validation error (not
+// the "allOf failed" summaries above them), at most max of them, in order,
+// without repeats, and how many more there were. A missing required
+// property and a property that is not allowed are reported at the
+// property's own path.
+func Flatten(err *lib.ValidationError, max int) (list []Leaf, more int) {
+	seen := map[Leaf]bool{}
+	add := func(l Leaf) {
+		if seen[l] {
+			return
+		}
+		seen[l] = true
+		if len(list) >= max {
+			more++
+			return
+		}
+		list = append(list, l)
+	}
+	var walk func(e *lib.ValidationError, depth int)
+	walk = func(e *lib.ValidationError, depth int) {
+		if len(e.Causes) > 0 {
+			if depth < 256 {
+				for _, c := range e.Causes {
+					walk(c, depth+1)
+				}
 			}
+			return
+		}
+		ptr := pointer(e.InstanceLocation)
+		switch k := e.ErrorKind.(type) {
+		case *kind.Required:
+			for _, name := range k.Missing {
+				add(Leaf{Pointer: ptr + "/" + escape(name), Reason: "required property is missing"})
+			}
+			return
+		case *kind.AdditionalProperties:
+			for _, name := range k.Properties {
+				add(Leaf{Pointer: ptr + "/" + escape(name), Reason: "property is not allowed"})
+			}
+			return
+		}
+		add(Leaf{Pointer: ptr, Reason: leafReason(e)})
+	}
+	walk(err, 0)
+	return list, more
+}
+
+// leafReason is the library's message for one failure without its
+// "at '<location>': " prefix (the location is reported separately).
+func leafReason(e *lib.ValidationError) string {
+	msg := e.Error()
+	if strings.HasPrefix(msg, "at '") {
+		if i := strings.Index(msg, "': "); i >= 0 {
+			return msg[i+3:]
 		}
 	}
-	props, _ := s["properties"].(map[string]any)
-	keys := make([]string, 0, len(obj))
-	for k := range obj {
-		keys = append(keys, k)
+	return msg
+}
+
+func pointer(tokens []string) string {
+	var b strings.Builder
+	for _, t := range tokens {
+		b.WriteByte('/')
+		b.WriteString(escape(t))
 	}
-	sort.Strings(keys) // report the same field first every time
-	for _, k := range keys {
-		if sub, ok := props[k]; ok {
-			if err := v.check(sub, obj[k], join(path, k), depth+1); err != nil {
-				return err
-			}
+	return b.String()
+}
+
+func escape(s string) string {
+	return strings.ReplaceAll(strings.ReplaceAll(s, "~", "~0"), "/", "~1")
+}
+
+// fieldPath turns a JSON pointer into "a.b[0].c".
+func fieldPath(ptr string) string {
+	if ptr == "" {
+		return ""
+	}
+	var b strings.Builder
+	for _, seg := range strings.Split(ptr[1:], "/") {
+		seg = strings.ReplaceAll(strings.ReplaceAll(seg, "~1", "/"), "~0", "~")
+		if isIndex(seg) {
+			b.WriteString("[" + seg + "]")
 			continue
 		}
-		if ap, ok := s["additionalProperties"]; ok {
-			if b, isBool := ap.(bool); isBool && !b {
-				return &Error{Path: join(path, k), Reason: "is not an allowed field"}
-			}
-			if err := v.check(ap, obj[k], join(path, k), depth+1); err != nil {
-				return err
-			}
+		if b.Len() > 0 {
+			b.WriteByte('.')
 		}
+		b.WriteString(seg)
 	}
-	return nil
+	return b.String()
 }
 
-func (v *validator) checkItems(s map[string]any, arr []any, path string, depth int) error {
-	if n, ok := number(s["minItems"]); ok && float64(len(arr)) < n {
-		return &Error{Path: path, Reason: fmt.Sprintf("must have at least %v items", n)}
+func isIndex(s string) bool {
+	if s == "" {
+		return false
 	}
-	if n, ok := number(s["maxItems"]); ok && float64(len(arr)) > n {
-		return &Error{Path: path, Reason: fmt.Sprintf("must have at most %v items", n)}
-	}
-	if items, ok := s["items"]; ok {
-		for i, e := range arr {
-			if err := v.check(items, e, path+"["+strconv.Itoa(i)+"]", depth+1); err != nil {
-				return err
-			}
-		}
-	}
-	return nil
-}
-
-func (v *validator) checkString(s map[string]any, str, path string) error {
-	n := float64(utf8.RuneCountInString(str))
-	if m, ok := number(s["minLength"]); ok && n < m {
-		return &Error{Path: path, Reason: fmt.Sprintf("must be at least %v characters", m)}
-	}
-	if m, ok := number(s["maxLength"]); ok && n > m {
-		return &Error{Path: path, Reason: fmt.Sprintf("must be at most %v characters", m)}
-	}
-	if p, ok := s["pattern"].(string); ok {
-		re, cached := v.patterns[p]
-		if !cached {
-			re, _ = regexp.Compile(p) // a pattern Go cannot compile is ignored
-			v.patterns[p] = re
-		}
-		if re != nil && !re.MatchString(str) {
-			return &Error{Path: path, Reason: fmt.Sprintf("must match pattern %q", p)}
-		}
-	}
-	return nil
-}
-
-func checkNumber(s map[string]any, f float64, path string) error {
-	if m, ok := number(s["minimum"]); ok && f < m {
-		return &Error{Path: path, Reason: fmt.Sprintf("must be >= %v", m)}
-	}
-	if m, ok := number(s["maximum"]); ok && f > m {
-		return &Error{Path: path, Reason: fmt.Sprintf("must be <= %v", m)}
-	}
-	if m, ok := number(s["exclusiveMinimum"]); ok && f <= m {
-		return &Error{Path: path, Reason: fmt.Sprintf("must be > %v", m)}
-	}
-	if m, ok := number(s["exclusiveMaximum"]); ok && f >= m {
-		return &Error{Path: path, Reason: fmt.Sprintf("must be < %v", m)}
-	}
-	return nil
-}
-
-func (v *validator) resolve(ref string) (any, bool) {
-	if v.root == nil || !strings.HasPrefix(ref, "#") {
-		return nil, false
-	}
-	if ref == "#" {
-		return v.root, true
-	}
-	var cur any = v.root
-	for _, part := range strings.Split(strings.TrimPrefix(ref, "#/"), "/") {
-		part = strings.ReplaceAll(strings.ReplaceAll(part, "~1", "/"), "~0", "~")
-		m, ok := cur.(map[string]any)
-		if !ok {
-			return nil, false
-		}
-		if cur, ok = m[part]; !ok {
-			return nil, false
-		}
-	}
-	return cur, true
-}
-
-func checkType(t, value any, path string) error {
-	switch tt := t.(type) {
-	case string:
-		if hasType(tt, value) {
-			return nil
-		}
-		return &Error{Path: path, Reason: fmt.Sprintf("must be of type %s, got %s", tt, typeName(value))}
-	case []any:
-		names := make([]string, 0, len(tt))
-		for _, x := range tt {
-			name, _ := x.(string)
-			if hasType(name, value) {
-				return nil
-			}
-			names = append(names, name)
-		}
-		return &Error{Path: path, Reason: fmt.Sprintf("must be of type %s, got %s", strings.Join(names, " or "), typeName(value))}
-	}
-	return nil
-}
-
-func hasType(name string, value any) bool {
-	switch name {
-	case "object":
-		_, ok := value.(map[string]any)
-		return ok
-	case "array":
-		_, ok := value.([]any)
-		return ok
-	case "string":
-		_, ok := value.(string)
-		return ok
-	case "boolean":
-		_, ok := value.(bool)
-		return ok
-	case "null":
-		return value == nil
-	case "number":
-		switch value.(type) {
-		case json.Number, float64:
-			return true
-		}
-	case "integer":
-		switch value.(type) {
-		case json.Number, float64:
-			f := toFloat(value)
-			return f == math.Trunc(f) && !math.IsInf(f, 0)
-		}
-	default:
-		return true // unknown type names are not ours to reject
-	}
-	return false
-}
-
-func typeName(value any) string {
-	switch value.(type) {
-	case map[string]any:
-		return "object"
-	case []any:
-		return "array"
-	case string:
-		return "string"
-	case bool:
-		return "boolean"
-	case nil:
-		return "null"
-	case json.Number, float64:
-		return "number"
-	}
-	return fmt.Sprintf("%T", value)
-}
-
-func toFloat(v any) float64 {
-	switch n := v.(type) {
-	case float64:
-		return n
-	case json.Number:
-		f, _ := n.Float64()
-		return f
-	}
-	return 0
-}
-
-func number(v any) (float64, bool) {
-	switch n := v.(type) {
-	case float64:
-		return n, true
-	case json.Number:
-		f, err := n.Float64()
-		return f, err == nil
-	case int:
-		return float64(n), true
-	}
-	return 0, false
-}
-
-// equal compares decoded JSON values, treating numbers by value.
-func equal(a, b any) bool {
-	_, an := number(a)
-	_, bn := number(b)
-	if an && bn {
-		return toFloatAny(a) == toFloatAny(b)
-	}
-	switch av := a.(type) {
-	case []any:
-		bv, ok := b.([]any)
-		if !ok || len(av) != len(bv) {
+	for _, c := range s {
+		if c < '0' || c > '9' {
 			return false
 		}
-		for i := range av {
-			if !equal(av[i], bv[i]) {
-				return false
-			}
-		}
-		return true
-	case map[string]any:
-		bv, ok := b.(map[string]any)
-		if !ok || len(av) != len(bv) {
-			return false
-		}
-		for k, x := range av {
-			y, ok := bv[k]
-			if !ok || !equal(x, y) {
-				return false
-			}
-		}
-		return true
 	}
-	return reflect.DeepEqual(a, b)
+	return true
 }
 
-func toFloatAny(v any) float64 {
-	f, _ := number(v)
-	return f
+// Cache compiles each distinct schema once. Retain drops the schemas no
+// longer in use, so the cache never outgrows the current tool set.
+type Cache struct {
+	mu sync.Mutex
+	m  map[[sha256.Size]byte]cached
 }
 
-func join(path, key string) string {
-	if path == "" {
-		return key
-	}
-	return path + "." + key
+type cached struct {
+	s   *Schema
+	err error
 }
 
-func compact(v any) string {
-	b, err := json.Marshal(v)
-	if err != nil {
-		return fmt.Sprint(v)
+// Get returns the compiled schema for raw, compiling it on first use. A
+// schema that does not compile is remembered as such.
+func (c *Cache) Get(raw []byte) (*Schema, error) {
+	k := sha256.Sum256(raw)
+	c.mu.Lock()
+	e, ok := c.m[k]
+	c.mu.Unlock()
+	if ok {
+		return e.s, e.err
 	}
-	if len(b) > 200 {
-		return string(b[:200]) + "..."
+	s, err := Compile(raw)
+	c.mu.Lock()
+	if c.m == nil {
+		c.m = map[[sha256.Size]byte]cached{}
 	}
-	return string(b)
+	c.m[k] = cached{s, err}
+	c.mu.Unlock()
+	return s, err
+}
+
+// Retain keeps only the schemas in keep (raw schema bytes).
+func (c *Cache) Retain(keep [][]byte) {
+	want := make(map[[sha256.Size]byte]bool, len(keep))
+	for _, raw := range keep {
+		want[sha256.Sum256(raw)] = true
+	}
+	c.mu.Lock()
+	for k := range c.m {
+		if !want[k] {
+			delete(c.m, k)
+		}
+	}
+	c.mu.Unlock()
+}
+
+// Len reports how many schemas the cache holds.
+func (c *Cache) Len() int {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return len(c.m)
 }

@@ -2,6 +2,8 @@ package jsonschema
 
 import (
 	"errors"
+	"fmt"
+	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -60,7 +62,8 @@ func TestValidateJSON(t *testing.T) {
 			assert.True(t, errors.Is(err, ErrInvalid), "error should match ErrInvalid: %v", err)
 			var verr *Error
 			require.True(t, errors.As(err, &verr))
-			assert.Equal(t, tc.path, verr.Path, verr.Error())
+			require.NotEmpty(t, verr.Violations)
+			assert.Equal(t, tc.path, verr.Violations[0].Path, verr.Error())
 		})
 	}
 }
@@ -73,14 +76,76 @@ func TestEmptyAndInvalidSchema(t *testing.T) {
 }
 
 func TestCyclicRefTerminates(t *testing.T) {
+	// A reference loop that never reaches a schema is reported, not followed.
 	schema := `{"$ref":"#/$defs/a","$defs":{"a":{"$ref":"#/$defs/a"}}}`
-	require.NoError(t, ValidateJSON([]byte(schema), []byte(`{}`)))
+	err := ValidateJSON([]byte(schema), []byte(`{}`))
+	require.Error(t, err)
 	tree := `{"$ref":"#/$defs/node","$defs":{"node":{"type":"object","properties":{"child":{"$ref":"#/$defs/node"},"v":{"type":"integer"}}}}}`
 	require.NoError(t, ValidateJSON([]byte(tree), []byte(`{"child":{"child":{"v":1}}}`)))
-	err := ValidateJSON([]byte(tree), []byte(`{"child":{"child":{"v":"x"}}}`))
+	err = ValidateJSON([]byte(tree), []byte(`{"child":{"child":{"v":"x"}}}`))
 	var verr *Error
 	require.ErrorAs(t, err, &verr)
-	assert.Equal(t, "child.child.v", verr.Path)
+	assert.Equal(t, "child.child.v", verr.Violations[0].Path)
+}
+
+// TestEveryViolationIsReported: all problems at once, each with its field,
+// and the list is bounded.
+func TestEveryViolationIsReported(t *testing.T) {
+	err := ValidateJSON([]byte(issueSchema), []byte(`{"title":5,"priority":9,"labels":["x"],"extra":1}`))
+	var verr *Error
+	require.ErrorAs(t, err, &verr)
+	var paths []string
+	for _, v := range verr.Violations {
+		paths = append(paths, v.Path)
+	}
+	assert.Subset(t, paths, []string{"title", "priority", "labels[0]", "extra"}, verr.Error())
+	assert.Contains(t, verr.Error(), "extra")
+
+	var b strings.Builder
+	b.WriteString(`{`)
+	for i := 0; i < 100; i++ {
+		if i > 0 {
+			b.WriteByte(',')
+		}
+		fmt.Fprintf(&b, `"p%d":"x"`, i)
+	}
+	b.WriteString(`}`)
+	err = ValidateJSON([]byte(`{"additionalProperties":{"type":"integer"}}`), []byte(b.String()))
+	require.ErrorAs(t, err, &verr)
+	assert.Len(t, verr.Violations, MaxViolations)
+	assert.Equal(t, 100-MaxViolations, verr.More)
+	assert.Contains(t, verr.Error(), "and 80 more")
+}
+
+func TestBigNumbersAndLookaroundPatterns(t *testing.T) {
+	// 2^64+1 is not below a maximum of 2^64: no float64 rounding.
+	require.Error(t, ValidateJSON([]byte(`{"maximum":18446744073709551616}`), []byte(`18446744073709551617`)))
+	require.NoError(t, ValidateJSON([]byte(`{"maximum":18446744073709551616}`), []byte(`18446744073709551616`)))
+	// A pattern Go cannot compile accepts everything instead of breaking the tool.
+	require.NoError(t, ValidateJSON([]byte(`{"type":"string","pattern":"^(?!x)"}`), []byte(`"xy"`)))
+	// Formats are annotations.
+	require.NoError(t, ValidateJSON([]byte(`{"type":"string","format":"email"}`), []byte(`"nope"`)))
+}
+
+func TestRemoteRefDoesNotLoad(t *testing.T) {
+	err := ValidateJSON([]byte(`{"$ref":"https://example.com/s.json"}`), []byte(`{}`))
+	require.Error(t, err)
+	assert.False(t, errors.Is(err, ErrInvalid))
+}
+
+func TestCacheCompilesOnce(t *testing.T) {
+	var c Cache
+	a, err := c.Get([]byte(issueSchema))
+	require.NoError(t, err)
+	b, err := c.Get([]byte(issueSchema))
+	require.NoError(t, err)
+	assert.Same(t, a, b)
+	_, err = c.Get([]byte(`{"type":`))
+	require.Error(t, err)
+	assert.Equal(t, 2, c.Len())
+	c.Retain([][]byte{[]byte(issueSchema)})
+	assert.Equal(t, 1, c.Len())
+	require.Error(t, a.ValidateJSON([]byte(`{}`)))
 }
 
 func TestOneOfAndNot(t *testing.T) {

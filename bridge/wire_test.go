@@ -1,0 +1,95 @@
+package bridge
+
+import (
+	"encoding/json"
+	"testing"
+
+	"github.com/mark3labs/mcp-go/server"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/mcpbridge/mcpbridge/internal/fakeapi"
+	"github.com/mcpbridge/mcpbridge/internal/mcptest"
+)
+
+// numericSchema has a number in every place a schema can hold one: bounds,
+// counts, enum, const, default, examples, an extension keyword, numbers
+// that float64 cannot hold, and decimals.
+const numericSchema = `{
+  "type": "object",
+  "properties": {
+    "ms": {"type": "integer", "minimum": 0, "maximum": 9007199254740991},
+    "id": {"type": "integer", "enum": [12345678901234567890, 1]},
+    "ratio": {"type": "number", "exclusiveMinimum": 0.1, "multipleOf": 0.01, "default": 0.25},
+    "one": {"const": 1},
+    "tags": {"type": "array", "items": {"type": "string", "minLength": 2}, "minItems": 1, "maxItems": 3},
+    "tiny": {"type": "number", "examples": [1e-7, -2.5E+3], "x-scale": 1.0}
+  },
+  "required": ["ms"]
+}`
+
+// wantNumbers are the literals the request body must carry as JSON numbers.
+var wantNumbers = []string{
+	`"minimum":0`, `"maximum":9007199254740991`, `12345678901234567890`,
+	`"exclusiveMinimum":0.1`, `"multipleOf":0.01`, `"const":1`,
+	`"minItems":1`, `"maxItems":3`,
+}
+
+// plainNumbers are kept only by the non-strict form (strict mode drops
+// these keywords).
+var plainNumbers = []string{`"minLength":2`, `"default":0.25`, `"examples":[1e-7,-2.5E+3]`, `"x-scale":1.0`}
+
+// TestSchemaNumbersReachTheWireAsNumbers builds the request exactly as a run
+// does (Tools into ResponseNewParams, marshalled by openai-go) and checks
+// the bytes: a number that leaves as a string makes the API reject the
+// whole request.
+func TestSchemaNumbersReachTheWireAsNumbers(t *testing.T) {
+	for _, strict := range []bool{false, true} {
+		t.Run(map[bool]string{false: "plain", true: "strict"}[strict], func(t *testing.T) {
+			s := server.NewMCPServer("s", "1")
+			s.AddTools(rawTool("nums", "numbers everywhere", numericSchema))
+			b := newBridge(t, []Server{InProcess("s", s)}, WithStrict(strict))
+
+			p := params("x")
+			p.Tools = b.Tools()
+			body, err := json.Marshal(p)
+			require.NoError(t, err)
+			want := wantNumbers
+			if !strict {
+				want = append(want[:len(want):len(want)], plainNumbers...)
+			}
+			for _, w := range want {
+				assert.Contains(t, string(body), w)
+			}
+			assert.NotRegexp(t, `"(minimum|maximum|minItems|maxItems|minLength|const|multipleOf|exclusiveMinimum)":"`, string(body),
+				"a schema number left as a string")
+			require.NoError(t, fakeapi.ValidateRequestJSON(body))
+
+			// And over HTTP through openai-go's client, as the API gets it.
+			api, client := fakeAPI(t, fakeapi.Script(fakeapi.Text("ok")))
+			_, err = b.Run(ctxT(t), &client.Responses, params("x"))
+			require.NoError(t, err)
+			raw := string(api.Requests()[0].Raw)
+			for _, w := range want {
+				assert.Contains(t, raw, w)
+			}
+		})
+	}
+}
+
+// TestValidateArgumentsCompilesOncePerToolSet: every input schema is
+// compiled when the tool set is built, and a call reports all its bad
+// fields at once.
+func TestValidateArgumentsCompilesOncePerToolSet(t *testing.T) {
+	b := newBridge(t, []Server{InProcess("s", mcptest.NewServer())}, WithValidateArguments(true))
+	distinct := map[string]bool{}
+	for _, raw := range b.current.Load().schemas {
+		distinct[string(raw)] = true
+	}
+	assert.Equal(t, len(distinct), b.compiled.Len(), "one compiled schema per distinct input schema")
+	_, err := b.Call(ctxT(t), "s__add", `{"a":"two","b":"three"}`)
+	require.ErrorIs(t, err, ErrInvalidArguments)
+	assert.Contains(t, err.Error(), "field a")
+	assert.Contains(t, err.Error(), "field b")
+	assert.Equal(t, len(distinct), b.compiled.Len(), "calls reuse the compiled schemas")
+}

@@ -1,0 +1,77 @@
+package fakeapi
+
+import "regexp"
+
+// The rules the API applies to a request beyond its OpenAPI document, in one
+// place, each with where it is written down. Sources:
+//
+//	[SO]  OpenAI Structured Outputs guide, "Supported schemas"
+//	      (https://platform.openai.com/docs/guides/structured-outputs#supported-schemas)
+//	[FC]  OpenAI function calling guide and the FunctionTool / function_call
+//	      schemas of the OpenAPI document (name pattern, strict)
+//	[API] behaviour of the API the fake reproduces (what it answers with 400)
+
+// rule is one documented rule; the code that enforces it cites its ID.
+type rule struct {
+	ID     string
+	Text   string
+	Source string
+}
+
+// rules lists every rule ValidateRequestJSON enforces beyond the request
+// schema.
+var rules = []rule{
+	{"params-schema", "function tool parameters compile as a JSON Schema (draft 2020-12 unless $schema says otherwise) and pass the metaschema: \"minimum\":\"0\" is rejected", "[API]"},
+	{"params-top-type", "parameters has \"type\":\"object\" at the top", "[SO] root objects must be an object; [API]"},
+	{"params-top-combinator", "parameters has no top-level oneOf, anyOf, allOf, enum or not", "[SO] the root must not be anyOf; [API]"},
+	{"strict-explicit", "every function tool sends strict as a boolean (a missing strict means strict)", "[FC]"},
+	{"name-pattern", "function names match ^[a-zA-Z0-9_-]{1,64}$", "[FC]"},
+	{"name-unique", "function names are unique in one request", "[API]"},
+	{"call-id", "call_id of function_call and function_call_output items is non-empty and at most 64 characters", "[API]"},
+	{"strict-object", "strict: every object schema has additionalProperties:false", "[SO] additionalProperties: false must always be set in objects"},
+	{"strict-required", "strict: every object schema lists all its properties in required", "[SO] all fields must be required"},
+	{"strict-keywords", "strict: only the supported keywords (strictKeywords)", "[SO] supported properties; unsupported: allOf, not, dependentRequired, dependentSchemas, if, then, else, ..."},
+	{"strict-format", "strict: format is one of the supported formats (strictFormats)", "[SO] supported string formats"},
+	{"strict-ref", "strict: every $ref resolves inside the schema (\"#\" recursion included)", "[SO] definitions and recursive schemas are supported"},
+	{"strict-properties", "strict: at most 5000 object properties in total", "[SO] objects have limitations on nesting depth and size"},
+	{"strict-depth", "strict: at most 10 levels of object nesting", "[SO]"},
+	{"strict-enum-values", "strict: at most 1000 enum values in total", "[SO] limitations on total enum size"},
+	{"strict-string-size", "strict: property names, definition names, enum and const values total at most 120000 characters", "[SO]"},
+	{"strict-big-enum", "strict: a single enum with more than 250 string values totals at most 15000 characters", "[SO]"},
+}
+
+var functionNameRE = regexp.MustCompile(`^[a-zA-Z0-9_-]{1,64}$`)
+
+// Limits of rule call-id and the strict-* size rules.
+const (
+	maxCallIDLen         = 64
+	strictMaxProperties  = 5000
+	strictMaxDepth       = 10
+	strictMaxEnumValues  = 1000
+	strictMaxStringChars = 120000
+	strictBigEnum        = 250
+	strictBigEnumChars   = 15000
+)
+
+// topForbidden are the keywords of rule params-top-combinator.
+var topForbidden = []string{"oneOf", "anyOf", "allOf", "enum", "not"}
+
+// strictKeywords are the keywords of rule strict-keywords: the supported
+// type keywords and constraints of [SO] (string: pattern, format; number:
+// multipleOf, maximum, exclusiveMaximum, minimum, exclusiveMinimum; array:
+// minItems, maxItems), structure, definitions, and annotations.
+var strictKeywords = map[string]bool{
+	"type": true, "properties": true, "required": true, "additionalProperties": true,
+	"items": true, "anyOf": true, "enum": true, "const": true,
+	"$ref": true, "$defs": true, "definitions": true,
+	"description": true, "title": true, "$schema": true, "$id": true, "$comment": true,
+	"pattern": true, "format": true,
+	"multipleOf": true, "maximum": true, "exclusiveMaximum": true, "minimum": true, "exclusiveMinimum": true,
+	"minItems": true, "maxItems": true,
+}
+
+// strictFormats are the string formats of rule strict-format.
+var strictFormats = map[string]bool{
+	"date-time": true, "time": true, "date": true, "duration": true, "email": true,
+	"hostname": true, "ipv4": true, "ipv6": true, "uuid": true,
+}
