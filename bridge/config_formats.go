@@ -18,8 +18,8 @@ var (
 	urlKeys       = []string{"url", "httpUrl", "serverUrl"}                 // Cursor/Claude, Gemini CLI, Windsurf
 	allowToolKeys = []string{"allowTools", "includeTools", "allowed_tools"} // ours, Gemini CLI, LiteLLM
 	denyToolKeys  = []string{"denyTools", "excludeTools", "disallowed_tools"}
-	approveKeys   = []string{"alwaysAllow", "autoApprove"} // Roo Code, Cline
-	stdioOnlyKeys = []string{"args", "env", "envFile", "cwd", "inheritEnv"}
+	approveKeys   = []string{"alwaysAllow", "autoApprove"}       // Roo Code, Cline
+	stdioOnlyKeys = []string{"args", "env", "cwd", "inheritEnv"} // envFile also resolves references, so it is never unused
 	httpOnlyKeys  = []string{"headers", "static_headers", "auth", "auth_type", "auth_value", "oauth"}
 	// Informational keys that change nothing here.
 	quietKeys = map[string]bool{"description": true, "alias": true, "name": true, "version": true, "gallery": true}
