@@ -2,6 +2,7 @@ package bridge
 
 import (
 	"encoding/json"
+	"os"
 	"path/filepath"
 	"testing"
 
@@ -106,4 +107,21 @@ func countLines(b []byte) int {
 		}
 	}
 	return n
+}
+
+// envFile variables resolve references in the same entry, also for a
+// server reached by URL, after the process environment.
+func TestEnvFileResolvesReferences(t *testing.T) {
+	dir := t.TempDir()
+	require.NoError(t, os.WriteFile(filepath.Join(dir, "wiki.env"), []byte("WIKI_TOKEN=from-file\nHOST=wiki.example\n"), 0o600))
+	path := filepath.Join(dir, "mcp.json")
+	require.NoError(t, os.WriteFile(path, []byte(`{"mcpServers": {"wiki": {"url": "https://${HOST}/mcp", "envFile": "wiki.env",
+		"auth": {"type": "bearer", "token": "${WIKI_TOKEN}"}}}}`), 0o600))
+	servers, warns, err := LoadConfig(path, ConfigOptions{LookupEnv: lookupFrom(map[string]string{"HOST": "env.example"})})
+	require.NoError(t, err)
+	assert.Empty(t, warns)
+	require.Len(t, servers, 1)
+	assert.Equal(t, "https://env.example/mcp", servers[0].URL, "the environment wins over the file")
+	assert.Equal(t, "Bearer from-file", servers[0].Headers["Authorization"])
+	assert.Nil(t, servers[0].Env, "a URL server has no process environment")
 }
