@@ -61,6 +61,16 @@ type Server struct {
 	AllowTools []string
 	// DenyTools lists MCP tool names never exposed, even if allowed.
 	DenyTools []string
+	// AutoApprove lists MCP tool names whose calls skip the WithApproval
+	// hook; AutoApproveAll ("*") covers every tool of the server.
+	AutoApprove []string
+	// CallTimeout bounds each call to this server (0: only WithCallTimeout
+	// and the context bound it). A call past it fails with
+	// responses.ErrCallTimeout.
+	CallTimeout time.Duration
+	// OAuth, when set, asks for OAuth authorization. Not supported yet: New
+	// reports ErrOAuthNotSupported for the server.
+	OAuth *OAuthConfig
 }
 
 // Stdio describes a server started as a local process speaking MCP on
@@ -249,6 +259,9 @@ func checkServers(servers []Server) error {
 }
 
 func (b *Bridge) connect(ctx context.Context, s Server) (*conn, error) {
+	if s.OAuth != nil {
+		return nil, ErrOAuthNotSupported
+	}
 	cfg := s.Config
 	c := &conn{srv: s, sem: make(chan struct{}, max(1, b.opts.serverConcurrency))}
 	if len(s.AllowTools) > 0 {
@@ -550,7 +563,7 @@ func (b *Bridge) call(ctx context.Context, ts *toolSet, functionName, arguments 
 		}))
 	}
 	start := time.Now()
-	res, err := c.client.CallTool(ctx, ft.Tool, args, callOpts...)
+	res, err := c.callTool(ctx, ft.Tool, args, callOpts)
 	b.log.Debug("tool call", "server", ft.Server, "tool", ft.Tool, "duration", time.Since(start), "ok", err == nil)
 	if err != nil {
 		return fail(err)

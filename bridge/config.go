@@ -6,178 +6,253 @@ import (
 	"errors"
 	"fmt"
 	"os"
-	"regexp"
+	"path/filepath"
 	"sort"
 	"strings"
 
-	"github.com/mcpbridge/mcpbridge/mcpclient"
+	"go.yaml.in/yaml/v3"
 )
 
 // ErrConfig is wrapped by every error ParseConfig and LoadConfig return.
 var ErrConfig = errors.New("invalid MCP server config")
 
-// serverEntry is one server in the "mcpServers" config format used by
-// desktop MCP clients, plus the bridge's own allowTools/denyTools.
-type serverEntry struct {
-	Command    string            `json:"command"`
-	Args       []string          `json:"args"`
-	Env        map[string]string `json:"env"`
-	Cwd        string            `json:"cwd"`
-	URL        string            `json:"url"`
-	Headers    map[string]string `json:"headers"`
-	Type       string            `json:"type"`
-	Transport  string            `json:"transport"`
-	Disabled   bool              `json:"disabled"`
-	InheritEnv bool              `json:"inheritEnv"`
-	AllowTools []string          `json:"allowTools"`
-	DenyTools  []string          `json:"denyTools"`
+// ConfigOptions supplies what a config file may refer to but not contain.
+// The zero value reads variables from the process environment.
+type ConfigOptions struct {
+	// LookupEnv resolves ${VAR}, ${env:VAR}, $VAR and os.environ/VAR
+	// (default os.LookupEnv).
+	LookupEnv func(name string) (string, bool)
+	// Inputs answers ${input:ID} references (VS Code prompts the user for
+	// them; a program has to supply them). A reference with no value here
+	// is an error naming the server, the key and the input.
+	Inputs map[string]string
+	// WorkspaceFolder answers ${workspaceFolder}. When empty, a config file
+	// inside a .vscode or .cursor directory uses that directory's parent.
+	WorkspaceFolder string
+	// Dir is the directory that relative envFile paths start from.
+	// LoadConfig sets it to the config file's directory when empty.
+	Dir string
 }
 
-// LoadConfig reads a config file in the "mcpServers" format; see ParseConfig.
-func LoadConfig(path string, lookup func(string) (string, bool)) ([]Server, error) {
-	data, err := os.ReadFile(path)
-	if err != nil {
-		return nil, fmt.Errorf("%w: %w", ErrConfig, err)
-	}
-	servers, err := ParseConfig(data, lookup)
-	if err != nil {
-		return nil, fmt.Errorf("%s: %w", path, err)
-	}
-	return servers, nil
+// Warning reports something in a config file that was not used: a key the
+// bridge does not understand, or one that has no effect on this kind of
+// server. It never contains a value from the file.
+type Warning struct {
+	Server  string // the server entry, empty for the file as a whole
+	Key     string // the key, as a path: "headers", "auth.scope", "oauth.tokenParamName"
+	Message string
 }
 
-// ParseConfig parses the JSON server list used by desktop MCP clients:
+func (w Warning) String() string {
+	if w.Server == "" {
+		return fmt.Sprintf("%s: %s", w.Key, w.Message)
+	}
+	return fmt.Sprintf("server %q: %s: %s", w.Server, w.Key, w.Message)
+}
+
+// ConfigError reports one problem in a config file, naming the server and
+// the key. It never contains a value from the file (tokens, passwords and
+// headers stay out of errors), only names. errors.Is(err, ErrConfig) holds
+// for every ConfigError.
+type ConfigError struct {
+	Path   string // the file, when read by LoadConfig
+	Server string // the server entry, empty for the file as a whole
+	Key    string // the key, as a path: "headers.Authorization", "args[2]", "auth.token"
+	Err    error
+}
+
+func (e *ConfigError) Error() string {
+	var b strings.Builder
+	if e.Path != "" {
+		b.WriteString(e.Path + ": ")
+	}
+	if e.Server == "" && e.Key == "" {
+		b.WriteString(ErrConfig.Error() + ": ")
+	}
+	if e.Server != "" {
+		fmt.Fprintf(&b, "server %q: ", e.Server)
+	}
+	if e.Key != "" {
+		b.WriteString(e.Key + ": ")
+	}
+	b.WriteString(e.Err.Error())
+	return b.String()
+}
+
+// Unwrap returns ErrConfig and the cause.
+func (e *ConfigError) Unwrap() []error { return []error{ErrConfig, e.Err} }
+
+// maxConfigBytes bounds a config file; settings files of desktop clients
+// hold history too, but not this much.
+const maxConfigBytes = 32 << 20
+
+// LoadConfig reads the MCP servers of a config file written for a desktop MCP
+// client, an editor or a gateway; see ParseConfig. A file whose name ends in
+// .yaml or .yml is read as YAML (LiteLLM's config.yaml), any other as JSON
+// with comments and trailing commas allowed.
+func LoadConfig(path string, o ConfigOptions) ([]Server, []Warning, error) {
+	st, err := os.Stat(path)
+	if err == nil && st.Size() > maxConfigBytes {
+		err = fmt.Errorf("larger than %d bytes", maxConfigBytes)
+	}
+	var data []byte
+	if err == nil {
+		data, err = os.ReadFile(path)
+	}
+	if err != nil {
+		return nil, nil, &ConfigError{Path: path, Err: err}
+	}
+	if o.Dir == "" {
+		o.Dir = filepath.Dir(path)
+	}
+	ext := strings.ToLower(filepath.Ext(path))
+	return parseConfig(data, ext == ".yaml" || ext == ".yml", path, o)
+}
+
+// ParseConfig reads the MCP servers of a config file in any of the formats
+// people already have:
 //
-//	{"mcpServers": {
-//	  "files":  {"command": "npx", "args": ["-y", "some-server", "${HOME}/docs"], "env": {"TOKEN": "${TOKEN}"}, "cwd": "/tmp"},
-//	  "remote": {"url": "https://mcp.example.com/mcp", "headers": {"Authorization": "Bearer ${API_TOKEN}"}, "type": "http"}
-//	}}
+//	Claude Desktop, Claude Code, Cursor, Windsurf, Gemini CLI, Cline:
+//	  {"mcpServers": {"files": {"command": "npx", "args": ["-y", "fs-server"]}}}
+//	VS Code:
+//	  {"inputs": [...], "servers": {"wiki": {"type": "http", "url": "https://...", "headers": {...}}}}
+//	LiteLLM (YAML, or the same shape in JSON):
+//	  mcp_servers: {wiki: {url: "https://...", transport: http, auth_type: bearer_token, auth_value: os.environ/TOKEN}}
 //
-// A server with "command" is started over stdio; one with "url" is reached
-// over streamable HTTP, or over SSE when "type" (or "transport") is "sse".
-// "${VAR}" and "${env:VAR}" in commands, arguments, env values, cwd, URLs
-// and header values are replaced using lookup (os.LookupEnv when nil); a
-// variable that is not set is an error naming the server and the field.
-// "disabled": true skips a server. The bridge's own keys: "allowTools" and
-// "denyTools" (lists of MCP tool names) and "inheritEnv" (pass the whole
-// parent environment to a stdio server). Servers are returned sorted by name.
-func ParseConfig(data []byte, lookup func(string) (string, bool)) ([]Server, error) {
-	if lookup == nil {
-		lookup = os.LookupEnv
+// Other top-level keys (the rest of a settings file) are ignored. A server
+// with "command" is started over stdio; one with "url", "httpUrl" (always
+// streamable HTTP) or "serverUrl" is reached over streamable HTTP, or over
+// SSE when "type"/"transport" says "sse" or, with no type, the URL path ends
+// in /sse. The README's "Config files" section lists every key understood.
+//
+// Strings may use ${VAR}, ${VAR:-default}, ${env:VAR}, ${input:ID},
+// ${userHome}, ${workspaceFolder}, and as a whole value $VAR or
+// os.environ/VAR. A variable that is not set (and has no default) is an
+// error naming the server and the key; nothing is ever sent with an
+// unresolved reference in it. A key that is not understood, or has no
+// effect, is returned as a Warning; a value of the wrong type is an error.
+// Every problem found is reported, joined, as *ConfigError values. Servers
+// are returned sorted by name; disabled ones are left out.
+func ParseConfig(data []byte, o ConfigOptions) ([]Server, []Warning, error) {
+	trimmed := bytes.TrimLeft(stripJSONC(data), " \t\r\n")
+	return parseConfig(data, len(trimmed) > 0 && trimmed[0] != '{', "", o)
+}
+
+// serverMapKeys are the top-level keys that hold servers, by format.
+var serverMapKeys = []string{"mcpServers", "servers", "mcp_servers"}
+
+func parseConfig(data []byte, isYAML bool, path string, o ConfigOptions) ([]Server, []Warning, error) {
+	if o.LookupEnv == nil {
+		o.LookupEnv = os.LookupEnv
 	}
-	var doc struct {
-		MCPServers map[string]json.RawMessage `json:"mcpServers"`
+	fail := func(key string, err error) ([]Server, []Warning, error) {
+		return nil, nil, &ConfigError{Path: path, Key: key, Err: err}
 	}
-	if err := json.Unmarshal(data, &doc); err != nil {
-		return nil, fmt.Errorf("%w: %w", ErrConfig, err)
+	doc, err := decodeDocument(data, isYAML)
+	if err != nil {
+		return fail("", err)
 	}
-	if doc.MCPServers == nil {
-		return nil, fmt.Errorf("%w: no \"mcpServers\" object", ErrConfig)
+	entries := map[string]json.RawMessage{}
+	found := false
+	for _, key := range serverMapKeys {
+		raw, ok := doc[key]
+		if !ok || isNull(raw) {
+			continue
+		}
+		found = true
+		var m map[string]json.RawMessage
+		if err := json.Unmarshal(raw, &m); err != nil {
+			return fail(key, fmt.Errorf("want an object of servers, got %s", jsonKind(raw)))
+		}
+		for name, e := range m {
+			if _, dup := entries[name]; dup {
+				return fail(key, fmt.Errorf("server %q is defined twice", name))
+			}
+			entries[name] = e
+		}
 	}
-	names := make([]string, 0, len(doc.MCPServers))
-	for name := range doc.MCPServers {
+	if !found {
+		return fail("", errors.New(`no "mcpServers", "servers" or "mcp_servers" object`))
+	}
+	vars, err := newResolver(doc, o)
+	if err != nil {
+		return fail("inputs", err)
+	}
+	names := make([]string, 0, len(entries))
+	for name := range entries {
 		names = append(names, name)
 	}
 	sort.Strings(names)
-	servers := make([]Server, 0, len(names))
+
+	var (
+		servers []Server
+		errs    []error
+		warns   []Warning
+	)
 	for _, name := range names {
-		s, skip, err := parseEntry(name, doc.MCPServers[name], lookup)
-		if err != nil {
-			return nil, err
-		}
-		if !skip {
+		p := newEntryParser(name, path, vars, o.Dir)
+		s, skip := p.parse(entries[name])
+		errs = append(errs, p.errs...)
+		warns = append(warns, p.warns...)
+		if !skip && len(p.errs) == 0 {
 			servers = append(servers, s)
 		}
 	}
-	return servers, nil
+	if len(errs) > 0 {
+		return nil, warns, errors.Join(errs...)
+	}
+	return servers, warns, nil
 }
 
-func parseEntry(name string, raw json.RawMessage, lookup func(string) (string, bool)) (Server, bool, error) {
-	fail := func(field, format string, args ...any) (Server, bool, error) {
-		return Server{}, false, fmt.Errorf("%w: server %q: %s: %s", ErrConfig, name, field, fmt.Sprintf(format, args...))
-	}
-	if name == "" {
-		return fail("name", "empty server name")
-	}
-	var e serverEntry
-	dec := json.NewDecoder(bytes.NewReader(raw))
-	if err := dec.Decode(&e); err != nil {
-		return fail("entry", "%v", err)
-	}
-	if e.Disabled {
-		return Server{}, true, nil
-	}
-	x := expander{lookup: lookup}
-	s := Server{AllowTools: e.AllowTools, DenyTools: e.DenyTools}
-	s.Name = name
-	kind := strings.ToLower(e.Type)
-	if kind == "" {
-		kind = strings.ToLower(e.Transport)
-	}
-	switch {
-	case e.Command != "" && e.URL != "":
-		return fail("command", "has both \"command\" and \"url\"")
-	case e.Command != "":
-		if kind != "" && kind != "stdio" {
-			return fail("type", "%q does not go with \"command\"", kind)
+// decodeDocument returns the top-level object of a JSON (with comments and
+// trailing commas) or YAML document.
+func decodeDocument(data []byte, isYAML bool) (map[string]json.RawMessage, error) {
+	if isYAML {
+		var v any
+		if err := yaml.Unmarshal(data, &v); err != nil {
+			return nil, err
 		}
-		s.Transport = mcpclient.TransportStdio
-		s.Command = x.expand("command", e.Command)
-		for i, a := range e.Args {
-			s.Args = append(s.Args, x.expand(fmt.Sprintf("args[%d]", i), a))
+		// Through JSON, so both formats share one parser and its errors.
+		j, err := json.Marshal(v)
+		if err != nil {
+			return nil, fmt.Errorf("YAML document cannot be read as JSON: %w", err)
 		}
-		if len(e.Env) > 0 {
-			s.Env = make(map[string]string, len(e.Env))
-			for k, v := range e.Env {
-				s.Env[k] = x.expand("env."+k, v)
-			}
+		data = j
+	} else {
+		data = stripJSONC(data)
+	}
+	var doc map[string]json.RawMessage
+	if err := json.Unmarshal(data, &doc); err != nil {
+		var typeErr *json.UnmarshalTypeError
+		if errors.As(err, &typeErr) {
+			return nil, fmt.Errorf("want a JSON object at the top, got %s", typeErr.Value)
 		}
-		s.Dir = x.expand("cwd", e.Cwd)
-		s.InheritEnv = e.InheritEnv
-	case e.URL != "":
-		switch kind {
-		case "", "http", "streamable-http", "streamablehttp", "streamable_http":
-			s.Transport = mcpclient.TransportHTTP
-		case "sse":
-			s.Transport = mcpclient.TransportSSE
-		default:
-			return fail("type", "unknown transport %q (want \"http\" or \"sse\")", kind)
-		}
-		s.URL = x.expand("url", e.URL)
-		if len(e.Headers) > 0 {
-			s.Headers = make(map[string]string, len(e.Headers))
-			for k, v := range e.Headers {
-				s.Headers[k] = x.expand("headers."+k, v)
-			}
-		}
+		return nil, err
+	}
+	return doc, nil
+}
+
+func isNull(raw json.RawMessage) bool { return string(bytes.TrimSpace(raw)) == "null" }
+
+// jsonKind names the JSON type of raw, for error messages that must not
+// quote the value itself.
+func jsonKind(raw json.RawMessage) string {
+	t := bytes.TrimSpace(raw)
+	if len(t) == 0 {
+		return "nothing"
+	}
+	switch t[0] {
+	case '"':
+		return "a string"
+	case '{':
+		return "an object"
+	case '[':
+		return "a list"
+	case 't', 'f':
+		return "a boolean"
+	case 'n':
+		return "null"
 	default:
-		return fail("entry", "needs \"command\" or \"url\"")
+		return "a number"
 	}
-	if x.err != nil {
-		return Server{}, false, fmt.Errorf("%w: server %q: %w", ErrConfig, name, x.err)
-	}
-	return s, false, nil
-}
-
-var varPattern = regexp.MustCompile(`\$\{(env:)?([A-Za-z_][A-Za-z0-9_]*)\}`)
-
-// expander replaces ${VAR} references and remembers the first missing one.
-type expander struct {
-	lookup func(string) (string, bool)
-	err    error
-}
-
-func (x *expander) expand(field, s string) string {
-	if !strings.Contains(s, "${") {
-		return s
-	}
-	return varPattern.ReplaceAllStringFunc(s, func(m string) string {
-		name := varPattern.FindStringSubmatch(m)[2]
-		v, ok := x.lookup(name)
-		if !ok && x.err == nil {
-			// The value is never echoed: only the variable's name.
-			x.err = fmt.Errorf("%s: environment variable %s is not set", field, name)
-		}
-		return v
-	})
 }

@@ -47,7 +47,7 @@ func (b *Bridge) loopOptions(ex *runExecutor) responses.Options {
 		CallTimeout:    o.callTimeout,
 		BeforeCall:     o.beforeCall,
 		AfterCall:      o.afterCall,
-		Approve:        o.approve,
+		Approve:        b.approveHook(ex, o.approve),
 		RequestOptions: o.requestOptions,
 		Logger:         b.log,
 		ToolsFunc: func(ctx context.Context) ([]oai.ToolUnionParam, error) {

@@ -1,6 +1,8 @@
 // Command agent answers one prompt with a model served by the OpenAI
 // Responses API, using the tools of the MCP servers listed in a config file
-// in the "mcpServers" format of desktop MCP clients.
+// written for Claude Desktop, Claude Code, Cursor, VS Code, Windsurf, Gemini
+// CLI or LiteLLM (see bridge.ParseConfig). Keys of the file that are not
+// used are reported on stderr as warnings.
 //
 //	go run ./examples/agent --config mcp.json [--model M] [--max-iterations N] [--header 'K: V'] "prompt"
 //
@@ -58,7 +60,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs := flag.NewFlagSet("agent", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	var (
-		configPath   = fs.String("config", "mcp.json", "MCP servers config (mcpServers JSON)")
+		configPath   = fs.String("config", "mcp.json", "MCP servers config (mcpServers/servers JSON, or LiteLLM YAML)")
 		model        = fs.String("model", envOr("OPENAI_MODEL", "gpt-5-mini"), "model name (env OPENAI_MODEL)")
 		maxIter      = fs.Int("max-iterations", bridge.DefaultMaxIterations, "maximum model turns")
 		instructions = fs.String("instructions", "", "system instructions sent with every turn")
@@ -77,7 +79,10 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	if os.Getenv("OPENAI_API_KEY") == "" && os.Getenv("OPENAI_BASE_URL") == "" {
 		return errors.New("OPENAI_API_KEY is not set (or set OPENAI_BASE_URL for a gateway)")
 	}
-	servers, err := bridge.LoadConfig(*configPath, nil)
+	servers, warnings, err := bridge.LoadConfig(*configPath, bridge.ConfigOptions{})
+	for _, w := range warnings {
+		fmt.Fprintf(stderr, "warning: %s: %s\n", *configPath, w)
+	}
 	if err != nil {
 		return err
 	}

@@ -94,6 +94,20 @@ func TestAgentFailuresAreOneLine(t *testing.T) {
 	}
 }
 
+func TestAgentWarnsAboutUnusedConfigKeys(t *testing.T) {
+	model := &fakeapi.Model{Calls: []fakeapi.FunctionCall{{Name: "tools__echo", Arguments: `{"text":"hi"}`}}}
+	_, cfg := setup(t, model.Handler(), `, "off": {"command": "x", "disabled": true}`)
+	// A key the agent does not use, added to the server the test writes.
+	data, err := os.ReadFile(cfg)
+	require.NoError(t, err)
+	data = []byte(strings.Replace(string(data), `"env":`, `"colour": "blue", "env":`, 1))
+	require.NoError(t, os.WriteFile(cfg, data, 0o600))
+
+	_, stderr, err := runAgent(t, "--config", cfg, "hi")
+	require.NoError(t, err, stderr)
+	assert.Contains(t, stderr, `warning: `+cfg+`: server "tools": colour: unknown key; ignored`)
+}
+
 func TestAgentMissingKey(t *testing.T) {
 	t.Setenv("OPENAI_API_KEY", "")
 	t.Setenv("OPENAI_BASE_URL", "")

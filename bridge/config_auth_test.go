@@ -1,0 +1,127 @@
+package bridge
+
+import (
+	"fmt"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+var authEnv = lookupFrom(map[string]string{"TOKEN": "tok-s3cr3t", "PASS": "pw-s3cr3t", "CID": "client-1", "CSECRET": "cs-s3cr3t"})
+
+func parseOne(t *testing.T, entry string) (Server, []Warning, error) {
+	t.Helper()
+	servers, warns, err := ParseConfig([]byte(`{"mcpServers": {"x": `+entry+`}}`), ConfigOptions{LookupEnv: authEnv})
+	if err != nil {
+		return Server{}, warns, err
+	}
+	require.Len(t, servers, 1)
+	return servers[0], warns, nil
+}
+
+func TestAuthBlocks(t *testing.T) {
+	cases := []struct {
+		name, entry string
+		headers     map[string]string
+		oauth       *OAuthConfig
+	}{
+		{"bearer", `{"url": "https://a/mcp", "auth": {"type": "bearer", "token": "${TOKEN}"}}`,
+			map[string]string{"Authorization": "Bearer tok-s3cr3t"}, nil},
+		{"api_key with header", `{"url": "https://a/mcp", "auth": {"type": "api_key", "header": "X-Api-Key", "value": "${TOKEN}"}}`,
+			map[string]string{"X-Api-Key": "tok-s3cr3t"}, nil},
+		{"api_key default header", `{"url": "https://a/mcp", "auth": {"type": "api_key", "value": "k"}}`,
+			map[string]string{"X-API-Key": "k"}, nil},
+		{"basic is encoded", `{"url": "https://a/mcp", "auth": {"type": "basic", "username": "aladdin", "password": "opensesame"}}`,
+			map[string]string{"Authorization": "Basic YWxhZGRpbjpvcGVuc2VzYW1l"}, nil}, // RFC 7617's example
+		{"authorization is raw", `{"url": "https://a/mcp", "auth": {"type": "authorization", "value": "Token ${TOKEN}"}}`,
+			map[string]string{"Authorization": "Token tok-s3cr3t"}, nil},
+		{"none", `{"url": "https://a/mcp", "auth": {"type": "none"}, "headers": {"X-Team": "a"}}`,
+			map[string]string{"X-Team": "a"}, nil},
+		{"auth next to other headers", `{"url": "https://a/mcp", "headers": {"X-Team": "a"}, "auth": {"type": "bearer", "token": "t"}}`,
+			map[string]string{"X-Team": "a", "Authorization": "Bearer t"}, nil},
+		{"oauth", `{"url": "https://a/mcp", "auth": {"type": "oauth", "client_id": "${CID}", "client_secret": "${CSECRET}", "scopes": ["read", "write"],
+			"redirect_url": "http://localhost:8976/callback", "token_file": "~/.cache/tokens.json", "grant": "authorization_code", "resource": "https://a/mcp"}}`,
+			nil, &OAuthConfig{ClientID: "client-1", ClientSecret: "cs-s3cr3t", Scopes: []string{"read", "write"}, RedirectURL: "http://localhost:8976/callback",
+				TokenFile: "~/.cache/tokens.json", Grant: "authorization_code", Resource: "https://a/mcp"}},
+		{"oauth client credentials, scope string", `{"url": "https://a/mcp", "auth": {"type": "oauth", "grant": "client_credentials", "client_id": "c", "client_secret": "s", "scope": "a b", "token_url": "https://idp/token"}}`,
+			nil, &OAuthConfig{Grant: "client_credentials", ClientID: "c", ClientSecret: "s", Scopes: []string{"a", "b"}, TokenURL: "https://idp/token"}},
+		{"Cursor static oauth", `{"url": "https://a/mcp", "auth": {"CLIENT_ID": "${CID}", "CLIENT_SECRET": "${CSECRET}", "scopes": ["read"]}}`,
+			nil, &OAuthConfig{ClientID: "client-1", ClientSecret: "cs-s3cr3t", Scopes: []string{"read"}}},
+		{"Gemini oauth disabled", `{"url": "https://a/mcp", "oauth": {"enabled": false, "clientId": "x"}}`, nil, nil},
+		{"LiteLLM none", `{"url": "https://a/mcp", "auth_type": "none"}`, nil, nil},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			s, warns, err := parseOne(t, tc.entry)
+			require.NoError(t, err)
+			assert.Empty(t, warns)
+			assert.Equal(t, tc.headers, s.Headers)
+			assert.Equal(t, tc.oauth, s.OAuth)
+		})
+	}
+}
+
+func TestAuthErrors(t *testing.T) {
+	cases := map[string]struct{ entry, want string }{
+		"no type":            {`{"url": "https://a", "auth": {"token": "s3cr3t"}}`, `server "x": auth.type: missing`},
+		"unknown type":       {`{"url": "https://a", "auth": {"type": "kerberos"}}`, `server "x": auth.type: unknown auth type "kerberos"`},
+		"auth not object":    {`{"url": "https://a", "auth": "Bearer s3cr3t"}`, `server "x": auth: want an object, got a string`},
+		"token missing":      {`{"url": "https://a", "auth": {"type": "bearer"}}`, `server "x": auth.token: missing`},
+		"token not string":   {`{"url": "https://a", "auth": {"type": "bearer", "token": 123}}`, `server "x": auth.token: want a string, got a number`},
+		"token empty":        {`{"url": "https://a", "auth": {"type": "bearer", "token": "${EMPTY_TOKEN:-}"}}`, `server "x": auth.token: is empty`},
+		"token unset":        {`{"url": "https://a", "auth": {"type": "bearer", "token": "${MISSING_TOKEN}"}}`, `server "x": auth.token: environment variable MISSING_TOKEN is not set`},
+		"password unset":     {`{"url": "https://a", "auth": {"type": "basic", "username": "u", "password": "${NOPE}"}}`, `server "x": auth.password: environment variable NOPE is not set`},
+		"basic no pass":      {`{"url": "https://a", "auth": {"type": "basic", "username": "u"}}`, `server "x": auth.password: missing`},
+		"colon in user":      {`{"url": "https://a", "auth": {"type": "basic", "username": "a:b", "password": "s3cr3t"}}`, `server "x": auth.username: must not contain ":"`},
+		"line break":         {`{"url": "https://a", "auth": {"type": "bearer", "token": "s3cr3t\r\nX-Evil: 1"}}`, `server "x": auth: the credential contains a line break`},
+		"header twice":       {`{"url": "https://a", "headers": {"authorization": "Bearer s3cr3t"}, "auth": {"type": "bearer", "token": "${TOKEN}"}}`, `server "x": auth: sets the Authorization header, which "headers" sets too`},
+		"two sources":        {`{"url": "https://a", "auth": {"type": "bearer", "token": "t"}, "auth_type": "bearer_token", "auth_value": "v"}`, `server "x": auth: give credentials once`},
+		"litellm unknown":    {`{"url": "https://a", "auth_type": "oauth2", "auth_value": "s3cr3t"}`, `server "x": auth_type: unknown auth type "oauth2"`},
+		"litellm no value":   {`{"url": "https://a", "auth_type": "bearer_token"}`, `server "x": auth_value: missing (auth_type "bearer_token" needs it)`},
+		"litellm no type":    {`{"url": "https://a", "auth_value": "s3cr3t"}`, `server "x": auth_value: needs "auth_type"`},
+		"litellm basic":      {`{"url": "https://a", "auth_type": "basic", "auth_value": "s3cr3t"}`, `server "x": auth_value: auth_type "basic" wants username:password`},
+		"oauth grant":        {`{"url": "https://a", "auth": {"type": "oauth", "grant": "password"}}`, `server "x": auth.grant: unknown grant "password"`},
+		"oauth cc secret":    {`{"url": "https://a", "auth": {"type": "oauth", "grant": "client_credentials", "client_id": "c"}}`, `server "x": auth: grant "client_credentials" needs a client id and a client secret`},
+		"oauth scopes":       {`{"url": "https://a", "oauth": {"scopes": [1]}}`, `server "x": oauth.scopes[0]: want a string, got a number`},
+		"oauth port":         {`{"url": "https://a", "oauth": {"clientId": "c", "callbackPort": "s3cr3t"}}`, `server "x": oauth.callbackPort: want a port number`},
+		"oauth secret unset": {`{"url": "https://a", "oauth": {"clientId": "c", "clientSecret": "${NOPE}"}}`, `server "x": oauth.clientSecret: environment variable NOPE is not set`},
+	}
+	for name, tc := range cases {
+		t.Run(name, func(t *testing.T) {
+			_, _, err := parseOne(t, tc.entry)
+			require.Error(t, err)
+			assert.ErrorIs(t, err, ErrConfig)
+			assert.Contains(t, err.Error(), tc.want)
+			for _, secret := range []string{"s3cr3t", "tok-", "pw-", "cs-"} {
+				assert.NotContains(t, err.Error(), secret)
+			}
+		})
+	}
+}
+
+func TestAuthWarnings(t *testing.T) {
+	_, warns, err := parseOne(t, `{"url": "https://a", "auth": {"type": "bearer", "token": "${TOKEN}", "header": "X"},
+		"oauth_extra": 1}`)
+	require.NoError(t, err)
+	assert.Equal(t, []string{"x:auth.header", "x:oauth_extra"}, warningKeys(warns))
+
+	_, warns, err = parseOne(t, `{"url": "https://a", "oauth": {"clientId": "c", "tokenParamName": "t"}}`)
+	require.NoError(t, err)
+	assert.Equal(t, []string{"x:oauth.tokenParamName"}, warningKeys(warns))
+
+	// Credentials on a stdio server do nothing: said, not dropped.
+	_, warns, err = parseOne(t, `{"command": "srv", "auth": {"type": "bearer", "token": "${TOKEN}"}}`)
+	require.NoError(t, err)
+	assert.Equal(t, []string{"x:auth"}, warningKeys(warns))
+}
+
+func TestOAuthConfigHidesSecret(t *testing.T) {
+	o := OAuthConfig{ClientID: "c", ClientSecret: "cs-s3cr3t", Scopes: []string{"read"}}
+	for _, format := range []string{"%v", "%+v", "%#v", "%s"} {
+		out := fmt.Sprintf(format, o)
+		assert.NotContains(t, out, "s3cr3t", format)
+		assert.Contains(t, out, "<redacted>", format)
+		assert.NotContains(t, fmt.Sprintf(format, &o), "s3cr3t", format)
+	}
+}

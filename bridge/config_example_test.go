@@ -1,0 +1,39 @@
+package bridge_test
+
+import (
+	"fmt"
+	"log"
+
+	"github.com/mcpbridge/mcpbridge/bridge"
+)
+
+// ParseConfig reads the server list a desktop client, an editor or a gateway
+// already has. Keys it does not use come back as warnings, never silently
+// dropped; in real use, call bridge.LoadConfig with the file's path.
+func ExampleParseConfig() {
+	cfg := `{
+	  // VS Code and Cursor allow comments.
+	  "mcpServers": {
+	    "files": {"command": "npx", "args": ["-y", "fs-server", "${HOME}/docs"]},
+	    "wiki":  {"url": "https://wiki.example/mcp", "auth": {"type": "bearer", "token": "${WIKI_TOKEN}"},
+	              "timeout": 30000, "colour": "blue"}
+	  }
+	}`
+	env := map[string]string{"HOME": "/home/me", "WIKI_TOKEN": "example-token"}
+	servers, warnings, err := bridge.ParseConfig([]byte(cfg), bridge.ConfigOptions{
+		LookupEnv: func(k string) (string, bool) { v, ok := env[k]; return v, ok },
+	})
+	if err != nil {
+		log.Fatal(err)
+	}
+	for _, s := range servers {
+		fmt.Println(s.Name, s.Transport, s.Args, s.CallTimeout)
+	}
+	for _, w := range warnings {
+		fmt.Println("warning:", w)
+	}
+	// Output:
+	// files stdio [-y fs-server /home/me/docs] 0s
+	// wiki http [] 30s
+	// warning: server "wiki": colour: unknown key; ignored
+}

@@ -1,0 +1,115 @@
+package bridge
+
+import (
+	"context"
+	"errors"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/mark3labs/mcp-go/mcp"
+	"github.com/mark3labs/mcp-go/server"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/mcpbridge/mcpbridge/internal/fakeapi"
+	"github.com/mcpbridge/mcpbridge/internal/mcptest"
+	"github.com/mcpbridge/mcpbridge/responses"
+)
+
+// toolsServer has a harmless and a destructive tool that both answer.
+func toolsServer() *server.MCPServer {
+	s := mcptest.NewServer()
+	for _, name := range []string{"read", "delete"} {
+		s.AddTools(server.ServerTool{
+			Tool: mcp.NewTool(name),
+			Handler: func(context.Context, mcp.CallToolRequest) (*mcp.CallToolResult, error) {
+				return mcp.NewToolResultText(name + " done"), nil
+			},
+		})
+	}
+	return s
+}
+
+func TestAutoApproveSkipsTheHook(t *testing.T) {
+	picky := InProcess("picky", toolsServer())
+	picky.AutoApprove = []string{"read"}
+	trusted := InProcess("trusted", toolsServer())
+	trusted.AutoApprove = []string{AutoApproveAll}
+
+	_, client := fakeAPI(t, fakeapi.ToolCaller(
+		fakeapi.FunctionCall{Name: "picky__read"},
+		fakeapi.FunctionCall{Name: "picky__delete"},
+		fakeapi.FunctionCall{Name: "trusted__delete"},
+	))
+	b := newBridge(t, []Server{picky, trusted})
+	var (
+		mu    sync.Mutex
+		asked []string
+	)
+	res, err := b.Run(ctxT(t), &client.Responses, params("x"),
+		WithApproval(func(_ context.Context, c responses.Call) (bool, string) {
+			mu.Lock()
+			defer mu.Unlock()
+			asked = append(asked, c.Name)
+			return false, "nobody is here to approve"
+		}))
+	require.NoError(t, err)
+	calls := res.Turns[0].Calls
+	require.Len(t, calls, 3)
+	assert.False(t, calls[0].Denied)
+	assert.Equal(t, "read done", calls[0].Output.Text)
+	assert.True(t, calls[1].Denied, "a tool not in AutoApprove still asks the hook")
+	assert.False(t, calls[2].Denied)
+	assert.Equal(t, "delete done", calls[2].Output.Text)
+	assert.Equal(t, []string{"picky__delete"}, asked, "the hook is asked only about tools nobody auto-approved")
+}
+
+// blockingServer's "wait" tool answers only when its call is cancelled.
+func blockingServer() *server.MCPServer {
+	s := mcptest.NewServer()
+	s.AddTools(server.ServerTool{
+		Tool: mcp.NewTool("wait"),
+		Handler: func(ctx context.Context, _ mcp.CallToolRequest) (*mcp.CallToolResult, error) {
+			<-ctx.Done()
+			return nil, ctx.Err()
+		},
+	})
+	return s
+}
+
+func TestServerCallTimeout(t *testing.T) {
+	slow := InProcess("slow", blockingServer())
+	slow.CallTimeout = 50 * time.Millisecond
+	other := InProcess("other", mcptest.NewServer())
+	b := newBridge(t, []Server{slow, other})
+
+	_, err := b.Call(ctxT(t), "slow__wait", `{}`)
+	require.Error(t, err)
+	assert.ErrorIs(t, err, responses.ErrCallTimeout)
+	assert.False(t, errors.Is(err, context.DeadlineExceeded), "a server timeout is not a cancelled run: Resume must not run it again")
+	assert.Contains(t, err.Error(), `server "slow" tool "wait"`)
+
+	out, err := b.Call(ctxT(t), "other__echo", `{"text":"fine"}`)
+	require.NoError(t, err, "other servers are not bounded by it")
+	assert.Equal(t, "fine", out.Text)
+}
+
+func TestOAuthServerIsReportedNotSupported(t *testing.T) {
+	sso := HTTP("sso", "http://127.0.0.1:1/mcp")
+	sso.OAuth = &OAuthConfig{ClientID: "c"}
+	b := newBridge(t, []Server{sso, InProcess("plain", mcptest.NewServer())})
+	assert.Equal(t, []string{"plain"}, b.Servers())
+	assert.ErrorIs(t, b.Failed()["sso"], ErrOAuthNotSupported)
+}
+
+// A config file's per-server settings reach the bridge.
+func TestConfigSettingsReachTheBridge(t *testing.T) {
+	servers, warns, err := ParseConfig([]byte(`{"mcpServers": {"s": {"command": "srv", "timeout": "2s", "alwaysAllow": ["read"], "denyTools": ["delete"]}}}`), ConfigOptions{})
+	require.NoError(t, err)
+	assert.Empty(t, warns)
+	require.Len(t, servers, 1)
+	assert.Equal(t, 2*time.Second, servers[0].CallTimeout)
+	assert.Equal(t, []string{"read"}, servers[0].AutoApprove)
+	assert.Equal(t, []string{"delete"}, servers[0].DenyTools)
+}
