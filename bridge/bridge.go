@@ -68,9 +68,6 @@ type Server struct {
 	// and the context bound it). A call past it fails with
 	// responses.ErrCallTimeout.
 	CallTimeout time.Duration
-	// OAuth, when set, asks for OAuth authorization. Not supported yet: New
-	// reports ErrOAuthNotSupported for the server.
-	OAuth *OAuthConfig
 }
 
 // Stdio describes a server started as a local process speaking MCP on
@@ -259,9 +256,6 @@ func checkServers(servers []Server) error {
 }
 
 func (b *Bridge) connect(ctx context.Context, s Server) (*conn, error) {
-	if s.OAuth != nil {
-		return nil, ErrOAuthNotSupported
-	}
 	cfg := s.Config
 	c := &conn{srv: s, sem: make(chan struct{}, max(1, b.opts.serverConcurrency))}
 	if len(s.AllowTools) > 0 {

@@ -5,63 +5,13 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"os"
+	"path/filepath"
 	"sort"
 	"strings"
+
+	"github.com/mcpbridge/mcpbridge/mcpclient"
 )
-
-// ErrOAuthNotSupported is reported (by New, for that server) when a server
-// has an OAuth configuration: the config is read into Server.OAuth, but the
-// bridge cannot run an OAuth flow yet.
-var ErrOAuthNotSupported = errors.New("oauth not supported yet")
-
-// OAuthConfig is the OAuth client configuration of one server, as written in
-// a config file: {"auth": {"type": "oauth", ...}} (snake_case keys), Gemini
-// CLI's and Claude Code's "oauth" object (camelCase keys) or Cursor's
-// {"auth": {"CLIENT_ID": ...}}. Key spelling does not matter: client_id,
-// clientId and CLIENT_ID are the same key. Values have had their variables
-// expanded. String and GoString hide ClientSecret, so the struct can be
-// printed or logged.
-type OAuthConfig struct {
-	// Grant is the OAuth grant: "authorization_code" (a user signs in with
-	// a browser; the default when empty) or "client_credentials" (a machine
-	// client authenticated by ClientID and ClientSecret).
-	Grant string
-	// ClientID of a pre-registered client. Empty: use dynamic client
-	// registration (at RegistrationURL, or discovered).
-	ClientID string
-	// ClientSecret of a confidential client. A secret: never log it.
-	ClientSecret string
-	// Scopes to request ("scopes" as a list, or "scope" space-separated).
-	Scopes []string
-	// RedirectURL for the authorization code flow ("redirect_url" or
-	// "redirect_uri"); CallbackPort is Claude Code's way of saying
-	// http://localhost:PORT/callback.
-	RedirectURL  string
-	CallbackPort int
-	// AuthorizationURL, TokenURL and RegistrationURL override what the
-	// server's metadata says (empty: discover them).
-	AuthorizationURL string
-	TokenURL         string
-	RegistrationURL  string
-	// Audiences (Gemini CLI) and Resource (RFC 8707) name who the token is for.
-	Audiences []string
-	Resource  string
-	// TokenFile is where tokens are kept between runs (empty: memory only).
-	TokenFile string
-}
-
-// String describes the config without its client secret.
-func (o OAuthConfig) String() string {
-	secret := ""
-	if o.ClientSecret != "" {
-		secret = " client_secret=<redacted>"
-	}
-	return fmt.Sprintf("oauth{grant=%q client_id=%q%s scopes=%q redirect_url=%q token_url=%q token_file=%q}",
-		o.Grant, o.ClientID, secret, o.Scopes, o.RedirectURL, o.TokenURL, o.TokenFile)
-}
-
-// GoString is String, so %#v does not print the secret either.
-func (o OAuthConfig) GoString() string { return o.String() }
 
 // AutoApproveAll in Server.AutoApprove approves every tool of the server
 // (Gemini CLI's "trust": true).
@@ -83,9 +33,7 @@ func (p *entryParser) auth(s *Server) {
 	}
 	if raw, ok := p.take("oauth"); ok {
 		sources++
-		if o := p.oauth("oauth", raw); o != nil {
-			s.OAuth = o
-		}
+		s.OAuth = p.oauth("oauth", raw)
 	}
 	if sources > 1 {
 		p.fail("auth", "give credentials once: \"auth\", \"auth_type\" or \"oauth\"")
@@ -251,16 +199,20 @@ func hasKey(m map[string]json.RawMessage, norm string) bool {
 	return false
 }
 
-// oauth reads an OAuth object under prefix ("auth" or "oauth"). It returns
-// nil when the object says "enabled": false.
-func (p *entryParser) oauth(prefix string, raw json.RawMessage) *OAuthConfig {
+// oauth reads an OAuth object under prefix ("auth" or "oauth") into the
+// OAuth configuration of mcpclient. It returns nil when the object says
+// "enabled": false. Endpoint overrides some tools accept are not used: the
+// client discovers the authorization server from the MCP server itself, and
+// a warning says so rather than dropping them silently.
+func (p *entryParser) oauth(prefix string, raw json.RawMessage) *mcpclient.OAuthConfig {
 	var m map[string]json.RawMessage
 	if err := json.Unmarshal(raw, &m); err != nil {
 		p.fail(prefix, "want an object, got %s", jsonKind(raw))
 		return nil
 	}
-	o := &OAuthConfig{}
+	o := &mcpclient.OAuthConfig{}
 	enabled := true
+	callbackPort := 0
 	for _, k := range sortedKeys(m) {
 		v, key := m[k], prefix+"."+k
 		str := func() string {
@@ -289,9 +241,13 @@ func (p *entryParser) oauth(prefix string, raw json.RawMessage) *OAuthConfig {
 				p.fail(key, "want true or false, got %s", jsonKind(v))
 			}
 		case "grant", "granttype":
-			o.Grant = str()
-			if o.Grant != "" && o.Grant != "authorization_code" && o.Grant != "client_credentials" {
-				p.fail(key, "unknown grant %q (want \"authorization_code\" or \"client_credentials\")", o.Grant)
+			switch g := str(); g {
+			case "", "authorization_code":
+				o.Grant = mcpclient.GrantAuthorizationCode
+			case "client_credentials":
+				o.Grant = mcpclient.GrantClientCredentials
+			default:
+				p.fail(key, "unknown grant %q (want \"authorization_code\" or \"client_credentials\")", g)
 			}
 		case "clientid":
 			o.ClientID = str()
@@ -302,32 +258,40 @@ func (p *entryParser) oauth(prefix string, raw json.RawMessage) *OAuthConfig {
 		case "redirecturl", "redirecturi":
 			o.RedirectURL = str()
 		case "callbackport":
-			if err := json.Unmarshal(v, &o.CallbackPort); err != nil || o.CallbackPort < 0 || o.CallbackPort > 65535 {
+			if err := json.Unmarshal(v, &callbackPort); err != nil || callbackPort <= 0 || callbackPort > 65535 {
 				p.fail(key, "want a port number")
 			}
-		case "authorizationurl":
-			o.AuthorizationURL = str()
-		case "tokenurl":
-			o.TokenURL = str()
-		case "registrationurl":
-			o.RegistrationURL = str()
-		case "audiences", "audience":
-			o.Audiences = append(o.Audiences, list()...)
-		case "resource":
-			o.Resource = str()
 		case "tokenfile":
-			o.TokenFile = str()
+			if path := expandHome(str()); path != "" {
+				o.TokenStore = mcpclient.NewFileTokenStore(path)
+			}
+		case "authorizationurl", "tokenurl", "registrationurl", "audiences", "audience", "resource":
+			p.warn(key, "not used: the authorization server and resource are discovered from the MCP server; ignored")
 		default:
 			p.warn(key, "unknown OAuth key; ignored")
 		}
 	}
-	if o.Grant == "client_credentials" && (o.ClientID == "" || o.ClientSecret == "") && !p.failedOn(prefix+".client_secret") {
+	if o.RedirectURL == "" && callbackPort > 0 {
+		o.RedirectURL = fmt.Sprintf("http://localhost:%d/callback", callbackPort)
+	}
+	if o.Grant == mcpclient.GrantClientCredentials && (o.ClientID == "" || o.ClientSecret == "") && !p.failedOn(prefix+".client_secret") {
 		p.fail(prefix, "grant \"client_credentials\" needs a client id and a client secret")
 	}
 	if !enabled {
 		return nil
 	}
 	return o
+}
+
+// expandHome turns a leading "~/" into the user's home directory, as shells
+// do for the token file paths people write.
+func expandHome(path string) string {
+	if rest, ok := strings.CutPrefix(path, "~/"); ok {
+		if home, err := os.UserHomeDir(); err == nil {
+			return filepath.Join(home, rest)
+		}
+	}
+	return path
 }
 
 func sortedKeys[V any](m map[string]V) []string {

@@ -6,6 +6,8 @@ import (
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+
+	"github.com/mcpbridge/mcpbridge/mcpclient"
 )
 
 var authEnv = lookupFrom(map[string]string{"TOKEN": "tok-s3cr3t", "PASS": "pw-s3cr3t", "CID": "client-1", "CSECRET": "cs-s3cr3t"})
@@ -24,38 +26,43 @@ func TestAuthBlocks(t *testing.T) {
 	cases := []struct {
 		name, entry string
 		headers     map[string]string
-		oauth       *OAuthConfig
+		oauth       *mcpclient.OAuthConfig
+		warnings    []string
 	}{
 		{"bearer", `{"url": "https://a/mcp", "auth": {"type": "bearer", "token": "${TOKEN}"}}`,
-			map[string]string{"Authorization": "Bearer tok-s3cr3t"}, nil},
+			map[string]string{"Authorization": "Bearer tok-s3cr3t"}, nil, nil},
 		{"api_key with header", `{"url": "https://a/mcp", "auth": {"type": "api_key", "header": "X-Api-Key", "value": "${TOKEN}"}}`,
-			map[string]string{"X-Api-Key": "tok-s3cr3t"}, nil},
+			map[string]string{"X-Api-Key": "tok-s3cr3t"}, nil, nil},
 		{"api_key default header", `{"url": "https://a/mcp", "auth": {"type": "api_key", "value": "k"}}`,
-			map[string]string{"X-API-Key": "k"}, nil},
+			map[string]string{"X-API-Key": "k"}, nil, nil},
 		{"basic is encoded", `{"url": "https://a/mcp", "auth": {"type": "basic", "username": "aladdin", "password": "opensesame"}}`,
-			map[string]string{"Authorization": "Basic YWxhZGRpbjpvcGVuc2VzYW1l"}, nil}, // RFC 7617's example
+			map[string]string{"Authorization": "Basic YWxhZGRpbjpvcGVuc2VzYW1l"}, nil, nil}, // RFC 7617's example
 		{"authorization is raw", `{"url": "https://a/mcp", "auth": {"type": "authorization", "value": "Token ${TOKEN}"}}`,
-			map[string]string{"Authorization": "Token tok-s3cr3t"}, nil},
+			map[string]string{"Authorization": "Token tok-s3cr3t"}, nil, nil},
 		{"none", `{"url": "https://a/mcp", "auth": {"type": "none"}, "headers": {"X-Team": "a"}}`,
-			map[string]string{"X-Team": "a"}, nil},
+			map[string]string{"X-Team": "a"}, nil, nil},
 		{"auth next to other headers", `{"url": "https://a/mcp", "headers": {"X-Team": "a"}, "auth": {"type": "bearer", "token": "t"}}`,
-			map[string]string{"X-Team": "a", "Authorization": "Bearer t"}, nil},
+			map[string]string{"X-Team": "a", "Authorization": "Bearer t"}, nil, nil},
 		{"oauth", `{"url": "https://a/mcp", "auth": {"type": "oauth", "client_id": "${CID}", "client_secret": "${CSECRET}", "scopes": ["read", "write"],
-			"redirect_url": "http://localhost:8976/callback", "token_file": "~/.cache/tokens.json", "grant": "authorization_code", "resource": "https://a/mcp"}}`,
-			nil, &OAuthConfig{ClientID: "client-1", ClientSecret: "cs-s3cr3t", Scopes: []string{"read", "write"}, RedirectURL: "http://localhost:8976/callback",
-				TokenFile: "~/.cache/tokens.json", Grant: "authorization_code", Resource: "https://a/mcp"}},
+			"redirect_url": "http://localhost:8976/callback", "token_file": "/var/lib/app/tokens.json", "grant": "authorization_code", "resource": "https://a/mcp"}}`,
+			nil, &mcpclient.OAuthConfig{Grant: mcpclient.GrantAuthorizationCode, ClientID: "client-1", ClientSecret: "cs-s3cr3t", Scopes: []string{"read", "write"},
+				RedirectURL: "http://localhost:8976/callback", TokenStore: mcpclient.NewFileTokenStore("/var/lib/app/tokens.json")},
+			[]string{"x:auth.resource"}},
 		{"oauth client credentials, scope string", `{"url": "https://a/mcp", "auth": {"type": "oauth", "grant": "client_credentials", "client_id": "c", "client_secret": "s", "scope": "a b", "token_url": "https://idp/token"}}`,
-			nil, &OAuthConfig{Grant: "client_credentials", ClientID: "c", ClientSecret: "s", Scopes: []string{"a", "b"}, TokenURL: "https://idp/token"}},
+			nil, &mcpclient.OAuthConfig{Grant: mcpclient.GrantClientCredentials, ClientID: "c", ClientSecret: "s", Scopes: []string{"a", "b"}},
+			[]string{"x:auth.token_url"}},
 		{"Cursor static oauth", `{"url": "https://a/mcp", "auth": {"CLIENT_ID": "${CID}", "CLIENT_SECRET": "${CSECRET}", "scopes": ["read"]}}`,
-			nil, &OAuthConfig{ClientID: "client-1", ClientSecret: "cs-s3cr3t", Scopes: []string{"read"}}},
-		{"Gemini oauth disabled", `{"url": "https://a/mcp", "oauth": {"enabled": false, "clientId": "x"}}`, nil, nil},
-		{"LiteLLM none", `{"url": "https://a/mcp", "auth_type": "none"}`, nil, nil},
+			nil, &mcpclient.OAuthConfig{ClientID: "client-1", ClientSecret: "cs-s3cr3t", Scopes: []string{"read"}}, nil},
+		{"Claude Code callback port", `{"url": "https://a/mcp", "oauth": {"clientId": "c", "callbackPort": 8080}}`,
+			nil, &mcpclient.OAuthConfig{ClientID: "c", RedirectURL: "http://localhost:8080/callback"}, nil},
+		{"Gemini oauth disabled", `{"url": "https://a/mcp", "oauth": {"enabled": false, "clientId": "x"}}`, nil, nil, nil},
+		{"LiteLLM none", `{"url": "https://a/mcp", "auth_type": "none"}`, nil, nil, nil},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
 			s, warns, err := parseOne(t, tc.entry)
 			require.NoError(t, err)
-			assert.Empty(t, warns)
+			assert.Equal(t, tc.warnings, warningKeys(warns))
 			assert.Equal(t, tc.headers, s.Headers)
 			assert.Equal(t, tc.oauth, s.OAuth)
 		})
@@ -117,7 +124,7 @@ func TestAuthWarnings(t *testing.T) {
 }
 
 func TestOAuthConfigHidesSecret(t *testing.T) {
-	o := OAuthConfig{ClientID: "c", ClientSecret: "cs-s3cr3t", Scopes: []string{"read"}}
+	o := mcpclient.OAuthConfig{ClientID: "c", ClientSecret: "cs-s3cr3t", IDPClientSecret: "idp-s3cr3t", Scopes: []string{"read"}}
 	for _, format := range []string{"%v", "%+v", "%#v", "%s"} {
 		out := fmt.Sprintf(format, o)
 		assert.NotContains(t, out, "s3cr3t", format)

@@ -31,7 +31,7 @@ type got struct {
 	Deny      []string
 	Approve   []string
 	Timeout   time.Duration
-	OAuth     *OAuthConfig
+	OAuth     *mcpclient.OAuthConfig
 }
 
 func summarize(servers []Server) map[string]got {
@@ -110,7 +110,7 @@ func TestConfigFormats(t *testing.T) {
 			"api-server": {Transport: "http", URL: "https://api.example.com/mcp", Headers: map[string]string{"Authorization": "Bearer sk-secret-1"}, Timeout: 30 * time.Second},
 			"local":      {Transport: "stdio", Command: "/path/to/server", Env: map[string]string{"CACHE_DIR": "/tmp"}},
 			"events":     {Transport: "sse", URL: "https://mcp.example.com/sse"},
-			"sso":        {Transport: "http", URL: "https://mcp.example.com/mcp", OAuth: &OAuthConfig{ClientID: "my-client", CallbackPort: 8080}},
+			"sso":        {Transport: "http", URL: "https://mcp.example.com/mcp", OAuth: &mcpclient.OAuthConfig{ClientID: "my-client", RedirectURL: "http://localhost:8080/callback"}},
 		},
 	}, {
 		name:  "Cursor",
@@ -206,15 +206,15 @@ func TestConfigFormats(t *testing.T) {
 		    }
 		  }
 		}`,
+		warns: []string{"discovered:oauth.authorizationUrl", "discovered:oauth.tokenUrl"},
 		want: map[string]got{
 			"pythonTools": {Transport: "stdio", Command: "python", Args: []string{"-m", "my_mcp_server", "--port", "8080"}, Dir: "./mcp-servers/python",
 				Env: map[string]string{"DATABASE_URL": "postgres://u:pw_secret6@db/x", "API_KEY": "ext_secret5"}, Timeout: 15 * time.Second, Allow: []string{"safe_tool", "file_reader"}},
 			"httpServer": {Transport: "http", URL: "http://localhost:3000/mcp", Timeout: 5 * time.Second},
 			"sseServer":  {Transport: "sse", URL: "http://localhost:8080/sse", Headers: map[string]string{"X-Api-Key": "sk-secret-1"}},
 			"trusted":    {Transport: "stdio", Command: "node", Args: []string{"dist/server.js"}, Deny: []string{"dangerous_tool"}, Approve: []string{"*"}},
-			"discovered": {Transport: "sse", URL: "https://api.example.com/sse", OAuth: &OAuthConfig{
-				ClientID: "your-client-id", ClientSecret: "sk-secret-1", AuthorizationURL: "https://auth.example.com/authorize",
-				TokenURL: "https://auth.example.com/token", Scopes: []string{"read", "write"}}},
+			"discovered": {Transport: "sse", URL: "https://api.example.com/sse", OAuth: &mcpclient.OAuthConfig{
+				ClientID: "your-client-id", ClientSecret: "sk-secret-1", Scopes: []string{"read", "write"}}},
 		},
 	}, {
 		name: "LiteLLM config.yaml",

@@ -95,14 +95,6 @@ func TestServerCallTimeout(t *testing.T) {
 	assert.Equal(t, "fine", out.Text)
 }
 
-func TestOAuthServerIsReportedNotSupported(t *testing.T) {
-	sso := HTTP("sso", "http://127.0.0.1:1/mcp")
-	sso.OAuth = &OAuthConfig{ClientID: "c"}
-	b := newBridge(t, []Server{sso, InProcess("plain", mcptest.NewServer())})
-	assert.Equal(t, []string{"plain"}, b.Servers())
-	assert.ErrorIs(t, b.Failed()["sso"], ErrOAuthNotSupported)
-}
-
 // A config file's per-server settings reach the bridge.
 func TestConfigSettingsReachTheBridge(t *testing.T) {
 	servers, warns, err := ParseConfig([]byte(`{"mcpServers": {"s": {"command": "srv", "timeout": "2s", "alwaysAllow": ["read"], "denyTools": ["delete"]}}}`), ConfigOptions{})

@@ -98,6 +98,22 @@ type OAuthConfig struct {
 	MaxStepUps int
 }
 
+// String describes the configuration without its secrets (client secret,
+// identity-provider secret, private key), so it can be printed or logged.
+func (c OAuthConfig) String() string {
+	hidden := func(set bool) string {
+		if set {
+			return "<redacted>"
+		}
+		return ""
+	}
+	return fmt.Sprintf("oauth{grant=%q client_id=%q client_secret=%s private_key=%s scopes=%q redirect_url=%q idp_client_secret=%s}",
+		c.Grant, c.ClientID, hidden(c.ClientSecret != ""), hidden(c.PrivateKey != nil), c.Scopes, c.RedirectURL, hidden(c.IDPClientSecret != ""))
+}
+
+// GoString is String, so %#v hides the secrets too.
+func (c OAuthConfig) GoString() string { return c.String() }
+
 // Authorizer performs the interactive step of the authorization code
 // grant: it sends the user to authURL (a browser, a link in a chat) and
 // returns the code and state the authorization server sent to the
