@@ -2,6 +2,8 @@ package bridge
 
 import (
 	"context"
+	"net/http"
+	"net/http/httptest"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -46,4 +48,25 @@ func TestTruncatedSurvivesTheBridge(t *testing.T) {
 	require.NoError(t, err)
 	assert.Contains(t, out.Text, "truncated")
 	assert.True(t, out.Truncated, "Truncated is lost on the way")
+}
+
+// TestStartErrorShowsHTTPStatusAndEndpoint: a server that refuses the
+// handshake is reported once, with the HTTP status and the endpoint, and
+// without the credentials in its URL.
+func TestStartErrorShowsHTTPStatusAndEndpoint(t *testing.T) {
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
+		w.Header().Set("WWW-Authenticate", "Bearer")
+		http.Error(w, "no", http.StatusUnauthorized)
+	}))
+	t.Cleanup(srv.Close)
+	url := strings.Replace(srv.URL, "http://", "http://user:hunter2@", 1) + "/mcp?token=sekret"
+	_, err := New(ctxT(t), []Server{HTTP("weather", url)})
+	require.Error(t, err)
+	msg := err.Error()
+	t.Log(msg)
+	assert.Equal(t, 1, strings.Count(msg, "weather"), "the server is named once")
+	assert.Contains(t, msg, "HTTP 401")
+	assert.Contains(t, msg, strings.TrimPrefix(srv.URL, "http://")+"/mcp")
+	assert.NotContains(t, msg, "hunter2")
+	assert.NotContains(t, msg, "sekret")
 }

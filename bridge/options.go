@@ -64,12 +64,14 @@ type runConfig struct {
 	validateArgs   bool
 }
 
-// Defaults of the options the bridge owns. The loop's defaults are
-// responses.DefaultMaxIterations and responses.DefaultMaxConcurrency; the
-// output cap's is convert.DefaultMaxResultBytes.
+// Defaults used when an option is not given. Each is defined once, by the
+// package that applies it.
 const (
 	DefaultServerConcurrency = 8
 	DefaultConnectTimeout    = 30 * time.Second
+	DefaultMaxIterations     = responses.DefaultMaxIterations
+	DefaultMaxConcurrency    = responses.DefaultMaxConcurrency
+	DefaultMaxOutputBytes    = convert.DefaultMaxResultBytes
 )
 
 func defaultConfig() config {
@@ -169,13 +171,13 @@ func WithSkipFailedServers(on bool) Option {
 }
 
 // WithMaxIterations bounds the number of model turns of a run (default
-// responses.DefaultMaxIterations).
+// DefaultMaxIterations).
 func WithMaxIterations(n int) RunOption {
 	return runOption(func(r *runConfig) { r.loop.MaxIterations = n })
 }
 
 // WithMaxConcurrency bounds how many function calls of one turn run at the
-// same time across all servers (default responses.DefaultMaxConcurrency; 1
+// same time across all servers (default DefaultMaxConcurrency; 1
 // runs them one after another).
 func WithMaxConcurrency(n int) RunOption {
 	return runOption(func(r *runConfig) { r.loop.MaxConcurrency = n })
@@ -219,7 +221,7 @@ func WithArrayOutputs(on bool) RunOption {
 }
 
 // WithMaxOutputBytes caps the text of each tool output (default
-// convert.DefaultMaxResultBytes, 64 KiB; negative: no cap). A longer output
+// DefaultMaxOutputBytes, 64 KiB; negative: no cap). A longer output
 // is cut, visibly marked, and Output.Truncated is set.
 func WithMaxOutputBytes(n int) RunOption {
 	return runOption(func(r *runConfig) { r.maxOutputBytes = n })

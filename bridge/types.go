@@ -44,6 +44,9 @@ type (
 	ServerError = mcpclient.Error
 )
 
+// ErrorPrefix starts the text of every error output the model reads.
+const ErrorPrefix = responses.ErrorPrefix
+
 // The content part kinds of an array Output.
 const (
 	PartText  = responses.PartText
