@@ -2,6 +2,7 @@ package bridge
 
 import (
 	"context"
+	"encoding/json"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -13,6 +14,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/mcpbridge/mcpbridge/convert"
 	"github.com/mcpbridge/mcpbridge/internal/fakeapi"
 	"github.com/mcpbridge/mcpbridge/internal/mcptest"
 )
@@ -69,4 +71,32 @@ func TestStartErrorShowsHTTPStatusAndEndpoint(t *testing.T) {
 	assert.Contains(t, msg, strings.TrimPrefix(srv.URL, "http://")+"/mcp")
 	assert.NotContains(t, msg, "hunter2")
 	assert.NotContains(t, msg, "sekret")
+}
+
+// TestValidationUsesTheOfferedSchema: a call is checked against the schema
+// of the tool as offered in its turn, not against a later relist.
+func TestValidationUsesTheOfferedSchema(t *testing.T) {
+	b := newBridge(t, []Server{InProcess("s", mcptest.NewServer())}, WithValidateArguments(true))
+	offered := b.current.Load()
+
+	// The server's "add" now wants a third argument.
+	c := b.conns["s"]
+	c.mu.Lock()
+	tools := append([]convert.Tool(nil), c.tools...)
+	for i := range tools {
+		if tools[i].Name == "add" {
+			tools[i].InputSchema = json.RawMessage(`{"type":"object","properties":{"a":{"type":"number"},"b":{"type":"number"},"c":{"type":"number"}},"required":["a","b","c"]}`)
+		}
+	}
+	c.tools = tools
+	c.mu.Unlock()
+	require.NoError(t, b.rebuild())
+
+	exec := &turnExec{b: b, ts: offered, run: &b.cfg.run}
+	out, err := exec.Execute(ctxT(t), Call{Name: "s__add", Arguments: `{"a":2,"b":3}`})
+	require.NoError(t, err, "checked against the schema the model was given")
+	assert.Equal(t, "5", out.Text)
+
+	_, err = b.Call(ctxT(t), "s__add", `{"a":2,"b":3}`)
+	require.ErrorIs(t, err, ErrInvalidArguments, "the current set has the new schema")
 }
