@@ -1,6 +1,6 @@
 module github.com/mcpbridge/mcpbridge
 
-go 1.26.8
+go 1.26.0
 
 require (
 	github.com/mark3labs/mcp-go v1.2.1

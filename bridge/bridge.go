@@ -6,7 +6,18 @@
 // tool set) and Bridge.Run (drive the Responses loop until the model stops
 // calling tools), or the one-shot Run that does both and closes. Programs
 // that run their own loop use Bridge.Tools for the request and Bridge.Call
-// (or Bridge.Execute) for each function call the model makes.
+// for each function call the model makes; a Bridge is also a
+// responses.ToolSource for programs that call responses.Run themselves.
+//
+// A program that uses this package needs no other package of this module:
+// the loop's types (Call, CallRecord, Output, Result, ...) and errors are
+// offered here too.
+//
+// New fails when a server cannot be started, naming each failed server and
+// why; WithSkipFailedServers leaves such servers out instead, and
+// MissingServers (on the Bridge and on every Result) names them. Options
+// that shape the tool set or the connections are Options of New only;
+// RunOptions tune a run and, given to New, set the default of every run.
 //
 // In Bridge.Run a call is routed through the tool set sent in the request
 // that produced it: the model can call only what it was offered. When a
@@ -15,19 +26,16 @@
 package bridge
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"log/slog"
 	"sort"
 	"sync"
 	"sync/atomic"
 	"time"
 
-	"github.com/mark3labs/mcp-go/mcp"
 	"github.com/mark3labs/mcp-go/server"
 	"github.com/openai/openai-go/v3/packages/param"
 	oai "github.com/openai/openai-go/v3/responses"
@@ -35,23 +43,7 @@ import (
 	"github.com/mcpbridge/mcpbridge/convert"
 	"github.com/mcpbridge/mcpbridge/internal/jsonschema"
 	"github.com/mcpbridge/mcpbridge/mcpclient"
-	"github.com/mcpbridge/mcpbridge/responses"
 )
-
-// ErrUnknownFunction is returned (and reported to the model) when a function
-// call names a function that is not in the bridge's tool set.
-var ErrUnknownFunction = errors.New("unknown function")
-
-// ErrInvalidArguments is returned (and reported to the model) when a call's
-// arguments are not a JSON object or, with WithValidateArguments, do not
-// match the tool's input schema.
-var ErrInvalidArguments = errors.New("invalid arguments")
-
-// ErrNoServers is returned by New when no server could be used.
-var ErrNoServers = errors.New("no MCP server available")
-
-// ErrClosed is returned by calls on a closed Bridge.
-var ErrClosed = errors.New("bridge closed")
 
 // Server describes one MCP server behind the bridge: how to reach it
 // (the embedded mcpclient.Config) and which of its tools to expose.
@@ -91,36 +83,6 @@ func InProcess(name string, s *server.MCPServer) Server {
 	return Server{Config: mcpclient.Config{Name: name, Transport: mcpclient.TransportInProcess, InProcess: s}}
 }
 
-// ServerError reports a server that New could not use.
-type ServerError struct {
-	Server string
-	Err    error
-}
-
-func (e *ServerError) Error() string { return fmt.Sprintf("mcp server %q: %v", e.Server, e.Err) }
-
-// Unwrap returns the cause.
-func (e *ServerError) Unwrap() error { return e.Err }
-
-// CallError reports a failed tool call, naming the function, the server and
-// the MCP tool it was routed to.
-type CallError struct {
-	Function string
-	Server   string
-	Tool     string
-	Err      error
-}
-
-func (e *CallError) Error() string {
-	if e.Server == "" {
-		return fmt.Sprintf("function %q: %v", e.Function, e.Err)
-	}
-	return fmt.Sprintf("server %q tool %q: %v", e.Server, e.Tool, e.Err)
-}
-
-// Unwrap returns the cause.
-func (e *CallError) Unwrap() error { return e.Err }
-
 // conn is one connected server.
 type conn struct {
 	srv    Server
@@ -132,8 +94,6 @@ type conn struct {
 
 	mu    sync.Mutex
 	tools []convert.Tool // filtered, as last listed
-	// raw input schemas by tool name, for argument validation.
-	schemas map[string]json.RawMessage
 }
 
 func (c *conn) exposes(tool string) bool {
@@ -143,25 +103,30 @@ func (c *conn) exposes(tool string) bool {
 	return len(c.allow) == 0 || c.allow[tool]
 }
 
-// toolSet is an immutable snapshot of the converted tools.
+// toolSet is an immutable snapshot of the converted tools: what one turn
+// offers and how its calls are routed and checked.
 type toolSet struct {
-	set     *convert.ToolSet
-	params  []oai.ToolUnionParam
-	byName  map[string]*convert.FunctionTool
-	schemas map[string]json.RawMessage // function name -> the server's input schema, for WithValidateArguments
+	set    *convert.ToolSet
+	params []oai.ToolUnionParam
+	byName map[string]*offeredTool
+}
+
+// offeredTool is one function tool with the input schema the server listed
+// for it when the snapshot was taken (for WithValidateArguments).
+type offeredTool struct {
+	*convert.FunctionTool
+	schema json.RawMessage
 }
 
 // Bridge is a set of connected MCP servers behind one tool set. It is safe
 // for concurrent use: many runs may share one Bridge.
 type Bridge struct {
-	opts  options
-	conv  *convert.Converter
-	log   *slog.Logger
-	conns map[string]*conn
-	order []string
-
-	failedMu sync.Mutex
-	failed   map[string]error
+	cfg     config
+	conv    *convert.Converter
+	log     *slog.Logger
+	conns   map[string]*conn
+	order   []string
+	missing []*ServerError // servers left out by WithSkipFailedServers
 
 	refreshMu sync.Mutex // serializes refreshes
 	current   atomic.Pointer[toolSet]
@@ -172,25 +137,26 @@ type Bridge struct {
 	closeErr  error
 }
 
-// New connects to every server at the same time, lists their tools and
-// builds one tool set. A server that fails is left out and reported by
-// Failed and Diagnostics (unless WithSkipFailedServers(false)); New fails
-// only when no server could be used. Close releases everything New started.
+// New checks every server's configuration, then connects to every server at
+// the same time, lists their tools and builds one tool set. When a server
+// fails to start, connect or list its tools, New fails with a *StartError
+// naming each failed server and why, and stops everything it started;
+// WithSkipFailedServers(true) leaves failed servers out instead (see
+// MissingServers). Close releases everything New started.
 func New(ctx context.Context, servers []Server, opts ...Option) (*Bridge, error) {
-	o := buildOptions(defaultOptions(), opts)
-	log := o.logger
-	if log == nil {
-		log = slog.New(slog.NewTextHandler(io.Discard, nil))
-	}
-	if err := checkServers(servers); err != nil {
+	cfg := buildConfig(opts)
+	if err := checkServers(servers, cfg.convert); err != nil {
 		return nil, err
 	}
+	log := cfg.run.loop.Logger
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
 	b := &Bridge{
-		opts:   o,
-		conv:   convert.NewConverter(o.convert),
-		log:    log,
-		conns:  make(map[string]*conn, len(servers)),
-		failed: map[string]error{},
+		cfg:   cfg,
+		conv:  convert.NewConverter(cfg.convert),
+		log:   log,
+		conns: make(map[string]*conn, len(servers)),
 	}
 
 	type connected struct {
@@ -209,25 +175,24 @@ func New(ctx context.Context, servers []Server, opts ...Option) (*Bridge, error)
 	}
 	wg.Wait()
 
-	var errs []error
+	var failed []*ServerError
 	for i, r := range results {
 		name := servers[i].Name
 		if r.err != nil {
-			errs = append(errs, &ServerError{Server: name, Err: r.err})
-			b.failed[name] = r.err
-			log.Warn("mcp server left out", "server", name, "error", r.err)
+			failed = append(failed, asServerError(name, mcpclient.OpSpawn, r.err))
 			continue
 		}
 		b.conns[name] = r.c
 		b.order = append(b.order, name)
 	}
-	if len(errs) > 0 && (!o.skipFailed || len(b.conns) == 0) {
+	if len(failed) > 0 && (!cfg.skipFailed || len(b.conns) == 0) {
 		_ = b.Close()
-		if len(b.conns) == 0 && len(servers) > 0 {
-			errs = append([]error{ErrNoServers}, errs...)
-		}
-		return nil, errors.Join(errs...)
+		return nil, &StartError{Failed: failed, Total: len(servers)}
 	}
+	for _, f := range failed {
+		log.Warn("mcp server left out", "server", f.Server, "error", f)
+	}
+	b.missing = failed
 	if err := ctx.Err(); err != nil {
 		_ = b.Close()
 		return nil, err
@@ -239,25 +204,46 @@ func New(ctx context.Context, servers []Server, opts ...Option) (*Bridge, error)
 	return b, nil
 }
 
-// checkServers rejects empty and duplicate server names before anything is
-// started.
-func checkServers(servers []Server) error {
+// asServerError names the server of err once: an *mcpclient.Error already
+// does; anything else is wrapped as a failure of op.
+func asServerError(server string, op mcpclient.Op, err error) *ServerError {
+	var se *ServerError
+	if errors.As(err, &se) && se.Server == server {
+		return se
+	}
+	return &ServerError{Server: server, Op: op, Err: err}
+}
+
+// checkServers rejects what could never work before anything is started:
+// names that are empty, repeated or unusable in function names, and
+// configurations Connect would refuse.
+func checkServers(servers []Server, conv convert.Options) error {
+	var errs []error
 	seen := make(map[string]bool, len(servers))
 	for i, s := range servers {
-		if s.Name == "" {
-			return fmt.Errorf("bridge: server #%d has no name", i)
-		}
-		if seen[s.Name] {
-			return fmt.Errorf("bridge: server name %q used twice", s.Name)
+		switch {
+		case s.Name == "":
+			errs = append(errs, fmt.Errorf("bridge: server #%d has no name", i))
+			continue
+		case seen[s.Name]:
+			errs = append(errs, fmt.Errorf("bridge: server name %q used twice", s.Name))
+			continue
 		}
 		seen[s.Name] = true
+		if err := convert.CheckServerName(s.Name); err != nil {
+			errs = append(errs, fmt.Errorf("bridge: server %q: %w", s.Name, err))
+			continue
+		}
+		if err := s.Config.Validate(); err != nil {
+			errs = append(errs, fmt.Errorf("bridge: %w", err))
+		}
 	}
-	return nil
+	return errors.Join(errs...)
 }
 
 func (b *Bridge) connect(ctx context.Context, s Server) (*conn, error) {
 	cfg := s.Config
-	c := &conn{srv: s, sem: make(chan struct{}, max(1, b.opts.serverConcurrency))}
+	c := &conn{srv: s, sem: make(chan struct{}, max(1, b.cfg.serverConcurrency))}
 	if len(s.AllowTools) > 0 {
 		c.allow = toSet(s.AllowTools)
 	}
@@ -272,7 +258,7 @@ func (b *Bridge) connect(ctx context.Context, s Server) (*conn, error) {
 	if cfg.Logger == nil {
 		cfg.Logger = b.log
 	}
-	if d := b.opts.connectTimeout; d > 0 {
+	if d := b.cfg.connectTimeout; d > 0 {
 		var cancel context.CancelFunc
 		ctx, cancel = context.WithTimeout(ctx, d)
 		defer cancel()
@@ -309,17 +295,14 @@ func (b *Bridge) list(ctx context.Context, c *conn) error {
 		return err
 	}
 	tools := make([]convert.Tool, 0, len(listed))
-	schemas := make(map[string]json.RawMessage, len(listed))
 	for _, t := range listed {
 		if !c.exposes(t.Name) {
 			continue
 		}
 		tools = append(tools, convert.Tool{Name: t.Name, Title: t.Title, Description: t.Description, InputSchema: t.InputSchema})
-		schemas[t.Name] = t.InputSchema
 	}
 	c.mu.Lock()
 	c.tools = tools
-	c.schemas = schemas
 	c.mu.Unlock()
 	return nil
 }
@@ -327,10 +310,14 @@ func (b *Bridge) list(ctx context.Context, c *conn) error {
 // rebuild converts the current tool lists of all servers into a new snapshot.
 func (b *Bridge) rebuild() error {
 	in := make([]convert.ServerTools, 0, len(b.order))
+	schemas := make(map[[2]string]json.RawMessage)
 	for _, name := range b.order {
 		c := b.conns[name]
 		c.mu.Lock()
 		in = append(in, convert.ServerTools{Server: name, Tools: c.tools})
+		for _, t := range c.tools {
+			schemas[[2]string{name, t.Name}] = t.InputSchema
+		}
 		c.mu.Unlock()
 	}
 	set, err := b.conv.Convert(in)
@@ -338,27 +325,21 @@ func (b *Bridge) rebuild() error {
 		return fmt.Errorf("bridge: %w", err)
 	}
 	ts := &toolSet{
-		set:     set,
-		params:  make([]oai.ToolUnionParam, len(set.Tools)),
-		byName:  make(map[string]*convert.FunctionTool, len(set.Tools)),
-		schemas: make(map[string]json.RawMessage, len(set.Tools)),
+		set:    set,
+		params: make([]oai.ToolUnionParam, len(set.Tools)),
+		byName: make(map[string]*offeredTool, len(set.Tools)),
 	}
 	keep := make([][]byte, 0, len(set.Tools))
 	for i := range set.Tools {
 		ft := &set.Tools[i]
 		ts.params[i] = functionToolParam(ft)
-		ts.byName[ft.Name] = ft
-		c := b.conns[ft.Server]
-		c.mu.Lock()
-		raw := c.schemas[ft.Tool]
-		c.mu.Unlock()
-		ts.schemas[ft.Name] = raw
-		keep = append(keep, raw)
+		ts.byName[ft.Name] = &offeredTool{FunctionTool: ft, schema: schemas[[2]string{ft.Server, ft.Tool}]}
+		keep = append(keep, ts.byName[ft.Name].schema)
 	}
 	// Compile every input schema once per tool set, not once per call; a
 	// run that turns validation on later compiles on first use.
 	b.compiled.Retain(keep)
-	if b.opts.validateArgs {
+	if b.cfg.run.validateArgs {
 		for _, raw := range keep {
 			if _, err := b.compiled.Get(raw); err != nil {
 				b.log.Debug("input schema does not compile; arguments go unchecked", "error", err)
@@ -408,11 +389,9 @@ func (b *Bridge) Lookup(functionName string) (server, tool string, ok bool) {
 // servers New left out, sorted by server and tool.
 func (b *Bridge) Diagnostics() []convert.Diagnostic {
 	ds := append([]convert.Diagnostic(nil), b.current.Load().set.Diagnostics...)
-	b.failedMu.Lock()
-	for name, err := range b.failed {
-		ds = append(ds, convert.Diagnostic{Server: name, Reason: "server left out: " + err.Error(), Dropped: true})
+	for _, m := range b.missing {
+		ds = append(ds, convert.Diagnostic{Server: m.Server, Reason: "server left out: " + m.Error(), Dropped: true})
 	}
-	b.failedMu.Unlock()
 	sort.SliceStable(ds, func(i, j int) bool {
 		if ds[i].Server != ds[j].Server {
 			return ds[i].Server < ds[j].Server
@@ -422,15 +401,12 @@ func (b *Bridge) Diagnostics() []convert.Diagnostic {
 	return ds
 }
 
-// Failed returns the servers New could not use, with their errors.
-func (b *Bridge) Failed() map[string]error {
-	b.failedMu.Lock()
-	defer b.failedMu.Unlock()
-	m := make(map[string]error, len(b.failed))
-	for k, v := range b.failed {
-		m[k] = v
-	}
-	return m
+// MissingServers returns the servers New left out (WithSkipFailedServers),
+// in the order given to New, each with why it failed. Their tools are not
+// offered; a call to a name the model expected from them is answered as an
+// unknown function that names the missing servers.
+func (b *Bridge) MissingServers() []*ServerError {
+	return append([]*ServerError(nil), b.missing...)
 }
 
 // Servers returns the names of the connected servers, in the order given to New.
@@ -470,7 +446,7 @@ func (b *Bridge) refresh(ctx context.Context, onlyStale bool) error {
 			defer wg.Done()
 			if err := b.list(ctx, c); err != nil {
 				mu.Lock()
-				errs = append(errs, &ServerError{Server: name, Err: err})
+				errs = append(errs, asServerError(name, mcpclient.OpList, err))
 				mu.Unlock()
 			}
 		}()
@@ -483,135 +459,6 @@ func (b *Bridge) refresh(ctx context.Context, onlyStale bool) error {
 		errs = append(errs, err)
 	}
 	return errors.Join(errs...)
-}
-
-// Execute runs one function call of the model. It implements
-// responses.Executor, so a Bridge can drive responses.Run directly.
-func (b *Bridge) Execute(ctx context.Context, call responses.Call) (responses.Output, error) {
-	return b.Call(ctx, call.Name, call.Arguments)
-}
-
-// Call routes a function call to its server by the exact reverse name map and
-// returns the tool's output. A tool that reports an error (isError) is not a
-// Go error: its output is marked IsError. Errors are *CallError values that
-// name the function, the server and the tool.
-func (b *Bridge) Call(ctx context.Context, functionName, arguments string) (responses.Output, error) {
-	return b.call(ctx, b.current.Load(), functionName, arguments, &b.opts)
-}
-
-// runExecutor executes the calls of one run with that run's options. It
-// routes each call through the tool set offered to the model in the run's
-// latest turn: the model can call only what it was given, and a relist in
-// the middle of a turn cannot reroute a name it was given.
-type runExecutor struct {
-	b       *Bridge
-	o       *options
-	offered atomic.Pointer[toolSet]
-}
-
-func (e *runExecutor) Execute(ctx context.Context, call responses.Call) (responses.Output, error) {
-	ts := e.offered.Load()
-	if ts == nil { // calls resumed before this run offered anything
-		ts = e.b.current.Load()
-	}
-	return e.b.call(ctx, ts, call.Name, call.Arguments, e.o)
-}
-
-func (b *Bridge) call(ctx context.Context, ts *toolSet, functionName, arguments string, o *options) (responses.Output, error) {
-	if b.closed.Load() {
-		return responses.Output{}, ErrClosed
-	}
-	ft, ok := ts.byName[functionName]
-	if !ok {
-		return responses.Output{}, &CallError{Function: functionName, Err: ErrUnknownFunction}
-	}
-	c := b.conns[ft.Server]
-	fail := func(err error) (responses.Output, error) {
-		return responses.Output{}, &CallError{Function: functionName, Server: ft.Server, Tool: ft.Tool, Err: err}
-	}
-	args, err := normalizeArguments(arguments)
-	if err != nil {
-		return fail(err)
-	}
-	// In strict form the model sends null for arguments it leaves out;
-	// the server gets the call as its own schema describes it.
-	args = ft.StripAddedNulls(args)
-	if o.validateArgs {
-		if err := b.validateArguments(ts.schemas[functionName], args); err != nil {
-			return fail(fmt.Errorf("%w: %w", ErrInvalidArguments, err))
-		}
-	}
-
-	select {
-	case c.sem <- struct{}{}:
-	case <-ctx.Done():
-		return fail(ctx.Err())
-	}
-	defer func() { <-c.sem }()
-
-	var callOpts []mcpclient.CallOption
-	if o.progress != nil {
-		progress, server, tool := o.progress, ft.Server, ft.Tool
-		callOpts = append(callOpts, mcpclient.WithProgress(func(p mcp.ProgressNotificationParams) {
-			progress(server, tool, p)
-		}))
-	}
-	start := time.Now()
-	res, err := c.callTool(ctx, ft.Tool, args, callOpts)
-	b.log.Debug("tool call", "server", ft.Server, "tool", ft.Tool, "duration", time.Since(start), "ok", err == nil)
-	if err != nil {
-		return fail(err)
-	}
-	out := convert.Result(res, convert.ResultOptions{ArrayOutputs: o.arrayOutputs, MaxBytes: o.maxOutputBytes})
-	return toOutput(out), nil
-}
-
-// validateArguments checks args against the tool's input schema, compiled
-// once. A missing schema or one that does not compile (a remote $ref, a
-// schema the metaschema rejects) checks nothing: the server decides.
-func (b *Bridge) validateArguments(schema json.RawMessage, args json.RawMessage) error {
-	if len(bytes.TrimSpace(schema)) == 0 {
-		return nil
-	}
-	s, err := b.compiled.Get(schema)
-	if err != nil {
-		return nil
-	}
-	return s.ValidateJSON(args)
-}
-
-// normalizeArguments checks that the model's arguments are one JSON object;
-// an empty string counts as {}.
-func normalizeArguments(arguments string) (json.RawMessage, error) {
-	if len(arguments) == 0 {
-		return json.RawMessage("{}"), nil
-	}
-	raw := json.RawMessage(arguments)
-	if !json.Valid(raw) {
-		return nil, fmt.Errorf("%w: not valid JSON", ErrInvalidArguments)
-	}
-	if trimmed := bytes.TrimLeft(raw, " \t\r\n"); len(trimmed) == 0 || trimmed[0] != '{' {
-		return nil, fmt.Errorf("%w: not a JSON object", ErrInvalidArguments)
-	}
-	return raw, nil
-}
-
-// toOutput converts a tool result to the loop's output form.
-func toOutput(o convert.Output) responses.Output {
-	out := responses.Output{Text: o.Text, IsError: o.IsError}
-	if len(o.Parts) > 0 {
-		out.Parts = make([]responses.Part, len(o.Parts))
-		for i, p := range o.Parts {
-			out.Parts[i] = responses.Part{
-				Type:     responses.PartType(p.Type),
-				Text:     p.Text,
-				ImageURL: p.ImageURL,
-				FileData: p.FileData,
-				Filename: p.Filename,
-			}
-		}
-	}
-	return out
 }
 
 // Close disconnects every server and stops every process New started. It is
@@ -630,7 +477,7 @@ func (b *Bridge) Close() error {
 				defer wg.Done()
 				if err := c.client.Close(); err != nil {
 					mu.Lock()
-					errs = append(errs, &ServerError{Server: c.srv.Name, Err: err})
+					errs = append(errs, asServerError(c.srv.Name, mcpclient.OpClose, err))
 					mu.Unlock()
 				}
 			}()

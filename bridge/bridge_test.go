@@ -198,7 +198,8 @@ func TestCallErrorsGoBackToTheModel(t *testing.T) {
 	assert.ErrorIs(t, calls[1].Err, responses.ErrInvalidArguments)
 	assert.Contains(t, calls[1].Output.Text, "s__echo")
 	assert.ErrorIs(t, calls[2].Err, ErrInvalidArguments)
-	assert.Contains(t, calls[2].Output.Text, `server "s" tool "echo"`)
+	assert.Equal(t, `error: mcp server "s": call tool "echo": invalid arguments: not a JSON object`, calls[2].Output.Text)
+	assert.Equal(t, `error: unknown function "nope__missing"`, calls[0].Output.Text)
 
 	assert.NoError(t, calls[3].Err, "a tool error is an output, not a Go error")
 	assert.True(t, calls[3].Output.IsError)
@@ -260,9 +261,10 @@ func TestFailedServerIsLeftOut(t *testing.T) {
 	bad := Stdio("broken", "/nonexistent/mcp-server-binary")
 	good := InProcess("good", mcptest.NewServer())
 
-	b := newBridge(t, []Server{bad, good})
+	b := newBridge(t, []Server{bad, good}, WithSkipFailedServers(true))
 	assert.Equal(t, []string{"good"}, b.Servers())
-	require.Contains(t, b.Failed(), "broken")
+	require.Len(t, b.MissingServers(), 1)
+	assert.Equal(t, "broken", b.MissingServers()[0].Server)
 	var found bool
 	for _, d := range b.Diagnostics() {
 		if d.Server == "broken" && d.Dropped {
@@ -271,13 +273,23 @@ func TestFailedServerIsLeftOut(t *testing.T) {
 	}
 	assert.True(t, found, "the left-out server is in Diagnostics")
 
-	_, err := New(ctxT(t), []Server{bad, good}, WithSkipFailedServers(false))
+	// The model asking for a tool of the missing server learns why.
+	_, err := b.Call(ctxT(t), "broken__anything", `{}`)
+	require.ErrorIs(t, err, ErrUnknownFunction)
+	assert.Contains(t, err.Error(), "not connected: broken")
+
+	// By default a failed server fails New.
+	_, err = New(ctxT(t), []Server{bad, good})
 	require.Error(t, err)
 	var se *ServerError
 	require.ErrorAs(t, err, &se)
 	assert.Equal(t, "broken", se.Server)
+	var start *StartError
+	require.ErrorAs(t, err, &start)
+	assert.Len(t, start.Failed, 1)
+	assert.NotErrorIs(t, err, ErrNoServers)
 
-	_, err = New(ctxT(t), []Server{bad})
+	_, err = New(ctxT(t), []Server{bad}, WithSkipFailedServers(true))
 	require.ErrorIs(t, err, ErrNoServers)
 
 	_, err = New(ctxT(t), []Server{good, InProcess("good", mcptest.NewServer())})
@@ -297,7 +309,7 @@ func TestConnectTimeout(t *testing.T) {
 	}
 	done := make(chan result, 1)
 	go func() {
-		b, err := New(context.Background(), []Server{mute, good}, WithConnectTimeout(200*time.Millisecond))
+		b, err := New(context.Background(), []Server{mute, good}, WithConnectTimeout(200*time.Millisecond), WithSkipFailedServers(true))
 		done <- result{b, err}
 	}()
 	var r result
@@ -309,9 +321,10 @@ func TestConnectTimeout(t *testing.T) {
 	require.NoError(t, r.err)
 	t.Cleanup(func() { _ = r.b.Close() })
 	assert.Equal(t, []string{"good"}, r.b.Servers())
-	require.Contains(t, r.b.Failed(), "mute")
-	assert.ErrorIs(t, r.b.Failed()["mute"], context.DeadlineExceeded)
-	assert.Contains(t, r.b.Failed()["mute"].Error(), "mute")
+	require.Len(t, r.b.MissingServers(), 1)
+	missing := r.b.MissingServers()[0]
+	assert.Equal(t, "mute", missing.Server)
+	assert.ErrorIs(t, missing, context.DeadlineExceeded)
 	raw, err := os.ReadFile(pidfile)
 	require.NoError(t, err)
 	pid, err := strconv.Atoi(string(raw))

@@ -2,6 +2,7 @@ package bridge_test
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"log"
 	"strings"
@@ -112,5 +113,71 @@ func ExampleBridge_Run() {
 	fmt.Println(res.OutputText)
 	// Output:
 	// text__upper({"text":"hello"}) -> HELLO
+	// The tool said HELLO
+}
+
+// By default a server that cannot start fails New, naming it and why.
+// WithSkipFailedServers leaves it out instead, and says so.
+func ExampleWithSkipFailedServers() {
+	ctx := context.Background()
+	servers := []bridge.Server{
+		bridge.InProcess("text", upperServer()),
+		bridge.Stdio("weather", "/nonexistent/weather-mcp-server"),
+	}
+	_, err := bridge.New(ctx, servers)
+	var start *bridge.StartError
+	if errors.As(err, &start) {
+		for _, f := range start.Failed {
+			fmt.Println("failed:", f.Server, f.Op)
+		}
+	}
+
+	b, err := bridge.New(ctx, servers, bridge.WithSkipFailedServers(true))
+	if err != nil {
+		log.Fatal(err)
+	}
+	defer b.Close()
+	for _, m := range b.MissingServers() {
+		fmt.Println("left out:", m.Server)
+	}
+	fmt.Println("offered:", len(b.Tools()), "tool(s)")
+	// Output:
+	// failed: weather spawn
+	// left out: weather
+	// offered: 1 tool(s)
+}
+
+// callLogger is an Observer: a tracer would start a span in each Start
+// method and end it in the matching End method.
+type callLogger struct{ bridge.NopObserver }
+
+func (callLogger) StartCall(ctx context.Context, c bridge.Call) context.Context {
+	fmt.Println("start", c.Name)
+	return ctx
+}
+
+func (callLogger) EndCall(_ context.Context, r bridge.CallRecord) {
+	fmt.Println("end", r.Call.Name, "error:", r.Output.IsError)
+}
+
+// WithObserver sees every run, turn and call with its context.
+func ExampleWithObserver() {
+	fake, client := scriptedAPI()
+	defer fake.Close()
+	res, err := bridge.Run(context.Background(), &client.Responses,
+		oai.ResponseNewParams{
+			Model: "gpt-5-mini",
+			Input: oai.ResponseNewParamsInputUnion{OfString: openai.String("Shout hello")},
+		},
+		[]bridge.Server{bridge.InProcess("text", upperServer())},
+		bridge.WithObserver(callLogger{}),
+	)
+	if err != nil {
+		log.Fatal(err)
+	}
+	fmt.Println(res.OutputText)
+	// Output:
+	// start text__upper
+	// end text__upper error: false
 	// The tool said HELLO
 }

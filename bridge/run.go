@@ -9,70 +9,97 @@ import (
 	"github.com/mcpbridge/mcpbridge/responses"
 )
 
+// Result is what a run did: the loop's responses.Result (turns, calls,
+// output text, usage, pending outputs) and the MCP servers whose tools the
+// model could not be offered.
+type Result struct {
+	responses.Result
+	// MissingServers are the servers New left out (WithSkipFailedServers),
+	// each with why it failed; empty when every server was connected.
+	MissingServers []*ServerError
+}
+
 // Run drives the Responses loop with the bridge's tools: it sends params with
 // the tool set added, runs every function call the model makes against its
 // server, sends the outputs back and repeats until the model stops calling
 // tools or the iteration limit is reached. Tools already in params stay, and
-// are sent with the bridge's tools on every turn.
+// are sent with the bridge's tools on every turn. opts override, for this
+// run, the RunOptions given to New.
 //
 // On error, the returned Result still holds everything done so far (turns,
 // outputs computed but not delivered, the last response id) so the caller
 // can inspect it or continue with Resume.
-func (b *Bridge) Run(ctx context.Context, api responses.API, params oai.ResponseNewParams, opts ...Option) (*responses.Result, error) {
+func (b *Bridge) Run(ctx context.Context, api API, params oai.ResponseNewParams, opts ...RunOption) (*Result, error) {
 	if b.closed.Load() {
 		return nil, ErrClosed
 	}
-	o := buildOptions(b.opts, opts)
-	ex := &runExecutor{b: b, o: &o}
-	return responses.Run(ctx, api, params, ex, b.loopOptions(ex))
+	run := withRun(b.cfg.run, opts)
+	res, err := responses.Run(ctx, api, params, &source{b: b, run: &run}, b.loopOptions(&run))
+	return b.result(res), err
 }
 
 // Resume continues a run that stopped on an API error from the point the
-// result recorded: the pending outputs are sent first, without running their
-// tools again.
-func (b *Bridge) Resume(ctx context.Context, api responses.API, params oai.ResponseNewParams, from responses.ResumePoint, opts ...Option) (*responses.Result, error) {
+// result recorded (res.ResumePoint()): the pending outputs are sent first,
+// without running their tools again.
+func (b *Bridge) Resume(ctx context.Context, api API, params oai.ResponseNewParams, from ResumePoint, opts ...RunOption) (*Result, error) {
 	if b.closed.Load() {
 		return nil, ErrClosed
 	}
-	o := buildOptions(b.opts, opts)
-	ex := &runExecutor{b: b, o: &o}
-	return responses.Resume(ctx, api, params, from, ex, b.loopOptions(ex))
+	run := withRun(b.cfg.run, opts)
+	res, err := responses.Resume(ctx, api, params, from, &source{b: b, run: &run}, b.loopOptions(&run))
+	return b.result(res), err
 }
 
-func (b *Bridge) loopOptions(ex *runExecutor) responses.Options {
-	o := *ex.o
-	lo := responses.Options{
-		MaxIterations:  o.maxIterations,
-		MaxConcurrency: o.maxConcurrency,
-		CallTimeout:    o.callTimeout,
-		BeforeCall:     o.beforeCall,
-		AfterCall:      o.afterCall,
-		Approve:        b.approveHook(ex, o.approve),
-		RequestOptions: o.requestOptions,
-		Logger:         b.log,
-		ToolsFunc: func(ctx context.Context) ([]oai.ToolUnionParam, error) {
-			if o.refreshOnChange {
-				// A failed relist keeps the previous tools: the model can
-				// still use them, and the error is logged, not fatal.
-				if err := b.refreshStale(ctx); err != nil && !errors.Is(err, ErrClosed) {
-					b.log.Warn("tool refresh failed", "error", err)
-				}
-			}
-			ts := b.current.Load()
-			ex.offered.Store(ts)
-			return ts.params, nil
-		},
+func (b *Bridge) result(res *responses.Result) *Result {
+	if res == nil {
+		return nil
 	}
-	if o.logger != nil {
-		lo.Logger = o.logger
+	return &Result{Result: *res, MissingServers: b.MissingServers()}
+}
+
+func (b *Bridge) loopOptions(run *runConfig) responses.Options {
+	lo := run.loop
+	if lo.Logger == nil {
+		lo.Logger = b.log
 	}
 	return lo
 }
 
+// Toolbox makes a Bridge a responses.ToolSource, for programs that call
+// responses.Run themselves: each turn gets the current tool set (relisted
+// first when a server announced a change) and an Executor that routes
+// through exactly that set, with the RunOptions given to New.
+func (b *Bridge) Toolbox(ctx context.Context) (responses.Toolbox, error) {
+	return (&source{b: b, run: &b.cfg.run}).Toolbox(ctx)
+}
+
+// source is the ToolSource of one run.
+type source struct {
+	b   *Bridge
+	run *runConfig
+}
+
+func (s *source) Toolbox(ctx context.Context) (responses.Toolbox, error) {
+	b := s.b
+	if b.closed.Load() {
+		return responses.Toolbox{}, ErrClosed
+	}
+	if b.cfg.refreshOnChange {
+		// A failed relist keeps the previous tools: the model can still
+		// use them, and the error is logged, not fatal.
+		if err := b.refreshStale(ctx); err != nil && !errors.Is(err, ErrClosed) {
+			b.log.Warn("tool refresh failed", "error", err)
+		}
+	}
+	ts := b.current.Load()
+	return responses.Toolbox{Tools: ts.params, Exec: &turnExec{b: b, ts: ts, run: s.run}}, nil
+}
+
 // Run connects to servers, runs the loop once with their tools and closes
 // everything before it returns. It is New, Bridge.Run and Bridge.Close in one
-// call, for programs that need the servers for a single conversation.
-func Run(ctx context.Context, api responses.API, params oai.ResponseNewParams, servers []Server, opts ...Option) (*responses.Result, error) {
+// call, for programs that need the servers for a single conversation; it
+// takes the Options of New and the RunOptions of the run alike.
+func Run(ctx context.Context, api API, params oai.ResponseNewParams, servers []Server, opts ...Option) (*Result, error) {
 	b, err := New(ctx, servers, opts...)
 	if err != nil {
 		return nil, err

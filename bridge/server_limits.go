@@ -30,24 +30,15 @@ func (c *conn) callTool(ctx context.Context, tool string, args json.RawMessage, 
 	return res, err
 }
 
-// approveHook wraps the approval hook of a run so that calls to tools the
-// server's config auto-approves skip it.
-func (b *Bridge) approveHook(ex *runExecutor, approve func(context.Context, responses.Call) (bool, string)) func(context.Context, responses.Call) (bool, string) {
-	if approve == nil {
-		return nil
+// Preapproved reports whether the server's config auto-approves the tool
+// a call is routed to in this turn, so the run's approval hook is skipped.
+func (e *turnExec) Preapproved(call Call) bool {
+	ft, ok := e.ts.byName[call.Name]
+	if !ok {
+		return false
 	}
-	return func(ctx context.Context, call responses.Call) (bool, string) {
-		ts := ex.offered.Load()
-		if ts == nil {
-			ts = b.current.Load()
-		}
-		if ft, ok := ts.byName[call.Name]; ok {
-			if c := b.conns[ft.Server]; c != nil && autoApproved(c.srv.AutoApprove, ft.Tool) {
-				return true, ""
-			}
-		}
-		return approve(ctx, call)
-	}
+	c := e.b.conns[ft.Server]
+	return c != nil && autoApproved(c.srv.AutoApprove, ft.Tool)
 }
 
 func autoApproved(list []string, tool string) bool {

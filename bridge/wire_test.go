@@ -83,8 +83,8 @@ func TestSchemaNumbersReachTheWireAsNumbers(t *testing.T) {
 func TestValidateArgumentsCompilesOncePerToolSet(t *testing.T) {
 	b := newBridge(t, []Server{InProcess("s", mcptest.NewServer())}, WithValidateArguments(true))
 	distinct := map[string]bool{}
-	for _, raw := range b.current.Load().schemas {
-		distinct[string(raw)] = true
+	for _, ft := range b.current.Load().byName {
+		distinct[string(ft.schema)] = true
 	}
 	assert.Equal(t, len(distinct), b.compiled.Len(), "one compiled schema per distinct input schema")
 	_, err := b.Call(ctxT(t), "s__add", `{"a":"two","b":"three"}`)

@@ -148,6 +148,11 @@ func checkServers(servers []ServerTools) error {
 	return nil
 }
 
+// CheckServerName reports why name cannot be a server name in Convert (it
+// must be valid UTF-8, have no control characters, and hold at least one
+// letter or digit), or nil.
+func CheckServerName(name string) error { return checkServerName(name) }
+
 // checkServerName accepts a name that is valid UTF-8, has no control
 // characters, and holds at least one letter or digit.
 func checkServerName(name string) error {

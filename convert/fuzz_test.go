@@ -8,6 +8,8 @@ import (
 	"unicode/utf8"
 
 	"github.com/mark3labs/mcp-go/mcp"
+
+	"github.com/mcpbridge/mcpbridge/responses"
 )
 
 // FuzzNames checks the naming invariants on a small set built from the
@@ -130,7 +132,7 @@ func FuzzResult(f *testing.F) {
 }
 
 // checkOutput asserts the Result invariants.
-func checkOutput(t testing.TB, out Output, max int, array bool) {
+func checkOutput(t testing.TB, out responses.Output, max int, array bool) {
 	t.Helper()
 	limit := max
 	if limit == 0 {
@@ -151,12 +153,12 @@ func checkOutput(t testing.TB, out Output, max int, array bool) {
 			t.Fatalf("part is not valid UTF-8: %+v", p)
 		}
 		switch p.Type {
-		case PartText:
-		case PartImage:
+		case responses.PartText:
+		case responses.PartImage:
 			if !strings.HasPrefix(p.ImageURL, "data:image/") {
 				t.Fatalf("image part with URL %.40q", p.ImageURL)
 			}
-		case PartFile:
+		case responses.PartFile:
 			if !strings.HasPrefix(p.FileData, "data:") || p.Filename == "" {
 				t.Fatalf("file part %+v", p)
 			}
@@ -168,7 +170,7 @@ func checkOutput(t testing.TB, out Output, max int, array bool) {
 	if limit >= 0 && total > limit {
 		t.Fatalf("parts total %d bytes, cap %d", total, limit)
 	}
-	if out.IsError && limit > len(ErrorPrefix) && !strings.HasPrefix(out.Text, ErrorPrefix) {
+	if out.IsError && limit > len(responses.ErrorPrefix) && !strings.HasPrefix(out.Text, responses.ErrorPrefix) {
 		t.Fatalf("error output %q lacks the prefix", out.Text)
 	}
 }

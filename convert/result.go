@@ -8,14 +8,29 @@ import (
 	"strings"
 
 	"github.com/mark3labs/mcp-go/mcp"
+
+	"github.com/mcpbridge/mcpbridge/responses"
 )
 
 // DefaultMaxResultBytes is the output cap used when ResultOptions.MaxBytes
 // is 0.
 const DefaultMaxResultBytes = 64 << 10
 
-// ErrorPrefix starts the text of a result whose isError flag is set.
-const ErrorPrefix = "Tool error: "
+// A rendered result is the loop's own responses.Output: it goes to the
+// model unchanged.
+type (
+	output = responses.Output
+	part   = responses.Part
+)
+
+const (
+	partText  = responses.PartText
+	partImage = responses.PartImage
+	partFile  = responses.PartFile
+	// errorPrefix starts the text of a result whose isError flag is set,
+	// like every other error output the model reads.
+	errorPrefix = responses.ErrorPrefix
+)
 
 // ResultOptions controls how a tool result is rendered.
 type ResultOptions struct {
@@ -28,40 +43,13 @@ type ResultOptions struct {
 	MaxBytes int
 }
 
-// PartType is the type of one part of an array output.
-type PartType string
-
-// The part types an array output uses.
-const (
-	PartText  PartType = "input_text"
-	PartImage PartType = "input_image"
-	PartFile  PartType = "input_file"
-)
-
-// Part is one item of an array output.
-type Part struct {
-	Type     PartType
-	Text     string // input_text
-	ImageURL string // input_image: a data: URL
-	FileData string // input_file: a data: URL
-	Filename string // input_file
-}
-
-// Output is a tool result ready to be returned to the model.
-type Output struct {
-	Text      string // text rendering, always set (images described in words)
-	Parts     []Part // only with ArrayOutputs: parts in content order
-	IsError   bool   // the tool reported an error (or returned nothing)
-	Truncated bool   // Text or Parts were cut to fit the cap
-}
-
 // truncatedMarker ends output that was cut.
 const truncatedMarker = "\n…[output truncated]"
 
 // segment is one rendered content item.
 type segment struct {
 	text string // text, or the stand-in for media
-	part *Part  // media part for array outputs, nil for text
+	part *part  // media part for array outputs, nil for text
 }
 
 // Result renders an MCP tool result for the model.
@@ -70,20 +58,20 @@ type segment struct {
 // (with ArrayOutputs) and are described as "[image: image/png, 1234 bytes]"
 // in Text; audio, resource links and embedded resources are described, with
 // embedded text inlined below its URI. structuredContent is rendered as JSON
-// when there is no text content. An isError result starts with ErrorPrefix
+// when there is no text content. An isError result starts with responses.ErrorPrefix
 // and sets IsError; a nil result is an error output. Text is made valid
 // UTF-8 and stripped of control characters other than newline, carriage
 // return and tab, then capped at MaxBytes with a visible marker.
-func Result(res *mcp.CallToolResult, opts ResultOptions) Output {
+func Result(res *mcp.CallToolResult, opts ResultOptions) responses.Output {
 	limit := opts.MaxBytes
 	if limit == 0 {
 		limit = DefaultMaxResultBytes
 	}
 	if res == nil {
-		out := Output{Text: ErrorPrefix + "the server returned no result", IsError: true}
+		out := output{Text: errorPrefix + "the server returned no result", IsError: true}
 		out.Text, out.Truncated = capText(out.Text, limit, truncatedMarker)
 		if opts.ArrayOutputs {
-			out.Parts = []Part{{Type: PartText, Text: out.Text}}
+			out.Parts = []part{{Type: partText, Text: out.Text}}
 		}
 		return out
 	}
@@ -108,9 +96,9 @@ func Result(res *mcp.CallToolResult, opts ResultOptions) Output {
 		if len(segs) == 0 {
 			segs = append(segs, segment{text: "(no details)"})
 		}
-		segs = append([]segment{{text: strings.TrimSuffix(ErrorPrefix, " ")}}, segs...)
+		segs = append([]segment{{text: strings.TrimSuffix(errorPrefix, " ")}}, segs...)
 	}
-	out := Output{IsError: res.IsError}
+	out := output{IsError: res.IsError}
 	out.Text, out.Truncated = joinText(segs, limit, res.IsError)
 	if opts.ArrayOutputs {
 		var cut bool
@@ -142,8 +130,8 @@ func joinText(segs []segment, limit int, isErr bool) (string, bool) {
 // buildParts renders the segments as parts within limit bytes in total:
 // adjacent texts merge into one input_text part; media that does not fit is
 // replaced by its description.
-func buildParts(segs []segment, limit int, isErr bool) ([]Part, bool) {
-	var parts []Part
+func buildParts(segs []segment, limit int, isErr bool) ([]part, bool) {
+	var parts []part
 	var text strings.Builder
 	pending := false
 	used := 0
@@ -162,7 +150,7 @@ func buildParts(segs []segment, limit int, isErr bool) ([]Part, bool) {
 		cut = cut || c
 		used += len(s)
 		if s != "" {
-			parts = append(parts, Part{Type: PartText, Text: s})
+			parts = append(parts, part{Type: partText, Text: s})
 		}
 		text.Reset()
 		pending = false
@@ -198,7 +186,7 @@ func buildParts(segs []segment, limit int, isErr bool) ([]Part, bool) {
 	}
 	flush()
 	if len(parts) == 0 {
-		parts = []Part{{Type: PartText, Text: ""}}
+		parts = []part{{Type: partText, Text: ""}}
 	}
 	return parts, cut || dropped
 }
@@ -300,7 +288,7 @@ func mediaSegment(kind, mime, data string, asPart bool) segment {
 	}
 	seg := segment{text: fmt.Sprintf("[%s: %s, %d bytes]", kind, mime, size)}
 	if asPart && validMediaType(mime) && strings.HasPrefix(mime, "image/") {
-		seg.part = &Part{Type: PartImage, ImageURL: "data:" + mime + ";base64," + stripNewlines(data)}
+		seg.part = &part{Type: partImage, ImageURL: "data:" + mime + ";base64," + stripNewlines(data)}
 	}
 	return seg
 }
@@ -396,13 +384,13 @@ func blobSegment(uri, mime, blob string, array bool) segment {
 	url := "data:" + mime + ";base64," + stripNewlines(blob)
 	switch {
 	case strings.HasPrefix(mime, "image/"):
-		seg.part = &Part{Type: PartImage, ImageURL: url}
+		seg.part = &part{Type: partImage, ImageURL: url}
 	case mime == "application/pdf":
 		name := label(path.Base(uri), 200)
 		if name == "" || name == "." || name == "/" {
 			name = "resource.pdf"
 		}
-		seg.part = &Part{Type: PartFile, FileData: url, Filename: name}
+		seg.part = &part{Type: partFile, FileData: url, Filename: name}
 	}
 	return seg
 }

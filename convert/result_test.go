@@ -7,6 +7,8 @@ import (
 	"unicode/utf8"
 
 	"github.com/mark3labs/mcp-go/mcp"
+
+	"github.com/mcpbridge/mcpbridge/responses"
 )
 
 func TestResult(t *testing.T) {
@@ -17,25 +19,25 @@ func TestResult(t *testing.T) {
 		res   *mcp.CallToolResult
 		opts  ResultOptions
 		text  string
-		parts []Part
+		parts []responses.Part
 		isErr bool
 		trunc bool
 	}{
-		{name: "nil", res: nil, text: "Tool error: the server returned no result", isErr: true},
+		{name: "nil", res: nil, text: "error: the server returned no result", isErr: true},
 		{name: "texts joined", res: &mcp.CallToolResult{Content: []mcp.Content{mcp.NewTextContent("a"), mcp.NewTextContent("b")}}, text: "a\nb"},
 		{name: "pointer content", res: &mcp.CallToolResult{Content: []mcp.Content{&mcp.TextContent{Type: "text", Text: "p"}}}, text: "p"},
 		{name: "empty", res: &mcp.CallToolResult{}, text: ""},
-		{name: "error", res: &mcp.CallToolResult{IsError: true, Content: []mcp.Content{mcp.NewTextContent("disk full")}}, text: "Tool error: disk full", isErr: true},
-		{name: "error without content", res: &mcp.CallToolResult{IsError: true}, text: "Tool error: (no details)", isErr: true},
+		{name: "error", res: &mcp.CallToolResult{IsError: true, Content: []mcp.Content{mcp.NewTextContent("disk full")}}, text: "error: disk full", isErr: true},
+		{name: "error without content", res: &mcp.CallToolResult{IsError: true}, text: "error: (no details)", isErr: true},
 		{name: "image as text", res: &mcp.CallToolResult{Content: []mcp.Content{mcp.NewTextContent("chart:"), mcp.NewImageContent(img, "image/png")}}, text: "chart:\n[image: image/png, 1234 bytes]"},
 		{name: "image as part", opts: ResultOptions{ArrayOutputs: true},
 			res:   &mcp.CallToolResult{Content: []mcp.Content{mcp.NewTextContent("chart:"), mcp.NewImageContent(img, "image/png"), mcp.NewTextContent("done")}},
 			text:  "chart:\n[image: image/png, 1234 bytes]\ndone",
-			parts: []Part{{Type: PartText, Text: "chart:"}, {Type: PartImage, ImageURL: "data:image/png;base64," + img}, {Type: PartText, Text: "done"}}},
+			parts: []responses.Part{{Type: responses.PartText, Text: "chart:"}, {Type: responses.PartImage, ImageURL: "data:image/png;base64," + img}, {Type: responses.PartText, Text: "done"}}},
 		{name: "bad image data", opts: ResultOptions{ArrayOutputs: true},
 			res:   &mcp.CallToolResult{Content: []mcp.Content{mcp.NewImageContent("%%%", "image/png")}},
 			text:  "[image: image/png, data is not valid base64]",
-			parts: []Part{{Type: PartText, Text: "[image: image/png, data is not valid base64]"}}},
+			parts: []responses.Part{{Type: responses.PartText, Text: "[image: image/png, data is not valid base64]"}}},
 		{name: "audio", res: &mcp.CallToolResult{Content: []mcp.Content{mcp.NewAudioContent("AAAA", "audio/wav")}}, text: "[audio: audio/wav, 3 bytes]"},
 		{name: "resource link", res: &mcp.CallToolResult{Content: []mcp.Content{mcp.ResourceLink{Type: "resource_link", URI: "file:///r.txt", Name: "r.txt", MIMEType: "text/plain", Size: &size, Description: "A report."}}},
 			text: "[resource link: r.txt <file:///r.txt>, text/plain, 99 bytes] A report."},
@@ -46,7 +48,7 @@ func TestResult(t *testing.T) {
 		{name: "embedded pdf as file", opts: ResultOptions{ArrayOutputs: true},
 			res:   &mcp.CallToolResult{Content: []mcp.Content{mcp.NewEmbeddedResource(mcp.BlobResourceContents{URI: "file:///x/report.pdf", MIMEType: "application/pdf", Blob: "AAAA"})}},
 			text:  "[resource: <file:///x/report.pdf>, application/pdf, 3 bytes]",
-			parts: []Part{{Type: PartFile, FileData: "data:application/pdf;base64,AAAA", Filename: "report.pdf"}}},
+			parts: []responses.Part{{Type: responses.PartFile, FileData: "data:application/pdf;base64,AAAA", Filename: "report.pdf"}}},
 		{name: "structured only", res: &mcp.CallToolResult{StructuredContent: map[string]any{"temp": 21}}, text: `{"temp":21}`},
 		{name: "structured raw", res: &mcp.CallToolResult{RawStructuredContent: []byte(`{"b":1,"a":2}`)}, text: `{"b":1,"a":2}`},
 		{name: "structured ignored with text", res: &mcp.CallToolResult{StructuredContent: map[string]any{"x": 1}, Content: []mcp.Content{mcp.NewTextContent("x is 1")}}, text: "x is 1"},
@@ -59,7 +61,7 @@ func TestResult(t *testing.T) {
 		{name: "truncated parts drop image", opts: ResultOptions{ArrayOutputs: true, MaxBytes: 200},
 			res:   &mcp.CallToolResult{Content: []mcp.Content{mcp.NewTextContent("see"), mcp.NewImageContent(img, "image/png")}},
 			text:  "see\n[image: image/png, 1234 bytes]",
-			parts: []Part{{Type: PartText, Text: "see\n[image: image/png, 1234 bytes]"}}, trunc: true},
+			parts: []responses.Part{{Type: responses.PartText, Text: "see\n[image: image/png, 1234 bytes]"}}, trunc: true},
 		{name: "unknown content", res: &mcp.CallToolResult{Content: []mcp.Content{mcp.ToolUseContent{}}}, text: "[unsupported content: mcp.ToolUseContent]"},
 	}
 	for _, c := range cases {
@@ -74,7 +76,7 @@ func TestResult(t *testing.T) {
 			if c.opts.ArrayOutputs {
 				want := c.parts
 				if want == nil {
-					want = []Part{{Type: PartText, Text: c.text}}
+					want = []responses.Part{{Type: responses.PartText, Text: c.text}}
 				}
 				if len(out.Parts) != len(want) {
 					t.Fatalf("parts %+v, want %+v", out.Parts, want)

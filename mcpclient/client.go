@@ -278,6 +278,7 @@ func (c *Client) CallTool(ctx context.Context, name string, args json.RawMessage
 // failures into *Error. A streamable HTTP session the server no longer
 // knows is re-initialized and fn retried once.
 func (c *Client) do(ctx context.Context, op Op, tool string, fn func(context.Context, *session) error) error {
+	ctx, httpFail := withHTTPFailure(ctx)
 	retried := false
 	for {
 		s, err := c.acquire(ctx, op, tool)
@@ -322,7 +323,7 @@ func (c *Client) do(ctx context.Context, op Op, tool string, fn func(context.Con
 		if ctxErr := ctx.Err(); ctxErr != nil && !errors.Is(err, ctxErr) {
 			err = fmt.Errorf("%w: %w", ctxErr, err)
 		}
-		return c.newError(op, tool, err, s)
+		return httpFail.annotate(c.newError(op, tool, err, s))
 	}
 }
 
@@ -559,6 +560,7 @@ func (t *headerTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 		out.Header[k] = v
 	}
 	resp, err := t.base.RoundTrip(out)
+	recordHTTPFailure(req, resp)
 	if err != nil && strings.Contains(err.Error(), "server closed idle connection") && req.GetBody != nil && req.Context().Err() == nil {
 		body, berr := req.GetBody()
 		if berr != nil {
@@ -566,7 +568,9 @@ func (t *headerTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 		}
 		retry := out.Clone(req.Context())
 		retry.Body = body
-		return t.base.RoundTrip(retry)
+		resp, err = t.base.RoundTrip(retry)
+		recordHTTPFailure(req, resp)
+		return resp, err
 	}
 	return resp, err
 }

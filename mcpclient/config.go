@@ -235,3 +235,10 @@ func childEnv(parent []string, inherit bool, extra map[string]string) []string {
 
 // parentEnv is os.Environ, a variable for tests.
 var parentEnv = os.Environ
+
+// Validate reports what Connect would reject in cfg, without starting
+// anything.
+func (cfg Config) Validate() error {
+	_, err := cfg.withDefaults()
+	return err
+}

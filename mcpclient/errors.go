@@ -3,6 +3,7 @@ package mcpclient
 import (
 	"errors"
 	"fmt"
+	"net/http"
 	"strings"
 )
 
@@ -45,6 +46,11 @@ type Error struct {
 	Tool   string // tool name, for OpCall
 	Stderr string // recent stderr of a stdio server, when relevant
 	Err    error  // the cause
+	// HTTPStatus is the error status an HTTP or SSE server answered
+	// during the operation (0 when none), and Endpoint the URL it came
+	// from, without user info or query.
+	HTTPStatus int
+	Endpoint   string
 }
 
 // Error describes the failure: server, operation, tool, cause and the end
@@ -54,6 +60,9 @@ func (e *Error) Error() string {
 	fmt.Fprintf(&b, "mcp server %q: %s", e.Server, e.Op)
 	if e.Tool != "" {
 		fmt.Fprintf(&b, " tool %q", e.Tool)
+	}
+	if e.HTTPStatus != 0 {
+		fmt.Fprintf(&b, ": HTTP %d %s from %s", e.HTTPStatus, http.StatusText(e.HTTPStatus), e.Endpoint)
 	}
 	if e.Err != nil {
 		b.WriteString(": ")

@@ -77,6 +77,7 @@ func (c *Client) dial(ctx context.Context) (*session, error) {
 	// Close of the Client aborts a dial in progress.
 	ctx, cancelDial := context.WithCancel(ctx)
 	defer cancelDial()
+	ctx, httpFail := withHTTPFailure(ctx)
 	stopLife := context.AfterFunc(c.life, cancelDial)
 	defer stopLife()
 
@@ -145,7 +146,7 @@ func (c *Client) dial(ctx context.Context) (*session, error) {
 	if err := s.mc.Start(life); err != nil {
 		stopStart()
 		_ = s.close()
-		return nil, c.newError(OpSpawn, "", ctxCause(ctx, err), s)
+		return nil, httpFail.annotate(c.newError(OpSpawn, "", ctxCause(ctx, err), s))
 	}
 	s.mc.OnNotification(c.onNotification)
 
@@ -158,7 +159,7 @@ func (c *Client) dial(ctx context.Context) (*session, error) {
 	}
 	if err != nil {
 		_ = s.close()
-		return nil, c.newError(OpHandshake, "", c.sessionCause(s, ctxCause(ctx, err)), s)
+		return nil, httpFail.annotate(c.newError(OpHandshake, "", c.sessionCause(s, ctxCause(ctx, err)), s))
 	}
 	s.info = *res
 	c.cfg.Logger.Debug("mcp server connected", "server", cfg.Name, "transport", string(cfg.Transport),

@@ -23,7 +23,7 @@ func BenchmarkRunOneCall(b *testing.B) {
 	ctx := context.Background()
 	b.ReportAllocs()
 	for b.Loop() {
-		res, err := responses.Run(ctx, &c.Responses, params, instantExec, responses.Options{})
+		res, err := responses.Run(ctx, &c.Responses, params, responses.Static(instantExec), responses.Options{})
 		if err != nil || res.Iterations != 2 {
 			b.Fatalf("run: %v, %+v", err, res)
 		}
@@ -40,7 +40,7 @@ func BenchmarkRunOneCallParallel(b *testing.B) {
 	b.ReportAllocs()
 	b.RunParallel(func(pb *testing.PB) {
 		for pb.Next() {
-			res, err := responses.Run(context.Background(), &c.Responses, params, instantExec, responses.Options{})
+			res, err := responses.Run(context.Background(), &c.Responses, params, responses.Static(instantExec), responses.Options{})
 			if err != nil || res.Iterations != 2 {
 				b.Errorf("run: %v", err)
 				return

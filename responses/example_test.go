@@ -36,7 +36,7 @@ func ExampleRun() {
 		BeforeCall: func(_ context.Context, c responses.Call) { fmt.Println("->", c.Name, c.Arguments) },
 	}
 
-	res, err := responses.Run(context.Background(), &client.Responses, params, exec, opts)
+	res, err := responses.Run(context.Background(), &client.Responses, params, responses.Static(exec), opts)
 	if err != nil {
 		fmt.Println("error:", err)
 		return

@@ -19,7 +19,7 @@ type indexed struct {
 // the others. When ctx ends first it returns at once with the finished
 // records and, for the rest, records whose Err is the context's error; the
 // abandoned executors keep their (cancelled) context and finish on their own.
-func (r *runner) execute(ctx context.Context, calls []Call) ([]CallRecord, error) {
+func (r *runner) execute(ctx context.Context, exec Executor, calls []Call) ([]CallRecord, error) {
 	n := len(calls)
 	done := make(chan indexed, n) // buffered: workers never block on a departed collector
 	var next atomic.Int64
@@ -35,7 +35,7 @@ func (r *runner) execute(ctx context.Context, calls []Call) ([]CallRecord, error
 					done <- indexed{i, interrupted(calls[i], ctx.Err())}
 					continue
 				}
-				done <- indexed{i, r.runCall(ctx, calls[i])}
+				done <- indexed{i, r.runCall(ctx, exec, calls[i])}
 			}
 		}()
 	}
@@ -76,12 +76,11 @@ func interrupted(c Call, err error) CallRecord {
 	return CallRecord{Call: c, Err: err, Output: errorOutput(err)}
 }
 
-func errorOutput(err error) Output {
-	return Output{Text: "error: " + err.Error(), IsError: true}
-}
+func errorOutput(err error) Output { return ErrorOutput(err) }
 
 // rerunInterrupted prepares the pending records of a ResumePoint: records
-// interrupted by a cancelled context are run again, the others are kept.
+// interrupted by a cancelled context are run again, with the Executor of a
+// fresh Toolbox, and the others are kept.
 func (r *runner) rerunInterrupted(ctx context.Context, pending []CallRecord) ([]CallRecord, error) {
 	out := append([]CallRecord(nil), pending...)
 	var idx []int
@@ -95,7 +94,14 @@ func (r *runner) rerunInterrupted(ctx context.Context, pending []CallRecord) ([]
 	if len(calls) == 0 {
 		return out, nil
 	}
-	recs, err := r.execute(ctx, calls)
+	box, err := r.src.Toolbox(ctx)
+	if err == nil && box.Exec == nil {
+		err = errors.New("no Executor in the Toolbox")
+	}
+	if err != nil {
+		return out, fmt.Errorf("responses: tools: %w", err)
+	}
+	recs, err := r.execute(ctx, box.Exec, calls)
 	for j, i := range idx {
 		out[i] = recs[j]
 	}
@@ -104,9 +110,11 @@ func (r *runner) rerunInterrupted(ctx context.Context, pending []CallRecord) ([]
 
 // runCall takes one call through the hooks and the executor. Every failure
 // becomes an output the model can read.
-func (r *runner) runCall(ctx context.Context, c Call) (rec CallRecord) {
+func (r *runner) runCall(ctx context.Context, exec Executor, c Call) (rec CallRecord) {
 	start := time.Now()
 	rec.Call = c
+	ctx = r.opts.Observer.StartCall(ctx, c)
+	defer func() { r.opts.Observer.EndCall(ctx, rec) }()
 	defer func() {
 		rec.Duration = time.Since(start)
 		r.log.Debug("tool call", "name", c.Name, "call_id", c.CallID, "duration", rec.Duration,
@@ -123,7 +131,7 @@ func (r *runner) runCall(ctx context.Context, c Call) (rec CallRecord) {
 		rec.Output = errorOutput(fmt.Errorf("the arguments of %s are not valid JSON; call it again with a JSON object", c.Name))
 		return rec
 	}
-	if r.opts.Approve != nil {
+	if r.opts.Approve != nil && !preapproved(exec, c) {
 		ok, reason, err := r.approve(ctx, c)
 		if err != nil {
 			rec.Err = err
@@ -136,11 +144,11 @@ func (r *runner) runCall(ctx context.Context, c Call) (rec CallRecord) {
 			}
 			rec.Denied = true
 			rec.Err = fmt.Errorf("%w: %s", ErrDenied, reason)
-			rec.Output = Output{Text: fmt.Sprintf("error: the call to %s was denied and not executed: %s", c.Name, reason), IsError: true}
+			rec.Output = errorOutput(fmt.Errorf("the call to %s was denied and not executed: %s", c.Name, reason))
 			return rec
 		}
 	}
-	out, err := r.invoke(ctx, c)
+	out, err := r.invoke(ctx, exec, c)
 	if err != nil {
 		rec.Err = err
 		rec.Output = errorOutput(err)
@@ -148,6 +156,12 @@ func (r *runner) runCall(ctx context.Context, c Call) (rec CallRecord) {
 	}
 	rec.Output = out
 	return rec
+}
+
+// preapproved reports whether the turn's executor says c needs no approval.
+func preapproved(exec Executor, c Call) bool {
+	p, ok := exec.(Preapprover)
+	return ok && p.Preapproved(c)
 }
 
 func (r *runner) approve(ctx context.Context, c Call) (ok bool, reason string, err error) {
@@ -180,15 +194,15 @@ type execResult struct {
 }
 
 // invoke calls the executor, recovering a panic, bounded by CallTimeout.
-func (r *runner) invoke(ctx context.Context, c Call) (Output, error) {
+func (r *runner) invoke(ctx context.Context, exec Executor, c Call) (Output, error) {
 	if r.opts.CallTimeout <= 0 {
-		res := r.safeExecute(ctx, c)
+		res := safeExecute(ctx, exec, c)
 		return res.out, res.err
 	}
 	cctx, cancel := context.WithTimeout(ctx, r.opts.CallTimeout)
 	defer cancel()
 	ch := make(chan execResult, 1)
-	go func() { ch <- r.safeExecute(cctx, c) }()
+	go func() { ch <- safeExecute(cctx, exec, c) }()
 	select {
 	case res := <-ch:
 		if res.err != nil && ctx.Err() == nil && errors.Is(cctx.Err(), context.DeadlineExceeded) {
@@ -205,12 +219,12 @@ func (r *runner) invoke(ctx context.Context, c Call) (Output, error) {
 	}
 }
 
-func (r *runner) safeExecute(ctx context.Context, c Call) (res execResult) {
+func safeExecute(ctx context.Context, exec Executor, c Call) (res execResult) {
 	defer func() {
 		if v := recover(); v != nil {
 			res = execResult{err: fmt.Errorf("%w: %s: %v", ErrCallPanic, c.Name, v)}
 		}
 	}()
-	out, err := r.exec.Execute(ctx, c)
+	out, err := exec.Execute(ctx, c)
 	return execResult{out, err}
 }

@@ -1,12 +1,14 @@
 // Package responses drives the OpenAI Responses API function-calling loop
 // with the calls executed on the client side.
 //
-// Run sends a request, runs every function_call of the response through an
-// Executor (concurrently, bounded), sends one function_call_output per call
-// back chained with previous_response_id, and repeats until the model
-// answers without calling functions or the iteration limit is reached. It
+// Run sends a request, runs every function_call of the response through the
+// Executor of that turn (concurrently, bounded), sends one
+// function_call_output per call back chained with previous_response_id, and
+// repeats until the model answers without calling functions or the
+// iteration limit is reached. Each turn's tools and the Executor for their
+// calls come together from a ToolSource (Static for a fixed set). The loop
 // knows nothing of where the functions live: package bridge plugs MCP
-// servers in as the Executor, and any other Executor works the same way.
+// servers in as a ToolSource, and any other one works the same way.
 //
 // Failures of single calls (unknown functions, invalid JSON arguments, tool
 // errors, panics, timeouts, denials) become outputs the model reads, and
@@ -52,7 +54,7 @@ const (
 )
 
 // Part is one content part of an Output: text, an image (URL or data URL)
-// or a file (base64 data and a name). It has the same shape as convert.Part.
+// or a file (base64 data and a name).
 type Part struct {
 	Type     PartType
 	Text     string // PartText
@@ -63,20 +65,40 @@ type Part struct {
 
 // Output is what one call produced. When Parts is empty the output is sent
 // to the model as the string Text; otherwise it is sent as the list of
-// parts and Text is not sent. IsError marks a tool-reported failure; the
-// text is sent as it is (it already says what went wrong).
+// parts and Text is not sent. IsError marks a failure (the tool's own or
+// the call's); its text starts with ErrorPrefix. Truncated says Text or
+// Parts were cut to fit an output cap.
 type Output struct {
-	Text    string
-	Parts   []Part
-	IsError bool
+	Text      string
+	Parts     []Part
+	IsError   bool
+	Truncated bool
+}
+
+// ErrorPrefix starts the text of every error output the model reads: a
+// failed call, a denied call and a tool that reported an error alike.
+const ErrorPrefix = "error: "
+
+// ErrorOutput is the output the model reads for a call that failed with err.
+func ErrorOutput(err error) Output {
+	return Output{Text: ErrorPrefix + err.Error(), IsError: true}
 }
 
 // Executor runs function calls. Execute must honour ctx (it is cancelled
 // when the run is cancelled or the call times out) and may be called
 // concurrently. A returned error is not fatal: the model receives
-// "error: <message>" as the call's output.
+// ErrorPrefix and the error's message as the call's output. In Run,
+// Call.Arguments is empty or valid JSON: the loop answers text that is not
+// JSON itself.
 type Executor interface {
 	Execute(ctx context.Context, call Call) (Output, error)
+}
+
+// Preapprover is implemented by an Executor that knows some calls need no
+// approval (a server's config auto-approves its read-only tools, say):
+// Options.Approve is not asked for a call Preapproved reports true for.
+type Preapprover interface {
+	Preapproved(c Call) bool
 }
 
 // ExecutorFunc adapts a function to the Executor interface.
@@ -85,21 +107,93 @@ type ExecutorFunc func(ctx context.Context, call Call) (Output, error)
 // Execute calls f.
 func (f ExecutorFunc) Execute(ctx context.Context, call Call) (Output, error) { return f(ctx, call) }
 
+// Toolbox is what one turn offers the model and how the calls the model
+// makes in reply are run. Keeping both in one value means a call is always
+// routed by the tool set it was made from, even when the tools change
+// between turns.
+type Toolbox struct {
+	// Tools are sent after params.Tools in this turn's request.
+	Tools []oai.ToolUnionParam
+	// Exec runs the function calls of the response to this request.
+	Exec Executor
+}
+
+// ToolSource gives the loop the Toolbox of each turn. Toolbox is called
+// once before every request (and once before Resume re-runs interrupted
+// calls); an error ends the run.
+type ToolSource interface {
+	Toolbox(ctx context.Context) (Toolbox, error)
+}
+
+// staticTools is a ToolSource that never changes.
+type staticTools Toolbox
+
+func (s staticTools) Toolbox(context.Context) (Toolbox, error) { return Toolbox(s), nil }
+
+// Static returns a ToolSource offering tools (after params.Tools) on every
+// turn and running every call with exec.
+func Static(exec Executor, tools ...oai.ToolUnionParam) ToolSource {
+	return staticTools{Tools: tools, Exec: exec}
+}
+
+// Observer follows a run step by step, for tracing. Each Start method
+// returns the context the step runs in (a tracer starts a span there); the
+// matching End method receives that context. StartTurn's context carries
+// the turn's API request and its calls, StartCall's the executor, so spans
+// nest run > turn > call. StartCall and EndCall are called from the
+// goroutines that run the calls, concurrently: an Observer must be safe
+// for concurrent use. NopObserver can be embedded to implement a subset.
+type Observer interface {
+	StartRun(ctx context.Context, params *oai.ResponseNewParams) context.Context
+	EndRun(ctx context.Context, res *Result, err error)
+	// turn counts from 1 within the run.
+	StartTurn(ctx context.Context, turn int) context.Context
+	// t is nil when the turn failed before a response was received.
+	EndTurn(ctx context.Context, turn int, t *Turn, err error)
+	StartCall(ctx context.Context, call Call) context.Context
+	EndCall(ctx context.Context, rec CallRecord)
+}
+
+// NopObserver observes nothing; embed it to implement only some methods.
+type NopObserver struct{}
+
+// StartRun returns ctx.
+func (NopObserver) StartRun(ctx context.Context, _ *oai.ResponseNewParams) context.Context {
+	return ctx
+}
+
+// EndRun does nothing.
+func (NopObserver) EndRun(context.Context, *Result, error) {}
+
+// StartTurn returns ctx.
+func (NopObserver) StartTurn(ctx context.Context, _ int) context.Context { return ctx }
+
+// EndTurn does nothing.
+func (NopObserver) EndTurn(context.Context, int, *Turn, error) {}
+
+// StartCall returns ctx.
+func (NopObserver) StartCall(ctx context.Context, _ Call) context.Context { return ctx }
+
+// EndCall does nothing.
+func (NopObserver) EndCall(context.Context, CallRecord) {}
+
+// Defaults used when an Options field is zero.
+const (
+	DefaultMaxIterations  = 10
+	DefaultMaxConcurrency = 8
+)
+
 // Options tune a run. The zero value is usable.
 type Options struct {
-	// MaxIterations bounds the responses created in one run (default 10).
-	// When the last allowed response still calls functions, the calls are
-	// run, their outputs kept in Result.Pending, and the run returns an
-	// error matching ErrMaxIterations.
+	// MaxIterations bounds the responses created in one run
+	// (DefaultMaxIterations when 0). When the last allowed response still
+	// calls functions, the calls are run, their outputs kept in
+	// Result.Pending, and the run returns an error matching
+	// ErrMaxIterations.
 	MaxIterations int
-	// Tools are appended to params.Tools on every turn.
-	Tools []oai.ToolUnionParam
-	// ToolsFunc, when set, is called before every turn and its tools are
-	// appended after Tools (for tool sets that change during a run). An
-	// error ends the run.
-	ToolsFunc func(ctx context.Context) ([]oai.ToolUnionParam, error)
 	// MaxConcurrency bounds the calls of one turn that run at once
-	// (default 8; 1 runs them one after the other, in order).
+	// (DefaultMaxConcurrency when 0; 1 runs them one after the other, in
+	// order).
 	MaxConcurrency int
 	// CallTimeout bounds each call (0 = no bound). A call still running at
 	// the deadline is abandoned: the model receives a timeout error output
@@ -119,6 +213,9 @@ type Options struct {
 	// not executed; the model is told it was denied and why. A panic in
 	// Approve denies the call.
 	Approve func(ctx context.Context, c Call) (ok bool, reason string)
+	// Observer, when set, sees the run, each turn and each call with a
+	// context it may replace (for tracing spans).
+	Observer Observer
 	// RequestOptions are passed to every API request (headers, retries,
 	// timeouts).
 	RequestOptions []option.RequestOption
@@ -184,7 +281,7 @@ type Turn struct {
 }
 
 // CallRecord is one executed (or denied, or failed) call. Output is exactly
-// what the model receives: for a failed call, a text starting "error: ".
+// what the model receives: for a failed call, a text starting ErrorPrefix.
 type CallRecord struct {
 	Call     Call
 	Output   Output
@@ -224,8 +321,10 @@ var (
 	ErrCallTimeout = errors.New("tool call timed out")
 	// ErrCallPanic: the executor panicked.
 	ErrCallPanic = errors.New("tool call panicked")
-	// ErrInvalidArguments: the model's arguments are not valid JSON.
-	ErrInvalidArguments = errors.New("invalid JSON arguments")
+	// ErrInvalidArguments: the model's arguments are not valid JSON (the
+	// loop), or not an object or not what the tool's schema asks for (an
+	// Executor such as package bridge).
+	ErrInvalidArguments = errors.New("invalid arguments")
 	// ErrDenied: Approve denied the call.
 	ErrDenied = errors.New("call denied")
 )

@@ -55,7 +55,7 @@ func TestResumeDeliversPendingWithoutReexecuting(t *testing.T) {
 		fakeapi.Text("A and B are sunny.").WithID("resp_final"),
 	))
 	exec := &countingExec{}
-	res, err := responses.Run(testCtx(t), api, baseParams(), exec, responses.Options{})
+	res, err := responses.Run(testCtx(t), api, baseParams(), responses.Static(exec), responses.Options{})
 	var apiErr *responses.APIError
 	require.ErrorAs(t, err, &apiErr)
 	assert.Equal(t, 503, apiErr.HTTPStatus)
@@ -64,7 +64,7 @@ func TestResumeDeliversPendingWithoutReexecuting(t *testing.T) {
 	require.Len(t, res.Pending, 2)
 	assert.Equal(t, 2, exec.total())
 
-	res2, err := responses.Resume(testCtx(t), api, baseParams(), res.ResumePoint(), exec, responses.Options{})
+	res2, err := responses.Resume(testCtx(t), api, baseParams(), res.ResumePoint(), responses.Static(exec), responses.Options{})
 	require.NoError(t, err)
 	assert.Equal(t, "A and B are sunny.", res2.OutputText)
 	assert.Equal(t, 2, exec.total(), "resume never runs a tool again")
@@ -95,10 +95,10 @@ func TestResumeAfterMaxIterations(t *testing.T) {
 		return fakeapi.Text("finished")
 	})
 	exec := &countingExec{}
-	res, err := responses.Run(testCtx(t), api, baseParams(), exec, responses.Options{MaxIterations: 2})
+	res, err := responses.Run(testCtx(t), api, baseParams(), responses.Static(exec), responses.Options{MaxIterations: 2})
 	require.ErrorIs(t, err, responses.ErrMaxIterations)
 	require.Len(t, res.Pending, 1)
-	res2, err := responses.Resume(testCtx(t), api, baseParams(), res.ResumePoint(), exec, responses.Options{MaxIterations: 2})
+	res2, err := responses.Resume(testCtx(t), api, baseParams(), res.ResumePoint(), responses.Static(exec), responses.Options{MaxIterations: 2})
 	require.NoError(t, err)
 	assert.Equal(t, "finished", res2.OutputText)
 	assert.Equal(t, 2, exec.total())
@@ -117,11 +117,11 @@ func TestResumeStoreFalseResendsHistory(t *testing.T) {
 	p := baseParams()
 	p.Store = openai.Bool(false)
 	exec := &countingExec{}
-	res, err := responses.Run(testCtx(t), api, p, exec, responses.Options{})
+	res, err := responses.Run(testCtx(t), api, p, responses.Static(exec), responses.Options{})
 	require.ErrorIs(t, err, responses.ErrResponseFailed)
 	rp := res.ResumePoint()
 	assert.Len(t, rp.History, 2, "user message and function call")
-	_, err = responses.Resume(testCtx(t), api, p, rp, exec, responses.Options{})
+	_, err = responses.Resume(testCtx(t), api, p, rp, responses.Static(exec), responses.Options{})
 	require.NoError(t, err)
 	assert.Equal(t, 1, exec.total())
 	last := s.Requests()[2]
@@ -135,10 +135,10 @@ func TestResumeWithoutPendingStartsOver(t *testing.T) {
 		fakeapi.APIError(500, "server_error", "down"),
 		fakeapi.Text("hello"),
 	))
-	res, err := responses.Run(testCtx(t), api, baseParams(), echoExec, responses.Options{})
+	res, err := responses.Run(testCtx(t), api, baseParams(), responses.Static(echoExec), responses.Options{})
 	require.Error(t, err)
 	assert.Empty(t, res.Pending)
-	res2, err := responses.Resume(testCtx(t), api, baseParams(), res.ResumePoint(), echoExec, responses.Options{})
+	res2, err := responses.Resume(testCtx(t), api, baseParams(), res.ResumePoint(), responses.Static(echoExec), responses.Options{})
 	require.NoError(t, err)
 	assert.Equal(t, "hello", res2.OutputText)
 	assert.Equal(t, "What is the weather in Paris?", s.Requests()[1].InputText)
@@ -172,7 +172,7 @@ func TestCancelDuringToolsReturnsPromptlyAndResumeRerunsInterrupted(t *testing.T
 	})
 	// One at a time: the fast call's record is handed over before the slow
 	// call starts and cancels the run.
-	res, err := responses.Run(ctx, api, baseParams(), exec, responses.Options{MaxConcurrency: 1})
+	res, err := responses.Run(ctx, api, baseParams(), responses.Static(exec), responses.Options{MaxConcurrency: 1})
 	require.ErrorIs(t, err, context.Canceled)
 	require.NotNil(t, res)
 	require.Len(t, res.Pending, 2)
@@ -180,7 +180,7 @@ func TestCancelDuringToolsReturnsPromptlyAndResumeRerunsInterrupted(t *testing.T
 	assert.ErrorIs(t, res.Pending[1].Err, context.Canceled)
 	assert.Len(t, s.Requests(), 1)
 
-	res2, err := responses.Resume(testCtx(t), api, baseParams(), res.ResumePoint(), exec, responses.Options{})
+	res2, err := responses.Resume(testCtx(t), api, baseParams(), res.ResumePoint(), responses.Static(exec), responses.Options{})
 	require.NoError(t, err)
 	assert.Equal(t, "done", res2.OutputText)
 	assert.Equal(t, int32(1), fastRuns.Load(), "finished calls are not run again")
@@ -205,7 +205,7 @@ func TestCancelWithExecutorIgnoringContext(t *testing.T) {
 		return responses.Output{}, nil
 	})
 	go func() { <-started; cancel() }()
-	res, err := responses.Run(ctx, api, baseParams(), exec, responses.Options{})
+	res, err := responses.Run(ctx, api, baseParams(), responses.Static(exec), responses.Options{})
 	require.ErrorIs(t, err, context.Canceled, "Run returns without waiting for the stuck executor")
 	require.Len(t, res.Pending, 1)
 	close(release)
@@ -225,7 +225,7 @@ func TestCancelDuringAPIRequest(t *testing.T) {
 	})
 	ctx, cancel := context.WithCancel(testCtx(t))
 	go func() { <-entered; cancel() }()
-	res, err := responses.Run(ctx, api, baseParams(), echoExec, responses.Options{})
+	res, err := responses.Run(ctx, api, baseParams(), responses.Static(echoExec), responses.Options{})
 	require.ErrorIs(t, err, context.Canceled)
 	var apiErr *responses.APIError
 	assert.False(t, errors.As(err, &apiErr))
@@ -245,7 +245,7 @@ func TestLoggingNeverShowsSecrets(t *testing.T) {
 	exec := responses.ExecutorFunc(func(context.Context, responses.Call) (responses.Output, error) {
 		return responses.Output{Text: "token=tool-output-secret"}, nil
 	})
-	_, err := responses.Run(testCtx(t), api, baseParams(), exec, responses.Options{
+	_, err := responses.Run(testCtx(t), api, baseParams(), responses.Static(exec), responses.Options{
 		Logger:         logger,
 		RequestOptions: []option.RequestOption{option.WithHeader("X-Gateway-Token", "gateway-secret")},
 	})

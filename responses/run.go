@@ -13,18 +13,14 @@ import (
 	oai "github.com/openai/openai-go/v3/responses"
 )
 
-const (
-	defaultMaxIterations  = 10
-	defaultMaxConcurrency = 8
-)
-
-// Run drives the loop: it creates a response from params, runs the
-// function calls of each response with exec and sends their outputs back,
+// Run drives the loop: it creates a response from params with the tools of
+// the turn's Toolbox, runs the function calls of the response with that
+// Toolbox's Executor and sends their outputs back,
 // until a response calls no function or opts.MaxIterations responses were
 // created.
 //
 // Every parameter of params is sent on every turn as the caller set it
-// (model, instructions, tools plus opts.Tools, temperature, reasoning,
+// (model, instructions, tools plus the Toolbox's, temperature, reasoning,
 // metadata, tool_choice, ...); the first turn sends params.Input and later
 // turns send the function_call_output items, one per call in call order,
 // with previous_response_id set to the response they answer. Instructions
@@ -42,8 +38,8 @@ const (
 // last completed response and the outputs not delivered (see Resume). API
 // failures are *APIError values; the caller's context ends the run early
 // with the context's error.
-func Run(ctx context.Context, api API, params oai.ResponseNewParams, exec Executor, opts Options) (*Result, error) {
-	return run(ctx, api, params, nil, exec, opts)
+func Run(ctx context.Context, api API, params oai.ResponseNewParams, tools ToolSource, opts Options) (*Result, error) {
+	return observed(ctx, api, params, nil, tools, opts)
 }
 
 // Resume continues a run that stopped early (an API error, the iteration
@@ -54,8 +50,20 @@ func Run(ctx context.Context, api API, params oai.ResponseNewParams, exec Execut
 // budget. params must be the ones of the original run. With no pending
 // outputs, Resume sends params.Input like Run, chained to
 // from.PreviousResponseID when it is set.
-func Resume(ctx context.Context, api API, params oai.ResponseNewParams, from ResumePoint, exec Executor, opts Options) (*Result, error) {
-	return run(ctx, api, params, &from, exec, opts)
+func Resume(ctx context.Context, api API, params oai.ResponseNewParams, from ResumePoint, tools ToolSource, opts Options) (*Result, error) {
+	return observed(ctx, api, params, &from, tools, opts)
+}
+
+// observed wraps a run in the Observer's run span.
+func observed(ctx context.Context, api API, params oai.ResponseNewParams, from *ResumePoint, tools ToolSource, opts Options) (*Result, error) {
+	obs := opts.Observer
+	if obs == nil {
+		return run(ctx, api, params, from, tools, opts)
+	}
+	ctx = obs.StartRun(ctx, &params)
+	res, err := run(ctx, api, params, from, tools, opts)
+	obs.EndRun(ctx, res, err)
+	return res, err
 }
 
 type mode int
@@ -68,28 +76,31 @@ const (
 
 type runner struct {
 	api  API
-	exec Executor
+	src  ToolSource
 	opts Options
 	log  *slog.Logger
 
 	hookMu sync.Mutex // serializes BeforeCall, AfterCall and Approve
 }
 
-func run(ctx context.Context, api API, params oai.ResponseNewParams, from *ResumePoint, exec Executor, opts Options) (*Result, error) {
+func run(ctx context.Context, api API, params oai.ResponseNewParams, from *ResumePoint, src ToolSource, opts Options) (*Result, error) {
 	res := &Result{}
 	if api == nil {
 		return res, errors.New("responses: nil API")
 	}
-	if exec == nil {
-		return res, errors.New("responses: nil Executor")
+	if src == nil {
+		return res, errors.New("responses: nil ToolSource")
 	}
 	if opts.MaxIterations <= 0 {
-		opts.MaxIterations = defaultMaxIterations
+		opts.MaxIterations = DefaultMaxIterations
 	}
 	if opts.MaxConcurrency <= 0 {
-		opts.MaxConcurrency = defaultMaxConcurrency
+		opts.MaxConcurrency = DefaultMaxConcurrency
 	}
-	r := &runner{api: api, exec: exec, opts: opts, log: opts.Logger}
+	if opts.Observer == nil {
+		opts.Observer = NopObserver{}
+	}
+	r := &runner{api: api, src: src, opts: opts, log: opts.Logger}
 	if r.log == nil {
 		r.log = slog.New(slog.DiscardHandler)
 	}
@@ -134,13 +145,22 @@ func run(ctx context.Context, api API, params oai.ResponseNewParams, from *Resum
 			r.log.Debug("iteration limit reached", "limit", opts.MaxIterations)
 			return res, fmt.Errorf("%w (%d responses)", ErrMaxIterations, opts.MaxIterations)
 		}
+		turnNo := res.Iterations + 1
+		tctx := opts.Observer.StartTurn(ctx, turnNo)
+		endTurn := func(t *Turn, err error) error {
+			opts.Observer.EndTurn(tctx, turnNo, t, err)
+			return err
+		}
 		body := params
-		tools, err := r.tools(ctx, params.Tools)
+		box, err := r.src.Toolbox(tctx)
+		if err == nil && box.Exec == nil {
+			err = errors.New("no Executor in the Toolbox")
+		}
 		if err != nil {
 			res.Pending = pending
-			return res, fmt.Errorf("responses: tools: %w", err)
+			return res, endTurn(nil, fmt.Errorf("responses: tools: %w", err))
 		}
-		body.Tools = tools
+		body.Tools = withTools(params.Tools, box.Tools)
 		outs := outputItems(pending)
 		switch {
 		case m == modeStateless:
@@ -161,16 +181,15 @@ func run(ctx context.Context, api API, params oai.ResponseNewParams, from *Resum
 			}
 		}
 
-		turnNo := res.Iterations + 1
 		r.log.Debug("creating response", "turn", turnNo, "outputs", len(outs), "previous_response_id", body.PreviousResponseID.Value)
-		resp, err := r.api.New(ctx, body, opts.RequestOptions...)
+		resp, err := r.api.New(tctx, body, opts.RequestOptions...)
 		if err != nil {
 			res.Pending = pending
-			return res, r.requestError(ctx, turnNo, err)
+			return res, endTurn(nil, r.requestError(tctx, turnNo, err))
 		}
 		if resp == nil || resp.ID == "" {
 			res.Pending = pending
-			return res, fmt.Errorf("%w: turn %d: response without an id", ErrMalformedResponse, turnNo)
+			return res, endTurn(nil, fmt.Errorf("%w: turn %d: response without an id", ErrMalformedResponse, turnNo))
 		}
 		res.Response = resp
 		u := usageOf(resp)
@@ -178,7 +197,7 @@ func run(ctx context.Context, api API, params oai.ResponseNewParams, from *Resum
 		if err := statusError(resp); err != nil {
 			res.Pending = pending
 			r.log.Debug("response not completed", "turn", turnNo, "response_id", resp.ID, "status", resp.Status)
-			return res, err
+			return res, endTurn(nil, err)
 		}
 
 		// The pending outputs are delivered.
@@ -198,35 +217,27 @@ func run(ctx context.Context, api API, params oai.ResponseNewParams, from *Resum
 		r.log.Debug("response", "turn", turnNo, "response_id", resp.ID, "function_calls", len(calls))
 		if len(calls) == 0 {
 			res.Turns = append(res.Turns, turn)
-			return res, nil
+			return res, endTurn(&turn, nil)
 		}
-		records, err := r.execute(ctx, calls)
+		records, err := r.execute(tctx, box.Exec, calls)
 		turn.Calls = records
 		res.Turns = append(res.Turns, turn)
 		pending = records
-		if err != nil {
+		if endTurn(&turn, err) != nil {
 			res.Pending = pending
 			return res, err
 		}
 	}
 }
 
-// tools builds the tool list of one turn without touching the caller's slice.
-func (r *runner) tools(ctx context.Context, base []oai.ToolUnionParam) ([]oai.ToolUnionParam, error) {
-	if len(r.opts.Tools) == 0 && r.opts.ToolsFunc == nil {
-		return base, nil
+// withTools appends a turn's tools to the caller's without touching the
+// caller's slice.
+func withTools(base, extra []oai.ToolUnionParam) []oai.ToolUnionParam {
+	if len(extra) == 0 {
+		return base
 	}
-	var extra []oai.ToolUnionParam
-	if r.opts.ToolsFunc != nil {
-		var err error
-		if extra, err = r.opts.ToolsFunc(ctx); err != nil {
-			return nil, err
-		}
-	}
-	out := make([]oai.ToolUnionParam, 0, len(base)+len(r.opts.Tools)+len(extra))
-	out = append(out, base...)
-	out = append(out, r.opts.Tools...)
-	return append(out, extra...), nil
+	out := make([]oai.ToolUnionParam, 0, len(base)+len(extra))
+	return append(append(out, base...), extra...)
 }
 
 // requestError turns an error of api.New into the run's error.

@@ -30,7 +30,7 @@ func TestRunChainsOutputsWithPreviousResponseID(t *testing.T) {
 			WithUsage(fakeapi.Usage{InputTokens: 10, OutputTokens: 5, CachedTokens: 2, ReasoningTokens: 1}).WithID("resp_1"),
 		fakeapi.Text("Sunny in Paris.").WithUsage(fakeapi.Usage{InputTokens: 20, OutputTokens: 7, CachedTokens: 3}).WithID("resp_2"),
 	))
-	res, err := responses.Run(testCtx(t), api, baseParams(), echoExec, responses.Options{})
+	res, err := responses.Run(testCtx(t), api, baseParams(), responses.Static(echoExec), responses.Options{})
 	require.NoError(t, err)
 
 	assert.Equal(t, "Sunny in Paris.", res.OutputText)
@@ -84,7 +84,7 @@ func TestRunPassesEveryParameterThrough(t *testing.T) {
 	p.User = openai.String("user-7")
 	p.SetExtraFields(map[string]any{"x_custom": "kept"})
 
-	_, err := responses.Run(testCtx(t), api, p, echoExec, responses.Options{})
+	_, err := responses.Run(testCtx(t), api, p, responses.Static(echoExec), responses.Options{})
 	require.NoError(t, err)
 	reqs := s.Requests()
 	require.Len(t, reqs, 2)
@@ -114,7 +114,7 @@ func TestRunHandlesReasoningAndMessagesBesideCalls(t *testing.T) {
 		).WithReasoning("thinking").WithText("Let me check."),
 		fakeapi.Text("Both sunny."),
 	))
-	res, err := responses.Run(testCtx(t), api, baseParams(), echoExec, responses.Options{})
+	res, err := responses.Run(testCtx(t), api, baseParams(), responses.Static(echoExec), responses.Options{})
 	require.NoError(t, err)
 	assert.Equal(t, "Both sunny.", res.OutputText)
 	require.Len(t, res.Turns[0].Calls, 2)
@@ -158,7 +158,7 @@ func TestRunConcurrentCallsAllStartBeforeAnyFinishes(t *testing.T) {
 		defer close(finished[i])
 		return responses.Output{Text: fmt.Sprintf("out%d", i)}, nil
 	})
-	res, err := responses.Run(testCtx(t), api, baseParams(), exec, responses.Options{MaxConcurrency: n})
+	res, err := responses.Run(testCtx(t), api, baseParams(), responses.Static(exec), responses.Options{MaxConcurrency: n})
 	require.NoError(t, err)
 	outs := s.Requests()[1].Outputs()
 	require.Len(t, outs, n)
@@ -204,7 +204,7 @@ func TestRunMaxConcurrencyBound(t *testing.T) {
 				}
 				return responses.Output{Text: "x"}, nil
 			})
-			_, err := responses.Run(testCtx(t), api, baseParams(), exec, responses.Options{MaxConcurrency: limit})
+			_, err := responses.Run(testCtx(t), api, baseParams(), responses.Static(exec), responses.Options{MaxConcurrency: limit})
 			require.NoError(t, err)
 			assert.Equal(t, int32(limit), maxSeen.Load())
 			if limit == 1 {
@@ -245,7 +245,7 @@ func TestRunCallFailuresBecomeOutputs(t *testing.T) {
 		}
 		return responses.Output{}, fmt.Errorf("unknown function %q", c.Name)
 	})
-	res, err := responses.Run(testCtx(t), api, baseParams(), exec, responses.Options{})
+	res, err := responses.Run(testCtx(t), api, baseParams(), responses.Static(exec), responses.Options{})
 	require.NoError(t, err)
 	assert.Equal(t, "handled", res.OutputText)
 
@@ -288,7 +288,7 @@ func TestRunCallTimeoutDoesNotStopSiblings(t *testing.T) {
 		}
 		return responses.Output{Text: "fine"}, nil
 	})
-	res, err := responses.Run(testCtx(t), api, baseParams(), exec, responses.Options{CallTimeout: 20 * time.Millisecond})
+	res, err := responses.Run(testCtx(t), api, baseParams(), responses.Static(exec), responses.Options{CallTimeout: 20 * time.Millisecond})
 	require.NoError(t, err)
 	got := s.Requests()[1].FunctionOutputs()
 	assert.Contains(t, got["c_stuck"], "timed out")
@@ -305,7 +305,7 @@ func TestRunCallTimeoutWithContextAwareExecutor(t *testing.T) {
 		<-ctx.Done()
 		return responses.Output{}, ctx.Err()
 	})
-	res, err := responses.Run(testCtx(t), api, baseParams(), exec, responses.Options{CallTimeout: 10 * time.Millisecond})
+	res, err := responses.Run(testCtx(t), api, baseParams(), responses.Static(exec), responses.Options{CallTimeout: 10 * time.Millisecond})
 	require.NoError(t, err)
 	assert.ErrorIs(t, res.Turns[0].Calls[0].Err, responses.ErrCallTimeout)
 }
@@ -345,7 +345,7 @@ func TestRunApproveHooks(t *testing.T) {
 			after[r.Call.CallID] = r
 		},
 	}
-	res, err := responses.Run(testCtx(t), api, baseParams(), exec, opts)
+	res, err := responses.Run(testCtx(t), api, baseParams(), responses.Static(exec), opts)
 	require.NoError(t, err)
 	assert.Equal(t, int32(1), executed.Load())
 	assert.ElementsMatch(t, []string{"c_read", "c_del"}, before)
@@ -371,7 +371,7 @@ func TestRunHookPanicsAreContained(t *testing.T) {
 		AfterCall:  func(context.Context, responses.CallRecord) { panic("after") },
 		Approve:    func(context.Context, responses.Call) (bool, string) { panic("approve") },
 	}
-	res, err := responses.Run(testCtx(t), api, baseParams(), echoExec, opts)
+	res, err := responses.Run(testCtx(t), api, baseParams(), responses.Static(echoExec), opts)
 	require.NoError(t, err)
 	assert.False(t, res.Turns[0].Calls[0].Denied)
 	assert.ErrorIs(t, res.Turns[0].Calls[0].Err, responses.ErrCallPanic, "a panicking Approve fails closed")
@@ -388,7 +388,7 @@ func TestRunMaxIterations(t *testing.T) {
 		executed.Add(1)
 		return responses.Output{Text: "more"}, nil
 	})
-	res, err := responses.Run(testCtx(t), api, baseParams(), exec, responses.Options{MaxIterations: 3})
+	res, err := responses.Run(testCtx(t), api, baseParams(), responses.Static(exec), responses.Options{MaxIterations: 3})
 	require.ErrorIs(t, err, responses.ErrMaxIterations)
 	require.NotNil(t, res)
 	assert.Equal(t, 3, res.Iterations)
@@ -402,7 +402,7 @@ func TestRunMaxIterations(t *testing.T) {
 
 func TestRunDefaultMaxIterationsIsTen(t *testing.T) {
 	s, api := newServer(t, func(*fakeapi.Request) fakeapi.Reply { return fakeapi.Calls(fakeapi.FunctionCall{Name: "x"}) })
-	_, err := responses.Run(testCtx(t), api, baseParams(), echoExec, responses.Options{})
+	_, err := responses.Run(testCtx(t), api, baseParams(), responses.Static(echoExec), responses.Options{})
 	require.ErrorIs(t, err, responses.ErrMaxIterations)
 	assert.Len(t, s.Requests(), 10)
 }
@@ -425,7 +425,7 @@ func TestRunFailedAndIncompleteResponses(t *testing.T) {
 				fakeapi.Calls(fakeapi.FunctionCall{Name: "get_weather", Arguments: `{}`, CallID: "c1"}).WithID("resp_good"),
 				tc.reply.WithID("resp_bad"),
 			))
-			res, err := responses.Run(testCtx(t), api, baseParams(), echoExec, responses.Options{})
+			res, err := responses.Run(testCtx(t), api, baseParams(), responses.Static(echoExec), responses.Options{})
 			var apiErr *responses.APIError
 			require.ErrorAs(t, err, &apiErr)
 			assert.ErrorIs(t, err, tc.sentinel)
@@ -446,7 +446,7 @@ func TestRunFailedAndIncompleteResponses(t *testing.T) {
 
 func TestRunHTTPErrorIsAPIError(t *testing.T) {
 	_, api := newServer(t, fakeapi.Script(fakeapi.APIError(400, "invalid_value", "tools[0].name is invalid")))
-	res, err := responses.Run(testCtx(t), api, baseParams(), echoExec, responses.Options{})
+	res, err := responses.Run(testCtx(t), api, baseParams(), responses.Static(echoExec), responses.Options{})
 	var apiErr *responses.APIError
 	require.ErrorAs(t, err, &apiErr)
 	assert.Equal(t, 400, apiErr.HTTPStatus)
@@ -465,7 +465,7 @@ func TestRunRetries429WithSDKRetries(t *testing.T) {
 		fakeapi.APIError(503, "server_error", "try again"),
 		fakeapi.Text("finally"),
 	))
-	res, err := responses.Run(testCtx(t), api, baseParams(), echoExec,
+	res, err := responses.Run(testCtx(t), api, baseParams(), responses.Static(echoExec),
 		responses.Options{RequestOptions: []option.RequestOption{option.WithMaxRetries(3)}})
 	require.NoError(t, err)
 	assert.Equal(t, "finally", res.OutputText)
@@ -474,7 +474,7 @@ func TestRunRetries429WithSDKRetries(t *testing.T) {
 
 func TestRunNoRetriesSurfaces429(t *testing.T) {
 	_, api := newServer(t, fakeapi.Script(fakeapi.APIError(429, "rate_limit_exceeded", "slow down"), fakeapi.Text("x")))
-	_, err := responses.Run(testCtx(t), api, baseParams(), echoExec, responses.Options{})
+	_, err := responses.Run(testCtx(t), api, baseParams(), responses.Static(echoExec), responses.Options{})
 	var apiErr *responses.APIError
 	require.ErrorAs(t, err, &apiErr)
 	assert.Equal(t, 429, apiErr.HTTPStatus)
@@ -493,7 +493,7 @@ func TestRunMalformedResponses(t *testing.T) {
 	for name, reply := range cases {
 		t.Run(name, func(t *testing.T) {
 			_, api := newServer(t, fakeapi.Script(reply))
-			res, err := responses.Run(testCtx(t), api, baseParams(), echoExec, responses.Options{})
+			res, err := responses.Run(testCtx(t), api, baseParams(), responses.Static(echoExec), responses.Options{})
 			require.Error(t, err)
 			require.NotNil(t, res)
 			assert.Zero(t, res.Iterations)
@@ -501,21 +501,31 @@ func TestRunMalformedResponses(t *testing.T) {
 	}
 }
 
-func TestRunToolsOrderAndToolsFunc(t *testing.T) {
+// turnSource offers a new tool each turn and routes each turn's calls to
+// an executor that knows which turn's tools it was made for.
+type turnSource struct{ turns atomic.Int32 }
+
+func (s *turnSource) Toolbox(context.Context) (responses.Toolbox, error) {
+	n := s.turns.Add(1)
+	return responses.Toolbox{
+		Tools: []oai.ToolUnionParam{oai.ToolParamOfFunction(fmt.Sprintf("dynamic_%d", n), map[string]any{"type": "object"}, false)},
+		Exec: responses.ExecutorFunc(func(_ context.Context, c responses.Call) (responses.Output, error) {
+			return responses.Output{Text: fmt.Sprintf("turn %d ran %s", n, c.Name)}, nil
+		}),
+	}, nil
+}
+
+// TestRunToolSourcePairsToolsAndExecutor: each turn sends the caller's
+// tools then the turn's, and the calls of a response run on the Executor
+// of the Toolbox whose tools were offered in that request.
+func TestRunToolSourcePairsToolsAndExecutor(t *testing.T) {
 	s, api := newServer(t, fakeapi.Script(
-		fakeapi.Calls(fakeapi.FunctionCall{Name: "get_weather", Arguments: `{}`}),
+		fakeapi.Calls(fakeapi.FunctionCall{Name: "dynamic_1", Arguments: `{}`}),
+		fakeapi.Calls(fakeapi.FunctionCall{Name: "dynamic_2", Arguments: `{}`}),
 		fakeapi.Text("ok"),
 	))
-	var turns atomic.Int32
-	opts := responses.Options{
-		Tools: []oai.ToolUnionParam{oai.ToolParamOfFunction("from_options", map[string]any{"type": "object", "properties": map[string]any{}}, false)},
-		ToolsFunc: func(context.Context) ([]oai.ToolUnionParam, error) {
-			n := turns.Add(1)
-			return []oai.ToolUnionParam{oai.ToolParamOfFunction(fmt.Sprintf("dynamic_%d", n), map[string]any{"type": "object"}, false)}, nil
-		},
-	}
 	p := baseParams()
-	_, err := responses.Run(testCtx(t), api, p, echoExec, opts)
+	res, err := responses.Run(testCtx(t), api, p, &turnSource{}, responses.Options{})
 	require.NoError(t, err)
 	for i, r := range s.Requests() {
 		var names []string
@@ -523,18 +533,24 @@ func TestRunToolsOrderAndToolsFunc(t *testing.T) {
 			names = append(names, tool["name"].(string))
 			assert.Contains(t, tool, "strict", "strict is always explicit")
 		}
-		assert.Equal(t, []string{"get_weather", "from_options", fmt.Sprintf("dynamic_%d", i+1)}, names)
+		assert.Equal(t, []string{"get_weather", fmt.Sprintf("dynamic_%d", i+1)}, names)
 	}
+	assert.Equal(t, "turn 1 ran dynamic_1", res.Turns[0].Calls[0].Output.Text)
+	assert.Equal(t, "turn 2 ran dynamic_2", res.Turns[1].Calls[0].Output.Text)
 	assert.Len(t, p.Tools, 1, "params.Tools untouched")
 	requireValid(t, s)
 }
 
-func TestRunToolsFuncError(t *testing.T) {
+type failingSource struct{ err error }
+
+func (s failingSource) Toolbox(context.Context) (responses.Toolbox, error) {
+	return responses.Toolbox{}, s.err
+}
+
+func TestRunToolSourceError(t *testing.T) {
 	_, api := newServer(t, fakeapi.Script(fakeapi.Text("never")))
 	boom := errors.New("no tools")
-	_, err := responses.Run(testCtx(t), api, baseParams(), echoExec, responses.Options{
-		ToolsFunc: func(context.Context) ([]oai.ToolUnionParam, error) { return nil, boom },
-	})
+	_, err := responses.Run(testCtx(t), api, baseParams(), failingSource{boom}, responses.Options{})
 	assert.ErrorIs(t, err, boom)
 }
 
@@ -556,7 +572,7 @@ func TestRunArrayAndEmptyOutputs(t *testing.T) {
 			{Type: responses.PartFile, FileData: "aGVsbG8=", Filename: "hello.txt"},
 		}}, nil
 	})
-	_, err := responses.Run(testCtx(t), api, baseParams(), exec, responses.Options{})
+	_, err := responses.Run(testCtx(t), api, baseParams(), responses.Static(exec), responses.Options{})
 	require.NoError(t, err)
 	outs := s.Requests()[1].Outputs()
 	require.Len(t, outs, 2)
@@ -586,7 +602,7 @@ func TestRunStoreFalseResendsConversation(t *testing.T) {
 	p := baseParams()
 	p.Store = openai.Bool(false)
 	p.Include = []oai.ResponseIncludable{oai.ResponseIncludableReasoningEncryptedContent}
-	res, err := responses.Run(testCtx(t), api, p, echoExec, responses.Options{})
+	res, err := responses.Run(testCtx(t), api, p, responses.Static(echoExec), responses.Options{})
 	require.NoError(t, err)
 	assert.Equal(t, `Tool results: get_weather({"city":"Paris"}) -> get_weather:{"city":"Paris"}`, res.OutputText)
 
@@ -613,7 +629,7 @@ func TestRunStoreFalseDropsReasoningWithoutEncryptedContent(t *testing.T) {
 	))
 	p := baseParams()
 	p.Store = openai.Bool(false)
-	_, err := responses.Run(testCtx(t), api, p, echoExec, responses.Options{})
+	_, err := responses.Run(testCtx(t), api, p, responses.Static(echoExec), responses.Options{})
 	require.NoError(t, err)
 	assert.Equal(t, []string{"message", "function_call", "function_call_output"}, s.Requests()[1].ItemTypes())
 	requireValid(t, s)
@@ -626,7 +642,7 @@ func TestRunConversationSendsOnlyNewOutputs(t *testing.T) {
 	))
 	p := baseParams()
 	p.Conversation = oai.ResponseNewParamsConversationUnion{OfString: openai.String("conv_123")}
-	_, err := responses.Run(testCtx(t), api, p, echoExec, responses.Options{})
+	_, err := responses.Run(testCtx(t), api, p, responses.Static(echoExec), responses.Options{})
 	require.NoError(t, err)
 	reqs := s.Requests()
 	require.Len(t, reqs, 2)
@@ -639,7 +655,7 @@ func TestRunContinuesCallerPreviousResponseID(t *testing.T) {
 	s, api := newServer(t, fakeapi.Script(fakeapi.Text("hi")))
 	p := baseParams()
 	p.PreviousResponseID = openai.String("resp_earlier")
-	_, err := responses.Run(testCtx(t), api, p, echoExec, responses.Options{})
+	_, err := responses.Run(testCtx(t), api, p, responses.Static(echoExec), responses.Options{})
 	require.NoError(t, err)
 	assert.Equal(t, "resp_earlier", s.Requests()[0].PreviousResponseID)
 }
@@ -651,7 +667,7 @@ func TestRunInputItems(t *testing.T) {
 		oai.ResponseInputItemParamOfMessage("first", oai.EasyInputMessageRoleUser),
 		oai.ResponseInputItemParamOfMessage("second", oai.EasyInputMessageRoleUser),
 	}}
-	_, err := responses.Run(testCtx(t), api, p, echoExec, responses.Options{})
+	_, err := responses.Run(testCtx(t), api, p, responses.Static(echoExec), responses.Options{})
 	require.NoError(t, err)
 	assert.Equal(t, "second", s.Requests()[0].Prompt())
 	assert.Len(t, s.Requests()[0].Input, 2)
@@ -659,7 +675,7 @@ func TestRunInputItems(t *testing.T) {
 }
 
 func TestRunNilArguments(t *testing.T) {
-	_, err := responses.Run(context.Background(), nil, baseParams(), echoExec, responses.Options{})
+	_, err := responses.Run(context.Background(), nil, baseParams(), responses.Static(echoExec), responses.Options{})
 	assert.Error(t, err)
 	_, api := newServer(t, fakeapi.Script())
 	_, err = responses.Run(context.Background(), api, baseParams(), nil, responses.Options{})
@@ -676,7 +692,7 @@ func TestAPIErrorHidesKeys(t *testing.T) {
 func TestResultJSONFriendly(t *testing.T) {
 	// A Result's turns can be logged as JSON (no cycles, no funcs).
 	_, api := newServer(t, fakeapi.Script(fakeapi.Calls(fakeapi.FunctionCall{Name: "a"}), fakeapi.Text("x")))
-	res, err := responses.Run(testCtx(t), api, baseParams(), echoExec, responses.Options{})
+	res, err := responses.Run(testCtx(t), api, baseParams(), responses.Static(echoExec), responses.Options{})
 	require.NoError(t, err)
 	b, err := json.Marshal(res.Turns)
 	require.NoError(t, err)
@@ -694,7 +710,7 @@ func TestManyConcurrentRunsShareOneServer(t *testing.T) {
 			exec := responses.ExecutorFunc(func(_ context.Context, c responses.Call) (responses.Output, error) {
 				return responses.Output{Text: fmt.Sprintf("run%d", i)}, nil
 			})
-			res, err := responses.Run(testCtx(t), api, baseParams(), exec, responses.Options{})
+			res, err := responses.Run(testCtx(t), api, baseParams(), responses.Static(exec), responses.Options{})
 			errs[i] = err
 			if res != nil {
 				texts[i] = res.OutputText
@@ -744,7 +760,7 @@ func TestRunHooksAreSerialized(t *testing.T) {
 		},
 		AfterCall: func(_ context.Context, r responses.CallRecord) { enter("after " + r.Call.CallID) },
 	}
-	_, err := responses.Run(testCtx(t), api, baseParams(), exec, opts)
+	_, err := responses.Run(testCtx(t), api, baseParams(), responses.Static(exec), opts)
 	require.NoError(t, err)
 	assert.Equal(t, int32(1), most.Load())
 	assert.Len(t, log, 12)

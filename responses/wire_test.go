@@ -41,7 +41,7 @@ func TestStoreFalseResendsOutputNumbersExactly(t *testing.T) {
 	exec := responses.ExecutorFunc(func(_ context.Context, c responses.Call) (responses.Output, error) {
 		return responses.Output{Text: `{"id":12345678901234567890}`}, nil
 	})
-	_, err := responses.Run(testCtx(t), api, p, exec, responses.Options{})
+	_, err := responses.Run(testCtx(t), api, p, responses.Static(exec), responses.Options{})
 	require.NoError(t, err)
 
 	reqs := s.Requests()

@@ -6,6 +6,9 @@
 //
 //	go run ./examples/agent --config mcp.json [--model M] [--max-iterations N] [--header 'K: V'] "prompt"
 //
+// A server that cannot start stops the agent with the reason, unless
+// --skip-failed-servers is given: then it is left out and named on stderr.
+//
 // OPENAI_API_KEY and OPENAI_BASE_URL are honoured, so the agent also works
 // through a gateway: point OPENAI_BASE_URL at it and add its headers with
 // --header. The final answer goes to stdout, a log of tool calls to stderr.
@@ -29,7 +32,6 @@ import (
 	oai "github.com/openai/openai-go/v3/responses"
 
 	"github.com/mcpbridge/mcpbridge/bridge"
-	"github.com/mcpbridge/mcpbridge/responses"
 )
 
 // headerFlags collects repeated --header 'Name: value' flags.
@@ -66,10 +68,20 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		instructions = fs.String("instructions", "", "system instructions sent with every turn")
 		strict       = fs.Bool("strict", false, "make strict-compatible tool schemas strict")
 		timeout      = fs.Duration("timeout", 5*time.Minute, "overall time limit")
+		skipFailed   = fs.Bool("skip-failed-servers", false, "leave out servers that cannot start instead of failing")
 		headers      headerFlags
 	)
 	fs.Var(&headers, "header", "extra HTTP header for the Responses API, 'Name: value' (repeatable)")
+	fs.Usage = func() {
+		fmt.Fprintf(fs.Output(), "usage: agent [flags] prompt...\n\n"+
+			"Answers the prompt with the tools of the MCP servers in --config.\n"+
+			"Environment: OPENAI_API_KEY, OPENAI_BASE_URL, OPENAI_MODEL.\n\nflags:\n")
+		fs.PrintDefaults()
+	}
 	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return nil
+		}
 		return err
 	}
 	prompt := strings.TrimSpace(strings.Join(fs.Args(), " "))
@@ -109,13 +121,13 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	}
 
 	res, err := bridge.Run(ctx, &client.Responses, params, servers,
-		bridge.WithSkipFailedServers(false),
+		bridge.WithSkipFailedServers(*skipFailed),
 		bridge.WithStrict(*strict),
 		bridge.WithMaxIterations(*maxIter),
-		bridge.WithBeforeCall(func(_ context.Context, c responses.Call) {
+		bridge.WithBeforeCall(func(_ context.Context, c bridge.Call) {
 			fmt.Fprintf(stderr, "-> %s %s\n", c.Name, clip(c.Arguments, 200))
 		}),
-		bridge.WithAfterCall(func(_ context.Context, r responses.CallRecord) {
+		bridge.WithAfterCall(func(_ context.Context, r bridge.CallRecord) {
 			status := "ok"
 			switch {
 			case r.Denied:
@@ -128,6 +140,11 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 			fmt.Fprintf(stderr, "<- %s (%s) %s: %s\n", r.Call.Name, r.Duration.Round(time.Millisecond), status, clip(r.Output.Text, 200))
 		}),
 	)
+	if res != nil {
+		for _, m := range res.MissingServers {
+			fmt.Fprintf(stderr, "left out: %s\n", oneLine(m))
+		}
+	}
 	if err != nil {
 		return err
 	}

@@ -108,6 +108,16 @@ func TestAgentWarnsAboutUnusedConfigKeys(t *testing.T) {
 	assert.Contains(t, stderr, `warning: `+cfg+`: server "tools": colour: unknown key; ignored`)
 }
 
+// TestAgentSkipFailedServers: asked to, the agent answers without a
+// broken server and names it on stderr.
+func TestAgentSkipFailedServers(t *testing.T) {
+	_, cfg := setup(t, fakeapi.Echo(), `, "broken": {"command": "/nonexistent/server"}`)
+	stdout, stderr, err := runAgent(t, "--config", cfg, "--skip-failed-servers", "hi")
+	require.NoError(t, err, stderr)
+	assert.NotEmpty(t, stdout)
+	assert.Contains(t, stderr, `left out: mcp server "broken"`)
+}
+
 func TestAgentMissingKey(t *testing.T) {
 	t.Setenv("OPENAI_API_KEY", "")
 	t.Setenv("OPENAI_BASE_URL", "")
@@ -121,4 +131,15 @@ func TestHeaderFlag(t *testing.T) {
 	require.Error(t, h.Set("no colon"))
 	require.Error(t, h.Set(": empty name"))
 	assert.True(t, strings.HasPrefix(h.String(), "Authorization"))
+}
+
+// TestAgentHelp: --help is a success, and the usage shows the prompt.
+func TestAgentHelp(t *testing.T) {
+	for _, flag := range []string{"--help", "-h"} {
+		stdout, stderr, err := runAgent(t, flag)
+		require.NoError(t, err, "%s must exit 0", flag)
+		usage := stdout + stderr
+		assert.Contains(t, usage, "prompt")
+		assert.Contains(t, usage, "--config")
+	}
 }

@@ -30,7 +30,6 @@ import (
 
 	"github.com/mcpbridge/mcpbridge/bridge"
 	"github.com/mcpbridge/mcpbridge/internal/fakeapi"
-	"github.com/mcpbridge/mcpbridge/responses"
 )
 
 func main() {
@@ -133,7 +132,7 @@ func run(ctx context.Context, model string) error {
 		client = openai.NewClient()
 	}
 
-	b, err := bridge.New(ctx, servers, bridge.WithSkipFailedServers(false), bridge.WithDescriptionPrefix(true))
+	b, err := bridge.New(ctx, servers, bridge.WithDescriptionPrefix(true))
 	if err != nil {
 		return err
 	}
@@ -144,7 +143,7 @@ func run(ctx context.Context, model string) error {
 	res, err := b.Run(ctx, &client.Responses, oai.ResponseNewParams{
 		Model: model,
 		Input: oai.ResponseNewParamsInputUnion{OfString: openai.String("Note that standup moved to 10:00 and tell me the time in UTC.")},
-	}, bridge.WithAfterCall(func(_ context.Context, r responses.CallRecord) {
+	}, bridge.WithAfterCall(func(_ context.Context, r bridge.CallRecord) {
 		fmt.Printf("%s(%s) -> %s\n", r.Call.Name, r.Call.Arguments, r.Output.Text)
 	}))
 	if err != nil {

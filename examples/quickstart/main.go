@@ -24,7 +24,6 @@ import (
 
 	"github.com/mcpbridge/mcpbridge/bridge"
 	"github.com/mcpbridge/mcpbridge/internal/fakeapi"
-	"github.com/mcpbridge/mcpbridge/responses"
 )
 
 func main() {
@@ -99,10 +98,10 @@ func run(ctx context.Context, model, prompt string) error {
 		Instructions: openai.String("Use the tools for arithmetic and counting. Answer in one sentence."),
 		Input:        oai.ResponseNewParamsInputUnion{OfString: openai.String(prompt)},
 	},
-		bridge.WithBeforeCall(func(_ context.Context, c responses.Call) {
+		bridge.WithBeforeCall(func(_ context.Context, c bridge.Call) {
 			fmt.Printf("-> %s %s\n", c.Name, c.Arguments)
 		}),
-		bridge.WithAfterCall(func(_ context.Context, r responses.CallRecord) {
+		bridge.WithAfterCall(func(_ context.Context, r bridge.CallRecord) {
 			fmt.Printf("<- %s: %s\n", r.Call.Name, r.Output.Text)
 		}),
 	)

@@ -20,7 +20,6 @@ import (
 	"github.com/mcpbridge/mcpbridge/convert"
 	"github.com/mcpbridge/mcpbridge/internal/fakeapi"
 	"github.com/mcpbridge/mcpbridge/internal/mcptest"
-	"github.com/mcpbridge/mcpbridge/responses"
 )
 
 const (
@@ -74,7 +73,7 @@ func prompt(p string) oai.ResponseNewParams {
 
 // checkResult counts what went wrong in a run: a loop error, a failed or
 // error output, or a number of calls other than want.
-func checkResult(res *responses.Result, err error, want int) int {
+func checkResult(res *bridge.Result, err error, want int) int {
 	bad := 0
 	if err != nil {
 		bad++
@@ -224,7 +223,7 @@ func rowLoop(ctx context.Context, e *env) ([]Row, error) {
 	var ours, floor []time.Duration
 	var oursAllocs, floorAllocs []float64
 	runOurs := func(record bool) {
-		var res *responses.Result
+		var res *bridge.Result
 		var err error
 		var d time.Duration
 		m, _ := memDelta(func() {

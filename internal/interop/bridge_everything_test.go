@@ -91,7 +91,7 @@ func TestBridgeEverything(t *testing.T) {
 // is converted, under its hyphenated name, with nothing dropped.
 func testEverythingTools(t *testing.T, b *bridge.Bridge) {
 	checkNothingDropped(t, b, "everything")
-	if failed := b.Failed(); len(failed) > 0 {
+	if failed := b.MissingServers(); len(failed) > 0 {
 		t.Fatalf("failed servers: %v", failed)
 	}
 	byName := map[string]convert.FunctionTool{}
@@ -241,8 +241,8 @@ func testEverythingCalls(t *testing.T, b *bridge.Bridge) {
 	expectOutput(t, recs, got, "sum", false, "The sum of 2 and 3.5 is 5.5")
 
 	// Tool errors reach the model as errors and the loop went on (echo2).
-	expectOutput(t, recs, got, "sum-bad", true, strings.TrimSpace(convert.ErrorPrefix), "Input validation error")
-	expectOutput(t, recs, got, "research", true, strings.TrimSpace(convert.ErrorPrefix), "task")
+	expectOutput(t, recs, got, "sum-bad", true, strings.TrimSpace(bridge.ErrorPrefix), "Input validation error")
+	expectOutput(t, recs, got, "research", true, strings.TrimSpace(bridge.ErrorPrefix), "task")
 
 	// Structured content: the JSON object.
 	var weather struct {

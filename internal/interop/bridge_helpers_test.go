@@ -39,10 +39,9 @@ func startAPI(t *testing.T, h fakeapi.Handler) (*fakeapi.Server, responses.API) 
 }
 
 // newBridge connects the bridge and closes it when the test ends. Failing
-// servers are not skipped: every server of these tests must work.
+// servers fail New: every server of these tests must work.
 func newBridge(t *testing.T, servers []bridge.Server, opts ...bridge.Option) *bridge.Bridge {
 	t.Helper()
-	opts = append([]bridge.Option{bridge.WithSkipFailedServers(false)}, opts...)
 	b, err := bridge.New(t.Context(), servers, opts...)
 	if err != nil {
 		t.Fatalf("bridge.New: %v", err)
@@ -65,7 +64,7 @@ func prompt(text string) oai.ResponseNewParams {
 // run drives the bridge's loop against the fake API with prompt text and
 // fails the test if the run fails. Every request the fake API found invalid
 // (it answered them with HTTP 400, which ends the run) is reported first.
-func run(t *testing.T, b *bridge.Bridge, srv *fakeapi.Server, api responses.API, text string, opts ...bridge.Option) *responses.Result {
+func run(t *testing.T, b *bridge.Bridge, srv *fakeapi.Server, api responses.API, text string, opts ...bridge.RunOption) *bridge.Result {
 	t.Helper()
 	res, err := b.Run(t.Context(), api, prompt(text), opts...)
 	for _, req := range srv.Requests() {
@@ -80,7 +79,7 @@ func run(t *testing.T, b *bridge.Bridge, srv *fakeapi.Server, api responses.API,
 }
 
 // records indexes the calls of every turn of a result by call id.
-func records(res *responses.Result) map[string]responses.CallRecord {
+func records(res *bridge.Result) map[string]responses.CallRecord {
 	m := map[string]responses.CallRecord{}
 	if res == nil {
 		return m

@@ -181,7 +181,7 @@ func TestBridgeToolListChanged(t *testing.T) {
 	// addAndUse lets the scripted model add a tool in turn 1 and call it in
 	// turn 2. The first call's AfterCall hook waits for the server's
 	// notification, so the next turn starts only after it arrived.
-	addAndUse := func(t *testing.T, opts ...bridge.Option) (*bridge.Bridge, *fakeapi.Server, *responses.Result) {
+	addAndUse := func(t *testing.T, opts ...bridge.Option) (*bridge.Bridge, *fakeapi.Server, *bridge.Result) {
 		hook, changed := signal()
 		srv := bridge.Stdio("mcptest", bin)
 		srv.OnToolsChanged = hook
