@@ -101,15 +101,15 @@ func run() error {
 		}
 	}
 	return corpus.UpdateManifest(*manifest, corpus.Entry{
-		Name:        *name,
-		File:        *name + ".json",
-		Package:     *pkg,
-		Version:     *version,
-		License:     *license,
-		ServerInfo:  strings.TrimSpace(info.Name + " " + info.Version),
-		Started:     how,
-		Tools:       len(tools),
-		Bytes:       len(body),
-		Date:        time.Now().UTC().Format("2006-01-02"),
+		Name:       *name,
+		File:       *name + ".json",
+		Package:    *pkg,
+		Version:    *version,
+		License:    *license,
+		ServerInfo: strings.TrimSpace(info.Name + " " + info.Version),
+		Started:    how,
+		Tools:      len(tools),
+		Bytes:      len(body),
+		Date:       time.Now().UTC().Format("2006-01-02"),
 	})
 }
