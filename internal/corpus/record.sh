@@ -77,8 +77,12 @@ go_server() {
 		(cd "$wrap" && { [[ -f go.mod ]] || go mod init corpuswrap >/dev/null 2>&1; } &&
 			go get "$pkg@$ver" >build.log 2>&1 && go build -o server "$pkg" >>build.log 2>&1)
 	fi
-	local lic
-	lic=$(head -n 3 "$(go env GOMODCACHE)/$(echo "$mod" | sed 's/[A-Z]/!\L&/g')@$ver/LICENSE" | tr -s '\n ' ' ' | sed 's/ *$//')
+	local lic licfile
+	licfile="$(go env GOMODCACHE)/$(echo "$mod" | sed 's/[A-Z]/!\L&/g')@$ver/LICENSE"
+	if grep -q "Apache License" "$licfile"; then lic="Apache-2.0 (LICENSE)"
+	elif grep -q "Permission is hereby granted" "$licfile"; then lic="MIT (LICENSE: $(grep -m1 -i copyright "$licfile"))"
+	else lic="$(grep -m1 . "$licfile") (LICENSE)"
+	fi
 	"$S/bin/dump" -name "$name" -out "$out/$name.json" -manifest "$out/manifest.json" \
 		-package "$mod" -version "$ver" -license "$lic" -started "$started" \
 		"${envs[@]}" -- "$wrap/server" "$@" || echo "record: $name failed" >&2
