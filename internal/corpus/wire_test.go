@@ -1,7 +1,6 @@
 package corpus_test
 
 import (
-	"bytes"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -15,7 +14,6 @@ import (
 
 	"github.com/openai/openai-go/v3"
 	oai "github.com/openai/openai-go/v3/responses"
-	"github.com/santhosh-tekuri/jsonschema/v6"
 
 	"github.com/mcpbridge/mcpbridge/bridge"
 	"github.com/mcpbridge/mcpbridge/convert"
@@ -30,113 +28,29 @@ const maxProblemsShown = 8
 var functionName = regexp.MustCompile(`^[a-zA-Z0-9_-]{1,64}$`)
 
 // validateOnWire fails t for everything the Responses API would reject in a
-// request body as it leaves the process: the request schema and rules of
-// fakeapi.ValidateBody, every function tool's parameters compiled as a JSON
-// Schema (draft 2020-12 unless it names another) and checked against its
-// meta-schema, and function names that match ^[a-zA-Z0-9_-]{1,64}$ and are
-// unique. It returns how many problems it found.
-//
-// TODO(integrator): once fakeapi.ValidateRequestJSON exists (branch wire),
-// this becomes a call to it.
+// request body as it leaves the process, as fakeapi.ValidateRequestJSON
+// checks it (request schema, every function tool's parameters compiled as
+// JSON Schema and checked against the meta-schema, strict subset, names
+// and call ids). It returns how many problems it found.
 func validateOnWire(t *testing.T, body []byte) int {
 	t.Helper()
-	problems := wireProblems(body)
-	for i, p := range problems {
+	err := fakeapi.ValidateRequestJSON(body)
+	if err == nil {
+		return 0
+	}
+	var ve *fakeapi.ValidationError
+	if !errors.As(err, &ve) {
+		t.Error(err)
+		return 1
+	}
+	for i, p := range ve.Problems {
 		if i == maxProblemsShown {
-			t.Errorf("... and %d more problems on the wire", len(problems)-maxProblemsShown)
+			t.Errorf("... and %d more problems on the wire", len(ve.Problems)-maxProblemsShown+ve.More)
 			break
 		}
 		t.Error(p)
 	}
-	return len(problems)
-}
-
-func wireProblems(body []byte) []string {
-	var problems []string
-	var decoded map[string]any
-	if err := json.Unmarshal(body, &decoded); err != nil {
-		return []string{"request body is not a JSON object: " + err.Error()}
-	}
-	if err := fakeapi.ValidateBody(decoded); err != nil {
-		problems = append(problems, err.Error())
-	}
-	var req struct {
-		Tools []json.RawMessage `json:"tools"`
-	}
-	if err := json.Unmarshal(body, &req); err != nil {
-		return append(problems, "tools: "+err.Error())
-	}
-	seen := map[string]int{}
-	for i, raw := range req.Tools {
-		var tool struct {
-			Type       string          `json:"type"`
-			Name       string          `json:"name"`
-			Parameters json.RawMessage `json:"parameters"`
-		}
-		if err := json.Unmarshal(raw, &tool); err != nil {
-			problems = append(problems, fmt.Sprintf("tools[%d]: %v", i, err))
-			continue
-		}
-		if tool.Type != "function" {
-			continue
-		}
-		where := fmt.Sprintf("tools[%d] (%s)", i, tool.Name)
-		if !functionName.MatchString(tool.Name) {
-			problems = append(problems, where+": name does not match ^[a-zA-Z0-9_-]{1,64}$")
-		}
-		if j, dup := seen[tool.Name]; dup {
-			problems = append(problems, fmt.Sprintf("%s: name already used by tools[%d]", where, j))
-		}
-		seen[tool.Name] = i
-		if err := compileParameters(tool.Parameters); err != nil {
-			problems = append(problems, where+": parameters: "+schemaErrorLeaves(err))
-		}
-	}
-	return problems
-}
-
-// compileParameters compiles a tool's parameters, which validates them
-// against the JSON Schema meta-schema.
-func compileParameters(raw json.RawMessage) error {
-	if len(raw) == 0 {
-		return fmt.Errorf("missing")
-	}
-	doc, err := jsonschema.UnmarshalJSON(bytes.NewReader(raw))
-	if err != nil {
-		return err
-	}
-	c := jsonschema.NewCompiler()
-	c.DefaultDraft(jsonschema.Draft2020)
-	const url = "mem://parameters.json"
-	if err := c.AddResource(url, doc); err != nil {
-		return err
-	}
-	_, err = c.Compile(url)
-	return err
-}
-
-// schemaErrorLeaves renders a meta-schema failure as its leaf errors
-// ("at '/properties/n/minimum': got string, want number"), without the
-// chain of allOf and $ref groups above them.
-func schemaErrorLeaves(err error) string {
-	var sve *jsonschema.SchemaValidationError
-	var ve *jsonschema.ValidationError
-	if !errors.As(err, &sve) || !errors.As(sve.Err, &ve) {
-		return strings.Join(strings.Fields(err.Error()), " ")
-	}
-	var leaves []string
-	var walk func(*jsonschema.ValidationError)
-	walk = func(v *jsonschema.ValidationError) {
-		if len(v.Causes) == 0 {
-			leaves = append(leaves, v.Error())
-		}
-		for _, c := range v.Causes {
-			walk(c)
-		}
-	}
-	walk(ve)
-	sort.Strings(leaves)
-	return "not valid against the meta-schema: " + strings.Join(leaves, "; ")
+	return len(ve.Problems) + ve.More
 }
 
 // request builds the Responses request a program using the bridge sends,
