@@ -28,6 +28,17 @@ var (
 	// Config.MaxRestarts allows; it is returned together with
 	// ErrProcessExited.
 	ErrRestartLimit = errors.New("mcpclient: restart limit reached")
+	// ErrMessageTooLarge means the server sent a message (a stdio line, an
+	// HTTP body, one SSE event) longer than Config.MaxMessageBytes; the
+	// client stopped reading it and failed the request it answered.
+	ErrMessageTooLarge = errors.New("mcpclient: message over MaxMessageBytes")
+	// ErrServerPanic means the handler of an in-process server panicked
+	// while serving a request; only that request fails.
+	ErrServerPanic = errors.New("mcpclient: in-process server panicked")
+	// ErrMalformedMessage means the server sent a reply the client could
+	// not decode (e.g. nested deeper than encoding/json accepts); the call
+	// it answered fails with it.
+	ErrMalformedMessage = errors.New("mcpclient: malformed message from server")
 )
 
 // maxStderrInMessage bounds how much of the stderr tail Error() prints;
