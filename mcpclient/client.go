@@ -279,6 +279,7 @@ func (c *Client) CallTool(ctx context.Context, name string, args json.RawMessage
 // knows is re-initialized and fn retried once.
 func (c *Client) do(ctx context.Context, op Op, tool string, fn func(context.Context, *session) error) error {
 	retried := false
+	ctx, note := withTripNote(ctx)
 	for {
 		s, err := c.acquire(ctx, op, tool)
 		if err != nil {
@@ -302,16 +303,24 @@ func (c *Client) do(ctx context.Context, op Op, tool string, fn func(context.Con
 		if c.isClosed() {
 			return c.newError(op, tool, fmt.Errorf("%w (%w)", ErrClosed, err), nil)
 		}
+		if tripped := note.get(); tripped != nil && !errors.Is(err, ErrMessageTooLarge) {
+			// The reply was cut off at the size limit; mcp-go may not say so.
+			err = fmt.Errorf("%w (%w)", tripped, err)
+		}
 		if errors.Is(err, transport.ErrSessionTerminated) || s.sse && sseSessionGone(err) {
 			c.cfg.Logger.Info("mcp server session expired; re-initializing", "server", c.cfg.Name)
-			s.markLost()
+			s.markLost(nil)
 			if !retried {
 				retried = true
 				continue
 			}
 		}
 		if s.sse && !s.alive() {
-			err = fmt.Errorf("connection lost: %w", err)
+			if cause := s.lostCause(); cause != nil && !errors.Is(err, cause) {
+				err = fmt.Errorf("connection lost (%w): %w", cause, err)
+			} else {
+				err = fmt.Errorf("connection lost: %w", err)
+			}
 		}
 		if c.cfg.HTTPClient != nil && !isContextError(err) {
 			// Pooled connections to a server that went away fail the next
@@ -529,7 +538,10 @@ func httpClientFor(cfg Config) (hc *http.Client, own *http.Transport) {
 	for k, v := range cfg.Headers {
 		headers.Set(k, v)
 	}
-	hc.Transport = &headerTransport{base: base, headers: headers}
+	home := configuredOrigin(cfg.URL)
+	guarded := &guardTransport{base: base, server: cfg.Name, limit: int64(cfg.MaxMessageBytes)}
+	hc.Transport = &headerTransport{base: guarded, headers: headers, origin: home}
+	hc.CheckRedirect = sameOriginRedirects(cfg.Name, home, hc.CheckRedirect)
 	return hc, own
 }
 
@@ -538,6 +550,7 @@ func httpClientFor(cfg Config) (hc *http.Client, own *http.Transport) {
 type headerTransport struct {
 	base    http.RoundTripper
 	headers http.Header
+	origin  string // the configured URL's; headers go nowhere else
 }
 
 // CloseIdleConnections forwards to the wrapped transport.
@@ -547,15 +560,19 @@ func (t *headerTransport) CloseIdleConnections() {
 	}
 }
 
-// RoundTrip sends req with the headers set. A request that fails because
+// RoundTrip sends req with the headers set, if it goes to the configured
+// origin (as net/http does with its own sensitive headers, the configured
+// ones never follow a request elsewhere). A request that fails because
 // it went out on a pooled connection the server had already closed (after
 // a server restart) is sent once more on a new connection: the server
 // closed that connection as idle, without reading the request. net/http
 // only does this itself for idempotent methods, and MCP uses POST.
 func (t *headerTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 	out := req.Clone(req.Context())
-	for k, v := range t.headers {
-		out.Header[k] = v
+	if origin(req.URL) == t.origin {
+		for k, v := range t.headers {
+			out.Header[k] = v
+		}
 	}
 	resp, err := t.base.RoundTrip(out)
 	if err != nil && strings.Contains(err.Error(), "server closed idle connection") && req.GetBody != nil && req.Context().Err() == nil {
