@@ -117,12 +117,19 @@ type Config struct {
 	// doubles with every further one (up to 5s). The first restart is
 	// immediate. Default 200ms.
 	RestartBackoff time.Duration
-	// MaxMessageBytes is the longest line accepted from a stdio server;
-	// longer lines are dropped (and logged). Default 64 MiB.
+	// MaxMessageBytes bounds every message read from the server: a stdio
+	// line, an HTTP response body, one event of an event stream (whose
+	// data lines may also not be so many that joining them costs more
+	// than 16 times this). Reading stops at the limit and the request the
+	// message answered fails with ErrMessageTooLarge (a stdio line too
+	// long to show its id fails every call in flight on the connection).
+	// Default 64 MiB.
 	MaxMessageBytes int
 
-	// Logger receives diagnostics (never header or environment values).
-	// Nil discards them.
+	// Logger receives diagnostics (never header or environment values;
+	// URLs with their user info and query values redacted), mcp-go's own
+	// log lines included, with the server's name attached. Nil discards
+	// them.
 	Logger *slog.Logger
 	// OnNotification is called for every notification from the server, in
 	// order, on a goroutine of the Client (it may block without stalling
@@ -190,6 +197,7 @@ func (cfg Config) withDefaults() (Config, error) {
 	if cfg.Logger == nil {
 		cfg.Logger = slog.New(slog.NewTextHandler(io.Discard, nil))
 	}
+	cfg.Logger = redactLogger(cfg.Logger)
 	return cfg, nil
 }
 

@@ -59,7 +59,9 @@ type Error struct {
 }
 
 // Error describes the failure: server, operation, tool, cause and the end
-// of the stderr tail.
+// of the stderr tail. URLs in it keep scheme, host and path, but their
+// user info and query values read REDACTED: they may hold credentials.
+// (The wrapped cause is left as it is, for errors.Is and errors.As.)
 func (e *Error) Error() string {
 	var b strings.Builder
 	fmt.Fprintf(&b, "mcp server %q: %s", e.Server, e.Op)
@@ -77,7 +79,7 @@ func (e *Error) Error() string {
 		b.WriteString("; stderr: ")
 		b.WriteString(tail)
 	}
-	return b.String()
+	return redactURLs(b.String())
 }
 
 // Unwrap returns the cause.

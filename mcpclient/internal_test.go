@@ -122,3 +122,16 @@ func TestProgressRouter(t *testing.T) {
 	r.dispatch(note(tok, 4))
 	assert.Equal(t, []float64{1, 3}, got)
 }
+
+func TestRedactURLs(t *testing.T) {
+	for in, want := range map[string]string{
+		`Post "http://alice:pw@127.0.0.1:1/mcp?api_key=S3CRET&mode=x": EOF`: `Post "http://REDACTED@127.0.0.1:1/mcp?api_key=REDACTED&mode=REDACTED": EOF`,
+		`https://TOKEN@host/sse`:                  `https://REDACTED@host/sse`,
+		`see https://host/p?SECRET#frag and more`: `see https://host/p?REDACTED#frag and more`,
+		`no url here, only a?b=c`:                 `no url here, only a?b=c`,
+		`parse "http://h/%zz?k=v": invalid`:       `parse "http://h/%zz?k=REDACTED": invalid`,
+		`http://host:8080/mcp`:                    `http://host:8080/mcp`,
+	} {
+		assert.Equal(t, want, redactURLs(in), in)
+	}
+}

@@ -107,7 +107,7 @@ func (c *Client) dial(ctx context.Context) (*session, error) {
 		inner = s.stdio
 	case TransportSSE:
 		opts := []transport.ClientOption{
-			transport.WithSSELogger(cfg.Logger),
+			transport.WithSSELogger(cfg.Logger.With("server", cfg.Name)),
 			// mcp-go gives up on an SSE response after 60s by default;
 			// the caller's context is the bound here.
 			transport.WithResponseTimeout(365 * 24 * time.Hour),
@@ -127,7 +127,7 @@ func (c *Client) dial(ctx context.Context) (*session, error) {
 		s.sse = true
 		inner = t
 	case TransportHTTP:
-		opts := []transport.StreamableHTTPCOption{transport.WithHTTPLogger(cfg.Logger)}
+		opts := []transport.StreamableHTTPCOption{transport.WithHTTPLogger(cfg.Logger.With("server", cfg.Name))}
 		if !mcp.IsModernProtocol(cfg.ProtocolVersion) {
 			// On the legacy protocol the standalone GET stream carries what
 			// the server sends outside of a request (tools/list_changed).
