@@ -144,7 +144,7 @@ func (c *Client) dial(ctx context.Context) (*session, error) {
 		}
 		inner = t
 	case TransportInProcess:
-		inner = newInProcessTransport(cfg.InProcess)
+		inner = newInProcessTransport(cfg.InProcess, cfg.Name, cfg.Logger)
 	default:
 		cancel()
 		return nil, c.newError(OpSpawn, "", fmt.Errorf("unknown transport %q", cfg.Transport), nil)

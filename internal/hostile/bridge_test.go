@@ -105,4 +105,3 @@ func TestUnusableToolNamesAreDiagnosed(t *testing.T) {
 		assert.Contains(t, joined, "entry "+i)
 	}
 }
-

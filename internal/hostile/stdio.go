@@ -153,4 +153,3 @@ func stdioAttack(mode StdioMode, id string, send func(string)) {
 		send(`{"jsonrpc":"2.0","id":` + id + `,"result":` + okResult + `}`)
 	}
 }
-
