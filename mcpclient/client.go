@@ -85,7 +85,10 @@ func Connect(ctx context.Context, cfg Config) (*Client, error) {
 		c.cfg.HTTPClient, c.ownHTTP = httpClientFor(cfg)
 	}
 	if cfg.OnNotification != nil || cfg.OnToolsChanged != nil {
-		c.queue = newNotifyQueue()
+		c.queue = newNotifyQueue(func(limit int) {
+			c.cfg.Logger.Warn("mcp server sends notifications faster than the callbacks take them; dropping the excess",
+				"server", c.cfg.Name, "queued", limit)
+		})
 	}
 	s, err := c.dial(ctx)
 	if err != nil {
@@ -587,24 +590,41 @@ func (t *headerTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 	return resp, err
 }
 
+// maxQueuedNotifications bounds the callbacks waiting in a notifyQueue: a
+// server can send notifications much faster than user callbacks take them.
+const maxQueuedNotifications = 1024
+
 // notifyQueue runs callbacks one at a time, in order, on its own
-// goroutine, so slow user callbacks never block a transport's reader.
+// goroutine, so slow user callbacks never block a transport's reader. At
+// most maxQueuedNotifications wait; more are dropped and onDrop is called
+// once (with the bound), so a flood costs one log line.
 type notifyQueue struct {
-	mu    sync.Mutex
-	items []func()
+	mu      sync.Mutex
+	items   []func()
+	onDrop  func(limit int)
+	dropped bool
 	wake  chan struct{}
 	quit  chan struct{}
 	done  chan struct{}
 }
 
-func newNotifyQueue() *notifyQueue {
-	q := &notifyQueue{wake: make(chan struct{}, 1), quit: make(chan struct{}), done: make(chan struct{})}
+func newNotifyQueue(onDrop func(limit int)) *notifyQueue {
+	q := &notifyQueue{onDrop: onDrop, wake: make(chan struct{}, 1), quit: make(chan struct{}), done: make(chan struct{})}
 	go q.run()
 	return q
 }
 
 func (q *notifyQueue) push(f func()) {
 	q.mu.Lock()
+	if len(q.items) >= maxQueuedNotifications {
+		first := !q.dropped
+		q.dropped = true
+		q.mu.Unlock()
+		if first && q.onDrop != nil {
+			q.onDrop(maxQueuedNotifications)
+		}
+		return
+	}
 	q.items = append(q.items, f)
 	q.mu.Unlock()
 	select {

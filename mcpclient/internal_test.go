@@ -135,3 +135,45 @@ func TestRedactURLs(t *testing.T) {
 		assert.Equal(t, want, redactURLs(in), in)
 	}
 }
+
+func TestNotifyQueueIsBounded(t *testing.T) {
+	block := make(chan struct{})
+	drops := 0
+	q := newNotifyQueue(func(int) { drops++ })
+	q.push(func() { <-block })
+	for range 5 * maxQueuedNotifications {
+		q.push(func() {})
+	}
+	q.mu.Lock()
+	queued := len(q.items)
+	q.mu.Unlock()
+	close(block)
+	q.stop()
+	assert.LessOrEqual(t, queued, maxQueuedNotifications)
+	assert.Equal(t, 1, drops, "a flood is reported once")
+}
+
+func TestPeekID(t *testing.T) {
+	huge := strings.Repeat("x", 100)
+	for _, tc := range []struct {
+		line string
+		want peeked
+		id   any
+	}{
+		{`{"jsonrpc":"2.0","id":7,"result":{"a":"` + huge, peekedResponse, int64(7)},
+		{`{"jsonrpc":"2.0","result":{"a":"` + huge, peekedUnknown, nil},
+		{`{"jsonrpc":"2.0","result":{"a":1},"id":"k"}`, peekedResponse, "k"},
+		{`{"id":3,"method":"ping"}`, peekedRequest, nil},
+		{`{"method":"notifications/x","params":{`, peekedRequest, nil},
+		{`{"jsonrpc":"2.0","id":`, peekedUnknown, nil},
+		{`{"id":null,"error":{}}`, peekedUnknown, nil},
+		{`[1,2]`, peekedUnknown, nil},
+		{`{"id":9,"error":` + strings.Repeat("[", 20000), peekedResponse, int64(9)},
+	} {
+		id, kind := peekID([]byte(tc.line))
+		assert.Equal(t, tc.want, kind, tc.line[:min(len(tc.line), 60)])
+		if tc.id != nil {
+			assert.Equal(t, tc.id, id.Value())
+		}
+	}
+}
