@@ -603,9 +603,9 @@ type notifyQueue struct {
 	items   []func()
 	onDrop  func(limit int)
 	dropped bool
-	wake  chan struct{}
-	quit  chan struct{}
-	done  chan struct{}
+	wake    chan struct{}
+	quit    chan struct{}
+	done    chan struct{}
 }
 
 func newNotifyQueue(onDrop func(limit int)) *notifyQueue {
