@@ -67,7 +67,10 @@ type Config struct {
 
 	// Command starts a stdio server, with Args, in Dir (default: the
 	// current directory). The process gets its own process group, which
-	// Close (and a crash) terminates entirely.
+	// Close (and a crash) terminates entirely. On Linux, Close also ends
+	// descendants that left the group (setsid), as long as they still
+	// descend from the server when Close runs; one whose parent exited
+	// before (a double-forked daemon) belongs to init and is not touched.
 	Command string
 	Args    []string
 	// Env is added to the child's environment (it wins over inherited

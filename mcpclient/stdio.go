@@ -558,7 +558,9 @@ func (t *stdioTransport) SetRequestHandler(h transport.RequestHandler) {
 func (t *stdioTransport) GetSessionId() string { return "" }
 
 // Close ends the process group: stdin is closed and SIGTERM sent; after
-// the grace period whatever is left of the group gets SIGKILL. It returns
+// the grace period whatever is left of the group gets SIGKILL. On Linux,
+// descendants that left the group (setsid) but still descend from the
+// server get the same signals. It returns
 // once the process is reaped and every goroutine of the transport is done.
 func (t *stdioTransport) Close() error {
 	t.closeOnce.Do(func() {
@@ -568,8 +570,12 @@ func (t *stdioTransport) Close() error {
 		if t.cmd == nil {
 			return
 		}
+		// Descendants that left the group (setsid) are found while the
+		// server still holds them in its tree, and ended with it.
+		strays := strayDescendants(t.pid)
 		_ = t.stdin.Close()
 		terminateGroup(t.pid)
+		signalProcs(strays, sigTerm)
 		deadline := time.Now().Add(t.grace)
 		timer := time.NewTimer(t.grace)
 		defer timer.Stop()
@@ -578,14 +584,16 @@ func (t *stdioTransport) Close() error {
 		case <-timer.C:
 		}
 		// Let the rest of the group finish within the same grace period.
-		for groupAlive(t.pid) && time.Now().Before(deadline) {
+		for (groupAlive(t.pid) || procsAlive(strays)) && time.Now().Before(deadline) {
 			time.Sleep(10 * time.Millisecond)
 		}
+		strays = append(strays, strayDescendants(t.pid)...)
 		killGroup(t.pid)
+		signalProcs(strays, sigKill)
 		<-t.exited
 		// SIGKILL is delivered asynchronously: wait (bounded) until the
 		// group is really gone.
-		for end := time.Now().Add(2 * time.Second); groupAlive(t.pid) && time.Now().Before(end); {
+		for end := time.Now().Add(2 * time.Second); (groupAlive(t.pid) || procsAlive(strays)) && time.Now().Before(end); {
 			time.Sleep(5 * time.Millisecond)
 		}
 		_ = t.stdout.Close()
