@@ -127,6 +127,9 @@ type conn struct {
 	tools []convert.Tool // filtered, as last listed
 	// raw input schemas by tool name, for argument validation.
 	schemas map[string]json.RawMessage
+	// skipped holds the entries of the last listing mcpclient could not
+	// use (no name, not an object, a repeated name), as diagnostics.
+	skipped []convert.Diagnostic
 }
 
 func (c *conn) exposes(tool string) bool {
@@ -294,7 +297,10 @@ func toSet(names []string) map[string]bool {
 // list relists one server's tools and stores the exposed ones.
 func (b *Bridge) list(ctx context.Context, c *conn) error {
 	c.stale.Store(false)
-	listed, err := c.client.ListTools(ctx)
+	var skipped []convert.Diagnostic
+	listed, err := c.client.ListTools(ctx, mcpclient.ReportSkipped(func(s mcpclient.SkippedTool) {
+		skipped = append(skipped, convert.Diagnostic{Server: c.srv.Name, Tool: s.Name, Field: "name", Reason: s.Reason, Dropped: true})
+	}))
 	if err != nil {
 		c.stale.Store(true)
 		return err
@@ -311,6 +317,7 @@ func (b *Bridge) list(ctx context.Context, c *conn) error {
 	c.mu.Lock()
 	c.tools = tools
 	c.schemas = schemas
+	c.skipped = skipped
 	c.mu.Unlock()
 	return nil
 }
@@ -381,6 +388,12 @@ func (b *Bridge) Lookup(functionName string) (server, tool string, ok bool) {
 // servers New left out, sorted by server and tool.
 func (b *Bridge) Diagnostics() []convert.Diagnostic {
 	ds := append([]convert.Diagnostic(nil), b.current.Load().set.Diagnostics...)
+	for _, name := range b.order {
+		c := b.conns[name]
+		c.mu.Lock()
+		ds = append(ds, c.skipped...)
+		c.mu.Unlock()
+	}
 	b.failedMu.Lock()
 	for name, err := range b.failed {
 		ds = append(ds, convert.Diagnostic{Server: name, Reason: "server left out: " + err.Error(), Dropped: true})

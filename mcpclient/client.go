@@ -171,11 +171,19 @@ func (c *Client) Stderr() string {
 // schemas, annotations and _meta are exactly as the server sent them, and
 // no tool is filtered out (mcp-go drops tools with invalid x-mcp-header
 // annotations on 2026-07-28 HTTP connections; this method does not). A
-// repeated cursor is an error. Entries without a name are skipped.
-func (c *Client) ListTools(ctx context.Context) ([]Tool, error) {
+// repeated cursor is an error. Entries that are not objects with a name,
+// and repeats of a name already listed, are skipped, logged and passed to
+// the ReportSkipped option.
+func (c *Client) ListTools(ctx context.Context, opts ...ListOption) ([]Tool, error) {
+	var o listOptions
+	for _, opt := range opts {
+		opt(&o)
+	}
 	var tools []Tool
+	var skipped []SkippedTool
 	err := c.do(ctx, OpList, "", func(ctx context.Context, s *session) error {
-		tools = tools[:0]
+		tools, skipped = tools[:0], skipped[:0]
+		index := 0 // of the next entry, counted over all pages
 		seenTool := map[string]bool{}
 		seenCursor := map[string]bool{}
 		cursor := ""
@@ -196,20 +204,23 @@ func (c *Client) ListTools(ctx context.Context) ([]Tool, error) {
 				// types; the raw result is what we use anyway.
 				c.cfg.Logger.Debug("mcp-go could not decode a tools/list page; using the raw result", "server", c.cfg.Name, "err", err)
 			}
-			page, next, skipped, err := parseToolsPage(raw)
+			page, next, bad, err := parseToolsPage(raw, index)
 			if err != nil {
 				return err
 			}
-			for _, msg := range skipped {
-				c.cfg.Logger.Warn("mcp server listed an invalid tool; skipped", "server", c.cfg.Name, "detail", msg)
+			index += len(page) + len(bad)
+			for _, b := range bad {
+				c.cfg.Logger.Warn("mcp server listed an invalid tool; skipped", "server", c.cfg.Name, "entry", b.Index, "reason", b.Reason)
+				skipped = append(skipped, b)
 			}
 			for _, t := range page {
 				if seenTool[t.Name] {
 					c.cfg.Logger.Warn("mcp server listed a tool twice; keeping the first", "server", c.cfg.Name, "tool", t.Name)
+					skipped = append(skipped, SkippedTool{Index: t.index, Name: t.Name, Reason: "listed twice; the first one is kept"})
 					continue
 				}
 				seenTool[t.Name] = true
-				tools = append(tools, t)
+				tools = append(tools, t.Tool)
 			}
 			if next == "" {
 				return nil
@@ -223,6 +234,11 @@ func (c *Client) ListTools(ctx context.Context) ([]Tool, error) {
 	})
 	if err != nil {
 		return nil, err
+	}
+	if o.skipped != nil {
+		for _, sk := range skipped {
+			o.skipped(sk)
+		}
 	}
 	return tools, nil
 }

@@ -75,10 +75,14 @@ func TestParseToolsPage(t *testing.T) {
 		{"title":"no name"},
 		"not an object"
 	],"nextCursor":"c2"}`)
-	tools, next, skipped, err := parseToolsPage(raw)
+	tools, next, skipped, err := parseToolsPage(raw, 10)
 	require.NoError(t, err)
 	assert.Equal(t, "c2", next)
-	assert.Len(t, skipped, 2)
+	assert.Equal(t, []SkippedTool{
+		{Index: 12, Reason: "tools/list entry 12 has no name"},
+		{Index: 13, Reason: "tools/list entry 13 is not a tool object"},
+	}, skipped)
+	assert.Equal(t, 11, tools[1].index)
 	require.Len(t, tools, 2)
 	assert.Equal(t, `{"$schema":"x","anyOf":[{"required":["q"]}],"type":"object"}`, string(tools[0].InputSchema))
 	assert.Equal(t, "From annotations", tools[0].Title)
@@ -88,7 +92,7 @@ func TestParseToolsPage(t *testing.T) {
 	assert.Equal(t, "B", tools[1].Title)
 	assert.Equal(t, `{"type":"object"}`, string(tools[1].OutputSchema))
 
-	_, _, _, err = parseToolsPage(json.RawMessage(`[]`))
+	_, _, _, err = parseToolsPage(json.RawMessage(`[]`), 0)
 	assert.Error(t, err)
 }
 
