@@ -55,7 +55,7 @@ func redactURL(u string) string {
 		for j, p := range params {
 			k, _, hasValue := strings.Cut(p, "=")
 			switch {
-			case hasValue:
+			case hasValue && plainKey(k):
 				params[j] = k + "=" + redacted
 			case p != "":
 				params[j] = redacted
@@ -64,6 +64,21 @@ func redactURL(u string) string {
 		tail = path + "?" + strings.Join(params, "&") + fragment
 	}
 	return u[:i] + auth + tail
+}
+
+// plainKey reports whether a query key is a plain name worth keeping
+// (api_key, token, ...); anything else (a URL nested in the query, say)
+// is redacted with its value.
+func plainKey(k string) bool {
+	if k == "" || len(k) > 64 {
+		return false
+	}
+	for _, c := range k {
+		if !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || strings.ContainsRune("_-.[]", c)) {
+			return false
+		}
+	}
+	return true
 }
 
 // redactingHandler is a slog.Handler that redacts URLs in the message and
