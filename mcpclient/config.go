@@ -87,7 +87,11 @@ type Config struct {
 	// (default: a new http.Client with its own connection pool and no
 	// timeout; the context of each call bounds it). The client is copied
 	// and its transport wrapped to add Headers to every request, including
-	// the session DELETE that mcp-go sends without them.
+	// the session DELETE that mcp-go sends without them, and to bound the
+	// response bodies (MaxMessageBytes). Headers only go to the URL's
+	// origin (scheme, host, port): redirects within it are followed, a
+	// redirect to another origin is refused. Credentials in the URL (user
+	// info, query values) are redacted in errors and logs.
 	URL        string
 	Headers    map[string]string
 	HTTPClient *http.Client
