@@ -55,7 +55,7 @@ func redactURL(u string) string {
 		for j, p := range params {
 			k, _, hasValue := strings.Cut(p, "=")
 			switch {
-			case hasValue && plainKey(k):
+			case hasValue && plainKey(k) && len(p) > len(k)+1:
 				params[j] = k + "=" + redacted
 			case p != "":
 				params[j] = redacted
@@ -68,7 +68,9 @@ func redactURL(u string) string {
 
 // plainKey reports whether a query key is a plain name worth keeping
 // (api_key, token, ...); anything else (a URL nested in the query, say)
-// is redacted with its value.
+// is redacted with its value, and so is a key without a value (it may be
+// a token itself). A key that is a secret with a value after it is kept:
+// keys name things, values carry them.
 func plainKey(k string) bool {
 	if k == "" || len(k) > 64 {
 		return false
