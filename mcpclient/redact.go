@@ -33,8 +33,27 @@ func redactURLs(s string) string {
 }
 
 // redactURL works on the text alone, so that a URL that does not parse
-// (and whose parse error would quote it) is redacted too.
+// (and whose parse error would quote it) is redacted too. A URL nested in
+// another (a://b/https://user:pw@c) is redacted on its own.
 func redactURL(u string) string {
+	i := strings.Index(u, "://") + 3
+	if j := strings.Index(u[i:], "://"); j >= 0 {
+		k := i + j
+		for k > i && isSchemeByte(u[k-1]) {
+			k--
+		}
+		// "x" gives the nested URL a scheme even when it has none.
+		return redactOneURL(u[:k]) + strings.TrimPrefix(redactURL("x"+u[k:]), "x")
+	}
+	return redactOneURL(u)
+}
+
+func isSchemeByte(c byte) bool {
+	return c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '+' || c == '.' || c == '-'
+}
+
+// redactOneURL redacts a URL with no other URL inside.
+func redactOneURL(u string) string {
 	i := strings.Index(u, "://") + 3
 	rest := u[i:]
 	authEnd := strings.IndexAny(rest, "/?#")
