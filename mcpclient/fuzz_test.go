@@ -52,7 +52,9 @@ func FuzzRedactURLs(f *testing.F) {
 		// A secret used as a query key with a value ("&secret=x") is kept
 		// by design: keys name parameters.
 		valueFollows := len(after) > 1 && after[0] == '=' && !strings.ContainsAny(after[1:2], " \t\r\n\f\v\"'<>&#")
-		if secret == "" || valueFollows || strings.ContainsAny(secret, " \t\r\n\f\v\"'<>&#?/@=:") || strings.Contains(before+after, secret) ||
+		// Nor is one followed by "://": it reads as the scheme of a URL.
+		schemeFollows := strings.HasPrefix(after, ":")
+		if secret == "" || valueFollows || schemeFollows || strings.ContainsAny(secret, " \t\r\n\f\v\"'<>&#?/@=:") || strings.Contains(before+after, secret) ||
 			strings.Contains("https://host.example/p?key=REDACTED", secret) {
 			return
 		}
