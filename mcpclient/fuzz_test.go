@@ -51,7 +51,11 @@ func FuzzRedactURLs(f *testing.F) {
 		out := redactURLs(s)
 		// A secret used as a query key with a value ("&secret=x") is kept
 		// by design: keys name parameters.
-		valueFollows := len(after) > 1 && after[0] == '=' && !strings.ContainsAny(after[1:2], " \t\r\n\f\v\"'<>&#")
+		param := secret + after
+		if end := strings.IndexAny(param, " \t\r\n\f\v\"'<>&#"); end >= 0 {
+			param = param[:end]
+		}
+		valueFollows := strings.Contains(param, "=")
 		// Nor is one followed by "://": it reads as the scheme of a URL.
 		schemeFollows := strings.HasPrefix(after, ":")
 		if secret == "" || valueFollows || schemeFollows || strings.ContainsAny(secret, " \t\r\n\f\v\"'<>&#?/@=:") || strings.Contains(before+after, secret) ||
