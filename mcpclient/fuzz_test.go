@@ -57,7 +57,7 @@ func FuzzRedactURLs(f *testing.F) {
 		}
 		valueFollows := strings.Contains(param, "=")
 		// Nor is one followed by "://": it reads as the scheme of a URL.
-		schemeFollows := strings.HasPrefix(after, ":")
+		schemeFollows := strings.HasPrefix(after, ":") || strings.Contains(param, "://")
 		if secret == "" || valueFollows || schemeFollows || strings.ContainsAny(secret, " \t\r\n\f\v\"'<>&#?/@=:") || strings.Contains(before+after, secret) ||
 			strings.Contains("https://host.example/p?key=REDACTED", secret) {
 			return
