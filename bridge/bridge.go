@@ -94,6 +94,9 @@ type conn struct {
 
 	mu    sync.Mutex
 	tools []convert.Tool // filtered, as last listed
+	// skipped holds the entries of the last listing mcpclient could not
+	// use (no name, not an object, a repeated name), as diagnostics.
+	skipped []convert.Diagnostic
 }
 
 func (c *conn) exposes(tool string) bool {
@@ -289,7 +292,10 @@ func toSet(names []string) map[string]bool {
 // list relists one server's tools and stores the exposed ones.
 func (b *Bridge) list(ctx context.Context, c *conn) error {
 	c.stale.Store(false)
-	listed, err := c.client.ListTools(ctx)
+	var skipped []convert.Diagnostic
+	listed, err := c.client.ListTools(ctx, mcpclient.ReportSkipped(func(s mcpclient.SkippedTool) {
+		skipped = append(skipped, convert.Diagnostic{Server: c.srv.Name, Tool: s.Name, Field: "name", Reason: s.Reason, Dropped: true})
+	}))
 	if err != nil {
 		c.stale.Store(true)
 		return err
@@ -303,6 +309,7 @@ func (b *Bridge) list(ctx context.Context, c *conn) error {
 	}
 	c.mu.Lock()
 	c.tools = tools
+	c.skipped = skipped
 	c.mu.Unlock()
 	return nil
 }
@@ -389,6 +396,12 @@ func (b *Bridge) Lookup(functionName string) (server, tool string, ok bool) {
 // servers New left out, sorted by server and tool.
 func (b *Bridge) Diagnostics() []convert.Diagnostic {
 	ds := append([]convert.Diagnostic(nil), b.current.Load().set.Diagnostics...)
+	for _, name := range b.order {
+		c := b.conns[name]
+		c.mu.Lock()
+		ds = append(ds, c.skipped...)
+		c.mu.Unlock()
+	}
 	for _, m := range b.missing {
 		ds = append(ds, convert.Diagnostic{Server: m.Server, Reason: "server left out: " + m.Error(), Dropped: true})
 	}

@@ -85,7 +85,10 @@ func Connect(ctx context.Context, cfg Config) (*Client, error) {
 		c.cfg.HTTPClient, c.ownHTTP = httpClientFor(cfg)
 	}
 	if cfg.OnNotification != nil || cfg.OnToolsChanged != nil {
-		c.queue = newNotifyQueue()
+		c.queue = newNotifyQueue(func(limit int) {
+			c.cfg.Logger.Warn("mcp server sends notifications faster than the callbacks take them; dropping the excess",
+				"server", c.cfg.Name, "queued", limit)
+		})
 	}
 	s, err := c.dial(ctx)
 	if err != nil {
@@ -168,11 +171,19 @@ func (c *Client) Stderr() string {
 // schemas, annotations and _meta are exactly as the server sent them, and
 // no tool is filtered out (mcp-go drops tools with invalid x-mcp-header
 // annotations on 2026-07-28 HTTP connections; this method does not). A
-// repeated cursor is an error. Entries without a name are skipped.
-func (c *Client) ListTools(ctx context.Context) ([]Tool, error) {
+// repeated cursor is an error. Entries that are not objects with a name,
+// and repeats of a name already listed, are skipped, logged and passed to
+// the ReportSkipped option.
+func (c *Client) ListTools(ctx context.Context, opts ...ListOption) ([]Tool, error) {
+	var o listOptions
+	for _, opt := range opts {
+		opt(&o)
+	}
 	var tools []Tool
+	var skipped []SkippedTool
 	err := c.do(ctx, OpList, "", func(ctx context.Context, s *session) error {
-		tools = tools[:0]
+		tools, skipped = tools[:0], skipped[:0]
+		index := 0 // of the next entry, counted over all pages
 		seenTool := map[string]bool{}
 		seenCursor := map[string]bool{}
 		cursor := ""
@@ -193,20 +204,23 @@ func (c *Client) ListTools(ctx context.Context) ([]Tool, error) {
 				// types; the raw result is what we use anyway.
 				c.cfg.Logger.Debug("mcp-go could not decode a tools/list page; using the raw result", "server", c.cfg.Name, "err", err)
 			}
-			page, next, skipped, err := parseToolsPage(raw)
+			page, next, bad, err := parseToolsPage(raw, index)
 			if err != nil {
 				return err
 			}
-			for _, msg := range skipped {
-				c.cfg.Logger.Warn("mcp server listed an invalid tool; skipped", "server", c.cfg.Name, "detail", msg)
+			index += len(page) + len(bad)
+			for _, b := range bad {
+				c.cfg.Logger.Warn("mcp server listed an invalid tool; skipped", "server", c.cfg.Name, "entry", b.Index, "reason", b.Reason)
+				skipped = append(skipped, b)
 			}
 			for _, t := range page {
 				if seenTool[t.Name] {
 					c.cfg.Logger.Warn("mcp server listed a tool twice; keeping the first", "server", c.cfg.Name, "tool", t.Name)
+					skipped = append(skipped, SkippedTool{Index: t.index, Name: t.Name, Reason: "listed twice; the first one is kept"})
 					continue
 				}
 				seenTool[t.Name] = true
-				tools = append(tools, t)
+				tools = append(tools, t.Tool)
 			}
 			if next == "" {
 				return nil
@@ -220,6 +234,11 @@ func (c *Client) ListTools(ctx context.Context) ([]Tool, error) {
 	})
 	if err != nil {
 		return nil, err
+	}
+	if o.skipped != nil {
+		for _, sk := range skipped {
+			o.skipped(sk)
+		}
 	}
 	return tools, nil
 }
@@ -280,6 +299,7 @@ func (c *Client) CallTool(ctx context.Context, name string, args json.RawMessage
 func (c *Client) do(ctx context.Context, op Op, tool string, fn func(context.Context, *session) error) error {
 	ctx, httpFail := withHTTPFailure(ctx)
 	retried := false
+	ctx, note := withTripNote(ctx)
 	for {
 		s, err := c.acquire(ctx, op, tool)
 		if err != nil {
@@ -303,16 +323,24 @@ func (c *Client) do(ctx context.Context, op Op, tool string, fn func(context.Con
 		if c.isClosed() {
 			return c.newError(op, tool, fmt.Errorf("%w (%w)", ErrClosed, err), nil)
 		}
+		if tripped := note.get(); tripped != nil && !errors.Is(err, ErrMessageTooLarge) {
+			// The reply was cut off at the size limit; mcp-go may not say so.
+			err = fmt.Errorf("%w (%w)", tripped, err)
+		}
 		if errors.Is(err, transport.ErrSessionTerminated) || s.sse && sseSessionGone(err) {
 			c.cfg.Logger.Info("mcp server session expired; re-initializing", "server", c.cfg.Name)
-			s.markLost()
+			s.markLost(nil)
 			if !retried {
 				retried = true
 				continue
 			}
 		}
 		if s.sse && !s.alive() {
-			err = fmt.Errorf("connection lost: %w", err)
+			if cause := s.lostCause(); cause != nil && !errors.Is(err, cause) {
+				err = fmt.Errorf("connection lost (%w): %w", cause, err)
+			} else {
+				err = fmt.Errorf("connection lost: %w", err)
+			}
 		}
 		if c.cfg.HTTPClient != nil && !isContextError(err) {
 			// Pooled connections to a server that went away fail the next
@@ -531,7 +559,10 @@ func httpClientFor(cfg Config) (hc *http.Client, own *http.Transport) {
 	for k, v := range cfg.Headers {
 		headers.Set(k, v)
 	}
-	hc.Transport = &headerTransport{base: base, headers: headers}
+	home := configuredOrigin(cfg.URL)
+	guarded := &guardTransport{base: base, server: cfg.Name, limit: int64(cfg.MaxMessageBytes)}
+	hc.Transport = &headerTransport{base: guarded, headers: headers, origin: home}
+	hc.CheckRedirect = sameOriginRedirects(cfg.Name, home, hc.CheckRedirect)
 	return hc, own
 }
 
@@ -540,6 +571,7 @@ func httpClientFor(cfg Config) (hc *http.Client, own *http.Transport) {
 type headerTransport struct {
 	base    http.RoundTripper
 	headers http.Header
+	origin  string // the configured URL's; headers go nowhere else
 }
 
 // CloseIdleConnections forwards to the wrapped transport.
@@ -549,15 +581,19 @@ func (t *headerTransport) CloseIdleConnections() {
 	}
 }
 
-// RoundTrip sends req with the headers set. A request that fails because
+// RoundTrip sends req with the headers set, if it goes to the configured
+// origin (as net/http does with its own sensitive headers, the configured
+// ones never follow a request elsewhere). A request that fails because
 // it went out on a pooled connection the server had already closed (after
 // a server restart) is sent once more on a new connection: the server
 // closed that connection as idle, without reading the request. net/http
 // only does this itself for idempotent methods, and MCP uses POST.
 func (t *headerTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 	out := req.Clone(req.Context())
-	for k, v := range t.headers {
-		out.Header[k] = v
+	if origin(req.URL) == t.origin {
+		for k, v := range t.headers {
+			out.Header[k] = v
+		}
 	}
 	resp, err := t.base.RoundTrip(out)
 	recordHTTPFailure(req, resp)
@@ -575,24 +611,41 @@ func (t *headerTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 	return resp, err
 }
 
+// maxQueuedNotifications bounds the callbacks waiting in a notifyQueue: a
+// server can send notifications much faster than user callbacks take them.
+const maxQueuedNotifications = 1024
+
 // notifyQueue runs callbacks one at a time, in order, on its own
-// goroutine, so slow user callbacks never block a transport's reader.
+// goroutine, so slow user callbacks never block a transport's reader. At
+// most maxQueuedNotifications wait; more are dropped and onDrop is called
+// once (with the bound), so a flood costs one log line.
 type notifyQueue struct {
-	mu    sync.Mutex
-	items []func()
-	wake  chan struct{}
-	quit  chan struct{}
-	done  chan struct{}
+	mu      sync.Mutex
+	items   []func()
+	onDrop  func(limit int)
+	dropped bool
+	wake    chan struct{}
+	quit    chan struct{}
+	done    chan struct{}
 }
 
-func newNotifyQueue() *notifyQueue {
-	q := &notifyQueue{wake: make(chan struct{}, 1), quit: make(chan struct{}), done: make(chan struct{})}
+func newNotifyQueue(onDrop func(limit int)) *notifyQueue {
+	q := &notifyQueue{onDrop: onDrop, wake: make(chan struct{}, 1), quit: make(chan struct{}), done: make(chan struct{})}
 	go q.run()
 	return q
 }
 
 func (q *notifyQueue) push(f func()) {
 	q.mu.Lock()
+	if len(q.items) >= maxQueuedNotifications {
+		first := !q.dropped
+		q.dropped = true
+		q.mu.Unlock()
+		if first && q.onDrop != nil {
+			q.onDrop(maxQueuedNotifications)
+		}
+		return
+	}
 	q.items = append(q.items, f)
 	q.mu.Unlock()
 	select {

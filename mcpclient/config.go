@@ -67,7 +67,10 @@ type Config struct {
 
 	// Command starts a stdio server, with Args, in Dir (default: the
 	// current directory). The process gets its own process group, which
-	// Close (and a crash) terminates entirely.
+	// Close (and a crash) terminates entirely. On Linux, Close also ends
+	// descendants that left the group (setsid), as long as they still
+	// descend from the server when Close runs; one whose parent exited
+	// before (a double-forked daemon) belongs to init and is not touched.
 	Command string
 	Args    []string
 	// Env is added to the child's environment (it wins over inherited
@@ -84,7 +87,11 @@ type Config struct {
 	// (default: a new http.Client with its own connection pool and no
 	// timeout; the context of each call bounds it). The client is copied
 	// and its transport wrapped to add Headers to every request, including
-	// the session DELETE that mcp-go sends without them.
+	// the session DELETE that mcp-go sends without them, and to bound the
+	// response bodies (MaxMessageBytes). Headers only go to the URL's
+	// origin (scheme, host, port): redirects within it are followed, a
+	// redirect to another origin is refused. Credentials in the URL (user
+	// info, query values) are redacted in errors and logs.
 	URL        string
 	Headers    map[string]string
 	HTTPClient *http.Client
@@ -120,12 +127,19 @@ type Config struct {
 	// doubles with every further one (up to 5s). The first restart is
 	// immediate. Default 200ms.
 	RestartBackoff time.Duration
-	// MaxMessageBytes is the longest line accepted from a stdio server;
-	// longer lines are dropped (and logged). Default 64 MiB.
+	// MaxMessageBytes bounds every message read from the server: a stdio
+	// line, an HTTP response body, one event of an event stream (whose
+	// data lines may also not be so many that joining them costs more
+	// than 16 times this). Reading stops at the limit and the request the
+	// message answered fails with ErrMessageTooLarge (a stdio line too
+	// long to show its id fails every call in flight on the connection).
+	// Default 64 MiB.
 	MaxMessageBytes int
 
-	// Logger receives diagnostics (never header or environment values).
-	// Nil discards them.
+	// Logger receives diagnostics (never header or environment values;
+	// URLs with their user info and query values redacted), mcp-go's own
+	// log lines included, with the server's name attached. Nil discards
+	// them.
 	Logger *slog.Logger
 	// OnNotification is called for every notification from the server, in
 	// order, on a goroutine of the Client (it may block without stalling
@@ -201,6 +215,7 @@ func (cfg Config) withDefaults() (Config, error) {
 	if cfg.Logger == nil {
 		cfg.Logger = slog.New(slog.NewTextHandler(io.Discard, nil))
 	}
+	cfg.Logger = redactLogger(cfg.Logger)
 	return cfg, nil
 }
 

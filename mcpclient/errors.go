@@ -29,6 +29,17 @@ var (
 	// Config.MaxRestarts allows; it is returned together with
 	// ErrProcessExited.
 	ErrRestartLimit = errors.New("mcpclient: restart limit reached")
+	// ErrMessageTooLarge means the server sent a message (a stdio line, an
+	// HTTP body, one SSE event) longer than Config.MaxMessageBytes; the
+	// client stopped reading it and failed the request it answered.
+	ErrMessageTooLarge = errors.New("mcpclient: message over MaxMessageBytes")
+	// ErrServerPanic means the handler of an in-process server panicked
+	// while serving a request; only that request fails.
+	ErrServerPanic = errors.New("mcpclient: in-process server panicked")
+	// ErrMalformedMessage means the server sent a reply the client could
+	// not decode (e.g. nested deeper than encoding/json accepts); the call
+	// it answered fails with it.
+	ErrMalformedMessage = errors.New("mcpclient: malformed message from server")
 )
 
 // maxStderrInMessage bounds how much of the stderr tail Error() prints;
@@ -54,7 +65,9 @@ type Error struct {
 }
 
 // Error describes the failure: server, operation, tool, cause and the end
-// of the stderr tail.
+// of the stderr tail. URLs in it keep scheme, host and path, but their
+// user info and query values read REDACTED: they may hold credentials.
+// (The wrapped cause is left as it is, for errors.Is and errors.As.)
 func (e *Error) Error() string {
 	var b strings.Builder
 	fmt.Fprintf(&b, "mcp server %q: %s", e.Server, e.Op)
@@ -75,7 +88,7 @@ func (e *Error) Error() string {
 		b.WriteString("; stderr: ")
 		b.WriteString(tail)
 	}
-	return b.String()
+	return redactURLs(b.String())
 }
 
 // Unwrap returns the cause.

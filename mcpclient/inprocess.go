@@ -4,6 +4,8 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"log/slog"
+	"runtime/debug"
 	"strconv"
 	"sync"
 	"sync/atomic"
@@ -26,6 +28,8 @@ const barrierMethod = "mcpbridge/internal/barrier"
 type inProcessTransport struct {
 	srv     *server.MCPServer
 	session *server.InProcessSession
+	server  string
+	log     *slog.Logger
 
 	notifyMu sync.RWMutex
 	onNotify func(mcp.JSONRPCNotification)
@@ -41,9 +45,11 @@ type inProcessTransport struct {
 	started   atomic.Bool
 }
 
-func newInProcessTransport(srv *server.MCPServer) *inProcessTransport {
+func newInProcessTransport(srv *server.MCPServer, name string, log *slog.Logger) *inProcessTransport {
 	return &inProcessTransport{
 		srv:      srv,
+		server:   name,
+		log:      log,
 		barriers: map[string]chan struct{}{},
 		done:     make(chan struct{}),
 		fwdDone:  make(chan struct{}),
@@ -138,12 +144,24 @@ func (t *inProcessTransport) SendRequest(ctx context.Context, req transport.JSON
 	}
 	// The handler runs on its own goroutine so that a cancelled context
 	// returns at once even if the tool ignores it (it then finishes in the
-	// background).
+	// background). A panic in it is this request's failure, not the host
+	// program's: nothing up the goroutine's stack would recover it.
 	result := make(chan mcp.JSONRPCMessage, 1)
-	go func() { result <- t.srv.HandleMessage(t.srv.WithContext(ctx, t.session), raw) }()
+	panicked := make(chan error, 1)
+	go func() {
+		defer func() {
+			if r := recover(); r != nil {
+				t.log.Error("mcp in-process server panicked", "server", t.server, "method", req.Method, "panic", fmt.Sprint(r), "stack", string(debug.Stack()))
+				panicked <- fmt.Errorf("%w while handling %s: %v", ErrServerPanic, req.Method, r)
+			}
+		}()
+		result <- t.srv.HandleMessage(t.srv.WithContext(ctx, t.session), raw)
+	}()
 	var msg mcp.JSONRPCMessage
 	select {
 	case msg = <-result:
+	case err := <-panicked:
+		return nil, err
 	case <-ctx.Done():
 		return nil, ctx.Err()
 	case <-t.done:
@@ -172,6 +190,18 @@ func (t *inProcessTransport) SendNotification(ctx context.Context, n mcp.JSONRPC
 	if err != nil {
 		return fmt.Errorf("marshal notification: %w", err)
 	}
+	return t.handleNotification(ctx, n.Method, raw)
+}
+
+// handleNotification hands a notification to the server, recovering a
+// panic of its handler.
+func (t *inProcessTransport) handleNotification(ctx context.Context, method string, raw []byte) (err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			t.log.Error("mcp in-process server panicked", "server", t.server, "method", method, "panic", fmt.Sprint(r), "stack", string(debug.Stack()))
+			err = fmt.Errorf("%w while handling %s: %v", ErrServerPanic, method, r)
+		}
+	}()
 	t.srv.HandleMessage(t.srv.WithContext(ctx, t.session), raw)
 	return nil
 }

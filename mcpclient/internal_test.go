@@ -75,10 +75,14 @@ func TestParseToolsPage(t *testing.T) {
 		{"title":"no name"},
 		"not an object"
 	],"nextCursor":"c2"}`)
-	tools, next, skipped, err := parseToolsPage(raw)
+	tools, next, skipped, err := parseToolsPage(raw, 10)
 	require.NoError(t, err)
 	assert.Equal(t, "c2", next)
-	assert.Len(t, skipped, 2)
+	assert.Equal(t, []SkippedTool{
+		{Index: 12, Reason: "tools/list entry 12 has no name"},
+		{Index: 13, Reason: "tools/list entry 13 is not a tool object"},
+	}, skipped)
+	assert.Equal(t, 11, tools[1].index)
 	require.Len(t, tools, 2)
 	assert.Equal(t, `{"$schema":"x","anyOf":[{"required":["q"]}],"type":"object"}`, string(tools[0].InputSchema))
 	assert.Equal(t, "From annotations", tools[0].Title)
@@ -88,7 +92,7 @@ func TestParseToolsPage(t *testing.T) {
 	assert.Equal(t, "B", tools[1].Title)
 	assert.Equal(t, `{"type":"object"}`, string(tools[1].OutputSchema))
 
-	_, _, _, err = parseToolsPage(json.RawMessage(`[]`))
+	_, _, _, err = parseToolsPage(json.RawMessage(`[]`), 0)
 	assert.Error(t, err)
 }
 
@@ -121,4 +125,59 @@ func TestProgressRouter(t *testing.T) {
 	unregister()
 	r.dispatch(note(tok, 4))
 	assert.Equal(t, []float64{1, 3}, got)
+}
+
+func TestRedactURLs(t *testing.T) {
+	for in, want := range map[string]string{
+		`Post "http://alice:pw@127.0.0.1:1/mcp?api_key=S3CRET&mode=x": EOF`: `Post "http://REDACTED@127.0.0.1:1/mcp?api_key=REDACTED&mode=REDACTED": EOF`,
+		`https://TOKEN@host/sse`:                  `https://REDACTED@host/sse`,
+		`see https://host/p?SECRET#frag and more`: `see https://host/p?REDACTED#frag and more`,
+		`no url here, only a?b=c`:                 `no url here, only a?b=c`,
+		`parse "http://h/%zz?k=v": invalid`:       `parse "http://h/%zz?k=REDACTED": invalid`,
+		`http://host:8080/mcp`:                    `http://host:8080/mcp`,
+	} {
+		assert.Equal(t, want, redactURLs(in), in)
+	}
+}
+
+func TestNotifyQueueIsBounded(t *testing.T) {
+	block := make(chan struct{})
+	drops := 0
+	q := newNotifyQueue(func(int) { drops++ })
+	q.push(func() { <-block })
+	for range 5 * maxQueuedNotifications {
+		q.push(func() {})
+	}
+	q.mu.Lock()
+	queued := len(q.items)
+	q.mu.Unlock()
+	close(block)
+	q.stop()
+	assert.LessOrEqual(t, queued, maxQueuedNotifications)
+	assert.Equal(t, 1, drops, "a flood is reported once")
+}
+
+func TestPeekID(t *testing.T) {
+	huge := strings.Repeat("x", 100)
+	for _, tc := range []struct {
+		line string
+		want peeked
+		id   any
+	}{
+		{`{"jsonrpc":"2.0","id":7,"result":{"a":"` + huge, peekedResponse, int64(7)},
+		{`{"jsonrpc":"2.0","result":{"a":"` + huge, peekedUnknown, nil},
+		{`{"jsonrpc":"2.0","result":{"a":1},"id":"k"}`, peekedResponse, "k"},
+		{`{"id":3,"method":"ping"}`, peekedRequest, nil},
+		{`{"method":"notifications/x","params":{`, peekedRequest, nil},
+		{`{"jsonrpc":"2.0","id":`, peekedUnknown, nil},
+		{`{"id":null,"error":{}}`, peekedUnknown, nil},
+		{`[1,2]`, peekedUnknown, nil},
+		{`{"id":9,"error":` + strings.Repeat("[", 20000), peekedResponse, int64(9)},
+	} {
+		id, kind := peekID([]byte(tc.line))
+		assert.Equal(t, tc.want, kind, tc.line[:min(len(tc.line), 60)])
+		if tc.id != nil {
+			assert.Equal(t, tc.id, id.Value())
+		}
+	}
 }

@@ -257,13 +257,3 @@ func resourceCovers(resource string, server *url.URL) bool {
 	sp := strings.TrimSuffix(server.Path, "/")
 	return rp == "" || rp == sp || strings.HasPrefix(sp, rp+"/")
 }
-
-// redactURL drops the query and user info of a URL for messages.
-func redactURL(raw string) string {
-	u, err := url.Parse(raw)
-	if err != nil {
-		return "(invalid URL)"
-	}
-	u.User, u.RawQuery, u.Fragment = nil, "", ""
-	return u.String()
-}

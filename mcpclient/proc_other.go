@@ -19,3 +19,16 @@ func killGroup(pid int) {
 }
 
 func groupAlive(int) bool { return false }
+
+type procRef struct{}
+
+func strayDescendants(int) []procRef { return nil }
+
+func signalProcs([]procRef, int) {}
+
+func procsAlive([]procRef) bool { return false }
+
+const (
+	sigTerm = 15
+	sigKill = 9
+)

@@ -29,6 +29,7 @@ type session struct {
 
 	cancel    context.CancelFunc
 	lost      chan struct{}
+	lostErr   error // why the connection was lost, if known; set before lost closes
 	lostOnce  sync.Once
 	closeOnce sync.Once
 	closeErr  error
@@ -47,11 +48,24 @@ func (s *session) alive() bool {
 	}
 }
 
-// markLost retires a session whose connection broke; its pending requests
-// fail and the next request reconnects.
-func (s *session) markLost() {
-	s.lostOnce.Do(func() { close(s.lost) })
+// markLost retires a session whose connection broke (because of cause,
+// if known); its pending requests fail and the next request reconnects.
+func (s *session) markLost(cause error) {
+	s.lostOnce.Do(func() {
+		s.lostErr = cause
+		close(s.lost)
+	})
 	go func() { _ = s.close() }()
+}
+
+// lostCause is why the connection was lost, once it was.
+func (s *session) lostCause() error {
+	select {
+	case <-s.lost:
+		return s.lostErr
+	default:
+		return nil
+	}
 }
 
 func (s *session) stderr() string {
@@ -94,7 +108,7 @@ func (c *Client) dial(ctx context.Context) (*session, error) {
 		inner = s.stdio
 	case TransportSSE:
 		opts := []transport.ClientOption{
-			transport.WithSSELogger(cfg.Logger),
+			transport.WithSSELogger(cfg.Logger.With("server", cfg.Name)),
 			// mcp-go gives up on an SSE response after 60s by default;
 			// the caller's context is the bound here.
 			transport.WithResponseTimeout(365 * 24 * time.Hour),
@@ -109,12 +123,12 @@ func (c *Client) dial(ctx context.Context) (*session, error) {
 		}
 		t.SetConnectionLostHandler(func(err error) {
 			cfg.Logger.Warn("mcp server connection lost", "server", cfg.Name, "err", err)
-			s.markLost()
+			s.markLost(err)
 		})
 		s.sse = true
 		inner = t
 	case TransportHTTP:
-		opts := []transport.StreamableHTTPCOption{transport.WithHTTPLogger(cfg.Logger)}
+		opts := []transport.StreamableHTTPCOption{transport.WithHTTPLogger(cfg.Logger.With("server", cfg.Name))}
 		if !mcp.IsModernProtocol(cfg.ProtocolVersion) {
 			// On the legacy protocol the standalone GET stream carries what
 			// the server sends outside of a request (tools/list_changed).
@@ -131,7 +145,7 @@ func (c *Client) dial(ctx context.Context) (*session, error) {
 		}
 		inner = t
 	case TransportInProcess:
-		inner = newInProcessTransport(cfg.InProcess)
+		inner = newInProcessTransport(cfg.InProcess, cfg.Name, cfg.Logger)
 	default:
 		cancel()
 		return nil, c.newError(OpSpawn, "", fmt.Errorf("unknown transport %q", cfg.Transport), nil)

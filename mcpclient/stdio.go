@@ -51,7 +51,11 @@ type stdioTransport struct {
 	writeSem chan struct{}
 
 	mu      sync.Mutex
-	pending map[string]chan *transport.JSONRPCResponse
+	pending map[string]chan reply
+
+	requests    chan transport.JSONRPCRequest // from the server, for the workers
+	floodLogged atomic.Bool
+	dropped     atomic.Int64 // server requests dropped because the queue was full
 
 	notifyMu  sync.RWMutex
 	onNotify  func(mcp.JSONRPCNotification)
@@ -91,7 +95,8 @@ func newStdioTransport(o stdioOptions) *stdioTransport {
 		grace: o.grace, maxLine: o.maxLine, log: o.log,
 		stderr:     newRing(o.stderr),
 		writeSem:   make(chan struct{}, 1),
-		pending:    map[string]chan *transport.JSONRPCResponse{},
+		pending:    map[string]chan reply{},
+		requests:   make(chan transport.JSONRPCRequest, serverRequestQueue),
 		done:       make(chan struct{}),
 		exited:     make(chan struct{}),
 		stderrDone: make(chan struct{}),
@@ -157,10 +162,13 @@ func (t *stdioTransport) Start(ctx context.Context) error {
 	t.stdin, t.stdout, t.errR = inW, outR, errR
 	t.log.Debug("mcp server started", "server", t.server, "pid", t.pid)
 
-	t.wg.Add(3)
+	t.wg.Add(3 + serverRequestWorkers)
 	go t.wait()
 	go t.drainStderr()
 	go t.read()
+	for range serverRequestWorkers {
+		go t.serveRequests()
+	}
 	return nil
 }
 
@@ -249,13 +257,16 @@ func (t *stdioTransport) read() {
 	defer t.wg.Done()
 	defer close(t.readerDone)
 	br := bufio.NewReaderSize(t.stdout, 64<<10)
-	var line []byte
+	var line, head []byte
 	dropping := false
 	dropped := 0
 	for {
 		chunk, err := br.ReadSlice('\n')
 		if dropping || len(line)+len(chunk) > t.maxLine {
 			if !dropping {
+				// Keep the start of the line: it may tell whose reply it was.
+				head = append(head[:0], line[:min(len(line), peekBytes)]...)
+				head = append(head, chunk[:min(len(chunk), peekBytes-len(head))]...)
 				dropped = len(line)
 				line = nil
 				dropping = true
@@ -269,6 +280,7 @@ func (t *stdioTransport) read() {
 		}
 		if dropping {
 			t.log.Warn("mcp server wrote an oversized line; dropped", "server", t.server, "bytes", dropped, "limit", t.maxLine)
+			t.dropOversized(head, dropped)
 			dropping = false
 		} else if len(line) > 0 {
 			t.handleLine(line)
@@ -318,6 +330,11 @@ func (t *stdioTransport) handleLine(line []byte) {
 	}
 	var m wireMessage
 	if err := json.Unmarshal(line, &m); err != nil {
+		// A reply whose id can be read fails its call (a reply nested
+		// deeper than encoding/json accepts, say); anything else is noise.
+		if id, kind := peekID(line[:min(len(line), peekBytes)]); kind == peekedResponse {
+			t.fail(id, fmt.Errorf("%w: mcp server %q: the reply to request %v could not be decoded: %v", ErrMalformedMessage, t.server, id.Value(), err))
+		}
 		t.log.Debug("mcp server wrote an unparsable line; ignored", "server", t.server, "bytes", len(line))
 		return
 	}
@@ -353,14 +370,7 @@ func (t *stdioTransport) handleLine(line []byte) {
 			resp.Error = &details
 			resp.Result = nil
 		}
-		key := id.String()
-		t.mu.Lock()
-		ch := t.pending[key]
-		delete(t.pending, key)
-		t.mu.Unlock()
-		if ch != nil {
-			ch <- resp
-		} else {
+		if !t.deliver(id.String(), reply{resp: resp}) {
 			t.log.Debug("mcp server answered an unknown request id; ignored", "server", t.server)
 		}
 	default:
@@ -368,15 +378,44 @@ func (t *stdioTransport) handleLine(line []byte) {
 	}
 }
 
-// handleRequest answers a request from the server (ping, roots/list, ...)
-// with the handler mcp-go's client installed.
+// handleRequest queues a request from the server (ping, roots/list,
+// elicitation, ...) for the workers. A server that sends requests faster
+// than they are answered (or stops reading the answers) fills the queue;
+// requests beyond it are dropped unanswered, and logged once per
+// connection.
 func (t *stdioTransport) handleRequest(req transport.JSONRPCRequest) {
+	select {
+	case t.requests <- req:
+	default:
+		t.dropped.Add(1)
+		if !t.floodLogged.Swap(true) {
+			t.log.Warn("mcp server sends requests faster than they are answered; dropping the excess unanswered",
+				"server", t.server, "workers", serverRequestWorkers, "queue", serverRequestQueue)
+		}
+	}
+}
+
+// serveRequests answers requests from the server, one at a time, until
+// the transport ends.
+func (t *stdioTransport) serveRequests() {
+	defer t.wg.Done()
+	for {
+		select {
+		case <-t.done:
+			return
+		case req := <-t.requests:
+			t.answer(req)
+		}
+	}
+}
+
+// answer answers one request from the server with the handler mcp-go's
+// client installed.
+func (t *stdioTransport) answer(req transport.JSONRPCRequest) {
 	t.notifyMu.RLock()
 	h := t.onRequest
 	t.notifyMu.RUnlock()
-	t.wg.Add(1)
-	go func() {
-		defer t.wg.Done()
+	{
 		var resp *transport.JSONRPCResponse
 		if h == nil {
 			resp = transport.NewJSONRPCErrorResponse(req.ID, mcp.METHOD_NOT_FOUND, "no handler for "+req.Method, nil)
@@ -398,7 +437,7 @@ func (t *stdioTransport) handleRequest(req transport.JSONRPCRequest) {
 		ctx, cancel := context.WithTimeout(t.reqCtx, 10*time.Second)
 		defer cancel()
 		_ = t.write(ctx, append(raw, '\n'))
-	}()
+	}
 }
 
 // write sends one line, serialised with the other writers. A write the
@@ -458,7 +497,7 @@ func (t *stdioTransport) SendRequest(ctx context.Context, req transport.JSONRPCR
 		return nil, fmt.Errorf("marshal request: %w", err)
 	}
 	key := req.ID.String()
-	ch := make(chan *transport.JSONRPCResponse, 1)
+	ch := make(chan reply, 1)
 	t.mu.Lock()
 	t.pending[key] = ch
 	t.mu.Unlock()
@@ -472,12 +511,12 @@ func (t *stdioTransport) SendRequest(ctx context.Context, req transport.JSONRPCR
 		return nil, err
 	}
 	select {
-	case resp := <-ch:
-		return resp, nil
+	case r := <-ch:
+		return r.resp, r.err
 	case <-t.done:
 		select {
-		case resp := <-ch:
-			return resp, nil
+		case r := <-ch:
+			return r.resp, r.err
 		default:
 		}
 		forget()
@@ -519,7 +558,9 @@ func (t *stdioTransport) SetRequestHandler(h transport.RequestHandler) {
 func (t *stdioTransport) GetSessionId() string { return "" }
 
 // Close ends the process group: stdin is closed and SIGTERM sent; after
-// the grace period whatever is left of the group gets SIGKILL. It returns
+// the grace period whatever is left of the group gets SIGKILL. On Linux,
+// descendants that left the group (setsid) but still descend from the
+// server get the same signals. It returns
 // once the process is reaped and every goroutine of the transport is done.
 func (t *stdioTransport) Close() error {
 	t.closeOnce.Do(func() {
@@ -529,8 +570,12 @@ func (t *stdioTransport) Close() error {
 		if t.cmd == nil {
 			return
 		}
+		// Descendants that left the group (setsid) are found while the
+		// server still holds them in its tree, and ended with it.
+		strays := strayDescendants(t.pid)
 		_ = t.stdin.Close()
 		terminateGroup(t.pid)
+		signalProcs(strays, sigTerm)
 		deadline := time.Now().Add(t.grace)
 		timer := time.NewTimer(t.grace)
 		defer timer.Stop()
@@ -539,14 +584,16 @@ func (t *stdioTransport) Close() error {
 		case <-timer.C:
 		}
 		// Let the rest of the group finish within the same grace period.
-		for groupAlive(t.pid) && time.Now().Before(deadline) {
+		for (groupAlive(t.pid) || procsAlive(strays)) && time.Now().Before(deadline) {
 			time.Sleep(10 * time.Millisecond)
 		}
+		strays = append(strays, strayDescendants(t.pid)...)
 		killGroup(t.pid)
+		signalProcs(strays, sigKill)
 		<-t.exited
 		// SIGKILL is delivered asynchronously: wait (bounded) until the
 		// group is really gone.
-		for end := time.Now().Add(2 * time.Second); groupAlive(t.pid) && time.Now().Before(end); {
+		for end := time.Now().Add(2 * time.Second); (groupAlive(t.pid) || procsAlive(strays)) && time.Now().Before(end); {
 			time.Sleep(5 * time.Millisecond)
 		}
 		_ = t.stdout.Close()

@@ -26,6 +26,33 @@ type Tool struct {
 	Meta json.RawMessage
 }
 
+// SkippedTool is an entry of tools/list that ListTools could not return.
+type SkippedTool struct {
+	Index  int    // position in the whole listing, over all pages, from 0
+	Name   string // the tool's name, if it had one
+	Reason string // why it was skipped
+}
+
+// ListOption changes one ListTools call.
+type ListOption func(*listOptions)
+
+type listOptions struct {
+	skipped func(SkippedTool)
+}
+
+// ReportSkipped passes every entry ListTools skipped to fn, once the
+// listing succeeded, so that callers can report them (the bridge shows
+// them in its Diagnostics).
+func ReportSkipped(fn func(SkippedTool)) ListOption {
+	return func(o *listOptions) { o.skipped = fn }
+}
+
+// indexedTool is a tool with its position in the listing.
+type indexedTool struct {
+	Tool
+	index int
+}
+
 type wireTool struct {
 	Name         string          `json:"name"`
 	Title        string          `json:"title"`
@@ -43,9 +70,10 @@ func orNil(raw json.RawMessage) json.RawMessage {
 	return raw
 }
 
-// parseToolsPage decodes one raw tools/list result. Entries that are not
-// tool objects with a name are skipped and reported in skipped.
-func parseToolsPage(raw json.RawMessage) (tools []Tool, next string, skipped []string, err error) {
+// parseToolsPage decodes one raw tools/list result whose first entry is
+// number first of the listing. Entries that are not tool objects with a
+// name are skipped and reported in skipped.
+func parseToolsPage(raw json.RawMessage, first int) (tools []indexedTool, next string, skipped []SkippedTool, err error) {
 	var page struct {
 		Tools      []json.RawMessage `json:"tools"`
 		NextCursor *string           `json:"nextCursor"`
@@ -55,8 +83,12 @@ func parseToolsPage(raw json.RawMessage) (tools []Tool, next string, skipped []s
 	}
 	for i, entry := range page.Tools {
 		var w wireTool
-		if err := json.Unmarshal(entry, &w); err != nil || w.Name == "" {
-			skipped = append(skipped, fmt.Sprintf("entry %d: not a tool with a name", i))
+		if err := json.Unmarshal(entry, &w); err != nil {
+			skipped = append(skipped, SkippedTool{Index: first + i, Reason: fmt.Sprintf("tools/list entry %d is not a tool object", first+i)})
+			continue
+		}
+		if w.Name == "" {
+			skipped = append(skipped, SkippedTool{Index: first + i, Reason: fmt.Sprintf("tools/list entry %d has no name", first+i)})
 			continue
 		}
 		t := Tool{
@@ -76,7 +108,7 @@ func parseToolsPage(raw json.RawMessage) (tools []Tool, next string, skipped []s
 				t.Title = a.Title
 			}
 		}
-		tools = append(tools, t)
+		tools = append(tools, indexedTool{t, first + i})
 	}
 	if page.NextCursor != nil {
 		next = *page.NextCursor

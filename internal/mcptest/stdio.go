@@ -312,7 +312,9 @@ func (l *legacy) garbage() {
 		_ = l.out.WriteByte('\n')
 	}
 	if l.garbageBytes > 0 {
-		_, _ = l.out.WriteString(`{"jsonrpc":"2.0","id":1,"result":"`)
+		// A huge line answering no request: a reply to a waiting request
+		// that the client cannot take fails that request instead.
+		_, _ = l.out.WriteString(`{"jsonrpc":"2.0","id":987654322,"result":"`)
 		for written := 0; written < l.garbageBytes; {
 			n := min(l.garbageBytes-written, 64<<10)
 			_, _ = l.out.WriteString(strings.Repeat("x", n))
