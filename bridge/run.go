@@ -45,6 +45,7 @@ func (b *Bridge) loopOptions(ex *runExecutor) responses.Options {
 		MaxIterations:  o.maxIterations,
 		MaxConcurrency: o.maxConcurrency,
 		CallTimeout:    o.callTimeout,
+		MaxOutputBytes: o.maxOutputBytes,
 		BeforeCall:     o.beforeCall,
 		AfterCall:      o.afterCall,
 		Approve:        o.approve,

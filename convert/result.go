@@ -8,6 +8,8 @@ import (
 	"strings"
 
 	"github.com/mark3labs/mcp-go/mcp"
+
+	"github.com/mcpbridge/mcpbridge/internal/textsafe"
 )
 
 // DefaultMaxResultBytes is the output cap used when ResultOptions.MaxBytes
@@ -55,8 +57,8 @@ type Output struct {
 	Truncated bool   // Text or Parts were cut to fit the cap
 }
 
-// truncatedMarker ends output that was cut.
-const truncatedMarker = "\n…[output truncated]"
+// truncatedMarker ends output that was cut; the loop uses the same one.
+const truncatedMarker = textsafe.Marker
 
 // segment is one rendered content item.
 type segment struct {
@@ -235,25 +237,9 @@ func renderContent(c mcp.Content, array bool, budget int) (seg segment, isText b
 }
 
 // clip cleans s and cuts it to at most budget+len(marker) bytes, enough for
-// the final cap to notice it was cut.
-//
-// Cleaning can shrink a window (control characters are removed), so the
-// window grows until its cleaned text is still over the cap or the whole
-// input is used: a cut input must never come back short enough to pass the
-// cap unmarked.
+// the final cap to notice it was cut (see textsafe.Clip).
 func clip(s string, budget int) string {
-	if budget < 0 {
-		budget = 0
-	}
-	want := budget + len(truncatedMarker) + 4
-	for window := want; ; window *= 2 {
-		if len(s) <= window {
-			return cleanText(s, true)
-		}
-		if c := cleanText(cutUTF8(s, window), true); len(c) >= want {
-			return c
-		}
-	}
+	return textsafe.Clip(s, budget, len(truncatedMarker), true)
 }
 
 // label cleans a short metadata string (MIME type, URI, name).
