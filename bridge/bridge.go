@@ -161,6 +161,10 @@ type Bridge struct {
 	closeOnce sync.Once
 	closed    atomic.Bool
 	closeErr  error
+
+	runsMu sync.Mutex // guards runs, runSeq and the setting of closed
+	runs   map[int64]context.CancelCauseFunc
+	runSeq int64
 }
 
 // New connects to every server at the same time, lists their tools and
@@ -483,6 +487,9 @@ type runExecutor struct {
 }
 
 func (e *runExecutor) Execute(ctx context.Context, call responses.Call) (responses.Output, error) {
+	if err := ctx.Err(); err != nil {
+		return responses.Output{}, err // the run ended (or Close cancelled it): not run, rerun on Resume
+	}
 	ts := e.offered.Load()
 	if ts == nil { // calls resumed before this run offered anything
 		ts = e.b.current.Load()
@@ -576,11 +583,21 @@ func toOutput(o convert.Output) responses.Output {
 	return out
 }
 
-// Close disconnects every server and stops every process New started. It is
-// safe to call more than once.
+// Close disconnects every server and stops every process New started. Runs
+// in flight end promptly with an error matching ErrClosed, their finished
+// outputs kept in Result.Pending for Resume on another Bridge. It is safe
+// to call more than once.
 func (b *Bridge) Close() error {
 	b.closeOnce.Do(func() {
+		// Runs in flight end with ErrClosed; their contexts are cancelled
+		// before closed is visible, so a call that sees closed also sees
+		// its run cancelled (and is kept for Resume as interrupted).
+		b.runsMu.Lock()
+		for _, cancel := range b.runs {
+			cancel(ErrClosed)
+		}
 		b.closed.Store(true)
+		b.runsMu.Unlock()
 		var (
 			wg   sync.WaitGroup
 			mu   sync.Mutex
