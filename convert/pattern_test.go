@@ -2,6 +2,7 @@ package convert
 
 import (
 	"encoding/json"
+	"regexp"
 	"strings"
 	"testing"
 
@@ -67,4 +68,24 @@ func TestBadPatternsAreRemovedWithADiagnostic(t *testing.T) {
 		assert.Contains(t, fields, f)
 		assert.True(t, strings.Contains(fields[f], "removed"), fields[f])
 	}
+}
+
+// FuzzPattern checks that the pattern check never panics and that every
+// pattern it keeps is read by the engine our own validation uses.
+func FuzzPattern(f *testing.F) {
+	for _, p := range []string{`^[a-z]+$`, `(00`, `\u0041[^]\cJ`, `(?=a)`, `[(?i)\]]`, `a{1001}`, `\p{L}`} {
+		f.Add(p)
+	}
+	f.Fuzz(func(t *testing.T, p string) {
+		if checkPattern(p) != nil {
+			return
+		}
+		re2, err := ecmaToRE2(p)
+		if err != nil {
+			t.Fatalf("kept %q but cannot translate it: %v", p, err)
+		}
+		if _, err := regexp.Compile(re2); err != nil {
+			t.Fatalf("kept %q but RE2 rejects %q: %v", p, re2, err)
+		}
+	})
 }

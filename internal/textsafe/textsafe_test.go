@@ -54,3 +54,32 @@ func TestCleanCapBoundsAndMarks(t *testing.T) {
 		t.Fatal("negative limit caps")
 	}
 }
+
+// FuzzCleanCap checks the promises of CleanCap for any input and limit:
+// within the cap, valid UTF-8, nothing unsafe left, unchanged when clean
+// and short, and marked when cut.
+func FuzzCleanCap(f *testing.F) {
+	f.Add("plain", 10, false)
+	f.Add("a\x00\u202e\xffb\r\n", 3, true)
+	f.Add(strings.Repeat("\x1b", 100)+"tail", 30, false)
+	f.Fuzz(func(t *testing.T, s string, limit int, keepCR bool) {
+		limit %= 1 << 16
+		got, cut := CleanCap(s, limit, keepCR)
+		if limit >= 0 && len(got) > limit {
+			t.Fatalf("%d bytes over cap %d", len(got), limit)
+		}
+		if !utf8.ValidString(got) || firstUnsafe(got, keepCR) >= 0 {
+			t.Fatalf("unsafe output %q", got)
+		}
+		clean := Clean(s, keepCR)
+		if cut != (limit >= 0 && len(clean) > limit) {
+			t.Fatalf("cut=%v for %d clean bytes, cap %d", cut, len(clean), limit)
+		}
+		if !cut && got != clean {
+			t.Fatalf("uncut output %q differs from Clean %q", got, clean)
+		}
+		if cut && limit >= 2*len(Marker) && !strings.HasSuffix(got, Marker) {
+			t.Fatalf("cut without marker: %q", got)
+		}
+	})
+}
