@@ -165,8 +165,10 @@ func WithArrayOutputs(on bool) Option {
 	return func(o *options) { o.arrayOutputs = on }
 }
 
-// WithMaxOutputBytes caps the text of each tool output (default 64 KiB). A
-// longer output is cut and visibly marked as truncated.
+// WithMaxOutputBytes caps every output the model gets in a run (default 64
+// KiB): tool results and, in Run, error outputs, denials and timeouts too
+// (responses.Options.MaxOutputBytes). A longer output is cut and visibly
+// marked as truncated; no output goes above the API's 10 MiB.
 func WithMaxOutputBytes(n int) Option {
 	return func(o *options) { o.maxOutputBytes = n }
 }
