@@ -9,8 +9,10 @@
 // servers in as the Executor, and any other Executor works the same way.
 //
 // Failures of single calls (unknown functions, invalid JSON arguments, tool
-// errors, panics, timeouts, denials) become outputs the model reads, and
-// the loop goes on. Failures of the API end the loop with an error and a
+// errors, panics, timeouts, denials, malformed function_call items) become
+// outputs the model reads, and the loop goes on. Every output passes one
+// place before it is sent: it is cleaned of control and bidi formatting
+// characters and capped (Options.MaxOutputBytes). Failures of the API end the loop with an error and a
 // partial Result; outputs computed but not delivered are kept in
 // Result.Pending, and Resume delivers them without running the tools again.
 package responses
