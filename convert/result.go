@@ -75,7 +75,9 @@ type segment struct {
 // when there is no text content. An isError result starts with ErrorPrefix
 // and sets IsError; a nil result is an error output. Text is made valid
 // UTF-8 and stripped of control characters other than newline, carriage
-// return and tab, then capped at MaxBytes with a visible marker.
+// return and tab and of bidi formatting characters (package textsafe, the
+// cleaning the loop applies to every output), then capped at MaxBytes with
+// a visible marker.
 func Result(res *mcp.CallToolResult, opts ResultOptions) Output {
 	limit := opts.MaxBytes
 	if limit == 0 {
