@@ -118,7 +118,7 @@ func escape(rest string) (n int, repl string, err error) {
 	case c >= '1' && c <= '9', c == 'k' && strings.HasPrefix(rest, "k<"):
 		return 0, "", errors.New("backreferences are not kept (see the package documentation)")
 	case c == 'u' && strings.HasPrefix(rest, "u{"):
-		end := strings.IndexByte(rest, '}')
+		end := strings.IndexByte(rest[:min(len(rest), 10)], '}') // at most 6 hex digits
 		if end < 0 || !isHex(rest[2:end]) {
 			return 0, "", errors.New(`bad \u{...} escape`)
 		}
@@ -142,21 +142,20 @@ func escape(rest string) (n int, repl string, err error) {
 }
 
 // checkRepeat rejects {n}, {n,} and {n,m} counts over RE2's limit of 1000.
+// It reads only the digits and the comma after the brace, so a pattern of
+// many braces is still checked in linear time.
 func checkRepeat(rest string) error {
-	end := strings.IndexByte(rest, '}')
-	if end < 0 {
-		return nil
-	}
-	for _, part := range strings.SplitN(rest[:end], ",", 2) {
-		if part == "" {
-			continue
-		}
-		v, err := strconv.Atoi(part)
-		if err != nil {
-			return nil // not a repetition: a literal brace
-		}
-		if v > 1000 {
-			return errors.New("repetition count over 1000")
+	count := 0
+	for i := 0; i < len(rest); i++ {
+		switch c := rest[i]; {
+		case c >= '0' && c <= '9':
+			if count = count*10 + int(c-'0'); count > 1000 {
+				return errors.New("repetition count over 1000")
+			}
+		case c == ',' && i > 0:
+			count = 0
+		default:
+			return nil // '}' ends the count; anything else makes the brace a literal
 		}
 	}
 	return nil
