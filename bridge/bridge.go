@@ -138,6 +138,10 @@ type Bridge struct {
 	closeOnce sync.Once
 	closed    atomic.Bool
 	closeErr  error
+
+	runsMu sync.Mutex // guards runs, runSeq and the setting of closed
+	runs   map[int64]context.CancelCauseFunc
+	runSeq int64
 }
 
 // New checks every server's configuration, then connects to every server at
@@ -474,11 +478,21 @@ func (b *Bridge) refresh(ctx context.Context, onlyStale bool) error {
 	return errors.Join(errs...)
 }
 
-// Close disconnects every server and stops every process New started. It is
-// safe to call more than once.
+// Close disconnects every server and stops every process New started. Runs
+// in flight end promptly with an error matching ErrClosed, their finished
+// outputs kept in Result.Pending for Resume on another Bridge. It is safe
+// to call more than once.
 func (b *Bridge) Close() error {
 	b.closeOnce.Do(func() {
+		// Runs in flight end with ErrClosed; their contexts are cancelled
+		// before closed is visible, so a call that sees closed also sees
+		// its run cancelled (and is kept for Resume as interrupted).
+		b.runsMu.Lock()
+		for _, cancel := range b.runs {
+			cancel(ErrClosed)
+		}
 		b.closed.Store(true)
+		b.runsMu.Unlock()
 		var (
 			wg   sync.WaitGroup
 			mu   sync.Mutex

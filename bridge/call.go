@@ -38,6 +38,9 @@ type turnExec struct {
 // Execute runs one call. The loop has already answered arguments that are
 // not JSON, so they are not checked again.
 func (e *turnExec) Execute(ctx context.Context, call Call) (Output, error) {
+	if err := ctx.Err(); err != nil {
+		return Output{}, err // the run ended (or Close cancelled it): not run, rerun on Resume
+	}
 	return e.b.call(ctx, e.ts, call.Name, call.Arguments, e.run)
 }
 

@@ -44,7 +44,7 @@ func (f runOption) applyRun(r *runConfig) { f(r) }
 type ProgressFunc func(server, tool string, p mcp.ProgressNotificationParams)
 
 // config is what New was given. Zero values mean "the owning package's
-// default" (responses.DefaultMaxIterations, convert.DefaultMaxResultBytes,
+// default" (responses.DefaultMaxIterations, responses.DefaultMaxOutputBytes,
 // ...); the defaults the bridge itself owns are set in defaultConfig.
 type config struct {
 	convert           convert.Options
@@ -71,7 +71,7 @@ const (
 	DefaultConnectTimeout    = 30 * time.Second
 	DefaultMaxIterations     = responses.DefaultMaxIterations
 	DefaultMaxConcurrency    = responses.DefaultMaxConcurrency
-	DefaultMaxOutputBytes    = convert.DefaultMaxResultBytes
+	DefaultMaxOutputBytes    = responses.DefaultMaxOutputBytes
 )
 
 func defaultConfig() config {
@@ -220,11 +220,13 @@ func WithArrayOutputs(on bool) RunOption {
 	return runOption(func(r *runConfig) { r.arrayOutputs = on })
 }
 
-// WithMaxOutputBytes caps the text of each tool output (default
-// DefaultMaxOutputBytes, 64 KiB; negative: no cap). A longer output
-// is cut, visibly marked, and Output.Truncated is set.
+// WithMaxOutputBytes caps every output the model gets in a run (default
+// DefaultMaxOutputBytes, 64 KiB): tool results and error outputs, denials
+// and timeouts alike (responses.Options.MaxOutputBytes). A longer output is
+// cut and visibly marked as truncated; no output goes above the API's
+// 10 MiB (negative: that limit).
 func WithMaxOutputBytes(n int) RunOption {
-	return runOption(func(r *runConfig) { r.maxOutputBytes = n })
+	return runOption(func(r *runConfig) { r.maxOutputBytes, r.loop.MaxOutputBytes = n, n })
 }
 
 // WithProgress receives progress notifications from long-running tools.

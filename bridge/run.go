@@ -3,6 +3,7 @@ package bridge
 import (
 	"context"
 	"errors"
+	"fmt"
 
 	oai "github.com/openai/openai-go/v3/responses"
 
@@ -30,24 +31,59 @@ type Result struct {
 // outputs computed but not delivered, the last response id) so the caller
 // can inspect it or continue with Resume.
 func (b *Bridge) Run(ctx context.Context, api API, params oai.ResponseNewParams, opts ...RunOption) (*Result, error) {
-	if b.closed.Load() {
-		return nil, ErrClosed
+	ctx, done, err := b.track(ctx)
+	if err != nil {
+		return nil, err
 	}
+	defer done()
 	run := withRun(b.cfg.run, opts)
 	res, err := responses.Run(ctx, api, params, &source{b: b, run: &run}, b.loopOptions(&run))
-	return b.result(res), err
+	return b.result(res), closedError(ctx, err)
 }
 
 // Resume continues a run that stopped on an API error from the point the
 // result recorded (res.ResumePoint()): the pending outputs are sent first,
 // without running their tools again.
 func (b *Bridge) Resume(ctx context.Context, api API, params oai.ResponseNewParams, from ResumePoint, opts ...RunOption) (*Result, error) {
-	if b.closed.Load() {
-		return nil, ErrClosed
+	ctx, done, err := b.track(ctx)
+	if err != nil {
+		return nil, err
 	}
+	defer done()
 	run := withRun(b.cfg.run, opts)
 	res, err := responses.Resume(ctx, api, params, from, &source{b: b, run: &run}, b.loopOptions(&run))
-	return b.result(res), err
+	return b.result(res), closedError(ctx, err)
+}
+
+// track gives a run a context that Close cancels with ErrClosed; done
+// forgets the run. It fails with ErrClosed on a closed Bridge.
+func (b *Bridge) track(ctx context.Context) (context.Context, func(), error) {
+	b.runsMu.Lock()
+	defer b.runsMu.Unlock()
+	if b.closed.Load() {
+		return nil, nil, ErrClosed
+	}
+	ctx, cancel := context.WithCancelCause(ctx)
+	if b.runs == nil {
+		b.runs = make(map[int64]context.CancelCauseFunc)
+	}
+	b.runSeq++
+	id := b.runSeq
+	b.runs[id] = cancel
+	return ctx, func() {
+		b.runsMu.Lock()
+		delete(b.runs, id)
+		b.runsMu.Unlock()
+		cancel(nil)
+	}, nil
+}
+
+// closedError makes the error of a run that Close stopped match ErrClosed.
+func closedError(ctx context.Context, err error) error {
+	if err != nil && !errors.Is(err, ErrClosed) && errors.Is(context.Cause(ctx), ErrClosed) {
+		return fmt.Errorf("%w during the run: %w", ErrClosed, err)
+	}
+	return err
 }
 
 func (b *Bridge) result(res *responses.Result) *Result {

@@ -65,8 +65,8 @@ func TestAutoApproveSkipsTheHook(t *testing.T) {
 	assert.Equal(t, []string{"picky__delete"}, asked, "the hook is asked only about tools nobody auto-approved")
 }
 
-// blockingServer's "wait" tool answers only when its call is cancelled.
-func blockingServer() *server.MCPServer {
+// waitingServer's "wait" tool answers only when its call is cancelled.
+func waitingServer() *server.MCPServer {
 	s := mcptest.NewServer()
 	s.AddTools(server.ServerTool{
 		Tool: mcp.NewTool("wait"),
@@ -79,7 +79,7 @@ func blockingServer() *server.MCPServer {
 }
 
 func TestServerCallTimeout(t *testing.T) {
-	slow := InProcess("slow", blockingServer())
+	slow := InProcess("slow", waitingServer())
 	slow.CallTimeout = 50 * time.Millisecond
 	other := InProcess("other", mcptest.NewServer())
 	b := newBridge(t, []Server{slow, other})

@@ -9,12 +9,13 @@ import (
 
 	"github.com/mark3labs/mcp-go/mcp"
 
+	"github.com/mcpbridge/mcpbridge/internal/textsafe"
 	"github.com/mcpbridge/mcpbridge/responses"
 )
 
 // DefaultMaxResultBytes is the output cap used when ResultOptions.MaxBytes
 // is 0.
-const DefaultMaxResultBytes = 64 << 10
+const DefaultMaxResultBytes = responses.DefaultMaxOutputBytes
 
 // A rendered result is the loop's own responses.Output: it goes to the
 // model unchanged.
@@ -43,8 +44,8 @@ type ResultOptions struct {
 	MaxBytes int
 }
 
-// truncatedMarker ends output that was cut.
-const truncatedMarker = "\n…[output truncated]"
+// truncatedMarker ends output that was cut; the loop uses the same one.
+const truncatedMarker = textsafe.Marker
 
 // segment is one rendered content item.
 type segment struct {
@@ -61,7 +62,9 @@ type segment struct {
 // when there is no text content. An isError result starts with responses.ErrorPrefix
 // and sets IsError; a nil result is an error output. Text is made valid
 // UTF-8 and stripped of control characters other than newline, carriage
-// return and tab, then capped at MaxBytes with a visible marker.
+// return and tab and of bidi formatting characters (package textsafe, the
+// cleaning the loop applies to every output), then capped at MaxBytes with
+// a visible marker.
 func Result(res *mcp.CallToolResult, opts ResultOptions) responses.Output {
 	limit := opts.MaxBytes
 	if limit == 0 {
@@ -223,25 +226,9 @@ func renderContent(c mcp.Content, array bool, budget int) (seg segment, isText b
 }
 
 // clip cleans s and cuts it to at most budget+len(marker) bytes, enough for
-// the final cap to notice it was cut.
-//
-// Cleaning can shrink a window (control characters are removed), so the
-// window grows until its cleaned text is still over the cap or the whole
-// input is used: a cut input must never come back short enough to pass the
-// cap unmarked.
+// the final cap to notice it was cut (see textsafe.Clip).
 func clip(s string, budget int) string {
-	if budget < 0 {
-		budget = 0
-	}
-	want := budget + len(truncatedMarker) + 4
-	for window := want; ; window *= 2 {
-		if len(s) <= window {
-			return cleanText(s, true)
-		}
-		if c := cleanText(cutUTF8(s, window), true); len(c) >= want {
-			return c
-		}
-	}
+	return textsafe.Clip(s, budget, len(truncatedMarker), true)
 }
 
 // label cleans a short metadata string (MIME type, URI, name).

@@ -476,6 +476,9 @@ func (n *normalizer) object(in map[string]any, path string, depth int) map[strin
 			}
 			ns := make(map[string]any, len(sm))
 			for _, name := range sortedKeys(sm) {
+				if k == "patternProperties" && n.badPattern(keyPath(path, k)+"/"+escapePointer(name), name) {
+					continue
+				}
 				ns[name] = n.sub(sm[name], keyPath(path, k)+"/"+escapePointer(name), depth+1)
 			}
 			out[k] = ns
@@ -666,6 +669,9 @@ func (n *normalizer) object(in map[string]any, path string, depth int) map[strin
 		default:
 			if want, ok := keywordKind[k]; ok && jsonKind(v) != want {
 				n.add(keyPath(path, k), fmt.Sprintf("%s is a %s, not a %s; dropped", k, jsonKind(v), want))
+				continue
+			}
+			if p, ok := v.(string); ok && k == "pattern" && n.badPattern(keyPath(path, k), p) {
 				continue
 			}
 			out[k] = numbers(v) // const, default, examples, extensions

@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"regexp"
 	"strings"
 	"testing"
 
@@ -130,6 +131,14 @@ func checkParameters(t testing.TB, params map[string]any, strict bool) {
 func compileSchema(doc any) error {
 	c := jsonschema.NewCompiler()
 	c.DefaultDraft(jsonschema.Draft2020)
+	// Patterns are ECMA-262; read them the way the conversion checks them.
+	c.UseRegexpEngine(func(s string) (jsonschema.Regexp, error) {
+		re2, err := ecmaToRE2(s)
+		if err != nil {
+			return nil, err
+		}
+		return regexp.Compile(re2)
+	})
 	if err := c.AddResource("mem://params.json", doc); err != nil {
 		return err
 	}

@@ -32,7 +32,7 @@ func (r *runner) execute(ctx context.Context, exec Executor, calls []Call) ([]Ca
 					return
 				}
 				if ctx.Err() != nil {
-					done <- indexed{i, interrupted(calls[i], ctx.Err())}
+					done <- indexed{i, r.interrupted(calls[i], ctx.Err())}
 					continue
 				}
 				done <- indexed{i, r.runCall(ctx, exec, calls[i])}
@@ -59,7 +59,7 @@ func (r *runner) execute(ctx context.Context, exec Executor, calls []Call) ([]Ca
 			}
 			for i := range records {
 				if !got[i] {
-					records[i] = interrupted(calls[i], err)
+					records[i] = r.interrupted(calls[i], err)
 				}
 			}
 			return records, fmt.Errorf("responses: running tool calls: %w", err)
@@ -72,8 +72,8 @@ func (r *runner) execute(ctx context.Context, exec Executor, calls []Call) ([]Ca
 }
 
 // interrupted is the record of a call the caller's context stopped.
-func interrupted(c Call, err error) CallRecord {
-	return CallRecord{Call: c, Err: err, Output: errorOutput(err)}
+func (r *runner) interrupted(c Call, err error) CallRecord {
+	return CallRecord{Call: c, Err: err, Output: r.deliverable(errorOutput(err))}
 }
 
 func errorOutput(err error) Output { return ErrorOutput(err) }
@@ -86,6 +86,8 @@ func (r *runner) rerunInterrupted(ctx context.Context, pending []CallRecord) ([]
 	var idx []int
 	var calls []Call
 	for i, rec := range out {
+		// Kept outputs pass the same cleaning and cap as fresh ones.
+		out[i].Output = r.deliverable(rec.Output)
 		if errors.Is(rec.Err, context.Canceled) || errors.Is(rec.Err, context.DeadlineExceeded) {
 			idx = append(idx, i)
 			calls = append(calls, rec.Call)
@@ -117,6 +119,7 @@ func (r *runner) runCall(ctx context.Context, exec Executor, c Call) (rec CallRe
 	defer func() { r.opts.Observer.EndCall(ctx, rec) }()
 	defer func() {
 		rec.Duration = time.Since(start)
+		rec.Output = r.deliverable(rec.Output)
 		r.log.Debug("tool call", "name", c.Name, "call_id", c.CallID, "duration", rec.Duration,
 			"ok", rec.Err == nil && !rec.Output.IsError, "denied", rec.Denied)
 		if r.opts.AfterCall != nil {
@@ -125,6 +128,12 @@ func (r *runner) runCall(ctx context.Context, exec Executor, c Call) (rec CallRe
 	}()
 	if r.opts.BeforeCall != nil {
 		r.hook("BeforeCall", func() { r.opts.BeforeCall(ctx, c) })
+	}
+	if c.malformed != "" {
+		rec.Err = fmt.Errorf("%w: call %s: %s", ErrMalformedCall, c.CallID, c.malformed)
+		rec.Output = Output{Text: "error: this function call was not run: " + c.malformed +
+			"; call the function again with its name and a JSON-encoded arguments string", IsError: true}
+		return rec
 	}
 	if c.Arguments != "" && !json.Valid([]byte(c.Arguments)) {
 		rec.Err = fmt.Errorf("%w for %s", ErrInvalidArguments, c.Name)

@@ -11,8 +11,10 @@
 // servers in as a ToolSource, and any other one works the same way.
 //
 // Failures of single calls (unknown functions, invalid JSON arguments, tool
-// errors, panics, timeouts, denials) become outputs the model reads, and
-// the loop goes on. Failures of the API end the loop with an error and a
+// errors, panics, timeouts, denials, malformed function_call items) become
+// outputs the model reads, and the loop goes on. Every output passes one
+// place before it is sent: it is cleaned of control and bidi formatting
+// characters and capped (Options.MaxOutputBytes). Failures of the API end the loop with an error and a
 // partial Result; outputs computed but not delivered are kept in
 // Result.Pending, and Resume delivers them without running the tools again.
 package responses
@@ -41,6 +43,10 @@ type Call struct {
 	Name      string // the function name
 	Arguments string // the arguments as the model wrote them (JSON text)
 	ItemID    string // id of the function_call output item
+
+	// malformed says why the item cannot be run (no name, arguments not
+	// a string); such a call is answered with an error output.
+	malformed string
 }
 
 // PartType is the kind of one content part of an Output.
@@ -67,7 +73,8 @@ type Part struct {
 // to the model as the string Text; otherwise it is sent as the list of
 // parts and Text is not sent. IsError marks a failure (the tool's own or
 // the call's); its text starts with ErrorPrefix. Truncated says Text or
-// Parts were cut to fit an output cap.
+// Parts were cut to fit an output cap. Every output is cleaned and capped
+// the same way before the model gets it (Options.MaxOutputBytes).
 type Output struct {
 	Text      string
 	Parts     []Part
@@ -219,6 +226,15 @@ type Options struct {
 	// RequestOptions are passed to every API request (headers, retries,
 	// timeouts).
 	RequestOptions []option.RequestOption
+	// MaxOutputBytes caps every output sent to the model, whatever made
+	// it: a tool's text, an executor error, a timeout, a panic, a denial
+	// (default DefaultMaxOutputBytes, 64 KiB; negative or larger than
+	// APIMaxOutputBytes means APIMaxOutputBytes, the API's own limit).
+	// Text is cut with a visible marker; the parts of an array output share
+	// the cap. Every text is also cleaned of control characters (other than
+	// newline, tab and carriage return) and bidirectional formatting
+	// characters and made valid UTF-8.
+	MaxOutputBytes int
 	// Logger receives debug logs (turns, response ids, call names,
 	// durations; never arguments, outputs, headers or keys). nil discards.
 	Logger *slog.Logger
@@ -315,7 +331,11 @@ var (
 	// ErrResponseStatus: the API answered with a status the loop cannot
 	// continue from (cancelled, queued, in_progress: background mode).
 	ErrResponseStatus = errors.New("responses: unexpected response status")
-	// ErrMalformedResponse: a 200 response the loop cannot use (no id).
+	// ErrMalformedResponse: a 200 response the loop cannot use: no id, an
+	// output that is not a list of typed items, or a function_call whose
+	// call_id is missing, not a string, longer than 64 characters or used
+	// twice (an output could not be paired with it). No tool of that
+	// response is run.
 	ErrMalformedResponse = errors.New("responses: malformed response")
 	// ErrCallTimeout: a call ran past Options.CallTimeout.
 	ErrCallTimeout = errors.New("tool call timed out")
@@ -325,6 +345,11 @@ var (
 	// loop), or not an object or not what the tool's schema asks for (an
 	// Executor such as package bridge).
 	ErrInvalidArguments = errors.New("invalid arguments")
+	// ErrMalformedCall: a function_call item that can be answered (its
+	// call_id is usable) but not run: no name, or arguments that are not a
+	// JSON-encoded string. The tool is not run; the model gets an error
+	// output saying what was wrong.
+	ErrMalformedCall = errors.New("malformed function call")
 	// ErrDenied: Approve denied the call.
 	ErrDenied = errors.New("call denied")
 )

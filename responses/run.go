@@ -212,7 +212,11 @@ func run(ctx context.Context, api API, params oai.ResponseNewParams, from *Resum
 		prevID = resp.ID
 		res.OutputText = resp.OutputText()
 
-		calls := functionCalls(resp)
+		calls, err := functionCalls(resp)
+		if err != nil {
+			res.Turns = append(res.Turns, Turn{ResponseID: resp.ID, Usage: u})
+			return res, fmt.Errorf("%w: turn %d: response %s: %w", ErrMalformedResponse, turnNo, resp.ID, err)
+		}
 		turn := Turn{ResponseID: resp.ID, Usage: u}
 		r.log.Debug("response", "turn", turnNo, "response_id", resp.ID, "function_calls", len(calls))
 		if len(calls) == 0 {
@@ -288,23 +292,6 @@ func usageOf(resp *oai.Response) Usage {
 		CachedTokens:    u.InputTokensDetails.CachedTokens,
 		ReasoningTokens: u.OutputTokensDetails.ReasoningTokens,
 	}
-}
-
-// functionCalls collects every function_call item of a response, in order.
-func functionCalls(resp *oai.Response) []Call {
-	var calls []Call
-	for _, item := range resp.Output {
-		if item.Type != "function_call" {
-			continue
-		}
-		calls = append(calls, Call{
-			CallID:    item.CallID,
-			Name:      item.Name,
-			Arguments: item.Arguments.OfString,
-			ItemID:    item.ID,
-		})
-	}
-	return calls
 }
 
 // inputItems turns the first turn's input into items (for store: false).

@@ -26,6 +26,7 @@ import (
 	"strings"
 	"syscall"
 	"time"
+	"unicode"
 
 	"github.com/openai/openai-go/v3"
 	"github.com/openai/openai-go/v3/option"
@@ -125,7 +126,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		bridge.WithStrict(*strict),
 		bridge.WithMaxIterations(*maxIter),
 		bridge.WithBeforeCall(func(_ context.Context, c bridge.Call) {
-			fmt.Fprintf(stderr, "-> %s %s\n", c.Name, clip(c.Arguments, 200))
+			fmt.Fprintf(stderr, "-> %s %s\n", clip(c.Name, 100), clip(c.Arguments, 200))
 		}),
 		bridge.WithAfterCall(func(_ context.Context, r bridge.CallRecord) {
 			status := "ok"
@@ -137,7 +138,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 			case r.Output.IsError:
 				status = "tool error"
 			}
-			fmt.Fprintf(stderr, "<- %s (%s) %s: %s\n", r.Call.Name, r.Duration.Round(time.Millisecond), status, clip(r.Output.Text, 200))
+			fmt.Fprintf(stderr, "<- %s (%s) %s: %s\n", clip(r.Call.Name, 100), r.Duration.Round(time.Millisecond), status, clip(r.Output.Text, 200))
 		}),
 	)
 	if res != nil {
@@ -149,7 +150,9 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		return err
 	}
 	fmt.Fprintf(stderr, "done: %d turn(s), %d tokens\n", res.Iterations, res.Usage.TotalTokens)
-	fmt.Fprintln(stdout, res.OutputText)
+	// The answer is the model's text, which may echo what a tool or a
+	// hostile API put in it: print it without terminal controls.
+	fmt.Fprintln(stdout, printable(res.OutputText, true))
 	return nil
 }
 
@@ -160,20 +163,41 @@ func envOr(name, def string) string {
 	return def
 }
 
+// printable removes what a terminal would act on rather than show: control
+// characters (escape sequences, NUL, carriage return, C1 controls; newlines
+// only when keepNewlines is false) and the bidirectional formatting
+// characters that reorder text on screen. Invalid UTF-8 becomes U+FFFD.
+func printable(s string, keepNewlines bool) string {
+	return strings.Map(func(r rune) rune {
+		switch {
+		case r == '\n' && keepNewlines, r == '\t':
+			return r
+		case unicode.IsControl(r), unicode.Is(unicode.Bidi_Control, r):
+			return -1
+		}
+		return r
+	}, strings.ToValidUTF8(s, "\uFFFD"))
+}
+
 // clip shortens s to n bytes on one line for the log.
 func clip(s string, n int) string {
-	s = strings.Join(strings.Fields(s), " ")
+	s = strings.Join(strings.Fields(printable(s, false)), " ")
 	if len(s) > n {
 		return strings.ToValidUTF8(s[:n], "") + "..."
 	}
 	return s
 }
 
-// oneLine flattens an error to its first line, so the exit reason is one line.
+// oneLine flattens an error to one printable line, so the exit reason is
+// one line and cannot drive the terminal.
 func oneLine(err error) string {
-	msg := strings.ReplaceAll(err.Error(), "\n", "; ")
+	msg := err.Error()
+	if len(msg) > 2000 {
+		msg = msg[:2000] // an error may quote a huge server message
+	}
+	msg = printable(strings.ReplaceAll(msg, "\n", "; "), false)
 	if len(msg) > 500 {
-		msg = msg[:500] + "..."
+		msg = strings.ToValidUTF8(msg[:500], "") + "..."
 	}
 	return msg
 }

@@ -25,8 +25,6 @@ import (
 // conversion rule does not print a line per tool of the whole corpus.
 const maxProblemsShown = 8
 
-var functionName = regexp.MustCompile(`^[a-zA-Z0-9_-]{1,64}$`)
-
 // validateOnWire fails t for everything the Responses API would reject in a
 // request body as it leaves the process, as fakeapi.ValidateRequestJSON
 // checks it (request schema, every function tool's parameters compiled as

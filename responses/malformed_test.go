@@ -1,0 +1,94 @@
+package responses_test
+
+import (
+	"context"
+	"strings"
+	"sync/atomic"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/mcpbridge/mcpbridge/internal/fakeapi"
+	"github.com/mcpbridge/mcpbridge/responses"
+)
+
+// A function_call item the loop cannot trust never runs a tool. When the
+// call can still be answered (its call_id is usable) the model gets an
+// error output saying what was wrong; when it cannot, the run stops with
+// ErrMalformedResponse before any tool runs.
+func TestRunMalformedFunctionCalls(t *testing.T) {
+	good := fakeapi.RawCall("call_ok", "get_weather", `{"city":"Paris"}`)
+	answerable := map[string]map[string]any{
+		"arguments object":   fakeapi.RawCall("call_bad", "get_weather", map[string]any{"city": "x"}),
+		"arguments number":   fakeapi.RawCall("call_bad", "get_weather", 42),
+		"arguments null":     {"type": "function_call", "id": "fc_1", "call_id": "call_bad", "name": "get_weather", "arguments": nil},
+		"arguments missing":  {"type": "function_call", "id": "fc_1", "call_id": "call_bad", "name": "get_weather"},
+		"name missing":       fakeapi.RawCall("call_bad", nil, `{}`),
+		"name empty":         fakeapi.RawCall("call_bad", "", `{}`),
+		"name not a string":  fakeapi.RawCall("call_bad", 7, `{}`),
+		"arguments not JSON": fakeapi.RawCall("call_bad", "get_weather", `{"city":`),
+	}
+	for name, item := range answerable {
+		t.Run(name, func(t *testing.T) {
+			var ran atomic.Int64
+			exec := responses.ExecutorFunc(func(_ context.Context, c responses.Call) (responses.Output, error) {
+				ran.Add(1)
+				return responses.Output{Text: "ran " + c.CallID}, nil
+			})
+			s, api := newServer(t, fakeapi.Script(
+				fakeapi.RawOutput("resp_1", []any{good, item}),
+				fakeapi.Text("done"),
+			))
+			res, err := responses.Run(testCtx(t), api, baseParams(), responses.Static(exec), responses.Options{})
+			require.NoError(t, err)
+			assert.EqualValues(t, 1, ran.Load(), "only the well-formed call runs")
+			outs := s.Requests()[1].FunctionOutputs()
+			assert.Equal(t, "ran call_ok", outs["call_ok"])
+			assert.True(t, strings.HasPrefix(outs["call_bad"], "error: "), "the model is told: %q", outs["call_bad"])
+			rec := res.Turns[0].Calls[1]
+			if name == "arguments not JSON" {
+				assert.ErrorIs(t, rec.Err, responses.ErrInvalidArguments)
+			} else {
+				assert.ErrorIs(t, rec.Err, responses.ErrMalformedCall)
+			}
+			requireValid(t, s)
+		})
+	}
+
+	fatal := map[string][]any{
+		"call_id missing":    {good, fakeapi.RawCall(nil, "get_weather", `{}`)},
+		"call_id empty":      {good, fakeapi.RawCall("", "get_weather", `{}`)},
+		"call_id number":     {good, fakeapi.RawCall(12, "get_weather", `{}`)},
+		"call_id too long":   {good, fakeapi.RawCall(strings.Repeat("c", 65), "get_weather", `{}`)},
+		"call_id duplicate":  {good, fakeapi.RawCall("call_ok", "get_weather", `{}`)},
+		"item not an object": {good, 42},
+		"item without type":  {good, map[string]any{"call_id": "x"}},
+		"output not a list":  {"function_call"},
+		"output missing":     nil,
+	}
+	for name, output := range fatal {
+		t.Run(name, func(t *testing.T) {
+			var ran atomic.Int64
+			exec := responses.ExecutorFunc(func(_ context.Context, c responses.Call) (responses.Output, error) {
+				ran.Add(1)
+				return responses.Output{Text: "ran"}, nil
+			})
+			var reply fakeapi.Reply
+			if name == "output not a list" {
+				reply = fakeapi.RawOutput("resp_1", map[string]any{"type": "function_call"})
+			} else if output == nil {
+				reply = fakeapi.RawOutput("resp_1", nil)
+			} else {
+				reply = fakeapi.RawOutput("resp_1", output)
+			}
+			s, api := newServer(t, fakeapi.Script(reply, fakeapi.Text("done")))
+			res, err := responses.Run(testCtx(t), api, baseParams(), responses.Static(exec), responses.Options{})
+			require.ErrorIs(t, err, responses.ErrMalformedResponse)
+			require.NotNil(t, res)
+			assert.Zero(t, ran.Load(), "no tool runs")
+			assert.Equal(t, 1, s.Count(), "nothing more is sent")
+			assert.Empty(t, res.Pending)
+		})
+	}
+}
