@@ -43,7 +43,7 @@ const (
 // failures are *APIError values; the caller's context ends the run early
 // with the context's error.
 func Run(ctx context.Context, api API, params oai.ResponseNewParams, exec Executor, opts Options) (*Result, error) {
-	return run(ctx, api, params, nil, exec, opts)
+	return run(ctx, api, params, nil, exec, opts, nil)
 }
 
 // Resume continues a run that stopped early (an API error, the iteration
@@ -55,7 +55,7 @@ func Run(ctx context.Context, api API, params oai.ResponseNewParams, exec Execut
 // outputs, Resume sends params.Input like Run, chained to
 // from.PreviousResponseID when it is set.
 func Resume(ctx context.Context, api API, params oai.ResponseNewParams, from ResumePoint, exec Executor, opts Options) (*Result, error) {
-	return run(ctx, api, params, &from, exec, opts)
+	return run(ctx, api, params, &from, exec, opts, nil)
 }
 
 type mode int
@@ -73,9 +73,14 @@ type runner struct {
 	log  *slog.Logger
 
 	hookMu sync.Mutex // serializes BeforeCall, AfterCall and Approve
+
+	// collect, when set, gets the records of a completed response's calls
+	// instead of execute (Stream: calls already started while streaming).
+	collect func(ctx context.Context, calls []Call) ([]CallRecord, error)
 }
 
-func run(ctx context.Context, api API, params oai.ResponseNewParams, from *ResumePoint, exec Executor, opts Options) (*Result, error) {
+// run drives the loop; setup, when not nil, adjusts the runner first (Stream).
+func run(ctx context.Context, api API, params oai.ResponseNewParams, from *ResumePoint, exec Executor, opts Options, setup func(*runner)) (*Result, error) {
 	res := &Result{}
 	if api == nil {
 		return res, errors.New("responses: nil API")
@@ -92,6 +97,9 @@ func run(ctx context.Context, api API, params oai.ResponseNewParams, from *Resum
 	r := &runner{api: api, exec: exec, opts: opts, log: opts.Logger}
 	if r.log == nil {
 		r.log = slog.New(slog.DiscardHandler)
+	}
+	if setup != nil {
+		setup(r)
 	}
 
 	m := modeChain
@@ -200,7 +208,7 @@ func run(ctx context.Context, api API, params oai.ResponseNewParams, from *Resum
 			res.Turns = append(res.Turns, turn)
 			return res, nil
 		}
-		records, err := r.execute(ctx, calls)
+		records, err := r.runCalls(ctx, calls)
 		turn.Calls = records
 		res.Turns = append(res.Turns, turn)
 		pending = records
@@ -209,6 +217,15 @@ func run(ctx context.Context, api API, params oai.ResponseNewParams, from *Resum
 			return res, err
 		}
 	}
+}
+
+// runCalls runs the calls of a completed response, or collects them when a
+// stream started them already.
+func (r *runner) runCalls(ctx context.Context, calls []Call) ([]CallRecord, error) {
+	if r.collect != nil {
+		return r.collect(ctx, calls)
+	}
+	return r.execute(ctx, calls)
 }
 
 // tools builds the tool list of one turn without touching the caller's slice.

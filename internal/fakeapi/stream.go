@@ -17,6 +17,7 @@ type streamScript struct {
 	errCode    string
 	errMessage string
 	dropAfter  int // items sent before the connection is cut; -1: none
+	waits      map[int]<-chan struct{}
 }
 
 func (r Reply) script() streamScript {
@@ -29,17 +30,31 @@ func (r Reply) script() streamScript {
 func (r Reply) withScript(f func(*streamScript)) Reply {
 	sc := r.script()
 	sc.delays = append([]time.Duration(nil), sc.delays...)
+	waits := make(map[int]<-chan struct{}, len(sc.waits)+1)
+	for k, v := range sc.waits {
+		waits[k] = v
+	}
+	sc.waits = waits
 	f(&sc)
 	r.stream = &sc
 	return r
 }
 
 // WithDelays makes the model take time to write: delays[i] passes before
-// output item i is written (streamed: before its output_item.added event;
+// output item i is written (streamed: before its output_item.added event,
+// and delays[len(items)] before the terminal event;
 // not streamed: the reply is sent after the sum of the delays). A delay
 // ends early when the client goes away.
 func (r Reply) WithDelays(delays ...time.Duration) Reply {
 	return r.withScript(func(s *streamScript) { s.delays = delays })
+}
+
+// WithWait makes a streamed reply wait, before output item i (or, for i =
+// the number of items, before its terminal event), until ch is closed or the
+// client goes away: tests use it to hold the model until something has
+// happened on the client. A reply that is not streamed ignores it.
+func (r Reply) WithWait(i int, ch <-chan struct{}) Reply {
+	return r.withScript(func(s *streamScript) { s.waits[i] = ch })
 }
 
 // WithErrorEvent makes a streamed reply send an error event (code, message)
@@ -156,29 +171,31 @@ func (s *Server) streamReply(w http.ResponseWriter, req *Request, r Reply) {
 
 	sc := r.script()
 	items, _ := final["output"].([]any)
-	for i, it := range items {
-		if i == sc.errorAfter {
-			e.send("error", map[string]any{"code": sc.errCode, "message": sc.errMessage, "param": nil})
-			return
-		}
-		if i == sc.dropAfter {
-			return
-		}
+	// Position i is output item i; position len(items) is the terminal event.
+	for i := 0; i <= len(items); i++ {
 		if i < len(sc.delays) && !sleep(ctx, sc.delays[i]) {
 			return
 		}
-		item, _ := it.(map[string]any)
-		streamItem(e, i, item)
-		if e.err != nil {
-			return
+		if ch := sc.waits[i]; ch != nil {
+			select {
+			case <-ch:
+			case <-ctx.Done():
+				return
+			}
 		}
-	}
-	switch {
-	case sc.errorAfter >= len(items):
-		e.send("error", map[string]any{"code": sc.errCode, "message": sc.errMessage, "param": nil})
-		return
-	case sc.dropAfter >= len(items):
-		return
+		switch {
+		case i == sc.errorAfter:
+			e.send("error", map[string]any{"code": sc.errCode, "message": sc.errMessage, "param": nil})
+			return
+		case i == sc.dropAfter:
+			return
+		case i < len(items):
+			item, _ := items[i].(map[string]any)
+			streamItem(e, i, item)
+			if e.err != nil {
+				return
+			}
+		}
 	}
 	switch final["status"] {
 	case "failed":
