@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"iter"
+	"sync"
 
 	"github.com/openai/openai-go/v3/option"
 	"github.com/openai/openai-go/v3/packages/ssestream"
@@ -160,7 +161,11 @@ func stream(ctx context.Context, api StreamAPI, params oai.ResponseNewParams, fr
 		ctx, cancel := context.WithCancel(ctx)
 		defer cancel()
 		s := &streamer{api: api, events: make(chan Event), stopped: make(chan struct{})}
-		defer close(s.stopped) // unblocks late emitters (executors abandoned at a timeout)
+		// Closing stopped unblocks emitters once nobody reads: on a break,
+		// and for late emitters (executors abandoned at a timeout).
+		var stopOnce sync.Once
+		stop := func() { stopOnce.Do(func() { close(s.stopped) }) }
+		defer stop()
 
 		var runAPI API // nil stays nil, so run reports it
 		if api != nil {
@@ -189,6 +194,7 @@ func stream(ctx context.Context, api StreamAPI, params oai.ResponseNewParams, fr
 			select {
 			case ev := <-s.events:
 				if !yield(ev, nil) {
+					stop()
 					cancel()
 					<-done // the stream and the calls honour ctx
 					return

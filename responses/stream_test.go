@@ -2,6 +2,7 @@ package responses_test
 
 import (
 	"context"
+	"github.com/openai/openai-go/v3"
 	"slices"
 	"strings"
 	"sync"
@@ -290,4 +291,123 @@ func TestStreamFailuresKeepPendingAndCancelEagerCalls(t *testing.T) {
 			assert.Equal(t, map[string]string{"c1": "result of c1"}, reqs[2].FunctionOutputs())
 		})
 	}
+}
+
+func TestStreamBreakCancelsCallsInFlight(t *testing.T) {
+	_, api := newStreamServer(t, fakeapi.Script(
+		fakeapi.Calls(fakeapi.FunctionCall{Name: "a"}, fakeapi.FunctionCall{Name: "b"}).WithDelays(0, 0, time.Hour),
+	))
+	blocking := &blockingExec{started: make(chan string, 2)}
+	n := 0
+	for ev, err := range responses.Stream(testCtx(t), api, baseParams(), blocking, responses.Options{}) {
+		require.NoError(t, err)
+		if ev.Kind == responses.EventFunctionCall {
+			n++
+		}
+		if n == 2 {
+			<-blocking.started
+			<-blocking.started
+			break // both calls are running, the response is an hour from its end
+		}
+	}
+	blocking.mu.Lock()
+	assert.ElementsMatch(t, []string{"a", "b"}, blocking.cancelled, "both calls were cancelled and returned before the loop ended")
+	blocking.mu.Unlock()
+	goleak.VerifyNone(t, goleak.IgnoreCurrent())
+}
+
+func TestStreamStoreFalseResendsHistory(t *testing.T) {
+	s, api := newStreamServer(t, twoTurnScript())
+	p := baseParams()
+	p.Store = openai.Bool(false)
+	p.Include = []oai.ResponseIncludable{oai.ResponseIncludableReasoningEncryptedContent}
+	_, res, err := collect(responses.Stream(testCtx(t), api, p, echoExec, responses.Options{}))
+	require.NoError(t, err)
+	assert.Equal(t, "Sunny in Paris today.", res.OutputText)
+	reqs := s.Requests()
+	require.Len(t, reqs, 2)
+	assert.Empty(t, reqs[1].PreviousResponseID)
+	assert.Equal(t, []string{"message", "reasoning", "function_call", "function_call_output"}, reqs[1].ItemTypes())
+	assert.Equal(t, "call_a", reqs[1].Input[2]["call_id"])
+	requireValid(t, s)
+
+	// Resume after a stream with store: false resends the same history.
+	hist := res.ResumePoint().History
+	assert.Len(t, hist, 5, "input, reasoning, call, output, answer")
+}
+
+func TestStreamProgressApprovalAndHooks(t *testing.T) {
+	_, api := newStreamServer(t, fakeapi.Script(
+		fakeapi.Calls(fakeapi.FunctionCall{Name: "long"}, fakeapi.FunctionCall{Name: "forbidden"}),
+		fakeapi.Text("done"),
+	))
+	exec := responses.ExecutorFunc(func(ctx context.Context, c responses.Call) (responses.Output, error) {
+		for i := 1; i <= 3; i++ {
+			assert.True(t, responses.ReportProgress(ctx, responses.Progress{Progress: float64(i), Total: 3, Message: "step"}))
+		}
+		return responses.Output{Text: "finished"}, nil
+	})
+	var mu sync.Mutex
+	var after []string
+	opts := responses.Options{
+		Approve: func(_ context.Context, c responses.Call) (bool, string) { return c.Name != "forbidden", "not allowed" },
+		AfterCall: func(_ context.Context, r responses.CallRecord) {
+			mu.Lock()
+			after = append(after, r.Call.Name)
+			mu.Unlock()
+		},
+	}
+	events, res, err := collect(responses.Stream(testCtx(t), api, baseParams(), exec, opts))
+	require.NoError(t, err)
+	var progress []float64
+	records := map[string]responses.CallRecord{}
+	for _, ev := range events {
+		switch ev.Kind {
+		case responses.EventCallProgress:
+			assert.Equal(t, "long", ev.Call.Name)
+			assert.Equal(t, float64(3), ev.Progress.Total)
+			progress = append(progress, ev.Progress.Progress)
+		case responses.EventCallDone:
+			records[ev.Call.Name] = ev.Record
+		}
+	}
+	assert.Equal(t, []float64{1, 2, 3}, progress)
+	assert.True(t, records["forbidden"].Denied)
+	assert.ErrorIs(t, records["forbidden"].Err, responses.ErrDenied)
+	assert.Equal(t, "finished", records["long"].Output.Text)
+	assert.Positive(t, records["long"].Duration)
+	assert.ElementsMatch(t, []string{"long", "forbidden"}, after, "the caller's AfterCall still runs")
+	assert.Equal(t, records["forbidden"], res.Turns[0].Calls[1])
+	assert.False(t, responses.ReportProgress(context.Background(), responses.Progress{}), "no stream listens")
+}
+
+func TestStreamHTTPErrorAndNilArguments(t *testing.T) {
+	_, api := newStreamServer(t, fakeapi.Script(fakeapi.APIError(429, "rate_limit_exceeded", "slow down")))
+	_, res, err := collect(responses.Stream(testCtx(t), api, baseParams(), echoExec, responses.Options{}))
+	var apiErr *responses.APIError
+	require.ErrorAs(t, err, &apiErr)
+	assert.Equal(t, 429, apiErr.HTTPStatus)
+	assert.Equal(t, "rate_limit_exceeded", apiErr.Code)
+	require.NotNil(t, res)
+
+	_, res, err = collect(responses.Stream(testCtx(t), nil, baseParams(), echoExec, responses.Options{}))
+	assert.Error(t, err)
+	assert.NotNil(t, res)
+	_, _, err = collect(responses.Stream(testCtx(t), api, baseParams(), nil, responses.Options{}))
+	assert.Error(t, err)
+}
+
+func TestStreamCancelledContextEndsWithRunDone(t *testing.T) {
+	called := make(chan struct{})
+	_, api := newStreamServer(t, func(*fakeapi.Request) fakeapi.Reply {
+		close(called)
+		return fakeapi.Text("never written").WithDelays(time.Hour)
+	})
+	ctx, cancel := context.WithCancel(testCtx(t))
+	go func() { <-called; cancel() }()
+	events, res, err := collect(responses.Stream(ctx, api, baseParams(), echoExec, responses.Options{}))
+	assert.ErrorIs(t, err, context.Canceled)
+	require.Len(t, events, 1)
+	assert.Equal(t, responses.EventRunDone, events[0].Kind)
+	assert.NotNil(t, res)
 }
