@@ -8,6 +8,11 @@
 // knows nothing of where the functions live: package bridge plugs MCP
 // servers in as the Executor, and any other Executor works the same way.
 //
+// Stream runs the same loop over server-sent events and yields what
+// happens as it happens: text deltas, function calls (started as soon as
+// the model has written them, before the response ends), call progress and
+// results, and the end of each response and of the run.
+//
 // Failures of single calls (unknown functions, invalid JSON arguments, tool
 // errors, panics, timeouts, denials) become outputs the model reads, and
 // the loop goes on. Failures of the API end the loop with an error and a
