@@ -10,6 +10,11 @@
 // knows nothing of where the functions live: package bridge plugs MCP
 // servers in as a ToolSource, and any other one works the same way.
 //
+// Stream runs the same loop over server-sent events and yields what
+// happens as it happens: text deltas, function calls (started as soon as
+// the model has written them, before the response ends), call progress and
+// results, and the end of each response and of the run.
+//
 // Failures of single calls (unknown functions, invalid JSON arguments, tool
 // errors, panics, timeouts, denials, malformed function_call items) become
 // outputs the model reads, and the loop goes on. Every output passes one

@@ -58,10 +58,10 @@ func Resume(ctx context.Context, api API, params oai.ResponseNewParams, from Res
 func observed(ctx context.Context, api API, params oai.ResponseNewParams, from *ResumePoint, tools ToolSource, opts Options) (*Result, error) {
 	obs := opts.Observer
 	if obs == nil {
-		return run(ctx, api, params, from, tools, opts)
+		return run(ctx, api, params, from, tools, opts, nil)
 	}
 	ctx = obs.StartRun(ctx, &params)
-	res, err := run(ctx, api, params, from, tools, opts)
+	res, err := run(ctx, api, params, from, tools, opts, nil)
 	obs.EndRun(ctx, res, err)
 	return res, err
 }
@@ -81,9 +81,16 @@ type runner struct {
 	log  *slog.Logger
 
 	hookMu sync.Mutex // serializes BeforeCall, AfterCall and Approve
+
+	// exec runs the calls of the current turn (from its Toolbox).
+	exec Executor
+	// collect, when set, gets the records of a completed response's calls
+	// instead of execute (Stream: calls already started while streaming).
+	collect func(ctx context.Context, calls []Call) ([]CallRecord, error)
 }
 
-func run(ctx context.Context, api API, params oai.ResponseNewParams, from *ResumePoint, src ToolSource, opts Options) (*Result, error) {
+// run drives the loop; setup, when not nil, adjusts the runner first (Stream).
+func run(ctx context.Context, api API, params oai.ResponseNewParams, from *ResumePoint, src ToolSource, opts Options, setup func(*runner)) (*Result, error) {
 	res := &Result{}
 	if api == nil {
 		return res, errors.New("responses: nil API")
@@ -103,6 +110,9 @@ func run(ctx context.Context, api API, params oai.ResponseNewParams, from *Resum
 	r := &runner{api: api, src: src, opts: opts, log: opts.Logger}
 	if r.log == nil {
 		r.log = slog.New(slog.DiscardHandler)
+	}
+	if setup != nil {
+		setup(r)
 	}
 
 	m := modeChain
@@ -160,6 +170,7 @@ func run(ctx context.Context, api API, params oai.ResponseNewParams, from *Resum
 			res.Pending = pending
 			return res, endTurn(nil, fmt.Errorf("responses: tools: %w", err))
 		}
+		r.exec = box.Exec // this turn's calls, eager ones included, run with it
 		body.Tools = withTools(params.Tools, box.Tools)
 		outs := outputItems(pending)
 		switch {
@@ -223,7 +234,7 @@ func run(ctx context.Context, api API, params oai.ResponseNewParams, from *Resum
 			res.Turns = append(res.Turns, turn)
 			return res, endTurn(&turn, nil)
 		}
-		records, err := r.execute(tctx, box.Exec, calls)
+		records, err := r.runCalls(tctx, calls)
 		turn.Calls = records
 		res.Turns = append(res.Turns, turn)
 		pending = records
@@ -232,6 +243,15 @@ func run(ctx context.Context, api API, params oai.ResponseNewParams, from *Resum
 			return res, err
 		}
 	}
+}
+
+// runCalls runs the calls of a completed response with the turn's executor,
+// or collects them when a stream started them already.
+func (r *runner) runCalls(ctx context.Context, calls []Call) ([]CallRecord, error) {
+	if r.collect != nil {
+		return r.collect(ctx, calls)
+	}
+	return r.execute(ctx, r.exec, calls)
 }
 
 // withTools appends a turn's tools to the caller's without touching the

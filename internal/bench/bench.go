@@ -120,6 +120,7 @@ var rowFuncs = []struct {
 	{"conversion", rowConversion},
 	{"scale", rowScale},
 	{"peer", rowPeer},
+	{"streaming", rowStream},
 }
 
 // Run measures the selected rows. A row that fails becomes a row saying so;

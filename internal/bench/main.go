@@ -15,6 +15,9 @@
 //     after another; errors and memory per run.
 //  6. Peer: rows 1 and 2 run by the OpenAI Agents SDK for JavaScript against
 //     the bridge, both over the stdio test server.
+//  7. Streaming: time to the first text delta through responses.Stream
+//     against openai-go's stream alone; eager execution of calls the model
+//     writes slowly against Run, which waits for the whole response.
 //
 // Usage:
 //
@@ -50,7 +53,7 @@ func mainErr(args []string, stdout, stderr io.Writer) int {
 	fs := flag.NewFlagSet("bench", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	quick := fs.Bool("quick", false, "fewer repetitions and smaller sizes (CI smoke run, under a minute)")
-	rows := fs.String("rows", "1,2,3,4,5,6", "comma-separated rows to run")
+	rows := fs.String("rows", "1,2,3,4,5,6,7", "comma-separated rows to run")
 	out := fs.String("out", "", "also write the table to this file")
 	cpuprofile := fs.String("cpuprofile", "", "write a CPU profile of the whole run to this file")
 	verbose := fs.Bool("v", true, "log progress to stderr")

@@ -241,7 +241,15 @@ func (s *Server) serveHTTP(w http.ResponseWriter, hr *http.Request) {
 		writeError(w, http.StatusBadRequest, "invalid_request_error", "invalid_request", req.ValidationErr.Error(), nil)
 		return
 	}
-	s.reply(w, req, s.handler(req))
+	r := s.handler(req)
+	if wantsStream(req) {
+		s.streamReply(w, req, r)
+		return
+	}
+	if !sleep(req.Context(), r.totalDelay()) {
+		return
+	}
+	s.reply(w, req, r)
 }
 
 func decodeRequest(req *Request, raw []byte) error {

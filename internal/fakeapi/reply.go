@@ -31,6 +31,8 @@ type Reply struct {
 	Error            *ErrorObject     // the response's error object (status "failed")
 	IncompleteReason string           // incomplete_details.reason (status "incomplete")
 	Usage            *Usage           // nil: a small usage derived from the request size
+
+	stream *streamScript // pacing and stream faults (stream.go)
 }
 
 // ErrorObject is the error object of a failed response.
