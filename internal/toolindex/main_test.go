@@ -1,0 +1,9 @@
+package toolindex
+
+import (
+	"testing"
+
+	"github.com/mcpbridge/mcpbridge/internal/mcptest"
+)
+
+func TestMain(m *testing.M) { mcptest.VerifyTestMain(m) }

@@ -1,0 +1,198 @@
+package toolindex
+
+import (
+	"strings"
+	"unicode"
+)
+
+// Terms splits text into index terms: words are split on punctuation, on
+// case changes (createIssue, HTTPServer) and between letters and digits,
+// lower-cased, stemmed, and stop words are left out.
+func Terms(text string) []string {
+	var out []string
+	for _, w := range words(text) {
+		w = strings.ToLower(w)
+		if stopWords[w] || len(w) < 2 && !unicode.IsDigit(rune(w[0])) {
+			continue
+		}
+		out = append(out, stem(w))
+	}
+	return out
+}
+
+// words splits text at every rune that is not a letter or digit, at
+// lower-to-upper case changes, at the end of an upper-case run followed by
+// a lower-case letter, and between letters and digits.
+func words(text string) []string {
+	var out []string
+	rs := []rune(text)
+	start := -1
+	flush := func(end int) {
+		if start >= 0 && end > start {
+			out = append(out, string(rs[start:end]))
+		}
+		start = -1
+	}
+	for i, r := range rs {
+		if !unicode.IsLetter(r) && !unicode.IsDigit(r) {
+			flush(i)
+			continue
+		}
+		if start < 0 {
+			start = i
+			continue
+		}
+		prev := rs[i-1]
+		switch {
+		case unicode.IsLower(prev) && unicode.IsUpper(r),
+			unicode.IsDigit(prev) != unicode.IsDigit(r):
+			flush(i)
+			start = i
+		case unicode.IsUpper(prev) && unicode.IsUpper(r) && i+1 < len(rs) && unicode.IsLower(rs[i+1]):
+			flush(i)
+			start = i
+		}
+	}
+	flush(len(rs))
+	return out
+}
+
+// stem strips common English inflections so that "creating", "created" and
+// "creates" meet "create". It is deliberately light: both the index and the
+// query go through it, so it only has to be consistent, not linguistic.
+func stem(w string) string {
+	if len(w) <= 3 || !isASCII(w) {
+		return w
+	}
+	switch {
+	case strings.HasSuffix(w, "ies") && len(w) > 4:
+		w = w[:len(w)-3] + "y"
+	case strings.HasSuffix(w, "sses"):
+		w = w[:len(w)-2]
+	case strings.HasSuffix(w, "ches"), strings.HasSuffix(w, "shes"), strings.HasSuffix(w, "xes"), strings.HasSuffix(w, "zes"):
+		w = w[:len(w)-2]
+	case strings.HasSuffix(w, "ing") && len(w) > 5:
+		w = undouble(w[:len(w)-3])
+	case strings.HasSuffix(w, "ed") && len(w) > 4:
+		w = undouble(w[:len(w)-2])
+	case strings.HasSuffix(w, "s") && !strings.HasSuffix(w, "ss") && !strings.HasSuffix(w, "us") && !strings.HasSuffix(w, "is"):
+		w = w[:len(w)-1]
+	}
+	if strings.HasSuffix(w, "e") && len(w) > 4 {
+		w = w[:len(w)-1]
+	}
+	return w
+}
+
+// undouble turns "stopp" (from "stopped") into "stop".
+func undouble(w string) string {
+	n := len(w)
+	if n >= 4 && w[n-1] == w[n-2] && !strings.ContainsRune("aeioulsz", rune(w[n-1])) {
+		return w[:n-1]
+	}
+	return w
+}
+
+func isASCII(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if s[i] >= 0x80 {
+			return false
+		}
+	}
+	return true
+}
+
+var stopWords = toSet(`a an the to of for in on at by with from and or is are be been this that these
+those it its as into me my i you your we our us please can could would should will shall may might
+want need some any using via which what how do does did there their them they given specified
+specific if then than so such also only just about over under each per other else when where who
+whom whose tool tools function functions one`)
+
+func toSet(s string) map[string]bool {
+	m := map[string]bool{}
+	for _, w := range strings.Fields(s) {
+		m[w] = true
+	}
+	return m
+}
+
+// synonymGroups are words that people use for one another when they
+// describe what a tool does; each line is one group. Abbreviations common
+// in tool names are here too.
+const synonymGroups = `
+get fetch retrieve read obtain load view show display lookup
+list enumerate browse all index show
+search find query lookup locate look filter
+create make add new insert generate post open
+delete remove erase drop destroy purge clear
+update modify edit change patch set alter rename replace
+run execute invoke start launch trigger call
+stop kill terminate cancel halt end abort
+write save store put persist upload
+download fetch pull export
+send post publish notify message email
+file document doc
+directory folder dir path
+repository repo project
+pull pr merge
+database db sql
+kubernetes k8s kube cluster pod
+image picture screenshot photo snapshot capture
+web page site url website browser link
+click press tap
+navigate go visit open goto
+error bug exception problem failure incident
+issue bug ticket
+user account member person people profile
+config configuration setting settings option preference
+log logs event trace
+metric measurement stat statistic dashboard
+info information detail details metadata describe description
+memory knowledge entity relation observation graph
+think reason plan step reflect
+move transfer relocate
+copy duplicate clone
+comment reply note annotation
+secret credential token password key
+schedule cron time date calendar
+calculate compute sum total add
+echo repeat
+wait sleep delay pause
+table collection
+row record entry item
+deploy release ship
+storage bucket blob
+resource resources
+scrape crawl extract
+type fill input enter
+`
+
+var synonyms = buildSynonyms(synonymGroups)
+
+func buildSynonyms(groups string) map[string][]string {
+	m := map[string]map[string]bool{}
+	for _, line := range strings.Split(groups, "\n") {
+		var g []string
+		for _, w := range strings.Fields(line) {
+			g = append(g, stem(w))
+		}
+		for _, a := range g {
+			for _, b := range g {
+				if a == b {
+					continue
+				}
+				if m[a] == nil {
+					m[a] = map[string]bool{}
+				}
+				m[a][b] = true
+			}
+		}
+	}
+	out := make(map[string][]string, len(m))
+	for k, set := range m {
+		for w := range set {
+			out[k] = append(out[k], w)
+		}
+	}
+	return out
+}
