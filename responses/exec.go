@@ -88,6 +88,10 @@ func (r *runner) rerunInterrupted(ctx context.Context, pending []CallRecord) ([]
 	var calls []Call
 	for i, rec := range out {
 		if errors.Is(rec.Err, context.Canceled) || errors.Is(rec.Err, context.DeadlineExceeded) {
+			if rec.Search != nil { // a client tool search: toolsearch.go
+				out[i] = r.rerunSearch(ctx, rec)
+				continue
+			}
 			idx = append(idx, i)
 			calls = append(calls, rec.Call)
 		}

@@ -194,16 +194,20 @@ func run(ctx context.Context, api API, params oai.ResponseNewParams, from *Resum
 		res.OutputText = resp.OutputText()
 
 		calls := functionCalls(resp)
+		searches := toolSearchCalls(resp) // client tool search: toolsearch.go
 		turn := Turn{ResponseID: resp.ID, Usage: u}
 		r.log.Debug("response", "turn", turnNo, "response_id", resp.ID, "function_calls", len(calls))
-		if len(calls) == 0 {
+		if len(calls) == 0 && len(searches) == 0 {
 			res.Turns = append(res.Turns, turn)
 			return res, nil
 		}
 		records, err := r.execute(ctx, calls)
 		turn.Calls = records
-		res.Turns = append(res.Turns, turn)
 		pending = records
+		if len(searches) > 0 {
+			turn.Searches, pending, err = r.searchTurn(ctx, searches, records, err)
+		}
+		res.Turns = append(res.Turns, turn)
 		if err != nil {
 			res.Pending = pending
 			return res, err
@@ -289,6 +293,7 @@ func functionCalls(resp *oai.Response) []Call {
 		calls = append(calls, Call{
 			CallID:    item.CallID,
 			Name:      item.Name,
+			Namespace: item.Namespace,
 			Arguments: item.Arguments.OfString,
 			ItemID:    item.ID,
 		})
@@ -336,6 +341,10 @@ func outputItems(records []CallRecord) []oai.ResponseInputItemUnionParam {
 	}
 	out := make([]oai.ResponseInputItemUnionParam, len(records))
 	for i, rec := range records {
+		if rec.Search != nil {
+			out[i] = searchOutputItem(rec.Search)
+			continue
+		}
 		var item oai.ResponseInputItemUnionParam
 		if len(rec.Output.Parts) == 0 {
 			item = oai.ResponseInputItemParamOfFunctionCallOutput(rec.Output.Text)
