@@ -15,6 +15,9 @@ type Tool struct {
 	Title       string          // optional display title
 	Description string          // optional description
 	InputSchema json.RawMessage // input schema exactly as sent, nil if absent
+	// OutputSchema is the tool's outputSchema exactly as sent, nil if
+	// absent. It becomes FunctionTool.OutputSchema.
+	OutputSchema json.RawMessage
 }
 
 // ServerTools is the tool list of one MCP server.
@@ -59,6 +62,10 @@ type FunctionTool struct {
 	Description string         // cleaned and capped description, may be empty
 	Parameters  map[string]any // JSON schema, always "type":"object" at the top; treat as read-only
 	Strict      bool           // whether Parameters is in strict form; always send it explicitly
+	// OutputSchema is the tool's outputSchema repaired like an input schema
+	// (never strict), to send as the function's output_schema; nil when the
+	// tool has none or it could not be repaired. Treat as read-only.
+	OutputSchema map[string]any
 
 	optional *optionalTree // properties strict mode made nullable; see StripAddedNulls
 }
@@ -67,7 +74,7 @@ type FunctionTool struct {
 type Diagnostic struct {
 	Server  string // server name
 	Tool    string // MCP tool name; empty for server-wide findings
-	Field   string // where: "name", "description", "inputSchema" or "inputSchema/<json pointer>"
+	Field   string // where: "name", "description", "inputSchema[/<json pointer>]" or "outputSchema[/<json pointer>]"
 	Reason  string // what happened, in plain words
 	Dropped bool   // true when the tool was left out of the ToolSet
 }
@@ -192,6 +199,7 @@ type prepared struct {
 	notes  []note
 	err    error         // schema unusable; the tool is dropped
 	opt    *optionalTree // for strict schemas, see StripAddedNulls
+	out    *preparedOutput
 }
 
 // prepareTool converts one tool's schema.
@@ -201,6 +209,7 @@ func prepareTool(t *Tool, strict bool) *prepared {
 	if res.Strict {
 		p.opt = res.optional
 	}
+	p.out = prepareOutput(t.OutputSchema)
 	return p
 }
 
@@ -248,6 +257,7 @@ func convertWith(servers []ServerTools, opts Options, cache *Converter) (*ToolSe
 				set.Diagnostics = append(set.Diagnostics, Diagnostic{Server: srv.Server, Tool: t.Name, Field: "inputSchema", Reason: p.err.Error(), Dropped: true})
 				continue
 			}
+			set.Diagnostics = append(set.Diagnostics, p.out.diagnostics(srv.Server, t.Name)...)
 			desc, dnote := describe(srv.Server, t, opts)
 			if dnote != "" {
 				set.Diagnostics = append(set.Diagnostics, Diagnostic{Server: srv.Server, Tool: t.Name, Field: "description", Reason: dnote})
@@ -264,13 +274,14 @@ func convertWith(servers []ServerTools, opts Options, cache *Converter) (*ToolSe
 	set.index = make(map[string]int, len(live))
 	for i, l := range live {
 		set.Tools[i] = FunctionTool{
-			Name:        names[i],
-			Server:      l.server,
-			Tool:        l.tool,
-			Description: l.desc,
-			Parameters:  l.prep.params,
-			Strict:      l.prep.strict,
-			optional:    l.prep.opt,
+			Name:         names[i],
+			Server:       l.server,
+			Tool:         l.tool,
+			Description:  l.desc,
+			Parameters:   l.prep.params,
+			Strict:       l.prep.strict,
+			OutputSchema: l.prep.out.schema(),
+			optional:     l.prep.opt,
 		}
 		set.index[names[i]] = i
 	}

@@ -44,7 +44,10 @@ func toolKey(t *Tool) cacheKey {
 		h.Write(n[:])
 		h.Write([]byte(s))
 	}
+	binary.LittleEndian.PutUint64(n[:], uint64(len(t.InputSchema)))
+	h.Write(n[:])
 	h.Write(t.InputSchema)
+	h.Write(t.OutputSchema)
 	var k cacheKey
 	h.Sum(k[:0])
 	return k

@@ -42,6 +42,14 @@ type ResultOptions struct {
 	// Output.Parts (text bytes plus image and file data URLs). 0 means the
 	// default of 64 KiB; a negative value means no cap.
 	MaxBytes int
+	// StructuredJSON sends a successful result's structuredContent as its
+	// compact JSON text, alone, instead of rendering the content blocks.
+	// Set it for tools with an output schema (FunctionTool.OutputSchema):
+	// the function's output_schema promises that JSON, and MCP servers send
+	// the same JSON as a text block only for older clients. Results with
+	// media or resources, error results, results without structuredContent
+	// and JSON longer than MaxBytes are rendered as usual.
+	StructuredJSON bool
 }
 
 // truncatedMarker ends output that was cut; the loop uses the same one.
@@ -77,6 +85,11 @@ func Result(res *mcp.CallToolResult, opts ResultOptions) responses.Output {
 			out.Parts = []part{{Type: partText, Text: out.Text}}
 		}
 		return out
+	}
+	if opts.StructuredJSON {
+		if out, ok := structuredOutput(res, limit); ok {
+			return out
+		}
 	}
 	// Content beyond what could ever be shown is only counted.
 	budget := limit

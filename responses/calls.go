@@ -48,6 +48,7 @@ func functionCalls(resp *oai.Response) ([]Call, error) {
 			continue
 		}
 		c := Call{ItemID: rawString(item["id"])}
+		c.Namespace, _ = jsonString(item["namespace"])
 		var ok bool
 		if c.CallID, ok = jsonString(item["call_id"]); !ok || c.CallID == "" {
 			return nil, fmt.Errorf("function_call item %d has no call_id string", i)
@@ -79,7 +80,7 @@ func structCalls(resp *oai.Response) ([]Call, error) {
 		if item.Type != "function_call" {
 			continue
 		}
-		c := Call{CallID: item.CallID, Name: item.Name, Arguments: item.Arguments.OfString, ItemID: item.ID}
+		c := Call{CallID: item.CallID, Name: item.Name, Namespace: item.Namespace, Arguments: item.Arguments.OfString, ItemID: item.ID}
 		if c.CallID == "" {
 			return nil, fmt.Errorf("function_call item %d has no call_id", i)
 		}

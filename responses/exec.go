@@ -89,6 +89,10 @@ func (r *runner) rerunInterrupted(ctx context.Context, pending []CallRecord) ([]
 		// Kept outputs pass the same cleaning and cap as fresh ones.
 		out[i].Output = r.deliverable(rec.Output)
 		if errors.Is(rec.Err, context.Canceled) || errors.Is(rec.Err, context.DeadlineExceeded) {
+			if rec.Search != nil { // a client tool search: toolsearch.go
+				out[i] = r.rerunSearch(ctx, rec)
+				continue
+			}
 			idx = append(idx, i)
 			calls = append(calls, rec.Call)
 		}

@@ -46,6 +46,7 @@ type API interface {
 type Call struct {
 	CallID    string // call_id: pairs the call with its output
 	Name      string // the function name
+	Namespace string // the namespace of the function, when it was sent in a namespace tool
 	Arguments string // the arguments as the model wrote them (JSON text)
 	ItemID    string // id of the function_call output item
 
@@ -240,6 +241,10 @@ type Options struct {
 	// newline, tab and carriage return) and bidirectional formatting
 	// characters and made valid UTF-8.
 	MaxOutputBytes int
+	// ToolSearch answers the model's client-executed tool_search_call items
+	// (see ToolSearcher); needed when the request has a tool_search tool
+	// with execution "client".
+	ToolSearch ToolSearcher
 	// Logger receives debug logs (turns, response ids, call names,
 	// durations; never arguments, outputs, headers or keys). nil discards.
 	Logger *slog.Logger
@@ -298,6 +303,7 @@ func (r *Result) ResumePoint() ResumePoint {
 type Turn struct {
 	ResponseID string
 	Calls      []CallRecord
+	Searches   []SearchRecord // client tool searches the response asked for, in order
 	Usage      Usage
 }
 
@@ -309,6 +315,11 @@ type CallRecord struct {
 	Err      error // why the call failed: the executor's error, a timeout, a panic, ...
 	Denied   bool  // Approve said no; the executor was not called
 	Duration time.Duration
+	// Search is set on a pending record that answers a client tool search
+	// instead of a function call (Call holds only its CallID and ItemID).
+	// Such records appear in Pending, in response order among the calls,
+	// never in Turn.Calls.
+	Search *SearchRecord
 }
 
 // Usage counts tokens.

@@ -228,16 +228,20 @@ func run(ctx context.Context, api API, params oai.ResponseNewParams, from *Resum
 			res.Turns = append(res.Turns, Turn{ResponseID: resp.ID, Usage: u})
 			return res, fmt.Errorf("%w: turn %d: response %s: %w", ErrMalformedResponse, turnNo, resp.ID, err)
 		}
+		searches := toolSearchCalls(resp) // client tool search: toolsearch.go
 		turn := Turn{ResponseID: resp.ID, Usage: u}
 		r.log.Debug("response", "turn", turnNo, "response_id", resp.ID, "function_calls", len(calls))
-		if len(calls) == 0 {
+		if len(calls) == 0 && len(searches) == 0 {
 			res.Turns = append(res.Turns, turn)
 			return res, endTurn(&turn, nil)
 		}
 		records, err := r.runCalls(tctx, calls)
 		turn.Calls = records
-		res.Turns = append(res.Turns, turn)
 		pending = records
+		if len(searches) > 0 {
+			turn.Searches, pending, err = r.searchTurn(tctx, searches, records, err)
+		}
+		res.Turns = append(res.Turns, turn)
 		if endTurn(&turn, err) != nil {
 			res.Pending = pending
 			return res, err
@@ -354,6 +358,10 @@ func outputItems(records []CallRecord) []oai.ResponseInputItemUnionParam {
 	}
 	out := make([]oai.ResponseInputItemUnionParam, len(records))
 	for i, rec := range records {
+		if rec.Search != nil {
+			out[i] = searchOutputItem(rec.Search)
+			continue
+		}
 		var item oai.ResponseInputItemUnionParam
 		if len(rec.Output.Parts) == 0 {
 			item = oai.ResponseInputItemParamOfFunctionCallOutput(rec.Output.Text)

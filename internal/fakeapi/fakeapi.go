@@ -53,6 +53,9 @@ type Server struct {
 
 	mu       sync.Mutex
 	requests []*Request
+
+	chainMu sync.Mutex
+	chains  map[string]*chainState // response id -> tool search state (toolsearch.go)
 }
 
 // New starts a server that answers POST .../responses with h. Close it
@@ -241,15 +244,20 @@ func (s *Server) serveHTTP(w http.ResponseWriter, hr *http.Request) {
 		writeError(w, http.StatusBadRequest, "invalid_request_error", "invalid_request", req.ValidationErr.Error(), nil)
 		return
 	}
+	st, err := s.requestState(req)
+	if err != nil && s.validate.Load() {
+		writeError(w, http.StatusBadRequest, "invalid_request_error", "invalid_request", err.Error(), nil)
+		return
+	}
 	r := s.handler(req)
 	if wantsStream(req) {
-		s.streamReply(w, req, r)
+		s.streamReply(w, req, r, st)
 		return
 	}
 	if !sleep(req.Context(), r.totalDelay()) {
 		return
 	}
-	s.reply(w, req, r)
+	s.reply(w, req, r, st)
 }
 
 func decodeRequest(req *Request, raw []byte) error {
@@ -298,7 +306,7 @@ func (s *Server) newID(prefix string) string {
 	return prefix + strconv.FormatInt(s.ids.Add(1), 10)
 }
 
-func (s *Server) reply(w http.ResponseWriter, req *Request, r Reply) {
+func (s *Server) reply(w http.ResponseWriter, req *Request, r Reply, st *chainState) {
 	for k, v := range r.Header {
 		w.Header()[k] = v
 	}
@@ -316,7 +324,12 @@ func (s *Server) reply(w http.ResponseWriter, req *Request, r Reply) {
 		_, _ = w.Write(r.RawBody)
 		return
 	}
-	body, err := json.Marshal(s.buildResponse(req, r))
+	resp := s.buildResponse(req, r)
+	if err := s.playSearch(resp, req, st); err != nil {
+		writeError(w, http.StatusInternalServerError, "server_error", "fakeapi_script", err.Error(), http.Header{"X-Should-Retry": {"false"}})
+		return
+	}
+	body, err := json.Marshal(resp)
 	if err != nil {
 		writeError(w, http.StatusInternalServerError, "server_error", "fakeapi", err.Error(), nil)
 		return
@@ -374,6 +387,8 @@ func (s *Server) buildResponse(req *Request, r Reply) wireResponse {
 			if item["id"] == "" || item["id"] == nil {
 				item["id"] = s.newID("fc_")
 			}
+		case "tool_search_call", "tool_search_output":
+			s.fillSearchIDs(item)
 		case "message":
 			if item["id"] == nil {
 				item["id"] = s.newID("msg_")

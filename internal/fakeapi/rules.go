@@ -9,6 +9,8 @@ import "regexp"
 //	      (https://platform.openai.com/docs/guides/structured-outputs#supported-schemas)
 //	[FC]  OpenAI function calling guide and the FunctionTool / function_call
 //	      schemas of the OpenAPI document (name pattern, strict)
+//	[TS]  OpenAI tool search guide and the NamespaceToolParam, ToolSearchToolParam,
+//	      FunctionToolParam.defer_loading and tool_search_* item schemas
 //	[API] behaviour of the API the fake reproduces (what it answers with 400)
 
 // rule is one documented rule; the code that enforces it cites its ID.
@@ -37,6 +39,12 @@ var rules = []rule{
 	{"strict-depth", "strict: at most 10 levels of object nesting", "[SO]"},
 	{"strict-enum-values", "strict: at most 1000 enum values in total", "[SO] limitations on total enum size"},
 	{"strict-string-size", "strict: property names, definition names, enum and const values total at most 120000 characters", "[SO]"},
+	{"namespace-tools", "every function of a namespace tool is checked like a top-level one (strict-explicit, name-pattern, params-*, strict-*)", "[TS]; NamespaceToolParam.tools"},
+	{"namespace-name-unique", "namespace names are unique in one request and differ from top-level function names; function names are unique within their namespace", "[TS] calls are routed by (namespace, name)"},
+	{"tool-search-single", "a request has at most one tool_search tool", "[TS]"},
+	{"defer-needs-search", "a function sent with defer_loading: true needs a tool_search tool in the same request", "[TS] deferred tools are discovered through tool search"},
+	{"search-call-id", "client tool_search_call and tool_search_output items have a call_id of 1 to 64 characters", "ToolSearchCallItemParam / ToolSearchOutputItemParam call_id; [API]"},
+	{"search-output-call", "every tool_search_output answers a tool_search_call with the same call_id: earlier in the input, or in a previous response of the chain", "[TS]; [API]"},
 	{"strict-big-enum", "strict: a single enum with more than 250 string values totals at most 15000 characters", "[SO]"},
 }
 

@@ -133,9 +133,9 @@ func (e *sseWriter) send(typ string, fields map[string]any) {
 // deltas) and output_item.done, then response.completed (or
 // response.failed, response.incomplete). HTTP errors and raw bodies are
 // sent as they are, as the API does before a stream starts.
-func (s *Server) streamReply(w http.ResponseWriter, req *Request, r Reply) {
+func (s *Server) streamReply(w http.ResponseWriter, req *Request, r Reply, st *chainState) {
 	if r.RawBody != nil || (r.HTTPStatus != 0 && r.HTTPStatus != http.StatusOK) {
-		s.reply(w, req, r)
+		s.reply(w, req, r, st)
 		return
 	}
 	f, ok := w.(http.Flusher)
@@ -143,7 +143,12 @@ func (s *Server) streamReply(w http.ResponseWriter, req *Request, r Reply) {
 		writeError(w, http.StatusInternalServerError, "server_error", "fakeapi", "streaming unsupported", nil)
 		return
 	}
-	final, err := toMap(s.buildResponse(req, r))
+	built := s.buildResponse(req, r)
+	if err := s.playSearch(built, req, st); err != nil {
+		writeError(w, http.StatusInternalServerError, "server_error", "fakeapi_script", err.Error(), http.Header{"X-Should-Retry": {"false"}})
+		return
+	}
+	final, err := toMap(built)
 	if err != nil {
 		writeError(w, http.StatusInternalServerError, "server_error", "fakeapi", err.Error(), nil)
 		return

@@ -143,19 +143,24 @@ func (ix *Index) Search(query string, k int) []Hit {
 		terms = append(terms, t)
 	}
 	sort.Strings(terms)
-	scores := make(map[int32]float64)
+	// A dense score array beats a map at these sizes (a few thousand tools).
+	scores := make([]float64, ix.n)
+	matched := make([]int32, 0, 64)
 	for _, t := range terms {
 		w := weights[t]
 		ps := ix.postings[t]
 		idf := math.Log(1 + (float64(ix.n)-float64(len(ps))+0.5)/(float64(len(ps))+0.5))
 		for _, p := range ps {
 			tf := float64(p.tf)
+			if scores[p.doc] == 0 {
+				matched = append(matched, p.doc)
+			}
 			scores[p.doc] += w * idf * tf * (bm25K1 + 1) / (tf + float64(ix.norm[p.doc]))
 		}
 	}
-	hits := make([]Hit, 0, len(scores))
-	for d, s := range scores {
-		hits = append(hits, Hit{ID: ix.ids[d], Doc: int(d), Score: s})
+	hits := make([]Hit, 0, len(matched))
+	for _, d := range matched {
+		hits = append(hits, Hit{ID: ix.ids[d], Doc: int(d), Score: scores[d]})
 	}
 	slices.SortFunc(hits, func(a, b Hit) int {
 		if a.Score != b.Score {
