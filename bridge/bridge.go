@@ -61,6 +61,13 @@ type Server struct {
 	AllowTools []string
 	// DenyTools lists MCP tool names never exposed, even if allowed.
 	DenyTools []string
+	// Resources gives the model two function tools for the server's
+	// resources, server__list_resources and server__read_resource, when
+	// the server declares resources (see resources.go). Off by default.
+	Resources bool
+	// Prompts gives the model server__list_prompts and server__get_prompt
+	// when the server declares prompts. Off by default.
+	Prompts bool
 }
 
 // Stdio describes a server started as a local process speaking MCP on
@@ -141,16 +148,18 @@ type toolSet struct {
 	set    *convert.ToolSet
 	params []oai.ToolUnionParam
 	byName map[string]*convert.FunctionTool
+	extra  map[string]map[string]bool // server -> built-in tools added (resources.go)
 }
 
 // Bridge is a set of connected MCP servers behind one tool set. It is safe
 // for concurrent use: many runs may share one Bridge.
 type Bridge struct {
-	opts  options
-	conv  *convert.Converter
-	log   *slog.Logger
-	conns map[string]*conn
-	order []string
+	opts    options
+	sampler *sampler // nil without WithSampling (sampling.go)
+	conv    *convert.Converter
+	log     *slog.Logger
+	conns   map[string]*conn
+	order   []string
 
 	failedMu sync.Mutex
 	failed   map[string]error
@@ -182,6 +191,13 @@ func New(ctx context.Context, servers []Server, opts ...Option) (*Bridge, error)
 		log:    log,
 		conns:  make(map[string]*conn, len(servers)),
 		failed: map[string]error{},
+	}
+	if o.sampling != nil {
+		s, err := newSampler(b, *o.sampling)
+		if err != nil {
+			return nil, err
+		}
+		b.sampler = s
 	}
 
 	type connected struct {
@@ -263,6 +279,7 @@ func (b *Bridge) connect(ctx context.Context, s Server) (*conn, error) {
 	if cfg.Logger == nil {
 		cfg.Logger = b.log
 	}
+	b.extendConfig(&cfg)
 	if d := b.opts.connectTimeout; d > 0 {
 		var cancel context.CancelFunc
 		ctx, cancel = context.WithTimeout(ctx, d)
@@ -324,11 +341,14 @@ func (b *Bridge) rebuild() error {
 		in = append(in, convert.ServerTools{Server: name, Tools: c.tools})
 		c.mu.Unlock()
 	}
+	in, extra, extraDiags := b.withExtraTools(in)
 	set, err := b.conv.Convert(in)
 	if err != nil {
 		return fmt.Errorf("bridge: %w", err)
 	}
+	set.Diagnostics = append(set.Diagnostics, extraDiags...)
 	ts := &toolSet{
+		extra:  extra,
 		set:    set,
 		params: make([]oai.ToolUnionParam, len(set.Tools)),
 		byName: make(map[string]*convert.FunctionTool, len(set.Tools)),
@@ -509,6 +529,12 @@ func (b *Bridge) call(ctx context.Context, ts *toolSet, functionName, arguments 
 	// In strict form the model sends null for arguments it leaves out;
 	// the server gets the call as its own schema describes it.
 	args = ft.StripAddedNulls(args)
+	if out, ok, err := b.callExtra(ctx, ts, ft, args, o); ok {
+		if err != nil {
+			return fail(err)
+		}
+		return out, nil
+	}
 	if o.validateArgs {
 		c.mu.Lock()
 		schema := c.schemas[ft.Tool]

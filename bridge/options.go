@@ -40,6 +40,7 @@ type options struct {
 	logger            *slog.Logger
 	validateArgs      bool
 	requestOptions    []option.RequestOption
+	sampling          *SamplingConfig // WithSampling (sampling.go)
 }
 
 // Defaults used when an option is not given.

@@ -73,7 +73,7 @@ func (b *Bridge) loopOptions(ex *runExecutor) responses.Options {
 // everything before it returns. It is New, Bridge.Run and Bridge.Close in one
 // call, for programs that need the servers for a single conversation.
 func Run(ctx context.Context, api responses.API, params oai.ResponseNewParams, servers []Server, opts ...Option) (*responses.Result, error) {
-	b, err := New(ctx, servers, opts...)
+	b, err := New(ctx, servers, append(opts, samplingAPIDefault(api))...)
 	if err != nil {
 		return nil, err
 	}

@@ -49,6 +49,7 @@ type Client struct {
 	stopLife context.CancelFunc
 	progress *progressRouter
 	queue    *notifyQueue
+	ext      extState // roots, log level, subscriptions (roots.go)
 	// ownHTTP is the transport of the http.Client made for this Client when
 	// Config.HTTPClient is nil; Close drops its idle connections.
 	ownHTTP *http.Transport
@@ -81,10 +82,11 @@ func Connect(ctx context.Context, cfg Config) (*Client, error) {
 	}
 	life, stop := context.WithCancel(context.Background())
 	c := &Client{cfg: cfg, life: life, stopLife: stop, progress: newProgressRouter()}
+	c.ext.init(cfg)
 	if cfg.Transport == TransportHTTP || cfg.Transport == TransportSSE {
 		c.cfg.HTTPClient, c.ownHTTP = httpClientFor(cfg)
 	}
-	if cfg.OnNotification != nil || cfg.OnToolsChanged != nil {
+	if cfg.OnNotification != nil || cfg.OnToolsChanged != nil || cfg.OnResourceUpdated != nil {
 		c.queue = newNotifyQueue()
 	}
 	s, err := c.dial(ctx)
@@ -465,6 +467,7 @@ func (c *Client) onNotification(n mcp.JSONRPCNotification) {
 	if n.Method == string(mcp.MethodNotificationProgress) {
 		c.progress.dispatch(n)
 	}
+	c.routeExtension(n)
 	if c.queue == nil {
 		return
 	}

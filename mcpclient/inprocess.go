@@ -24,8 +24,9 @@ const barrierMethod = "mcpbridge/internal/barrier"
 // caused have been delivered. Here SendRequest returns only after every
 // notification queued during the request has been handed to the handler.
 type inProcessTransport struct {
-	srv     *server.MCPServer
-	session *server.InProcessSession
+	srv      *server.MCPServer
+	session  *server.InProcessSession
+	handlers inProcessHandlers
 
 	notifyMu sync.RWMutex
 	onNotify func(mcp.JSONRPCNotification)
@@ -41,9 +42,18 @@ type inProcessTransport struct {
 	started   atomic.Bool
 }
 
-func newInProcessTransport(srv *server.MCPServer) *inProcessTransport {
+// inProcessHandlers answer the requests an in-process server sends to the
+// client (nil: not offered).
+type inProcessHandlers struct {
+	sampling    server.SamplingHandler
+	elicitation server.ElicitationHandler
+	roots       server.RootsHandler
+}
+
+func newInProcessTransport(srv *server.MCPServer, h inProcessHandlers) *inProcessTransport {
 	return &inProcessTransport{
 		srv:      srv,
+		handlers: h,
 		barriers: map[string]chan struct{}{},
 		done:     make(chan struct{}),
 		fwdDone:  make(chan struct{}),
@@ -59,7 +69,8 @@ func (t *inProcessTransport) Start(ctx context.Context) error {
 			return
 		default:
 		}
-		t.session = server.NewInProcessSessionWithHandlers(t.srv.GenerateInProcessSessionID(), nil, nil, nil)
+		t.session = server.NewInProcessSessionWithHandlers(t.srv.GenerateInProcessSessionID(),
+			t.handlers.sampling, t.handlers.elicitation, t.handlers.roots)
 		if err = t.srv.RegisterSession(ctx, t.session); err != nil {
 			err = fmt.Errorf("register in-process session: %w", err)
 			return
