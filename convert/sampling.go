@@ -114,6 +114,11 @@ func samplingMessage(m mcp.SamplingMessage) (oai.ResponseInputItemUnionParam, er
 	if !user {
 		return oai.ResponseInputItemParamOfMessage(strings.Join(texts, "\n"), oai.EasyInputMessageRoleAssistant), nil
 	}
+	if len(texts) == len(parts) {
+		// Text only: the plain string form, which no other input item
+		// shape can be mistaken for.
+		return oai.ResponseInputItemParamOfMessage(strings.Join(texts, "\n"), oai.EasyInputMessageRoleUser), nil
+	}
 	return oai.ResponseInputItemParamOfMessage(parts, oai.EasyInputMessageRoleUser), nil
 }
 
