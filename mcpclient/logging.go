@@ -79,7 +79,15 @@ func (c *Client) routeExtension(n mcp.JSONRPCNotification) {
 // logServerMessage writes one notifications/message to the Logger, with
 // the server's name, its level and logger name, and the data as text.
 func (c *Client) logServerMessage(fields map[string]any) {
-	level, _ := fields["level"].(string)
+	// An in-process server's fields never went through JSON, so the level
+	// may still be typed.
+	var level string
+	switch l := fields["level"].(type) {
+	case string:
+		level = l
+	case mcp.LoggingLevel:
+		level = string(l)
+	}
 	lvl := SlogLevel(mcp.LoggingLevel(level))
 	if !c.cfg.Logger.Enabled(context.Background(), lvl) {
 		return
