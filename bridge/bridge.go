@@ -311,7 +311,11 @@ func toSet(names []string) map[string]bool {
 // list relists one server's tools and stores the exposed ones.
 func (b *Bridge) list(ctx context.Context, c *conn) error {
 	c.stale.Store(false)
-	listed, err := c.client.ListTools(ctx)
+	var listed []mcpclient.Tool
+	var err error
+	if c.client.Capabilities().Tools != nil {
+		listed, err = c.client.ListTools(ctx)
+	} // else a server with only resources or prompts: no tools to list
 	if err != nil {
 		c.stale.Store(true)
 		return err

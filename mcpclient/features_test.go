@@ -34,6 +34,7 @@ func featureServer(t *testing.T) *server.MCPServer {
 		req := mcp.CreateMessageRequest{}
 		req.Messages = []mcp.SamplingMessage{{Role: mcp.RoleUser, Content: mcp.NewTextContent("hello")}}
 		req.MaxTokens = 20
+		//lint:ignore SA1019 the legacy protocol the servers negotiate still has sampling; testing it is the point.
 		res, err := srv.RequestSampling(ctx, req)
 		if err != nil {
 			return mcp.NewToolResultError(err.Error()), nil
@@ -89,7 +90,9 @@ func TestCapabilitiesDeclaredExactly(t *testing.T) {
 	}
 	assert.Empty(t, connect(mcpclient.Config{}))
 	caps := connect(mcpclient.Config{
-		OnSampling: func(context.Context, string, mcp.CreateMessageRequest) (*mcp.CreateMessageResult, error) { return nil, nil },
+		OnSampling: func(context.Context, string, mcp.CreateMessageRequest) (*mcp.CreateMessageResult, error) {
+			return nil, nil
+		},
 	})
 	assert.Contains(t, caps, "sampling")
 	assert.NotContains(t, caps, "roots")
@@ -192,8 +195,8 @@ type logRecorder struct {
 }
 
 func (h *logRecorder) Enabled(context.Context, slog.Level) bool { return true }
-func (h *logRecorder) WithAttrs([]slog.Attr) slog.Handler      { return h }
-func (h *logRecorder) WithGroup(string) slog.Handler           { return h }
+func (h *logRecorder) WithAttrs([]slog.Attr) slog.Handler       { return h }
+func (h *logRecorder) WithGroup(string) slog.Handler            { return h }
 func (h *logRecorder) Handle(_ context.Context, r slog.Record) error {
 	if r.Message != "mcp server log" {
 		return nil
