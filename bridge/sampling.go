@@ -28,6 +28,7 @@ const (
 	DefaultSamplingRate            = 10
 	DefaultSamplingPer             = time.Minute
 	DefaultSamplingMaxOutputTokens = 1024
+	DefaultSamplingTimeout         = 2 * time.Minute
 )
 
 // SamplingConfig lets servers ask the model for completions
@@ -47,9 +48,11 @@ type SamplingConfig struct {
 	// ChooseModel, when set, picks the model for each request instead
 	// (an error refuses the request).
 	ChooseModel func(ctx context.Context, server string, prefs *mcp.ModelPreferences) (string, error)
-	// Approve, when set, sees every request before the model does, with the
-	// server's name, and may refuse it (the MCP spec wants a person to be
-	// able to). A refusal reaches the server as an error with the reason.
+	// Approve, when set, sees every request within the limits before the
+	// model does, with the server's name, and may refuse it (the MCP spec
+	// wants a person to be able to). A refusal reaches the server as an
+	// error with the reason. Requests of different servers may call it at
+	// the same time.
 	Approve func(ctx context.Context, server string, req mcp.CreateMessageRequest) (ok bool, reason string)
 	// Rate requests per Per are allowed per server (a token bucket; default
 	// 10 per minute). A request over the rate is refused with
@@ -73,6 +76,8 @@ type SamplingConfig struct {
 	Prepare func(server string, params *oai.ResponseNewParams)
 	// RequestOptions are added to every sampling request.
 	RequestOptions []option.RequestOption
+	// Timeout bounds each request, approval included (default 2 minutes).
+	Timeout time.Duration
 }
 
 // WithSampling answers the servers' sampling requests with cfg (see
@@ -124,6 +129,9 @@ func newSampler(b *Bridge, cfg SamplingConfig) (*sampler, error) {
 	if cfg.MaxOutputTokens <= 0 {
 		cfg.MaxOutputTokens = DefaultSamplingMaxOutputTokens
 	}
+	if cfg.Timeout <= 0 {
+		cfg.Timeout = DefaultSamplingTimeout
+	}
 	if cfg.MaxIterations <= 0 {
 		cfg.MaxIterations = 4
 	}
@@ -172,6 +180,12 @@ func (s *sampler) handle(ctx context.Context, server string, req mcp.CreateMessa
 }
 
 func (s *sampler) sample(ctx context.Context, server string, req mcp.CreateMessageRequest) (*mcp.CreateMessageResult, error) {
+	ctx, cancel := context.WithTimeout(ctx, s.cfg.Timeout)
+	defer cancel()
+	// Limits first: a flood of requests must not reach a person.
+	if err := s.take(server); err != nil {
+		return nil, err
+	}
 	if s.cfg.Approve != nil {
 		ok, reason := safeApprove(ctx, s.cfg.Approve, server, req)
 		if !ok {
@@ -180,9 +194,6 @@ func (s *sampler) sample(ctx context.Context, server string, req mcp.CreateMessa
 			}
 			return nil, fmt.Errorf("%w: %s", ErrSamplingDenied, reason)
 		}
-	}
-	if err := s.take(server); err != nil {
-		return nil, err
 	}
 	model := convert.ChooseModel(req.ModelPreferences, s.cfg.Models, s.cfg.Model)
 	if s.cfg.ChooseModel != nil {
@@ -200,6 +211,9 @@ func (s *sampler) sample(ctx context.Context, server string, req mcp.CreateMessa
 	}
 	var resp *oai.Response
 	if s.cfg.AllowTools {
+		if s.b.current.Load() == nil {
+			return nil, errors.New("the bridge is still connecting")
+		}
 		res, err := s.b.Run(ctx, s.cfg.API, params, WithMaxIterations(s.cfg.MaxIterations), WithRequestOptions(s.cfg.RequestOptions...))
 		if res != nil {
 			s.spent(server, res.Usage.TotalTokens)
