@@ -31,6 +31,11 @@ type serverEntry struct {
 	InheritEnv bool              `json:"inheritEnv"`
 	AllowTools []string          `json:"allowTools"`
 	DenyTools  []string          `json:"denyTools"`
+	// Client features beyond tools (config_features.go).
+	Roots     []json.RawMessage `json:"roots"`
+	Resources bool              `json:"resources"`
+	Prompts   bool              `json:"prompts"`
+	LogLevel  string            `json:"logLevel"`
 }
 
 // LoadConfig reads a config file in the "mcpServers" format; see ParseConfig.
@@ -110,6 +115,9 @@ func parseEntry(name string, raw json.RawMessage, lookup func(string) (string, b
 	x := expander{lookup: lookup}
 	s := Server{AllowTools: e.AllowTools, DenyTools: e.DenyTools}
 	s.Name = name
+	if field, err := applyFeatures(&s, &e, &x); err != nil {
+		return fail(field, "%v", err)
+	}
 	kind := strings.ToLower(e.Type)
 	if kind == "" {
 		kind = strings.ToLower(e.Transport)
