@@ -20,6 +20,11 @@
 //   - An expired streamable HTTP session is re-initialized and the request
 //     retried once; a dropped SSE stream is reconnected on the next request.
 //   - Errors are *Error values naming the server and the failed step.
+//   - The client features beyond tools: sampling (Config.OnSampling),
+//     roots (Config.Roots, SetRoots), resources and prompts
+//     (ListResources, ReadResource, Subscribe, ListPrompts, GetPrompt...)
+//     and server log lines, which go to Config.Logger (Config.LogLevel,
+//     SetLogLevel). initialize declares exactly the configured capabilities.
 //
 // Environment of stdio servers: unless Config.InheritEnv is set, the child
 // gets only the variables listed in InheritedEnv (and LC_*) from this
