@@ -60,6 +60,13 @@ type Server struct {
 	// and the context bound it). A call past it fails with
 	// responses.ErrCallTimeout.
 	CallTimeout time.Duration
+	// Resources gives the model two function tools for the server's
+	// resources, server__list_resources and server__read_resource, when
+	// the server declares resources (see resources.go). Off by default.
+	Resources bool
+	// Prompts gives the model server__list_prompts and server__get_prompt
+	// when the server declares prompts. Off by default.
+	Prompts bool
 }
 
 // Stdio describes a server started as a local process speaking MCP on
@@ -112,6 +119,7 @@ type toolSet struct {
 	set    *convert.ToolSet
 	params []oai.ToolUnionParam
 	byName map[string]*offeredTool
+	extra  map[string]map[string]bool // server -> built-in tools added (resources.go)
 }
 
 // offeredTool is one function tool with the input schema the server listed
@@ -125,6 +133,7 @@ type offeredTool struct {
 // for concurrent use: many runs may share one Bridge.
 type Bridge struct {
 	cfg     config
+	sampler *sampler // nil without WithSampling (sampling.go)
 	conv    *convert.Converter
 	log     *slog.Logger
 	conns   map[string]*conn
@@ -164,6 +173,13 @@ func New(ctx context.Context, servers []Server, opts ...Option) (*Bridge, error)
 		conv:  convert.NewConverter(cfg.convert),
 		log:   log,
 		conns: make(map[string]*conn, len(servers)),
+	}
+	if cfg.sampling != nil {
+		s, err := newSampler(b, *cfg.sampling)
+		if err != nil {
+			return nil, err
+		}
+		b.sampler = s
 	}
 
 	type connected struct {
@@ -265,6 +281,7 @@ func (b *Bridge) connect(ctx context.Context, s Server) (*conn, error) {
 	if cfg.Logger == nil {
 		cfg.Logger = b.log
 	}
+	b.extendConfig(&cfg)
 	if d := b.cfg.connectTimeout; d > 0 {
 		var cancel context.CancelFunc
 		ctx, cancel = context.WithTimeout(ctx, d)
@@ -297,9 +314,13 @@ func toSet(names []string) map[string]bool {
 func (b *Bridge) list(ctx context.Context, c *conn) error {
 	c.stale.Store(false)
 	var skipped []convert.Diagnostic
-	listed, err := c.client.ListTools(ctx, mcpclient.ReportSkipped(func(s mcpclient.SkippedTool) {
-		skipped = append(skipped, convert.Diagnostic{Server: c.srv.Name, Tool: s.Name, Field: "name", Reason: s.Reason, Dropped: true})
-	}))
+	var listed []mcpclient.Tool
+	var err error
+	if c.client.Capabilities().Tools != nil {
+		listed, err = c.client.ListTools(ctx, mcpclient.ReportSkipped(func(s mcpclient.SkippedTool) {
+			skipped = append(skipped, convert.Diagnostic{Server: c.srv.Name, Tool: s.Name, Field: "name", Reason: s.Reason, Dropped: true})
+		}))
+	} // else a server with only resources or prompts: no tools to list
 	if err != nil {
 		c.stale.Store(true)
 		return err
@@ -331,11 +352,14 @@ func (b *Bridge) rebuild() error {
 		}
 		c.mu.Unlock()
 	}
+	in, extra, extraDiags := b.withExtraTools(in)
 	set, err := b.conv.Convert(in)
 	if err != nil {
 		return fmt.Errorf("bridge: %w", err)
 	}
+	set.Diagnostics = append(set.Diagnostics, extraDiags...)
 	ts := &toolSet{
+		extra:  extra,
 		set:    set,
 		params: make([]oai.ToolUnionParam, len(set.Tools)),
 		byName: make(map[string]*offeredTool, len(set.Tools)),

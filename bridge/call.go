@@ -67,6 +67,12 @@ func (b *Bridge) call(ctx context.Context, ts *toolSet, functionName, arguments 
 	// In strict form the model sends null for arguments it leaves out;
 	// the server gets the call as its own schema describes it.
 	args = ft.StripAddedNulls(args)
+	if out, ok, err := b.callExtra(ctx, ts, ft.FunctionTool, args, run); ok {
+		if err != nil {
+			return fail(err)
+		}
+		return out, nil
+	}
 	if run.validateArgs {
 		if err := b.validateArguments(ft.schema, args); err != nil {
 			return fail(fmt.Errorf("%w: %w", ErrInvalidArguments, err))

@@ -114,6 +114,7 @@ func (p *entryParser) parse(raw json.RawMessage) (Server, bool) {
 	}
 	p.tools(&s)
 	p.timeout(&s)
+	p.features(&s)
 	p.leftovers()
 	return s, false
 }

@@ -53,6 +53,7 @@ type config struct {
 	refreshOnChange   bool
 	skipFailed        bool
 	run               runConfig
+	sampling          *SamplingConfig // WithSampling (sampling.go)
 }
 
 // runConfig is what one run uses.

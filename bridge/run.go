@@ -136,7 +136,7 @@ func (s *source) Toolbox(ctx context.Context) (responses.Toolbox, error) {
 // call, for programs that need the servers for a single conversation; it
 // takes the Options of New and the RunOptions of the run alike.
 func Run(ctx context.Context, api API, params oai.ResponseNewParams, servers []Server, opts ...Option) (*Result, error) {
-	b, err := New(ctx, servers, opts...)
+	b, err := New(ctx, servers, append(opts, samplingAPIDefault(api))...)
 	if err != nil {
 		return nil, err
 	}

@@ -20,6 +20,11 @@
 //   - An expired streamable HTTP session is re-initialized and the request
 //     retried once; a dropped SSE stream is reconnected on the next request.
 //   - Errors are *Error values naming the server and the failed step.
+//   - The client features beyond tools: sampling (Config.OnSampling),
+//     roots (Config.Roots, SetRoots), resources and prompts
+//     (ListResources, ReadResource, Subscribe, ListPrompts, GetPrompt...)
+//     and server log lines, which go to Config.Logger (Config.LogLevel,
+//     SetLogLevel). initialize declares exactly the configured capabilities.
 //
 // Environment of stdio servers: unless Config.InheritEnv is set, the child
 // gets only the variables listed in InheritedEnv (and LC_*) from this
@@ -49,6 +54,7 @@ type Client struct {
 	stopLife context.CancelFunc
 	progress *progressRouter
 	queue    *notifyQueue
+	ext      extState // roots, log level, subscriptions (roots.go)
 	// ownHTTP is the transport of the http.Client made for this Client when
 	// Config.HTTPClient is nil; Close drops its idle connections.
 	ownHTTP *http.Transport
@@ -81,10 +87,11 @@ func Connect(ctx context.Context, cfg Config) (*Client, error) {
 	}
 	life, stop := context.WithCancel(context.Background())
 	c := &Client{cfg: cfg, life: life, stopLife: stop, progress: newProgressRouter()}
+	c.ext.init(cfg)
 	if cfg.Transport == TransportHTTP || cfg.Transport == TransportSSE {
 		c.cfg.HTTPClient, c.ownHTTP = httpClientFor(cfg)
 	}
-	if cfg.OnNotification != nil || cfg.OnToolsChanged != nil {
+	if cfg.OnNotification != nil || cfg.OnToolsChanged != nil || cfg.OnResourceUpdated != nil {
 		c.queue = newNotifyQueue(func(limit int) {
 			c.cfg.Logger.Warn("mcp server sends notifications faster than the callbacks take them; dropping the excess",
 				"server", c.cfg.Name, "queued", limit)
@@ -494,6 +501,7 @@ func (c *Client) onNotification(n mcp.JSONRPCNotification) {
 	if n.Method == string(mcp.MethodNotificationProgress) {
 		c.progress.dispatch(n)
 	}
+	c.routeExtension(n)
 	if c.queue == nil {
 		return
 	}

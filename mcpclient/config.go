@@ -154,6 +154,25 @@ type Config struct {
 	// it declares the elicitation capability. It runs on the connection's
 	// goroutine for incoming requests; the context ends with the request.
 	OnElicitation func(ctx context.Context, server string, req mcp.ElicitationRequest) (*mcp.ElicitationResult, error)
+	// OnSampling, when set, answers the server's sampling/createMessage
+	// requests (the server asks the client's model for a completion).
+	// Setting it declares the sampling capability; nil leaves it out, and
+	// the server's requests are refused. It runs like OnElicitation.
+	OnSampling func(ctx context.Context, server string, req mcp.CreateMessageRequest) (*mcp.CreateMessageResult, error)
+	// Roots, when not nil, declares the roots capability (with listChanged)
+	// and answers roots/list with these roots; an empty non-nil slice
+	// declares the capability with no roots yet. Client.SetRoots replaces
+	// them and tells the server. Nil (the default) declares no roots.
+	Roots []mcp.Root
+	// LogLevel, when set, is sent with logging/setLevel after every
+	// handshake to a server that declares logging. Whatever the level, the
+	// server's log notifications (notifications/message) go to Logger with
+	// the server's name, logger and data, at the mapped slog level.
+	LogLevel mcp.LoggingLevel
+	// OnResourceUpdated is called after notifications/resources/updated (a
+	// subscribed resource changed; see Client.Subscribe), on the same
+	// goroutine as OnNotification.
+	OnResourceUpdated func(server, uri string)
 }
 
 // withDefaults validates cfg and fills in defaults.

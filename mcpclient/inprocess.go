@@ -26,10 +26,11 @@ const barrierMethod = "mcpbridge/internal/barrier"
 // caused have been delivered. Here SendRequest returns only after every
 // notification queued during the request has been handed to the handler.
 type inProcessTransport struct {
-	srv     *server.MCPServer
-	session *server.InProcessSession
-	server  string
-	log     *slog.Logger
+	srv      *server.MCPServer
+	session  *server.InProcessSession
+	server   string
+	log      *slog.Logger
+	handlers inProcessHandlers
 
 	notifyMu sync.RWMutex
 	onNotify func(mcp.JSONRPCNotification)
@@ -45,11 +46,20 @@ type inProcessTransport struct {
 	started   atomic.Bool
 }
 
-func newInProcessTransport(srv *server.MCPServer, name string, log *slog.Logger) *inProcessTransport {
+// inProcessHandlers answer the requests an in-process server sends to the
+// client (nil: not offered).
+type inProcessHandlers struct {
+	sampling    server.SamplingHandler
+	elicitation server.ElicitationHandler
+	roots       server.RootsHandler
+}
+
+func newInProcessTransport(srv *server.MCPServer, name string, log *slog.Logger, h inProcessHandlers) *inProcessTransport {
 	return &inProcessTransport{
 		srv:      srv,
 		server:   name,
 		log:      log,
+		handlers: h,
 		barriers: map[string]chan struct{}{},
 		done:     make(chan struct{}),
 		fwdDone:  make(chan struct{}),
@@ -65,7 +75,8 @@ func (t *inProcessTransport) Start(ctx context.Context) error {
 			return
 		default:
 		}
-		t.session = server.NewInProcessSessionWithHandlers(t.srv.GenerateInProcessSessionID(), nil, nil, nil)
+		t.session = server.NewInProcessSessionWithHandlers(t.srv.GenerateInProcessSessionID(),
+			t.handlers.sampling, t.handlers.elicitation, t.handlers.roots)
 		if err = t.srv.RegisterSession(ctx, t.session); err != nil {
 			err = fmt.Errorf("register in-process session: %w", err)
 			return

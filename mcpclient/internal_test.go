@@ -2,8 +2,10 @@ package mcpclient
 
 import (
 	"encoding/json"
+	"log/slog"
 	"strings"
 	"testing"
+	"unicode/utf8"
 
 	"github.com/mark3labs/mcp-go/mcp"
 	"github.com/stretchr/testify/assert"
@@ -180,4 +182,27 @@ func TestPeekID(t *testing.T) {
 			assert.Equal(t, tc.id, id.Value())
 		}
 	}
+}
+
+func TestLogDataIsBounded(t *testing.T) {
+	long := strings.Repeat("é", maxLogDataBytes) // 2 bytes a rune
+	got := logData(long)
+	assert.LessOrEqual(t, len(got), maxLogDataBytes+len("…[truncated]"))
+	assert.True(t, strings.HasSuffix(got, "…[truncated]"))
+	assert.True(t, utf8.ValidString(got))
+	assert.Equal(t, `{"a":1}`, logData(map[string]any{"a": 1}))
+	assert.Equal(t, "", logData(nil))
+	assert.Equal(t, "plain", logData("plain"))
+}
+
+func TestSlogLevel(t *testing.T) {
+	assert.Equal(t, slog.LevelDebug, SlogLevel(mcp.LoggingLevelDebug))
+	assert.Equal(t, slog.LevelInfo, SlogLevel(mcp.LoggingLevelInfo))
+	assert.Less(t, SlogLevel(mcp.LoggingLevelNotice), slog.LevelWarn)
+	assert.Greater(t, SlogLevel(mcp.LoggingLevelNotice), slog.LevelInfo)
+	assert.Equal(t, slog.LevelWarn, SlogLevel(mcp.LoggingLevelWarning))
+	assert.Equal(t, slog.LevelError, SlogLevel(mcp.LoggingLevelError))
+	assert.Less(t, SlogLevel(mcp.LoggingLevelCritical), SlogLevel(mcp.LoggingLevelAlert))
+	assert.Less(t, SlogLevel(mcp.LoggingLevelAlert), SlogLevel(mcp.LoggingLevelEmergency))
+	assert.Equal(t, slog.LevelInfo, SlogLevel("shouting"))
 }

@@ -145,7 +145,7 @@ func (c *Client) dial(ctx context.Context) (*session, error) {
 		}
 		inner = t
 	case TransportInProcess:
-		inner = newInProcessTransport(cfg.InProcess, cfg.Name, cfg.Logger)
+		inner = newInProcessTransport(cfg.InProcess, cfg.Name, cfg.Logger, c.inProcessHandlers())
 	default:
 		cancel()
 		return nil, c.newError(OpSpawn, "", fmt.Errorf("unknown transport %q", cfg.Transport), nil)
@@ -155,6 +155,7 @@ func (c *Client) dial(ctx context.Context) (*session, error) {
 	if cfg.OnElicitation != nil {
 		copts = append(copts, client.WithElicitationHandler(elicitationFunc{server: cfg.Name, fn: cfg.OnElicitation}))
 	}
+	copts = append(copts, c.capabilityOptions()...)
 	s.mc = client.NewClient(wrapTransport(inner), copts...)
 	stopStart := context.AfterFunc(ctx, cancel)
 	if err := s.mc.Start(life); err != nil {
@@ -176,6 +177,7 @@ func (c *Client) dial(ctx context.Context) (*session, error) {
 		return nil, httpFail.annotate(c.newError(OpHandshake, "", c.sessionCause(s, ctxCause(ctx, err)), s))
 	}
 	s.info = *res
+	c.afterHandshake(ctx, s)
 	c.cfg.Logger.Debug("mcp server connected", "server", cfg.Name, "transport", string(cfg.Transport),
 		"protocol", res.ProtocolVersion, "server_name", res.ServerInfo.Name)
 	return s, nil

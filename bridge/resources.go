@@ -1,0 +1,264 @@
+package bridge
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/mark3labs/mcp-go/mcp"
+
+	"github.com/mcpbridge/mcpbridge/convert"
+	"github.com/mcpbridge/mcpbridge/mcpclient"
+	"github.com/mcpbridge/mcpbridge/responses"
+)
+
+// The function tools a server gets with Server.Resources and
+// Server.Prompts, by MCP-side name. They are named like the server's own
+// tools (server__list_resources with the default scheme), so the names
+// never collide; a server tool with one of these names wins, and the
+// built-in one is left out with a diagnostic.
+const (
+	ToolListResources = "list_resources"
+	ToolReadResource  = "read_resource"
+	ToolListPrompts   = "list_prompts"
+	ToolGetPrompt     = "get_prompt"
+)
+
+// extraTool describes one built-in function tool.
+type extraTool struct {
+	name, desc string
+	schema     string
+}
+
+var (
+	resourceTools = []extraTool{
+		{ToolListResources, "List the resources (documents, files, data) this server offers, with their URIs, and the URI templates it accepts.",
+			`{"type":"object","properties":{},"additionalProperties":false}`},
+		{ToolReadResource, "Read one resource of this server by its URI (from list_resources, or a template with its placeholders filled in).",
+			`{"type":"object","properties":{"uri":{"type":"string","description":"The resource URI."}},"required":["uri"],"additionalProperties":false}`},
+	}
+	promptTools = []extraTool{
+		{ToolListPrompts, "List the prompt templates this server offers, with their arguments.",
+			`{"type":"object","properties":{},"additionalProperties":false}`},
+		{ToolGetPrompt, "Get one prompt template of this server, rendered with its arguments.",
+			`{"type":"object","properties":{"name":{"type":"string","description":"The prompt name."},"arguments":{"type":"object","description":"Argument values by argument name.","additionalProperties":{"type":"string"}}},"required":["name"]}`},
+	}
+)
+
+// extendConfig adds the bridge's handlers to a server's client config
+// before it connects (hook in connect).
+func (b *Bridge) extendConfig(cfg *mcpclient.Config) {
+	if b.sampler != nil && cfg.OnSampling == nil {
+		cfg.OnSampling = b.sampler.handle
+	}
+}
+
+// withExtraTools appends the built-in resource and prompt tools of the
+// servers that opted in (and declare the capability) to the conversion
+// input (hook in rebuild). It returns, per server, the built-in names it
+// added and the diagnostics for the ones a server tool shadows.
+func (b *Bridge) withExtraTools(in []convert.ServerTools) ([]convert.ServerTools, map[string]map[string]bool, []convert.Diagnostic) {
+	added := map[string]map[string]bool{}
+	var diags []convert.Diagnostic
+	for i := range in {
+		c := b.conns[in[i].Server]
+		caps := c.client.Capabilities()
+		var extra []extraTool
+		if c.srv.Resources && caps.Resources != nil {
+			extra = append(extra, resourceTools...)
+		}
+		if c.srv.Prompts && caps.Prompts != nil {
+			extra = append(extra, promptTools...)
+		}
+		if len(extra) == 0 {
+			continue
+		}
+		real := make(map[string]bool, len(in[i].Tools))
+		for _, t := range in[i].Tools {
+			real[t.Name] = true
+		}
+		tools := append([]convert.Tool(nil), in[i].Tools...)
+		for _, e := range extra {
+			if real[e.name] {
+				diags = append(diags, convert.Diagnostic{Server: in[i].Server, Tool: e.name, Field: "name", Dropped: true,
+					Reason: "the server has a tool of this name; the built-in " + e.name + " is left out"})
+				continue
+			}
+			tools = append(tools, convert.Tool{Name: e.name, Description: e.desc, InputSchema: json.RawMessage(e.schema)})
+			if added[in[i].Server] == nil {
+				added[in[i].Server] = map[string]bool{}
+			}
+			added[in[i].Server][e.name] = true
+		}
+		in[i].Tools = tools
+	}
+	return in, added, diags
+}
+
+// callExtra runs a built-in tool; ok is false when ft is a server tool.
+func (b *Bridge) callExtra(ctx context.Context, ts *toolSet, ft *convert.FunctionTool, args json.RawMessage, o *runConfig) (out responses.Output, ok bool, err error) {
+	if !ts.extra[ft.Server][ft.Tool] {
+		return responses.Output{}, false, nil
+	}
+	c := b.conns[ft.Server]
+	var in struct {
+		URI       string            `json:"uri"`
+		Name      string            `json:"name"`
+		Arguments map[string]string `json:"arguments"`
+	}
+	if err := json.Unmarshal(args, &in); err != nil {
+		return responses.Output{}, true, fmt.Errorf("%w: %w", ErrInvalidArguments, err)
+	}
+	select {
+	case c.sem <- struct{}{}:
+	case <-ctx.Done():
+		return responses.Output{}, true, ctx.Err()
+	}
+	defer func() { <-c.sem }()
+	start := time.Now()
+	defer func() {
+		b.log.Debug("built-in tool call", "server", ft.Server, "tool", ft.Tool, "duration", time.Since(start), "ok", err == nil)
+	}()
+	ropts := convert.ResultOptions{ArrayOutputs: o.arrayOutputs, MaxBytes: o.maxOutputBytes}
+	switch ft.Tool {
+	case ToolListResources:
+		res, err := c.client.ListResources(ctx)
+		if err != nil {
+			return responses.Output{}, true, err
+		}
+		tpl, err := c.client.ListResourceTemplates(ctx)
+		if err != nil {
+			b.log.Debug("listing resource templates failed", "server", ft.Server, "error", err)
+		}
+		return textOutput(convert.ResourceList(res, tpl), ropts), true, nil
+	case ToolReadResource:
+		if in.URI == "" {
+			return responses.Output{}, true, fmt.Errorf("%w: uri is empty", ErrInvalidArguments)
+		}
+		contents, err := c.client.ReadResource(ctx, in.URI)
+		if err != nil {
+			return responses.Output{}, true, err
+		}
+		return convert.ResourceOutput(contents, ropts), true, nil
+	case ToolListPrompts:
+		ps, err := c.client.ListPrompts(ctx)
+		if err != nil {
+			return responses.Output{}, true, err
+		}
+		return textOutput(convert.PromptList(ps), ropts), true, nil
+	case ToolGetPrompt:
+		if in.Name == "" {
+			return responses.Output{}, true, fmt.Errorf("%w: name is empty", ErrInvalidArguments)
+		}
+		p, err := c.client.GetPrompt(ctx, in.Name, in.Arguments)
+		if err != nil {
+			return responses.Output{}, true, err
+		}
+		return convert.PromptOutput(p, ropts), true, nil
+	}
+	return responses.Output{}, true, fmt.Errorf("%w: %s", ErrUnknownFunction, ft.Tool)
+}
+
+// textOutput renders plain text within the output cap.
+func textOutput(s string, o convert.ResultOptions) responses.Output {
+	return convert.Result(&mcp.CallToolResult{Content: []mcp.Content{mcp.NewTextContent(s)}}, o)
+}
+
+// client returns the connected server's client.
+func (b *Bridge) client(server string) (*mcpclient.Client, error) {
+	if b.closed.Load() {
+		return nil, ErrClosed
+	}
+	c, ok := b.conns[server]
+	if !ok {
+		return nil, &ServerError{Server: server, Err: errors.New("not connected to this server")}
+	}
+	return c.client, nil
+}
+
+// ListResources lists every resource of server, for programs that want
+// them without the model (no opt-in needed).
+func (b *Bridge) ListResources(ctx context.Context, server string) ([]mcp.Resource, error) {
+	c, err := b.client(server)
+	if err != nil {
+		return nil, err
+	}
+	return c.ListResources(ctx)
+}
+
+// ListResourceTemplates lists every resource template of server.
+func (b *Bridge) ListResourceTemplates(ctx context.Context, server string) ([]mcp.ResourceTemplate, error) {
+	c, err := b.client(server)
+	if err != nil {
+		return nil, err
+	}
+	return c.ListResourceTemplates(ctx)
+}
+
+// ReadResource reads the resource at uri from server.
+func (b *Bridge) ReadResource(ctx context.Context, server, uri string) ([]mcp.ResourceContents, error) {
+	c, err := b.client(server)
+	if err != nil {
+		return nil, err
+	}
+	return c.ReadResource(ctx, uri)
+}
+
+// Subscribe subscribes to updates of the resource at uri on server; they
+// arrive in the server's Config.OnResourceUpdated.
+func (b *Bridge) Subscribe(ctx context.Context, server, uri string) error {
+	c, err := b.client(server)
+	if err != nil {
+		return err
+	}
+	return c.Subscribe(ctx, uri)
+}
+
+// Unsubscribe ends a subscription made with Subscribe.
+func (b *Bridge) Unsubscribe(ctx context.Context, server, uri string) error {
+	c, err := b.client(server)
+	if err != nil {
+		return err
+	}
+	return c.Unsubscribe(ctx, uri)
+}
+
+// ListPrompts lists every prompt of server.
+func (b *Bridge) ListPrompts(ctx context.Context, server string) ([]mcp.Prompt, error) {
+	c, err := b.client(server)
+	if err != nil {
+		return nil, err
+	}
+	return c.ListPrompts(ctx)
+}
+
+// GetPrompt renders the named prompt of server with args.
+func (b *Bridge) GetPrompt(ctx context.Context, server, name string, args map[string]string) (*mcp.GetPromptResult, error) {
+	c, err := b.client(server)
+	if err != nil {
+		return nil, err
+	}
+	return c.GetPrompt(ctx, name, args)
+}
+
+// SetRoots replaces the roots of server (declared with a non-nil
+// Config.Roots) and tells the server they changed.
+func (b *Bridge) SetRoots(ctx context.Context, server string, roots []mcp.Root) error {
+	c, err := b.client(server)
+	if err != nil {
+		return err
+	}
+	return c.SetRoots(ctx, roots)
+}
+
+// SetLogLevel sets the level of the log notifications server sends (they
+// reach the bridge's logger; see mcpclient.Config.LogLevel).
+func (b *Bridge) SetLogLevel(ctx context.Context, server string, level mcp.LoggingLevel) error {
+	c, err := b.client(server)
+	if err != nil {
+		return err
+	}
+	return c.SetLogLevel(ctx, level)
+}

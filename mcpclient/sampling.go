@@ -1,0 +1,34 @@
+package mcpclient
+
+import (
+	"context"
+	"errors"
+	"fmt"
+
+	"github.com/mark3labs/mcp-go/mcp"
+)
+
+// ErrSamplingTools is returned to a server whose sampling request carries
+// tools or a toolChoice: this client does not declare sampling.tools, and
+// the protocol requires such a request to be refused.
+var ErrSamplingTools = errors.New("sampling request with tools, but the client did not declare sampling.tools")
+
+// samplingFunc adapts Config.OnSampling to mcp-go's handler interface.
+type samplingFunc struct {
+	server string
+	fn     func(ctx context.Context, server string, req mcp.CreateMessageRequest) (*mcp.CreateMessageResult, error)
+}
+
+func (h samplingFunc) CreateMessage(ctx context.Context, req mcp.CreateMessageRequest) (*mcp.CreateMessageResult, error) {
+	if len(req.Tools) > 0 || req.ToolChoice != nil {
+		return nil, fmt.Errorf("server %q: %w", h.server, ErrSamplingTools)
+	}
+	res, err := h.fn(ctx, h.server, req)
+	if err != nil {
+		return nil, err
+	}
+	if res == nil {
+		return nil, fmt.Errorf("server %q: sampling handler returned no result", h.server)
+	}
+	return res, nil
+}
