@@ -4,7 +4,7 @@ import (
 	"context"
 	"testing"
 
-	"github.com/mcpbridge/mcpbridge/internal/fakeapi"
+	"github.com/mcpbridge/mcpbridge/responses/responsestest"
 	"github.com/mcpbridge/mcpbridge/internal/mcptest"
 )
 
@@ -30,7 +30,7 @@ func BenchmarkCall(b *testing.B) {
 // to the fake Responses API and one in-process MCP call.
 func BenchmarkRunOneTurn(b *testing.B) {
 	ctx := context.Background()
-	s := fakeapi.New(fakeapi.ToolCaller(fakeapi.FunctionCall{Name: "s__echo", Arguments: `{"text":"hello"}`}))
+	s := responsestest.New(responsestest.ToolCaller(responsestest.FunctionCall{Name: "s__echo", Arguments: `{"text":"hello"}`}))
 	s.SetRecording(false)
 	defer s.Close()
 	c := s.Client()

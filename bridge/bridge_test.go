@@ -25,7 +25,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
-	"github.com/mcpbridge/mcpbridge/internal/fakeapi"
+	"github.com/mcpbridge/mcpbridge/responses/responsestest"
 	"github.com/mcpbridge/mcpbridge/internal/mcptest"
 	"github.com/mcpbridge/mcpbridge/mcpclient"
 	"github.com/mcpbridge/mcpbridge/responses"
@@ -40,9 +40,9 @@ func ctxT(t *testing.T) context.Context {
 }
 
 // fakeAPI starts a validating fake Responses API.
-func fakeAPI(t *testing.T, h fakeapi.Handler) (*fakeapi.Server, openai.Client) {
+func fakeAPI(t *testing.T, h responsestest.Handler) (*responsestest.Server, openai.Client) {
 	t.Helper()
-	s := fakeapi.New(h)
+	s := responsestest.New(h)
 	s.SetValidation(true)
 	t.Cleanup(s.Close)
 	return s, s.Client()
@@ -85,7 +85,7 @@ func TestRunAcrossTransports(t *testing.T) {
 		HTTP("remote", httpSrv.URL),
 		stdioServer(t, "proc"),
 	}
-	model := &fakeapi.Model{Calls: []fakeapi.FunctionCall{
+	model := &responsestest.Model{Calls: []responsestest.FunctionCall{
 		{Name: "local__echo", Arguments: `{"text":"from local"}`},
 		{Name: "remote__add", Arguments: `{"a":2,"b":3}`},
 		{Name: "proc__echo", Arguments: `{"text":"from proc"}`},
@@ -172,15 +172,15 @@ func TestRoutingWithCollidingNames(t *testing.T) {
 }
 
 func TestCallErrorsGoBackToTheModel(t *testing.T) {
-	model := fakeapi.Script(
-		fakeapi.Calls(
-			fakeapi.FunctionCall{Name: "nope__missing", Arguments: `{}`},
-			fakeapi.FunctionCall{Name: "s__echo", Arguments: `not json`},
-			fakeapi.FunctionCall{Name: "s__echo", Arguments: `[1]`},
-			fakeapi.FunctionCall{Name: "s__fail", Arguments: `{"message":"disk full"}`},
-			fakeapi.FunctionCall{Name: "s__echo", Arguments: `{"text":"still fine"}`},
+	model := responsestest.Script(
+		responsestest.Calls(
+			responsestest.FunctionCall{Name: "nope__missing", Arguments: `{}`},
+			responsestest.FunctionCall{Name: "s__echo", Arguments: `not json`},
+			responsestest.FunctionCall{Name: "s__echo", Arguments: `[1]`},
+			responsestest.FunctionCall{Name: "s__fail", Arguments: `{"message":"disk full"}`},
+			responsestest.FunctionCall{Name: "s__echo", Arguments: `{"text":"still fine"}`},
 		),
-		fakeapi.Text("ok"),
+		responsestest.Text("ok"),
 	)
 	api, client := fakeAPI(t, model)
 	b := newBridge(t, []Server{InProcess("s", mcptest.NewServer())})
@@ -229,7 +229,7 @@ func TestApprovalDeniesBeforeTheServer(t *testing.T) {
 			return mcp.NewToolResultText("deleted"), nil
 		},
 	})
-	_, client := fakeAPI(t, fakeapi.ToolCaller(fakeapi.FunctionCall{Name: "s__delete_all"}))
+	_, client := fakeAPI(t, responsestest.ToolCaller(responsestest.FunctionCall{Name: "s__delete_all"}))
 	b := newBridge(t, []Server{InProcess("s", s)})
 	res, err := b.Run(ctxT(t), &client.Responses, params("x"),
 		WithApproval(func(_ context.Context, c responses.Call) (bool, string) {
@@ -338,7 +338,7 @@ func TestConnectTimeout(t *testing.T) {
 // result travel apart, so the model (like a real one) waits for the tool
 // to appear in a request, calling echo meanwhile, for at most four turns.
 func TestToolListChanged(t *testing.T) {
-	offers := func(req *fakeapi.Request, name string) bool {
+	offers := func(req *responsestest.Request, name string) bool {
 		for _, tool := range req.Tools {
 			if tool["name"] == name {
 				return true
@@ -349,18 +349,18 @@ func TestToolListChanged(t *testing.T) {
 	for _, kind := range []string{"inprocess", "stdio"} {
 		t.Run(kind, func(t *testing.T) {
 			var called atomic.Bool
-			model := func(req *fakeapi.Request) fakeapi.Reply {
+			model := func(req *responsestest.Request) responsestest.Reply {
 				switch {
 				case req.Index == 0:
-					return fakeapi.Calls(fakeapi.FunctionCall{Name: "s__add_tool", Arguments: `{"name":"late_tool"}`})
+					return responsestest.Calls(responsestest.FunctionCall{Name: "s__add_tool", Arguments: `{"name":"late_tool"}`})
 				case called.Load() || req.Index > 4:
-					return fakeapi.Text("done")
+					return responsestest.Text("done")
 				case offers(req, "s__late_tool"):
 					called.Store(true)
-					return fakeapi.Calls(fakeapi.FunctionCall{Name: "s__late_tool", Arguments: `{"text":"hello"}`})
+					return responsestest.Calls(responsestest.FunctionCall{Name: "s__late_tool", Arguments: `{"text":"hello"}`})
 				default:
 					time.Sleep(20 * time.Millisecond) // a model takes a while
-					return fakeapi.Calls(fakeapi.FunctionCall{Name: "s__echo", Arguments: `{"text":"waiting"}`})
+					return responsestest.Calls(responsestest.FunctionCall{Name: "s__echo", Arguments: `{"text":"waiting"}`})
 				}
 			}
 			api, client := fakeAPI(t, model)
@@ -394,10 +394,10 @@ func TestOnlyOfferedToolsCanBeCalled(t *testing.T) {
 	b := newBridge(t, []Server{InProcess("q", srv)})
 	srv.AddTool(mcp.NewTool("second"), echo) // no list_changed: tools capability without listChanged
 
-	model := func() fakeapi.Handler {
-		return fakeapi.Script(
-			fakeapi.Calls(fakeapi.FunctionCall{Name: "q__second", Arguments: `{}`, CallID: "c"}),
-			fakeapi.Text("done"),
+	model := func() responsestest.Handler {
+		return responsestest.Script(
+			responsestest.Calls(responsestest.FunctionCall{Name: "q__second", Arguments: `{}`, CallID: "c"}),
+			responsestest.Text("done"),
 		)
 	}
 	api, client := fakeAPI(t, model())
@@ -422,11 +422,11 @@ func TestOnlyOfferedToolsCanBeCalled(t *testing.T) {
 // all four meet; with a limit of 2, a server-side gauge never sees more
 // than two calls in progress.
 func TestServerConcurrency(t *testing.T) {
-	var fc []fakeapi.FunctionCall
+	var fc []responsestest.FunctionCall
 	for i := 0; i < 4; i++ {
-		fc = append(fc, fakeapi.FunctionCall{Name: "s__rendezvous", Arguments: `{"key":"four","n":4}`})
+		fc = append(fc, responsestest.FunctionCall{Name: "s__rendezvous", Arguments: `{"key":"four","n":4}`})
 	}
-	_, client := fakeAPI(t, fakeapi.ToolCaller(fc...))
+	_, client := fakeAPI(t, responsestest.ToolCaller(fc...))
 	b := newBridge(t, []Server{InProcess("s", mcptest.NewServer())}, WithServerConcurrency(4))
 	res, err := b.Run(ctxT(t), &client.Responses, params("x"))
 	require.NoError(t, err)
@@ -457,9 +457,9 @@ func TestServerConcurrency(t *testing.T) {
 	})
 	fc = fc[:0]
 	for i := 0; i < 6; i++ {
-		fc = append(fc, fakeapi.FunctionCall{Name: "s__gauge"})
+		fc = append(fc, responsestest.FunctionCall{Name: "s__gauge"})
 	}
-	_, client2 := fakeAPI(t, fakeapi.ToolCaller(fc...))
+	_, client2 := fakeAPI(t, responsestest.ToolCaller(fc...))
 	b2 := newBridge(t, []Server{InProcess("s", srv)}, WithServerConcurrency(2))
 	res, err = b2.Run(ctxT(t), &client2.Responses, params("x"))
 	require.NoError(t, err)
@@ -469,8 +469,8 @@ func TestServerConcurrency(t *testing.T) {
 }
 
 func TestConcurrentRunsShareOneBridge(t *testing.T) {
-	model := &fakeapi.Model{Plan: func(prompt string) []fakeapi.FunctionCall {
-		return []fakeapi.FunctionCall{{Name: "s__echo", Arguments: fmt.Sprintf(`{"text":%q}`, prompt)}}
+	model := &responsestest.Model{Plan: func(prompt string) []responsestest.FunctionCall {
+		return []responsestest.FunctionCall{{Name: "s__echo", Arguments: fmt.Sprintf(`{"text":%q}`, prompt)}}
 	}}
 	_, client := fakeAPI(t, model.Handler())
 	b := newBridge(t, []Server{stdioServer(t, "s")}, WithServerConcurrency(8))
@@ -500,13 +500,13 @@ func TestConcurrentRunsShareOneBridge(t *testing.T) {
 }
 
 func TestStdioCrashOnlyAffectsItsServer(t *testing.T) {
-	model := fakeapi.Script(
-		fakeapi.Calls(
-			fakeapi.FunctionCall{Name: "crashy__exit", Arguments: `{"code":3,"message":"boom"}`},
-			fakeapi.FunctionCall{Name: "steady__echo", Arguments: `{"text":"unaffected"}`},
+	model := responsestest.Script(
+		responsestest.Calls(
+			responsestest.FunctionCall{Name: "crashy__exit", Arguments: `{"code":3,"message":"boom"}`},
+			responsestest.FunctionCall{Name: "steady__echo", Arguments: `{"text":"unaffected"}`},
 		),
-		fakeapi.Calls(fakeapi.FunctionCall{Name: "crashy__echo", Arguments: `{"text":"back again"}`}),
-		fakeapi.Text("done"),
+		responsestest.Calls(responsestest.FunctionCall{Name: "crashy__echo", Arguments: `{"text":"back again"}`}),
+		responsestest.Text("done"),
 	)
 	_, client := fakeAPI(t, model)
 	b := newBridge(t, []Server{stdioServer(t, "crashy"), InProcess("steady", mcptest.NewServer())})
@@ -526,7 +526,7 @@ func TestCancelKillsStdioServers(t *testing.T) {
 	dir := t.TempDir()
 	pidfile := dir + "/pid"
 	started := make(chan struct{})
-	model := fakeapi.ToolCaller(fakeapi.FunctionCall{Name: "s__sleep", Arguments: `{"ms":60000}`})
+	model := responsestest.ToolCaller(responsestest.FunctionCall{Name: "s__sleep", Arguments: `{"ms":60000}`})
 	_, client := fakeAPI(t, model)
 	ctx, cancel := context.WithCancel(ctxT(t))
 	var once sync.Once
@@ -557,12 +557,12 @@ func TestSecretsStayOut(t *testing.T) {
 	httpSrv := mcptest.NewHTTPServer(t, mcptest.NewServer(), mcptest.KindStreamable)
 	srv := HTTP("remote", httpSrv.URL)
 	srv.Headers = map[string]string{"Authorization": "Bearer " + token}
-	model := fakeapi.Script(
-		fakeapi.Calls(
-			fakeapi.FunctionCall{Name: "remote__fail", Arguments: `{"message":"nope"}`},
-			fakeapi.FunctionCall{Name: "remote__missing"},
+	model := responsestest.Script(
+		responsestest.Calls(
+			responsestest.FunctionCall{Name: "remote__fail", Arguments: `{"message":"nope"}`},
+			responsestest.FunctionCall{Name: "remote__missing"},
 		),
-		fakeapi.Failed("server_error", "the model fell over"),
+		responsestest.Failed("server_error", "the model fell over"),
 	)
 	api, _ := fakeAPI(t, model)
 	const key = "sk-SECRET-abcdefghijklmnop"
@@ -639,7 +639,7 @@ func TestProgressReachesTheHook(t *testing.T) {
 }
 
 func TestMaxIterationsKeepsPartialResult(t *testing.T) {
-	model := &fakeapi.Model{Calls: []fakeapi.FunctionCall{{Name: "s__echo", Arguments: `{"text":"again"}`}}, Rounds: 100}
+	model := &responsestest.Model{Calls: []responsestest.FunctionCall{{Name: "s__echo", Arguments: `{"text":"again"}`}}, Rounds: 100}
 	_, client := fakeAPI(t, model.Handler())
 	b := newBridge(t, []Server{InProcess("s", mcptest.NewServer())})
 	res, err := b.Run(ctxT(t), &client.Responses, params("x"), WithMaxIterations(3))
@@ -660,7 +660,7 @@ func TestStrictOptionalArguments(t *testing.T) {
 		raw, _ := json.Marshal(req.GetArguments())
 		return mcp.NewToolResultText(string(raw)), nil
 	})
-	model := fakeapi.ToolCaller(fakeapi.FunctionCall{Name: "s__greet", Arguments: `{"name":"Ada","title":null}`})
+	model := responsestest.ToolCaller(responsestest.FunctionCall{Name: "s__greet", Arguments: `{"name":"Ada","title":null}`})
 	api, client := fakeAPI(t, model)
 	b := newBridge(t, []Server{InProcess("s", s)}, WithStrict(true))
 	res, err := b.Run(ctxT(t), &client.Responses, params("x"))

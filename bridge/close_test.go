@@ -10,7 +10,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
-	"github.com/mcpbridge/mcpbridge/internal/fakeapi"
+	"github.com/mcpbridge/mcpbridge/responses/responsestest"
 )
 
 // blockingServer has a tool "fast" that answers at once and a tool "slow"
@@ -37,9 +37,9 @@ func TestCloseEndsRunsInFlight(t *testing.T) {
 	t.Run("during tool calls", func(t *testing.T) {
 		started, release := make(chan struct{}, 1), make(chan struct{})
 		t.Cleanup(func() { close(release) })
-		api, client := fakeAPI(t, fakeapi.Script(
-			fakeapi.Calls(fakeapi.FunctionCall{Name: "s__fast", CallID: "c_fast"}, fakeapi.FunctionCall{Name: "s__slow", CallID: "c_slow"}),
-			fakeapi.Text("the run went on after Close"),
+		api, client := fakeAPI(t, responsestest.Script(
+			responsestest.Calls(responsestest.FunctionCall{Name: "s__fast", CallID: "c_fast"}, responsestest.FunctionCall{Name: "s__slow", CallID: "c_slow"}),
+			responsestest.Text("the run went on after Close"),
 		))
 		b, err := New(ctxT(t), []Server{InProcess("s", blockingServer(started, release))}, WithMaxConcurrency(1))
 		require.NoError(t, err)
@@ -63,10 +63,10 @@ func TestCloseEndsRunsInFlight(t *testing.T) {
 	})
 	t.Run("during the API request", func(t *testing.T) {
 		inRequest := make(chan struct{}, 1)
-		api, client := fakeAPI(t, func(req *fakeapi.Request) fakeapi.Reply {
+		api, client := fakeAPI(t, func(req *responsestest.Request) responsestest.Reply {
 			inRequest <- struct{}{}
 			<-req.Context().Done()
-			return fakeapi.Text("too late")
+			return responsestest.Text("too late")
 		})
 		b, err := New(ctxT(t), []Server{InProcess("s", blockingServer(make(chan struct{}, 1), nil))})
 		require.NoError(t, err)

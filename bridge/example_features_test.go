@@ -9,7 +9,7 @@ import (
 	"github.com/mark3labs/mcp-go/server"
 
 	"github.com/mcpbridge/mcpbridge/bridge"
-	"github.com/mcpbridge/mcpbridge/internal/fakeapi"
+	"github.com/mcpbridge/mcpbridge/responses/responsestest"
 )
 
 // haikuServer asks its client's model for a haiku (MCP sampling).
@@ -33,7 +33,7 @@ func haikuServer() *server.MCPServer {
 // WithSampling lets servers ask the program's model for completions, with
 // an approval hook and per-server limits.
 func ExampleWithSampling() {
-	fake := fakeapi.New(func(*fakeapi.Request) fakeapi.Reply { return fakeapi.Text("Gophers compile fast") })
+	fake := responsestest.New(func(*responsestest.Request) responsestest.Reply { return responsestest.Text("Gophers compile fast") })
 	defer fake.Close()
 	client := fake.Client() // real programs: openai.NewClient()
 

@@ -13,7 +13,7 @@ import (
 	oai "github.com/openai/openai-go/v3/responses"
 
 	"github.com/mcpbridge/mcpbridge/bridge"
-	"github.com/mcpbridge/mcpbridge/internal/fakeapi"
+	"github.com/mcpbridge/mcpbridge/responses/responsestest"
 )
 
 // upperServer is a tiny MCP server with one tool.
@@ -30,10 +30,10 @@ func upperServer() *server.MCPServer {
 
 // scriptedAPI stands in for the Responses API: it calls text__upper once,
 // then answers with the tool's output. Real programs use openai.NewClient().
-func scriptedAPI() (*fakeapi.Server, openai.Client) {
-	fake := fakeapi.New((&fakeapi.Model{
-		Calls: []fakeapi.FunctionCall{{Name: "text__upper", Arguments: `{"text":"hello"}`}},
-		Answer: func(_ string, r []fakeapi.ToolResult) string {
+func scriptedAPI() (*responsestest.Server, openai.Client) {
+	fake := responsestest.New((&responsestest.Model{
+		Calls: []responsestest.FunctionCall{{Name: "text__upper", Arguments: `{"text":"hello"}`}},
+		Answer: func(_ string, r []responsestest.ToolResult) string {
 			return "The tool said " + r[0].Output
 		},
 	}).Handler())

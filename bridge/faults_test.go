@@ -13,7 +13,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
-	"github.com/mcpbridge/mcpbridge/internal/fakeapi"
+	"github.com/mcpbridge/mcpbridge/responses/responsestest"
 	"github.com/mcpbridge/mcpbridge/internal/jsonschema"
 	"github.com/mcpbridge/mcpbridge/internal/mcptest"
 	"github.com/mcpbridge/mcpbridge/responses"
@@ -54,7 +54,7 @@ func TestHostileToolsDoNotSinkTheSet(t *testing.T) {
 		rawTool("ctrl\x01name\u00e9\u4e2d", "line1\x00\x07"+strings.Repeat("long ", 300000), `{}`),
 		rawTool(strings.Repeat("very_long_tool_name_", 10), "", `{"type":"object"}`),
 	)
-	model := fakeapi.Script(fakeapi.Calls(fakeapi.FunctionCall{Name: "hostile__good", Arguments: `{"q":"x"}`}), fakeapi.Text("ok"))
+	model := responsestest.Script(responsestest.Calls(responsestest.FunctionCall{Name: "hostile__good", Arguments: `{"q":"x"}`}), responsestest.Text("ok"))
 	api, client := fakeAPI(t, model)
 	b := newBridge(t, []Server{InProcess("hostile", s)})
 
@@ -102,9 +102,9 @@ func TestResumeAfterAPIFailure(t *testing.T) {
 	})
 	b := newBridge(t, []Server{InProcess("pay", s)})
 
-	api, client := fakeAPI(t, fakeapi.Script(
-		fakeapi.Calls(fakeapi.FunctionCall{Name: "pay__charge_card", CallID: "call_pay"}),
-		fakeapi.HTTPError(500, `{"error":{"message":"upstream died","type":"server_error"}}`),
+	api, client := fakeAPI(t, responsestest.Script(
+		responsestest.Calls(responsestest.FunctionCall{Name: "pay__charge_card", CallID: "call_pay"}),
+		responsestest.HTTPError(500, `{"error":{"message":"upstream died","type":"server_error"}}`),
 	))
 	res, err := b.Run(ctxT(t), &client.Responses, params("pay"))
 	require.Error(t, err)
@@ -116,7 +116,7 @@ func TestResumeAfterAPIFailure(t *testing.T) {
 	firstID := api.Requests()[0]
 	_ = firstID
 
-	api2, client2 := fakeAPI(t, fakeapi.Script(fakeapi.Text("payment done")))
+	api2, client2 := fakeAPI(t, responsestest.Script(responsestest.Text("payment done")))
 	res2, err := b.Resume(ctxT(t), &client2.Responses, params("pay"), res.ResumePoint())
 	require.NoError(t, err)
 	assert.Equal(t, "payment done", res2.OutputText)
@@ -139,10 +139,10 @@ func TestHugeAndBinaryOutputsAreCapped(t *testing.T) {
 			return mcp.NewToolResultText(string(junk)), nil
 		},
 	})
-	model := fakeapi.Script(fakeapi.Calls(
-		fakeapi.FunctionCall{Name: "s__big", Arguments: `{"bytes":5000000}`},
-		fakeapi.FunctionCall{Name: "s__junk"},
-	), fakeapi.Text("ok"))
+	model := responsestest.Script(responsestest.Calls(
+		responsestest.FunctionCall{Name: "s__big", Arguments: `{"bytes":5000000}`},
+		responsestest.FunctionCall{Name: "s__junk"},
+	), responsestest.Text("ok"))
 	api, client := fakeAPI(t, model)
 	b := newBridge(t, []Server{InProcess("s", s)}, WithMaxOutputBytes(32<<10))
 	res, err := b.Run(ctxT(t), &client.Responses, params("x"))

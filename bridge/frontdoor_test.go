@@ -15,14 +15,14 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/mcpbridge/mcpbridge/convert"
-	"github.com/mcpbridge/mcpbridge/internal/fakeapi"
+	"github.com/mcpbridge/mcpbridge/responses/responsestest"
 	"github.com/mcpbridge/mcpbridge/internal/mcptest"
 )
 
 // TestRunFailsWhenAServerCannotStart: the default is to fail, naming the
 // server and why; the model must never silently lose a server.
 func TestRunFailsWhenAServerCannotStart(t *testing.T) {
-	_, client := fakeAPI(t, fakeapi.Script(fakeapi.Text("ok")))
+	_, client := fakeAPI(t, responsestest.Script(responsestest.Text("ok")))
 	bad := Stdio("broken", "/nonexistent/mcp-server-binary")
 	good := InProcess("good", mcptest.NewServer())
 	_, err := Run(ctxT(t), &client.Responses, params("x"), []Server{bad, good})

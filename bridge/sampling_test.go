@@ -11,7 +11,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
-	"github.com/mcpbridge/mcpbridge/internal/fakeapi"
+	"github.com/mcpbridge/mcpbridge/responses/responsestest"
 )
 
 // samplingServer has a tool "ask" that asks the client's model for a
@@ -36,17 +36,17 @@ func samplingServer() *server.MCPServer {
 
 // samplingModel answers sampling requests (instructions "sampling") with
 // a completion and anything else with a text.
-func samplingModel(req *fakeapi.Request) fakeapi.Reply {
+func samplingModel(req *responsestest.Request) responsestest.Reply {
 	if req.Instructions == "sampling" {
-		r := fakeapi.Text("completion")
-		r.Usage = &fakeapi.Usage{InputTokens: 60, OutputTokens: 40}
+		r := responsestest.Text("completion")
+		r.Usage = &responsestest.Usage{InputTokens: 60, OutputTokens: 40}
 		return r
 	}
-	return fakeapi.Text("plain")
+	return responsestest.Text("plain")
 }
 
-func samplingRequests(s *fakeapi.Server) []*fakeapi.Request {
-	var out []*fakeapi.Request
+func samplingRequests(s *responsestest.Server) []*responsestest.Request {
+	var out []*responsestest.Request
 	for _, r := range s.Requests() {
 		if r.Instructions == "sampling" {
 			out = append(out, r)
@@ -151,14 +151,14 @@ func TestSamplingConfigErrors(t *testing.T) {
 // TestOneShotRunSamplesWithItsAPI: Run without SamplingConfig.API uses
 // the api it was given.
 func TestOneShotRunSamplesWithItsAPI(t *testing.T) {
-	api, client := fakeAPI(t, func(req *fakeapi.Request) fakeapi.Reply {
+	api, client := fakeAPI(t, func(req *responsestest.Request) responsestest.Reply {
 		if req.Instructions == "sampling" {
-			return fakeapi.Text("completion")
+			return responsestest.Text("completion")
 		}
 		if req.PreviousResponseID == "" {
-			return fakeapi.Calls(fakeapi.FunctionCall{Name: "s__ask", CallID: "c"})
+			return responsestest.Calls(responsestest.FunctionCall{Name: "s__ask", CallID: "c"})
 		}
-		return fakeapi.Text("done")
+		return responsestest.Text("done")
 	})
 	res, err := Run(ctxT(t), &client.Responses, params("go"), []Server{InProcess("s", samplingServer())},
 		WithSampling(SamplingConfig{Model: "m"}))

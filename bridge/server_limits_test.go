@@ -12,7 +12,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
-	"github.com/mcpbridge/mcpbridge/internal/fakeapi"
+	"github.com/mcpbridge/mcpbridge/responses/responsestest"
 	"github.com/mcpbridge/mcpbridge/internal/mcptest"
 	"github.com/mcpbridge/mcpbridge/responses"
 )
@@ -37,10 +37,10 @@ func TestAutoApproveSkipsTheHook(t *testing.T) {
 	trusted := InProcess("trusted", toolsServer())
 	trusted.AutoApprove = []string{AutoApproveAll}
 
-	_, client := fakeAPI(t, fakeapi.ToolCaller(
-		fakeapi.FunctionCall{Name: "picky__read"},
-		fakeapi.FunctionCall{Name: "picky__delete"},
-		fakeapi.FunctionCall{Name: "trusted__delete"},
+	_, client := fakeAPI(t, responsestest.ToolCaller(
+		responsestest.FunctionCall{Name: "picky__read"},
+		responsestest.FunctionCall{Name: "picky__delete"},
+		responsestest.FunctionCall{Name: "trusted__delete"},
 	))
 	b := newBridge(t, []Server{picky, trusted})
 	var (

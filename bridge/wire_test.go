@@ -8,7 +8,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
-	"github.com/mcpbridge/mcpbridge/internal/fakeapi"
+	"github.com/mcpbridge/mcpbridge/responses/responsestest"
 	"github.com/mcpbridge/mcpbridge/internal/mcptest"
 )
 
@@ -63,10 +63,10 @@ func TestSchemaNumbersReachTheWireAsNumbers(t *testing.T) {
 			}
 			assert.NotRegexp(t, `"(minimum|maximum|minItems|maxItems|minLength|const|multipleOf|exclusiveMinimum)":"`, string(body),
 				"a schema number left as a string")
-			require.NoError(t, fakeapi.ValidateRequestJSON(body))
+			require.NoError(t, responsestest.ValidateRequestJSON(body))
 
 			// And over HTTP through openai-go's client, as the API gets it.
-			api, client := fakeAPI(t, fakeapi.Script(fakeapi.Text("ok")))
+			api, client := fakeAPI(t, responsestest.Script(responsestest.Text("ok")))
 			_, err = b.Run(ctxT(t), &client.Responses, params("x"))
 			require.NoError(t, err)
 			raw := string(api.Requests()[0].Raw)

@@ -4,7 +4,7 @@ import (
 	"context"
 	"testing"
 
-	"github.com/mcpbridge/mcpbridge/internal/fakeapi"
+	"github.com/mcpbridge/mcpbridge/responses/responsestest"
 	"github.com/mcpbridge/mcpbridge/responses"
 )
 
@@ -15,7 +15,7 @@ var instantExec = responses.ExecutorFunc(func(context.Context, responses.Call) (
 // BenchmarkRunOneCall measures one loop turn: Run with one function call of
 // an instant executor against fakeapi (two HTTP round trips).
 func BenchmarkRunOneCall(b *testing.B) {
-	s := fakeapi.New(fakeapi.ToolCaller(fakeapi.FunctionCall{Name: "get_weather", Arguments: `{"city":"Paris"}`}))
+	s := responsestest.New(responsestest.ToolCaller(responsestest.FunctionCall{Name: "get_weather", Arguments: `{"city":"Paris"}`}))
 	s.SetRecording(false)
 	defer s.Close()
 	c := s.Client()
@@ -32,7 +32,7 @@ func BenchmarkRunOneCall(b *testing.B) {
 
 // BenchmarkRunOneCallParallel runs many loops at once on one server.
 func BenchmarkRunOneCallParallel(b *testing.B) {
-	s := fakeapi.New(fakeapi.ToolCaller(fakeapi.FunctionCall{Name: "get_weather", Arguments: `{"city":"Paris"}`}))
+	s := responsestest.New(responsestest.ToolCaller(responsestest.FunctionCall{Name: "get_weather", Arguments: `{"city":"Paris"}`}))
 	s.SetRecording(false)
 	defer s.Close()
 	c := s.Client()

@@ -8,7 +8,7 @@ import (
 	"github.com/openai/openai-go/v3"
 	oai "github.com/openai/openai-go/v3/responses"
 
-	"github.com/mcpbridge/mcpbridge/internal/fakeapi"
+	"github.com/mcpbridge/mcpbridge/responses/responsestest"
 	"github.com/mcpbridge/mcpbridge/responses"
 )
 
@@ -16,7 +16,7 @@ import (
 // it starts and finishes. The calls start while the model is still
 // writing; the last event carries the Result Run would return.
 func ExampleStream() {
-	srv := fakeapi.New(fakeapi.ToolCaller(fakeapi.FunctionCall{Name: "shout", Arguments: `{"text":"hello"}`}))
+	srv := responsestest.New(responsestest.ToolCaller(responsestest.FunctionCall{Name: "shout", Arguments: `{"text":"hello"}`}))
 	defer srv.Close()
 	client := srv.Client() // with a real key: openai.NewClient()
 

@@ -8,7 +8,7 @@ import (
 	"github.com/openai/openai-go/v3"
 	oai "github.com/openai/openai-go/v3/responses"
 
-	"github.com/mcpbridge/mcpbridge/internal/fakeapi"
+	"github.com/mcpbridge/mcpbridge/responses/responsestest"
 	"github.com/mcpbridge/mcpbridge/responses"
 )
 
@@ -16,7 +16,7 @@ import (
 // the model calls "shout", the executor runs it, and the model answers
 // with the tool's output.
 func ExampleRun() {
-	srv := fakeapi.New(fakeapi.ToolCaller(fakeapi.FunctionCall{Name: "shout", Arguments: `{"text":"hello"}`}))
+	srv := responsestest.New(responsestest.ToolCaller(responsestest.FunctionCall{Name: "shout", Arguments: `{"text":"hello"}`}))
 	defer srv.Close()
 	client := srv.Client() // with a real key: openai.NewClient()
 

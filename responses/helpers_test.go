@@ -10,16 +10,16 @@ import (
 	oai "github.com/openai/openai-go/v3/responses"
 	"go.uber.org/goleak"
 
-	"github.com/mcpbridge/mcpbridge/internal/fakeapi"
+	"github.com/mcpbridge/mcpbridge/responses/responsestest"
 	"github.com/mcpbridge/mcpbridge/responses"
 )
 
 func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
 
 // newServer starts a validating fake API and returns it with an API client.
-func newServer(t testing.TB, h fakeapi.Handler, opts ...option.RequestOption) (*fakeapi.Server, responses.API) {
+func newServer(t testing.TB, h responsestest.Handler, opts ...option.RequestOption) (*responsestest.Server, responses.API) {
 	t.Helper()
-	s := fakeapi.New(h)
+	s := responsestest.New(h)
 	s.SetValidation(true)
 	t.Cleanup(s.Close)
 	c := s.Client(opts...)
@@ -27,10 +27,10 @@ func newServer(t testing.TB, h fakeapi.Handler, opts ...option.RequestOption) (*
 }
 
 // requireValid checks every recorded request against the request schema.
-func requireValid(t *testing.T, s *fakeapi.Server) {
+func requireValid(t *testing.T, s *responsestest.Server) {
 	t.Helper()
 	for _, r := range s.Requests() {
-		if err := fakeapi.Validate(r); err != nil {
+		if err := responsestest.Validate(r); err != nil {
 			t.Errorf("request %d: %v\n%s", r.Index, err, r.Raw)
 		}
 	}

@@ -9,7 +9,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
-	"github.com/mcpbridge/mcpbridge/internal/fakeapi"
+	"github.com/mcpbridge/mcpbridge/responses/responsestest"
 	"github.com/mcpbridge/mcpbridge/responses"
 )
 
@@ -18,16 +18,16 @@ import (
 // error output saying what was wrong; when it cannot, the run stops with
 // ErrMalformedResponse before any tool runs.
 func TestRunMalformedFunctionCalls(t *testing.T) {
-	good := fakeapi.RawCall("call_ok", "get_weather", `{"city":"Paris"}`)
+	good := responsestest.RawCall("call_ok", "get_weather", `{"city":"Paris"}`)
 	answerable := map[string]map[string]any{
-		"arguments object":   fakeapi.RawCall("call_bad", "get_weather", map[string]any{"city": "x"}),
-		"arguments number":   fakeapi.RawCall("call_bad", "get_weather", 42),
+		"arguments object":   responsestest.RawCall("call_bad", "get_weather", map[string]any{"city": "x"}),
+		"arguments number":   responsestest.RawCall("call_bad", "get_weather", 42),
 		"arguments null":     {"type": "function_call", "id": "fc_1", "call_id": "call_bad", "name": "get_weather", "arguments": nil},
 		"arguments missing":  {"type": "function_call", "id": "fc_1", "call_id": "call_bad", "name": "get_weather"},
-		"name missing":       fakeapi.RawCall("call_bad", nil, `{}`),
-		"name empty":         fakeapi.RawCall("call_bad", "", `{}`),
-		"name not a string":  fakeapi.RawCall("call_bad", 7, `{}`),
-		"arguments not JSON": fakeapi.RawCall("call_bad", "get_weather", `{"city":`),
+		"name missing":       responsestest.RawCall("call_bad", nil, `{}`),
+		"name empty":         responsestest.RawCall("call_bad", "", `{}`),
+		"name not a string":  responsestest.RawCall("call_bad", 7, `{}`),
+		"arguments not JSON": responsestest.RawCall("call_bad", "get_weather", `{"city":`),
 	}
 	for name, item := range answerable {
 		t.Run(name, func(t *testing.T) {
@@ -36,9 +36,9 @@ func TestRunMalformedFunctionCalls(t *testing.T) {
 				ran.Add(1)
 				return responses.Output{Text: "ran " + c.CallID}, nil
 			})
-			s, api := newServer(t, fakeapi.Script(
-				fakeapi.RawOutput("resp_1", []any{good, item}),
-				fakeapi.Text("done"),
+			s, api := newServer(t, responsestest.Script(
+				responsestest.RawOutput("resp_1", []any{good, item}),
+				responsestest.Text("done"),
 			))
 			res, err := responses.Run(testCtx(t), api, baseParams(), responses.Static(exec), responses.Options{})
 			require.NoError(t, err)
@@ -57,11 +57,11 @@ func TestRunMalformedFunctionCalls(t *testing.T) {
 	}
 
 	fatal := map[string][]any{
-		"call_id missing":    {good, fakeapi.RawCall(nil, "get_weather", `{}`)},
-		"call_id empty":      {good, fakeapi.RawCall("", "get_weather", `{}`)},
-		"call_id number":     {good, fakeapi.RawCall(12, "get_weather", `{}`)},
-		"call_id too long":   {good, fakeapi.RawCall(strings.Repeat("c", 65), "get_weather", `{}`)},
-		"call_id duplicate":  {good, fakeapi.RawCall("call_ok", "get_weather", `{}`)},
+		"call_id missing":    {good, responsestest.RawCall(nil, "get_weather", `{}`)},
+		"call_id empty":      {good, responsestest.RawCall("", "get_weather", `{}`)},
+		"call_id number":     {good, responsestest.RawCall(12, "get_weather", `{}`)},
+		"call_id too long":   {good, responsestest.RawCall(strings.Repeat("c", 65), "get_weather", `{}`)},
+		"call_id duplicate":  {good, responsestest.RawCall("call_ok", "get_weather", `{}`)},
 		"item not an object": {good, 42},
 		"item without type":  {good, map[string]any{"call_id": "x"}},
 		"output not a list":  {"function_call"},
@@ -74,15 +74,15 @@ func TestRunMalformedFunctionCalls(t *testing.T) {
 				ran.Add(1)
 				return responses.Output{Text: "ran"}, nil
 			})
-			var reply fakeapi.Reply
+			var reply responsestest.Reply
 			if name == "output not a list" {
-				reply = fakeapi.RawOutput("resp_1", map[string]any{"type": "function_call"})
+				reply = responsestest.RawOutput("resp_1", map[string]any{"type": "function_call"})
 			} else if output == nil {
-				reply = fakeapi.RawOutput("resp_1", nil)
+				reply = responsestest.RawOutput("resp_1", nil)
 			} else {
-				reply = fakeapi.RawOutput("resp_1", output)
+				reply = responsestest.RawOutput("resp_1", output)
 			}
-			s, api := newServer(t, fakeapi.Script(reply, fakeapi.Text("done")))
+			s, api := newServer(t, responsestest.Script(reply, responsestest.Text("done")))
 			res, err := responses.Run(testCtx(t), api, baseParams(), responses.Static(exec), responses.Options{})
 			require.ErrorIs(t, err, responses.ErrMalformedResponse)
 			require.NotNil(t, res)

@@ -10,7 +10,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
-	"github.com/mcpbridge/mcpbridge/internal/fakeapi"
+	"github.com/mcpbridge/mcpbridge/responses/responsestest"
 	"github.com/mcpbridge/mcpbridge/responses"
 )
 
@@ -53,9 +53,9 @@ func (o *spanObserver) EndCall(ctx context.Context, _ responses.CallRecord) { o.
 // TestObserverSpansNest: the run, turn and call contexts nest, the API
 // request runs in the turn's context and the executor in the call's.
 func TestObserverSpansNest(t *testing.T) {
-	_, api := newServer(t, fakeapi.Script(
-		fakeapi.Calls(fakeapi.FunctionCall{Name: "get_weather", Arguments: `{"city":"Paris"}`}),
-		fakeapi.Text("sunny"),
+	_, api := newServer(t, responsestest.Script(
+		responsestest.Calls(responsestest.FunctionCall{Name: "get_weather", Arguments: `{"city":"Paris"}`}),
+		responsestest.Text("sunny"),
 	))
 	var execSpan string
 	exec := responses.ExecutorFunc(func(ctx context.Context, c responses.Call) (responses.Output, error) {

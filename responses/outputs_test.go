@@ -12,7 +12,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
-	"github.com/mcpbridge/mcpbridge/internal/fakeapi"
+	"github.com/mcpbridge/mcpbridge/responses/responsestest"
 	"github.com/mcpbridge/mcpbridge/responses"
 )
 
@@ -48,9 +48,9 @@ func checkSafe(t *testing.T, what, s string, limit int) {
 func TestRunCapsAndCleansEveryOutput(t *testing.T) {
 	const big = 3 << 20
 	names := []string{"tool_text", "go_error", "panic", "denied", "parts", "small"}
-	var calls []fakeapi.FunctionCall
+	var calls []responsestest.FunctionCall
 	for _, n := range names {
-		calls = append(calls, fakeapi.FunctionCall{Name: n, Arguments: `{}`, CallID: "call_" + n})
+		calls = append(calls, responsestest.FunctionCall{Name: n, Arguments: `{}`, CallID: "call_" + n})
 	}
 	exec := responses.ExecutorFunc(func(_ context.Context, c responses.Call) (responses.Output, error) {
 		switch c.Name {
@@ -82,7 +82,7 @@ func TestRunCapsAndCleansEveryOutput(t *testing.T) {
 		{"custom cap", 1000, 1000},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			s, api := newServer(t, fakeapi.Script(fakeapi.Calls(calls...), fakeapi.Text("done")))
+			s, api := newServer(t, responsestest.Script(responsestest.Calls(calls...), responsestest.Text("done")))
 			var seen atomic.Int64
 			res, err := responses.Run(testCtx(t), api, baseParams(), responses.Static(exec), responses.Options{
 				MaxOutputBytes: tc.max,

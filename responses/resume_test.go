@@ -15,7 +15,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
-	"github.com/mcpbridge/mcpbridge/internal/fakeapi"
+	"github.com/mcpbridge/mcpbridge/responses/responsestest"
 	"github.com/mcpbridge/mcpbridge/responses"
 )
 
@@ -46,13 +46,13 @@ func (e *countingExec) total() int {
 }
 
 func TestResumeDeliversPendingWithoutReexecuting(t *testing.T) {
-	s, api := newServer(t, fakeapi.Script(
-		fakeapi.Calls(
-			fakeapi.FunctionCall{Name: "get_weather", Arguments: `{"city":"A"}`, CallID: "c1"},
-			fakeapi.FunctionCall{Name: "get_weather", Arguments: `{"city":"B"}`, CallID: "c2"},
+	s, api := newServer(t, responsestest.Script(
+		responsestest.Calls(
+			responsestest.FunctionCall{Name: "get_weather", Arguments: `{"city":"A"}`, CallID: "c1"},
+			responsestest.FunctionCall{Name: "get_weather", Arguments: `{"city":"B"}`, CallID: "c2"},
 		).WithID("resp_calls"),
-		fakeapi.APIError(503, "server_error", "overloaded"),
-		fakeapi.Text("A and B are sunny.").WithID("resp_final"),
+		responsestest.APIError(503, "server_error", "overloaded"),
+		responsestest.Text("A and B are sunny.").WithID("resp_final"),
 	))
 	exec := &countingExec{}
 	res, err := responses.Run(testCtx(t), api, baseParams(), responses.Static(exec), responses.Options{})
@@ -88,11 +88,11 @@ func TestResumeDeliversPendingWithoutReexecuting(t *testing.T) {
 
 func TestResumeAfterMaxIterations(t *testing.T) {
 	var n atomic.Int32
-	s, api := newServer(t, func(r *fakeapi.Request) fakeapi.Reply {
+	s, api := newServer(t, func(r *responsestest.Request) responsestest.Reply {
 		if n.Add(1) <= 2 {
-			return fakeapi.Calls(fakeapi.FunctionCall{Name: "step"})
+			return responsestest.Calls(responsestest.FunctionCall{Name: "step"})
 		}
-		return fakeapi.Text("finished")
+		return responsestest.Text("finished")
 	})
 	exec := &countingExec{}
 	res, err := responses.Run(testCtx(t), api, baseParams(), responses.Static(exec), responses.Options{MaxIterations: 2})
@@ -109,10 +109,10 @@ func TestResumeAfterMaxIterations(t *testing.T) {
 }
 
 func TestResumeStoreFalseResendsHistory(t *testing.T) {
-	s, api := newServer(t, fakeapi.Script(
-		fakeapi.Calls(fakeapi.FunctionCall{Name: "get_weather", Arguments: `{}`, CallID: "c1"}),
-		fakeapi.Failed("server_error", "boom"),
-		fakeapi.Text("ok"),
+	s, api := newServer(t, responsestest.Script(
+		responsestest.Calls(responsestest.FunctionCall{Name: "get_weather", Arguments: `{}`, CallID: "c1"}),
+		responsestest.Failed("server_error", "boom"),
+		responsestest.Text("ok"),
 	))
 	p := baseParams()
 	p.Store = openai.Bool(false)
@@ -131,9 +131,9 @@ func TestResumeStoreFalseResendsHistory(t *testing.T) {
 }
 
 func TestResumeWithoutPendingStartsOver(t *testing.T) {
-	s, api := newServer(t, fakeapi.Script(
-		fakeapi.APIError(500, "server_error", "down"),
-		fakeapi.Text("hello"),
+	s, api := newServer(t, responsestest.Script(
+		responsestest.APIError(500, "server_error", "down"),
+		responsestest.Text("hello"),
 	))
 	res, err := responses.Run(testCtx(t), api, baseParams(), responses.Static(echoExec), responses.Options{})
 	require.Error(t, err)
@@ -145,12 +145,12 @@ func TestResumeWithoutPendingStartsOver(t *testing.T) {
 }
 
 func TestCancelDuringToolsReturnsPromptlyAndResumeRerunsInterrupted(t *testing.T) {
-	s, api := newServer(t, fakeapi.Script(
-		fakeapi.Calls(
-			fakeapi.FunctionCall{Name: "fast", Arguments: `{}`, CallID: "c_fast"},
-			fakeapi.FunctionCall{Name: "slow", Arguments: `{}`, CallID: "c_slow"},
+	s, api := newServer(t, responsestest.Script(
+		responsestest.Calls(
+			responsestest.FunctionCall{Name: "fast", Arguments: `{}`, CallID: "c_fast"},
+			responsestest.FunctionCall{Name: "slow", Arguments: `{}`, CallID: "c_slow"},
 		),
-		fakeapi.Text("done"),
+		responsestest.Text("done"),
 	))
 	ctx, cancel := context.WithCancel(testCtx(t))
 	fastDone := make(chan struct{})
@@ -190,9 +190,9 @@ func TestCancelDuringToolsReturnsPromptlyAndResumeRerunsInterrupted(t *testing.T
 }
 
 func TestCancelWithExecutorIgnoringContext(t *testing.T) {
-	_, api := newServer(t, fakeapi.Script(
-		fakeapi.Calls(fakeapi.FunctionCall{Name: "stubborn", Arguments: `{}`}),
-		fakeapi.Text("never"),
+	_, api := newServer(t, responsestest.Script(
+		responsestest.Calls(responsestest.FunctionCall{Name: "stubborn", Arguments: `{}`}),
+		responsestest.Text("never"),
 	))
 	ctx, cancel := context.WithCancel(testCtx(t))
 	started := make(chan struct{})
@@ -215,13 +215,13 @@ func TestCancelWithExecutorIgnoringContext(t *testing.T) {
 func TestCancelDuringAPIRequest(t *testing.T) {
 	entered := make(chan struct{})
 	var once sync.Once
-	_, api := newServer(t, func(r *fakeapi.Request) fakeapi.Reply {
+	_, api := newServer(t, func(r *responsestest.Request) responsestest.Reply {
 		if r.Index == 0 {
-			return fakeapi.Calls(fakeapi.FunctionCall{Name: "x", CallID: "c1"}).WithID("resp_1")
+			return responsestest.Calls(responsestest.FunctionCall{Name: "x", CallID: "c1"}).WithID("resp_1")
 		}
 		once.Do(func() { close(entered) })
 		<-r.Context().Done() // hangs until the client goes away
-		return fakeapi.Text("too late")
+		return responsestest.Text("too late")
 	})
 	ctx, cancel := context.WithCancel(testCtx(t))
 	go func() { <-entered; cancel() }()
@@ -236,9 +236,9 @@ func TestCancelDuringAPIRequest(t *testing.T) {
 }
 
 func TestLoggingNeverShowsSecrets(t *testing.T) {
-	s, api := newServer(t, fakeapi.Script(
-		fakeapi.Calls(fakeapi.FunctionCall{Name: "login", Arguments: `{"password":"hunter2-secret"}`}),
-		fakeapi.APIError(401, "invalid_api_key", "Incorrect API key provided: sk-fakeapi-not-a-real-key"),
+	s, api := newServer(t, responsestest.Script(
+		responsestest.Calls(responsestest.FunctionCall{Name: "login", Arguments: `{"password":"hunter2-secret"}`}),
+		responsestest.APIError(401, "invalid_api_key", "Incorrect API key provided: sk-fakeapi-not-a-real-key"),
 	))
 	var buf bytes.Buffer
 	logger := slog.New(slog.NewJSONHandler(&buf, &slog.HandlerOptions{Level: slog.LevelDebug}))
@@ -253,12 +253,12 @@ func TestLoggingNeverShowsSecrets(t *testing.T) {
 	logs := buf.String()
 	assert.Contains(t, logs, "tool call")
 	assert.Contains(t, logs, "login")
-	for _, secret := range []string{fakeapi.FakeAPIKey, "hunter2-secret", "tool-output-secret", "gateway-secret", "Bearer"} {
+	for _, secret := range []string{responsestest.FakeAPIKey, "hunter2-secret", "tool-output-secret", "gateway-secret", "Bearer"} {
 		assert.NotContains(t, logs, secret)
 		assert.NotContains(t, err.Error(), secret)
 	}
 	// The header did reach the server.
 	assert.Equal(t, "gateway-secret", s.Requests()[0].Header.Get("X-Gateway-Token"))
 	assert.Equal(t, "[redacted]", s.Requests()[0].Header.Get("Authorization"))
-	assert.False(t, strings.Contains(string(s.Requests()[0].Raw), fakeapi.FakeAPIKey))
+	assert.False(t, strings.Contains(string(s.Requests()[0].Raw), responsestest.FakeAPIKey))
 }

@@ -20,15 +20,15 @@ import (
 
 	oai "github.com/openai/openai-go/v3/responses"
 
-	"github.com/mcpbridge/mcpbridge/internal/fakeapi"
+	"github.com/mcpbridge/mcpbridge/responses/responsestest"
 	"github.com/mcpbridge/mcpbridge/responses"
 )
 
 func TestRunChainsOutputsWithPreviousResponseID(t *testing.T) {
-	s, api := newServer(t, fakeapi.Script(
-		fakeapi.Calls(fakeapi.FunctionCall{Name: "get_weather", Arguments: `{"city":"Paris"}`, CallID: "call_a"}).
-			WithUsage(fakeapi.Usage{InputTokens: 10, OutputTokens: 5, CachedTokens: 2, ReasoningTokens: 1}).WithID("resp_1"),
-		fakeapi.Text("Sunny in Paris.").WithUsage(fakeapi.Usage{InputTokens: 20, OutputTokens: 7, CachedTokens: 3}).WithID("resp_2"),
+	s, api := newServer(t, responsestest.Script(
+		responsestest.Calls(responsestest.FunctionCall{Name: "get_weather", Arguments: `{"city":"Paris"}`, CallID: "call_a"}).
+			WithUsage(responsestest.Usage{InputTokens: 10, OutputTokens: 5, CachedTokens: 2, ReasoningTokens: 1}).WithID("resp_1"),
+		responsestest.Text("Sunny in Paris.").WithUsage(responsestest.Usage{InputTokens: 20, OutputTokens: 7, CachedTokens: 3}).WithID("resp_2"),
 	))
 	res, err := responses.Run(testCtx(t), api, baseParams(), responses.Static(echoExec), responses.Options{})
 	require.NoError(t, err)
@@ -68,9 +68,9 @@ func TestRunChainsOutputsWithPreviousResponseID(t *testing.T) {
 }
 
 func TestRunPassesEveryParameterThrough(t *testing.T) {
-	s, api := newServer(t, fakeapi.Script(
-		fakeapi.Calls(fakeapi.FunctionCall{Name: "get_weather", Arguments: `{"city":"Oslo"}`}),
-		fakeapi.Text("done"),
+	s, api := newServer(t, responsestest.Script(
+		responsestest.Calls(responsestest.FunctionCall{Name: "get_weather", Arguments: `{"city":"Oslo"}`}),
+		responsestest.Text("done"),
 	))
 	p := baseParams()
 	p.Temperature = openai.Float(0.2)
@@ -107,12 +107,12 @@ func TestRunPassesEveryParameterThrough(t *testing.T) {
 }
 
 func TestRunHandlesReasoningAndMessagesBesideCalls(t *testing.T) {
-	s, api := newServer(t, fakeapi.Script(
-		fakeapi.Calls(
-			fakeapi.FunctionCall{Name: "get_weather", Arguments: `{"city":"Rome"}`, CallID: "c1"},
-			fakeapi.FunctionCall{Name: "get_weather", Arguments: `{"city":"Lima"}`, CallID: "c2"},
+	s, api := newServer(t, responsestest.Script(
+		responsestest.Calls(
+			responsestest.FunctionCall{Name: "get_weather", Arguments: `{"city":"Rome"}`, CallID: "c1"},
+			responsestest.FunctionCall{Name: "get_weather", Arguments: `{"city":"Lima"}`, CallID: "c2"},
 		).WithReasoning("thinking").WithText("Let me check."),
-		fakeapi.Text("Both sunny."),
+		responsestest.Text("Both sunny."),
 	))
 	res, err := responses.Run(testCtx(t), api, baseParams(), responses.Static(echoExec), responses.Options{})
 	require.NoError(t, err)
@@ -128,11 +128,11 @@ func TestRunHandlesReasoningAndMessagesBesideCalls(t *testing.T) {
 
 func TestRunConcurrentCallsAllStartBeforeAnyFinishes(t *testing.T) {
 	const n = 5
-	calls := make([]fakeapi.FunctionCall, n)
+	calls := make([]responsestest.FunctionCall, n)
 	for i := range calls {
-		calls[i] = fakeapi.FunctionCall{Name: "get_weather", Arguments: fmt.Sprintf(`{"city":"c%d"}`, i), CallID: fmt.Sprintf("call_%d", i)}
+		calls[i] = responsestest.FunctionCall{Name: "get_weather", Arguments: fmt.Sprintf(`{"city":"c%d"}`, i), CallID: fmt.Sprintf("call_%d", i)}
 	}
-	s, api := newServer(t, fakeapi.Script(fakeapi.Calls(calls...), fakeapi.Text("ok")))
+	s, api := newServer(t, responsestest.Script(responsestest.Calls(calls...), responsestest.Text("ok")))
 
 	var started atomic.Int32
 	allStarted := make(chan struct{})
@@ -173,11 +173,11 @@ func TestRunMaxConcurrencyBound(t *testing.T) {
 	for _, limit := range []int{1, 2, 3} {
 		t.Run(fmt.Sprint(limit), func(t *testing.T) {
 			const n = 7
-			calls := make([]fakeapi.FunctionCall, n)
+			calls := make([]responsestest.FunctionCall, n)
 			for i := range calls {
-				calls[i] = fakeapi.FunctionCall{Name: "get_weather", Arguments: `{}`, CallID: fmt.Sprintf("call_%d", i)}
+				calls[i] = responsestest.FunctionCall{Name: "get_weather", Arguments: `{}`, CallID: fmt.Sprintf("call_%d", i)}
 			}
-			_, api := newServer(t, fakeapi.Script(fakeapi.Calls(calls...), fakeapi.Text("ok")))
+			_, api := newServer(t, responsestest.Script(responsestest.Calls(calls...), responsestest.Text("ok")))
 			var inflight, maxSeen atomic.Int32
 			full := make(chan struct{})
 			var once sync.Once
@@ -219,16 +219,16 @@ func TestRunMaxConcurrencyBound(t *testing.T) {
 }
 
 func TestRunCallFailuresBecomeOutputs(t *testing.T) {
-	s, api := newServer(t, fakeapi.Script(
-		fakeapi.Calls(
-			fakeapi.FunctionCall{Name: "ok", Arguments: `{}`, CallID: "c_ok"},
-			fakeapi.FunctionCall{Name: "fails", Arguments: `{}`, CallID: "c_fail"},
-			fakeapi.FunctionCall{Name: "panics", Arguments: `{}`, CallID: "c_panic"},
-			fakeapi.FunctionCall{Name: "no_such_tool", Arguments: `{}`, CallID: "c_unknown"},
-			fakeapi.FunctionCall{Name: "ok", Arguments: `{"a":`, CallID: "c_badjson"},
-			fakeapi.FunctionCall{Name: "tool_error", Arguments: `{}`, CallID: "c_toolerr"},
+	s, api := newServer(t, responsestest.Script(
+		responsestest.Calls(
+			responsestest.FunctionCall{Name: "ok", Arguments: `{}`, CallID: "c_ok"},
+			responsestest.FunctionCall{Name: "fails", Arguments: `{}`, CallID: "c_fail"},
+			responsestest.FunctionCall{Name: "panics", Arguments: `{}`, CallID: "c_panic"},
+			responsestest.FunctionCall{Name: "no_such_tool", Arguments: `{}`, CallID: "c_unknown"},
+			responsestest.FunctionCall{Name: "ok", Arguments: `{"a":`, CallID: "c_badjson"},
+			responsestest.FunctionCall{Name: "tool_error", Arguments: `{}`, CallID: "c_toolerr"},
 		),
-		fakeapi.Text("handled"),
+		responsestest.Text("handled"),
 	))
 	var executed sync.Map
 	exec := responses.ExecutorFunc(func(_ context.Context, c responses.Call) (responses.Output, error) {
@@ -270,12 +270,12 @@ func TestRunCallFailuresBecomeOutputs(t *testing.T) {
 }
 
 func TestRunCallTimeoutDoesNotStopSiblings(t *testing.T) {
-	s, api := newServer(t, fakeapi.Script(
-		fakeapi.Calls(
-			fakeapi.FunctionCall{Name: "stuck", Arguments: `{}`, CallID: "c_stuck"},
-			fakeapi.FunctionCall{Name: "ok", Arguments: `{}`, CallID: "c_ok"},
+	s, api := newServer(t, responsestest.Script(
+		responsestest.Calls(
+			responsestest.FunctionCall{Name: "stuck", Arguments: `{}`, CallID: "c_stuck"},
+			responsestest.FunctionCall{Name: "ok", Arguments: `{}`, CallID: "c_ok"},
 		),
-		fakeapi.Text("done"),
+		responsestest.Text("done"),
 	))
 	release := make(chan struct{})
 	stuckDone := make(chan struct{})
@@ -297,9 +297,9 @@ func TestRunCallTimeoutDoesNotStopSiblings(t *testing.T) {
 }
 
 func TestRunCallTimeoutWithContextAwareExecutor(t *testing.T) {
-	_, api := newServer(t, fakeapi.Script(
-		fakeapi.Calls(fakeapi.FunctionCall{Name: "slow", Arguments: `{}`}),
-		fakeapi.Text("done"),
+	_, api := newServer(t, responsestest.Script(
+		responsestest.Calls(responsestest.FunctionCall{Name: "slow", Arguments: `{}`}),
+		responsestest.Text("done"),
 	))
 	exec := responses.ExecutorFunc(func(ctx context.Context, _ responses.Call) (responses.Output, error) {
 		<-ctx.Done()
@@ -311,12 +311,12 @@ func TestRunCallTimeoutWithContextAwareExecutor(t *testing.T) {
 }
 
 func TestRunApproveHooks(t *testing.T) {
-	s, api := newServer(t, fakeapi.Script(
-		fakeapi.Calls(
-			fakeapi.FunctionCall{Name: "read", Arguments: `{}`, CallID: "c_read"},
-			fakeapi.FunctionCall{Name: "delete_all", Arguments: `{}`, CallID: "c_del"},
+	s, api := newServer(t, responsestest.Script(
+		responsestest.Calls(
+			responsestest.FunctionCall{Name: "read", Arguments: `{}`, CallID: "c_read"},
+			responsestest.FunctionCall{Name: "delete_all", Arguments: `{}`, CallID: "c_del"},
 		),
-		fakeapi.Text("ok"),
+		responsestest.Text("ok"),
 	))
 	var executed atomic.Int32
 	exec := responses.ExecutorFunc(func(_ context.Context, c responses.Call) (responses.Output, error) {
@@ -362,9 +362,9 @@ func TestRunApproveHooks(t *testing.T) {
 }
 
 func TestRunHookPanicsAreContained(t *testing.T) {
-	s, api := newServer(t, fakeapi.Script(
-		fakeapi.Calls(fakeapi.FunctionCall{Name: "a", Arguments: `{}`, CallID: "c1"}),
-		fakeapi.Text("ok"),
+	s, api := newServer(t, responsestest.Script(
+		responsestest.Calls(responsestest.FunctionCall{Name: "a", Arguments: `{}`, CallID: "c1"}),
+		responsestest.Text("ok"),
 	))
 	opts := responses.Options{
 		BeforeCall: func(context.Context, responses.Call) { panic("before") },
@@ -380,8 +380,8 @@ func TestRunHookPanicsAreContained(t *testing.T) {
 
 func TestRunMaxIterations(t *testing.T) {
 	var n atomic.Int32
-	s, api := newServer(t, func(*fakeapi.Request) fakeapi.Reply {
-		return fakeapi.Calls(fakeapi.FunctionCall{Name: "again", Arguments: fmt.Sprintf(`{"n":%d}`, n.Add(1))})
+	s, api := newServer(t, func(*responsestest.Request) responsestest.Reply {
+		return responsestest.Calls(responsestest.FunctionCall{Name: "again", Arguments: fmt.Sprintf(`{"n":%d}`, n.Add(1))})
 	})
 	var executed atomic.Int32
 	exec := responses.ExecutorFunc(func(context.Context, responses.Call) (responses.Output, error) {
@@ -401,7 +401,7 @@ func TestRunMaxIterations(t *testing.T) {
 }
 
 func TestRunDefaultMaxIterationsIsTen(t *testing.T) {
-	s, api := newServer(t, func(*fakeapi.Request) fakeapi.Reply { return fakeapi.Calls(fakeapi.FunctionCall{Name: "x"}) })
+	s, api := newServer(t, func(*responsestest.Request) responsestest.Reply { return responsestest.Calls(responsestest.FunctionCall{Name: "x"}) })
 	_, err := responses.Run(testCtx(t), api, baseParams(), responses.Static(echoExec), responses.Options{})
 	require.ErrorIs(t, err, responses.ErrMaxIterations)
 	assert.Len(t, s.Requests(), 10)
@@ -410,19 +410,19 @@ func TestRunDefaultMaxIterationsIsTen(t *testing.T) {
 func TestRunFailedAndIncompleteResponses(t *testing.T) {
 	cases := []struct {
 		name             string
-		reply            fakeapi.Reply
+		reply            responsestest.Reply
 		status, code     string
 		sentinel         error
 		messageSubstring string
 	}{
-		{"failed", fakeapi.Failed("server_error", "the model crashed"), "failed", "server_error", responses.ErrResponseFailed, "the model crashed"},
-		{"incomplete", fakeapi.Incomplete("max_output_tokens"), "incomplete", "max_output_tokens", responses.ErrResponseIncomplete, "max_output_tokens"},
-		{"cancelled", fakeapi.Reply{Status: "cancelled"}, "cancelled", "", responses.ErrResponseStatus, "cancelled"},
+		{"failed", responsestest.Failed("server_error", "the model crashed"), "failed", "server_error", responses.ErrResponseFailed, "the model crashed"},
+		{"incomplete", responsestest.Incomplete("max_output_tokens"), "incomplete", "max_output_tokens", responses.ErrResponseIncomplete, "max_output_tokens"},
+		{"cancelled", responsestest.Reply{Status: "cancelled"}, "cancelled", "", responses.ErrResponseStatus, "cancelled"},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
-			_, api := newServer(t, fakeapi.Script(
-				fakeapi.Calls(fakeapi.FunctionCall{Name: "get_weather", Arguments: `{}`, CallID: "c1"}).WithID("resp_good"),
+			_, api := newServer(t, responsestest.Script(
+				responsestest.Calls(responsestest.FunctionCall{Name: "get_weather", Arguments: `{}`, CallID: "c1"}).WithID("resp_good"),
 				tc.reply.WithID("resp_bad"),
 			))
 			res, err := responses.Run(testCtx(t), api, baseParams(), responses.Static(echoExec), responses.Options{})
@@ -445,7 +445,7 @@ func TestRunFailedAndIncompleteResponses(t *testing.T) {
 }
 
 func TestRunHTTPErrorIsAPIError(t *testing.T) {
-	_, api := newServer(t, fakeapi.Script(fakeapi.APIError(400, "invalid_value", "tools[0].name is invalid")))
+	_, api := newServer(t, responsestest.Script(responsestest.APIError(400, "invalid_value", "tools[0].name is invalid")))
 	res, err := responses.Run(testCtx(t), api, baseParams(), responses.Static(echoExec), responses.Options{})
 	var apiErr *responses.APIError
 	require.ErrorAs(t, err, &apiErr)
@@ -460,10 +460,10 @@ func TestRunHTTPErrorIsAPIError(t *testing.T) {
 }
 
 func TestRunRetries429WithSDKRetries(t *testing.T) {
-	s, api := newServer(t, fakeapi.Script(
-		fakeapi.APIError(429, "rate_limit_exceeded", "slow down"),
-		fakeapi.APIError(503, "server_error", "try again"),
-		fakeapi.Text("finally"),
+	s, api := newServer(t, responsestest.Script(
+		responsestest.APIError(429, "rate_limit_exceeded", "slow down"),
+		responsestest.APIError(503, "server_error", "try again"),
+		responsestest.Text("finally"),
 	))
 	res, err := responses.Run(testCtx(t), api, baseParams(), responses.Static(echoExec),
 		responses.Options{RequestOptions: []option.RequestOption{option.WithMaxRetries(3)}})
@@ -473,7 +473,7 @@ func TestRunRetries429WithSDKRetries(t *testing.T) {
 }
 
 func TestRunNoRetriesSurfaces429(t *testing.T) {
-	_, api := newServer(t, fakeapi.Script(fakeapi.APIError(429, "rate_limit_exceeded", "slow down"), fakeapi.Text("x")))
+	_, api := newServer(t, responsestest.Script(responsestest.APIError(429, "rate_limit_exceeded", "slow down"), responsestest.Text("x")))
 	_, err := responses.Run(testCtx(t), api, baseParams(), responses.Static(echoExec), responses.Options{})
 	var apiErr *responses.APIError
 	require.ErrorAs(t, err, &apiErr)
@@ -482,17 +482,17 @@ func TestRunNoRetriesSurfaces429(t *testing.T) {
 }
 
 func TestRunMalformedResponses(t *testing.T) {
-	cases := map[string]fakeapi.Reply{
-		"not json":     fakeapi.Malformed(),
+	cases := map[string]responsestest.Reply{
+		"not json":     responsestest.Malformed(),
 		"text/plain":   {RawBody: []byte("hello"), ContentType: "text/plain"},
 		"no id":        {RawBody: []byte(`{"object":"response","status":"completed","output":[]}`)},
-		"html 502":     fakeapi.HTTPError(502, "<html>bad gateway</html>"),
+		"html 502":     responsestest.HTTPError(502, "<html>bad gateway</html>"),
 		"json array":   {RawBody: []byte(`[1,2,3]`)},
-		"bad error id": fakeapi.HTTPError(500, `{"error": "just a string"}`),
+		"bad error id": responsestest.HTTPError(500, `{"error": "just a string"}`),
 	}
 	for name, reply := range cases {
 		t.Run(name, func(t *testing.T) {
-			_, api := newServer(t, fakeapi.Script(reply))
+			_, api := newServer(t, responsestest.Script(reply))
 			res, err := responses.Run(testCtx(t), api, baseParams(), responses.Static(echoExec), responses.Options{})
 			require.Error(t, err)
 			require.NotNil(t, res)
@@ -519,10 +519,10 @@ func (s *turnSource) Toolbox(context.Context) (responses.Toolbox, error) {
 // tools then the turn's, and the calls of a response run on the Executor
 // of the Toolbox whose tools were offered in that request.
 func TestRunToolSourcePairsToolsAndExecutor(t *testing.T) {
-	s, api := newServer(t, fakeapi.Script(
-		fakeapi.Calls(fakeapi.FunctionCall{Name: "dynamic_1", Arguments: `{}`}),
-		fakeapi.Calls(fakeapi.FunctionCall{Name: "dynamic_2", Arguments: `{}`}),
-		fakeapi.Text("ok"),
+	s, api := newServer(t, responsestest.Script(
+		responsestest.Calls(responsestest.FunctionCall{Name: "dynamic_1", Arguments: `{}`}),
+		responsestest.Calls(responsestest.FunctionCall{Name: "dynamic_2", Arguments: `{}`}),
+		responsestest.Text("ok"),
 	))
 	p := baseParams()
 	res, err := responses.Run(testCtx(t), api, p, &turnSource{}, responses.Options{})
@@ -548,19 +548,19 @@ func (s failingSource) Toolbox(context.Context) (responses.Toolbox, error) {
 }
 
 func TestRunToolSourceError(t *testing.T) {
-	_, api := newServer(t, fakeapi.Script(fakeapi.Text("never")))
+	_, api := newServer(t, responsestest.Script(responsestest.Text("never")))
 	boom := errors.New("no tools")
 	_, err := responses.Run(testCtx(t), api, baseParams(), failingSource{boom}, responses.Options{})
 	assert.ErrorIs(t, err, boom)
 }
 
 func TestRunArrayAndEmptyOutputs(t *testing.T) {
-	s, api := newServer(t, fakeapi.Script(
-		fakeapi.Calls(
-			fakeapi.FunctionCall{Name: "image", Arguments: `{}`, CallID: "c_img"},
-			fakeapi.FunctionCall{Name: "empty", Arguments: ``, CallID: "c_empty"},
+	s, api := newServer(t, responsestest.Script(
+		responsestest.Calls(
+			responsestest.FunctionCall{Name: "image", Arguments: `{}`, CallID: "c_img"},
+			responsestest.FunctionCall{Name: "empty", Arguments: ``, CallID: "c_empty"},
 		),
-		fakeapi.Text("ok"),
+		responsestest.Text("ok"),
 	))
 	exec := responses.ExecutorFunc(func(_ context.Context, c responses.Call) (responses.Output, error) {
 		if c.Name == "empty" {
@@ -590,9 +590,9 @@ func TestRunArrayAndEmptyOutputs(t *testing.T) {
 }
 
 func TestRunStoreFalseResendsConversation(t *testing.T) {
-	model := &fakeapi.Model{Calls: []fakeapi.FunctionCall{{Name: "get_weather", Arguments: `{"city":"Paris"}`}}, Rounds: 2}
+	model := &responsestest.Model{Calls: []responsestest.FunctionCall{{Name: "get_weather", Arguments: `{"city":"Paris"}`}}, Rounds: 2}
 	h := model.Handler()
-	s, api := newServer(t, func(r *fakeapi.Request) fakeapi.Reply {
+	s, api := newServer(t, func(r *responsestest.Request) responsestest.Reply {
 		rep := h(r)
 		if len(rep.Output) > 0 && rep.Output[0]["type"] == "function_call" {
 			rep = rep.WithReasoning("plan")
@@ -623,9 +623,9 @@ func TestRunStoreFalseResendsConversation(t *testing.T) {
 }
 
 func TestRunStoreFalseDropsReasoningWithoutEncryptedContent(t *testing.T) {
-	s, api := newServer(t, fakeapi.Script(
-		fakeapi.Calls(fakeapi.FunctionCall{Name: "get_weather", Arguments: `{}`}).WithReasoning("hidden"),
-		fakeapi.Text("ok"),
+	s, api := newServer(t, responsestest.Script(
+		responsestest.Calls(responsestest.FunctionCall{Name: "get_weather", Arguments: `{}`}).WithReasoning("hidden"),
+		responsestest.Text("ok"),
 	))
 	p := baseParams()
 	p.Store = openai.Bool(false)
@@ -636,9 +636,9 @@ func TestRunStoreFalseDropsReasoningWithoutEncryptedContent(t *testing.T) {
 }
 
 func TestRunConversationSendsOnlyNewOutputs(t *testing.T) {
-	s, api := newServer(t, fakeapi.Script(
-		fakeapi.Calls(fakeapi.FunctionCall{Name: "get_weather", Arguments: `{}`, CallID: "c1"}),
-		fakeapi.Text("ok"),
+	s, api := newServer(t, responsestest.Script(
+		responsestest.Calls(responsestest.FunctionCall{Name: "get_weather", Arguments: `{}`, CallID: "c1"}),
+		responsestest.Text("ok"),
 	))
 	p := baseParams()
 	p.Conversation = oai.ResponseNewParamsConversationUnion{OfString: openai.String("conv_123")}
@@ -652,7 +652,7 @@ func TestRunConversationSendsOnlyNewOutputs(t *testing.T) {
 }
 
 func TestRunContinuesCallerPreviousResponseID(t *testing.T) {
-	s, api := newServer(t, fakeapi.Script(fakeapi.Text("hi")))
+	s, api := newServer(t, responsestest.Script(responsestest.Text("hi")))
 	p := baseParams()
 	p.PreviousResponseID = openai.String("resp_earlier")
 	_, err := responses.Run(testCtx(t), api, p, responses.Static(echoExec), responses.Options{})
@@ -661,7 +661,7 @@ func TestRunContinuesCallerPreviousResponseID(t *testing.T) {
 }
 
 func TestRunInputItems(t *testing.T) {
-	s, api := newServer(t, fakeapi.Script(fakeapi.Text("hi")))
+	s, api := newServer(t, responsestest.Script(responsestest.Text("hi")))
 	p := baseParams()
 	p.Input = oai.ResponseNewParamsInputUnion{OfInputItemList: oai.ResponseInputParam{
 		oai.ResponseInputItemParamOfMessage("first", oai.EasyInputMessageRoleUser),
@@ -677,7 +677,7 @@ func TestRunInputItems(t *testing.T) {
 func TestRunNilArguments(t *testing.T) {
 	_, err := responses.Run(context.Background(), nil, baseParams(), responses.Static(echoExec), responses.Options{})
 	assert.Error(t, err)
-	_, api := newServer(t, fakeapi.Script())
+	_, api := newServer(t, responsestest.Script())
 	_, err = responses.Run(context.Background(), api, baseParams(), nil, responses.Options{})
 	assert.Error(t, err)
 }
@@ -691,7 +691,7 @@ func TestAPIErrorHidesKeys(t *testing.T) {
 
 func TestResultJSONFriendly(t *testing.T) {
 	// A Result's turns can be logged as JSON (no cycles, no funcs).
-	_, api := newServer(t, fakeapi.Script(fakeapi.Calls(fakeapi.FunctionCall{Name: "a"}), fakeapi.Text("x")))
+	_, api := newServer(t, responsestest.Script(responsestest.Calls(responsestest.FunctionCall{Name: "a"}), responsestest.Text("x")))
 	res, err := responses.Run(testCtx(t), api, baseParams(), responses.Static(echoExec), responses.Options{})
 	require.NoError(t, err)
 	b, err := json.Marshal(res.Turns)
@@ -701,7 +701,7 @@ func TestResultJSONFriendly(t *testing.T) {
 
 func TestManyConcurrentRunsShareOneServer(t *testing.T) {
 	const n = 200
-	s, api := newServer(t, fakeapi.ToolCaller(fakeapi.FunctionCall{Name: "get_weather", Arguments: `{"city":"Paris"}`}))
+	s, api := newServer(t, responsestest.ToolCaller(responsestest.FunctionCall{Name: "get_weather", Arguments: `{"city":"Paris"}`}))
 	var wg sync.WaitGroup
 	errs := make([]error, n)
 	texts := make([]string, n)
@@ -729,11 +729,11 @@ func TestManyConcurrentRunsShareOneServer(t *testing.T) {
 // has every hook record how many hooks are inside at once: never more
 // than one. The hooks share a plain slice, so -race also checks it.
 func TestRunHooksAreSerialized(t *testing.T) {
-	var calls []fakeapi.FunctionCall
+	var calls []responsestest.FunctionCall
 	for i := range 4 {
-		calls = append(calls, fakeapi.FunctionCall{Name: "t", Arguments: `{}`, CallID: fmt.Sprintf("c%d", i)})
+		calls = append(calls, responsestest.FunctionCall{Name: "t", Arguments: `{}`, CallID: fmt.Sprintf("c%d", i)})
 	}
-	_, api := newServer(t, fakeapi.Script(fakeapi.Calls(calls...), fakeapi.Text("ok")))
+	_, api := newServer(t, responsestest.Script(responsestest.Calls(calls...), responsestest.Text("ok")))
 	var started sync.WaitGroup
 	started.Add(4)
 	exec := responses.ExecutorFunc(func(context.Context, responses.Call) (responses.Output, error) {

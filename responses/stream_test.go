@@ -15,15 +15,15 @@ import (
 	"github.com/stretchr/testify/require"
 	"go.uber.org/goleak"
 
-	"github.com/mcpbridge/mcpbridge/internal/fakeapi"
+	"github.com/mcpbridge/mcpbridge/responses/responsestest"
 	"github.com/mcpbridge/mcpbridge/responses"
 )
 
 // newStreamServer starts a validating fake API; its client's Responses
 // service serves both Run (API) and Stream (StreamAPI).
-func newStreamServer(t testing.TB, h fakeapi.Handler, opts ...option.RequestOption) (*fakeapi.Server, *oai.ResponseService) {
+func newStreamServer(t testing.TB, h responsestest.Handler, opts ...option.RequestOption) (*responsestest.Server, *oai.ResponseService) {
 	t.Helper()
-	s := fakeapi.New(h)
+	s := responsestest.New(h)
 	s.SetValidation(true)
 	t.Cleanup(s.Close)
 	c := s.Client(opts...)
@@ -61,11 +61,11 @@ func deltas(events []responses.Event, k responses.EventKind) string {
 	return b.String()
 }
 
-func twoTurnScript() fakeapi.Handler {
-	return fakeapi.Script(
-		fakeapi.Calls(fakeapi.FunctionCall{Name: "get_weather", Arguments: `{"city":"Paris"}`, CallID: "call_a"}).
+func twoTurnScript() responsestest.Handler {
+	return responsestest.Script(
+		responsestest.Calls(responsestest.FunctionCall{Name: "get_weather", Arguments: `{"city":"Paris"}`, CallID: "call_a"}).
 			WithReasoning("Look it up.").WithID("resp_1"),
-		fakeapi.Text("Sunny in Paris today.").WithID("resp_2"),
+		responsestest.Text("Sunny in Paris today.").WithID("resp_2"),
 	)
 }
 
@@ -123,8 +123,8 @@ func TestStreamYieldsEventsInOrderAndTheResultOfRun(t *testing.T) {
 func TestStreamStartsCallsBeforeTheResponseEnds(t *testing.T) {
 	// The second call is an hour away: the first call runs and finishes
 	// while the model is still writing.
-	_, api := newStreamServer(t, fakeapi.Script(
-		fakeapi.Calls(fakeapi.FunctionCall{Name: "first"}, fakeapi.FunctionCall{Name: "second"}).WithDelays(0, time.Hour),
+	_, api := newStreamServer(t, responsestest.Script(
+		responsestest.Calls(responsestest.FunctionCall{Name: "first"}, responsestest.FunctionCall{Name: "second"}).WithDelays(0, time.Hour),
 	))
 	var sawDone bool
 	for ev, err := range responses.Stream(testCtx(t), api, baseParams(), responses.Static(echoExec), responses.Options{}) {
@@ -143,9 +143,9 @@ func TestStreamStartsCallsBeforeTheResponseEnds(t *testing.T) {
 
 func TestStreamOutputsGoBackInCallOrder(t *testing.T) {
 	// c finishes first, a last; the outputs still go a, b, c.
-	s, api := newStreamServer(t, fakeapi.Script(
-		fakeapi.Calls(fakeapi.FunctionCall{Name: "a", CallID: "ca"}, fakeapi.FunctionCall{Name: "b", CallID: "cb"}, fakeapi.FunctionCall{Name: "c", CallID: "cc"}),
-		fakeapi.Text("ok"),
+	s, api := newStreamServer(t, responsestest.Script(
+		responsestest.Calls(responsestest.FunctionCall{Name: "a", CallID: "ca"}, responsestest.FunctionCall{Name: "b", CallID: "cb"}, responsestest.FunctionCall{Name: "c", CallID: "cc"}),
+		responsestest.Text("ok"),
 	))
 	cDone, bDone := make(chan struct{}), make(chan struct{})
 	exec := responses.ExecutorFunc(func(ctx context.Context, c responses.Call) (responses.Output, error) {
@@ -176,9 +176,9 @@ func TestStreamOutputsGoBackInCallOrder(t *testing.T) {
 }
 
 func TestStreamMaxConcurrencyOneRunsCallsInOrder(t *testing.T) {
-	_, api := newStreamServer(t, fakeapi.Script(
-		fakeapi.Calls(fakeapi.FunctionCall{Name: "a"}, fakeapi.FunctionCall{Name: "b"}, fakeapi.FunctionCall{Name: "c"}, fakeapi.FunctionCall{Name: "d"}),
-		fakeapi.Text("ok"),
+	_, api := newStreamServer(t, responsestest.Script(
+		responsestest.Calls(responsestest.FunctionCall{Name: "a"}, responsestest.FunctionCall{Name: "b"}, responsestest.FunctionCall{Name: "c"}, responsestest.FunctionCall{Name: "d"}),
+		responsestest.Text("ok"),
 	))
 	var mu sync.Mutex
 	var order []string
@@ -219,10 +219,10 @@ func TestStreamFailuresKeepPendingAndCancelEagerCalls(t *testing.T) {
 	// The model holds its second item (or its terminal event) until the
 	// first call has started: the failure always finds it running.
 	slowStarted := make(chan struct{})
-	turn2Calls := fakeapi.Calls(fakeapi.FunctionCall{Name: "slow"}, fakeapi.FunctionCall{Name: "never"}).WithWait(1, slowStarted)
+	turn2Calls := responsestest.Calls(responsestest.FunctionCall{Name: "slow"}, responsestest.FunctionCall{Name: "never"}).WithWait(1, slowStarted)
 	slowItem := map[string]any{"type": "function_call", "name": "slow", "arguments": "{}", "status": "completed"}
 	cases := map[string]struct {
-		reply fakeapi.Reply
+		reply responsestest.Reply
 		check func(t *testing.T, err error)
 	}{
 		"error event": {turn2Calls.WithErrorEvent(1, "server_error", "the model broke"), func(t *testing.T, err error) {
@@ -236,10 +236,10 @@ func TestStreamFailuresKeepPendingAndCancelEagerCalls(t *testing.T) {
 		"dropped connection": {turn2Calls.WithDropAfter(1), func(t *testing.T, err error) {
 			assert.ErrorIs(t, err, responses.ErrStreamInterrupted)
 		}},
-		"response.failed": {fakeapi.Failed("server_error", "boom").WithItem(slowItem).WithWait(1, slowStarted), func(t *testing.T, err error) {
+		"response.failed": {responsestest.Failed("server_error", "boom").WithItem(slowItem).WithWait(1, slowStarted), func(t *testing.T, err error) {
 			assert.ErrorIs(t, err, responses.ErrResponseFailed)
 		}},
-		"response.incomplete": {fakeapi.Incomplete("max_output_tokens").WithItem(slowItem).WithWait(1, slowStarted), func(t *testing.T, err error) {
+		"response.incomplete": {responsestest.Incomplete("max_output_tokens").WithItem(slowItem).WithWait(1, slowStarted), func(t *testing.T, err error) {
 			assert.ErrorIs(t, err, responses.ErrResponseIncomplete)
 		}},
 	}
@@ -247,10 +247,10 @@ func TestStreamFailuresKeepPendingAndCancelEagerCalls(t *testing.T) {
 		t.Run(name, func(t *testing.T) {
 			slowStarted = make(chan struct{})
 			tc.reply = tc.reply.WithWait(1, slowStarted)
-			s, api := newStreamServer(t, fakeapi.Script(
-				fakeapi.Calls(fakeapi.FunctionCall{Name: "get_weather", Arguments: `{"city":"A"}`, CallID: "c1"}).WithID("resp_calls"),
+			s, api := newStreamServer(t, responsestest.Script(
+				responsestest.Calls(responsestest.FunctionCall{Name: "get_weather", Arguments: `{"city":"A"}`, CallID: "c1"}).WithID("resp_calls"),
 				tc.reply,
-				fakeapi.Text("A is sunny.").WithID("resp_final"),
+				responsestest.Text("A is sunny.").WithID("resp_final"),
 			))
 			counting := &countingExec{}
 			blocking := &blockingExec{started: make(chan string, 4)}
@@ -294,8 +294,8 @@ func TestStreamFailuresKeepPendingAndCancelEagerCalls(t *testing.T) {
 }
 
 func TestStreamBreakCancelsCallsInFlight(t *testing.T) {
-	_, api := newStreamServer(t, fakeapi.Script(
-		fakeapi.Calls(fakeapi.FunctionCall{Name: "a"}, fakeapi.FunctionCall{Name: "b"}).WithDelays(0, 0, time.Hour),
+	_, api := newStreamServer(t, responsestest.Script(
+		responsestest.Calls(responsestest.FunctionCall{Name: "a"}, responsestest.FunctionCall{Name: "b"}).WithDelays(0, 0, time.Hour),
 	))
 	blocking := &blockingExec{started: make(chan string, 2)}
 	n := 0
@@ -337,9 +337,9 @@ func TestStreamStoreFalseResendsHistory(t *testing.T) {
 }
 
 func TestStreamProgressApprovalAndHooks(t *testing.T) {
-	_, api := newStreamServer(t, fakeapi.Script(
-		fakeapi.Calls(fakeapi.FunctionCall{Name: "long"}, fakeapi.FunctionCall{Name: "forbidden"}),
-		fakeapi.Text("done"),
+	_, api := newStreamServer(t, responsestest.Script(
+		responsestest.Calls(responsestest.FunctionCall{Name: "long"}, responsestest.FunctionCall{Name: "forbidden"}),
+		responsestest.Text("done"),
 	))
 	exec := responses.ExecutorFunc(func(ctx context.Context, c responses.Call) (responses.Output, error) {
 		for i := 1; i <= 3; i++ {
@@ -382,7 +382,7 @@ func TestStreamProgressApprovalAndHooks(t *testing.T) {
 }
 
 func TestStreamHTTPErrorAndNilArguments(t *testing.T) {
-	_, api := newStreamServer(t, fakeapi.Script(fakeapi.APIError(429, "rate_limit_exceeded", "slow down")))
+	_, api := newStreamServer(t, responsestest.Script(responsestest.APIError(429, "rate_limit_exceeded", "slow down")))
 	_, res, err := collect(responses.Stream(testCtx(t), api, baseParams(), responses.Static(echoExec), responses.Options{}))
 	var apiErr *responses.APIError
 	require.ErrorAs(t, err, &apiErr)
@@ -399,9 +399,9 @@ func TestStreamHTTPErrorAndNilArguments(t *testing.T) {
 
 func TestStreamCancelledContextEndsWithRunDone(t *testing.T) {
 	called := make(chan struct{})
-	_, api := newStreamServer(t, func(*fakeapi.Request) fakeapi.Reply {
+	_, api := newStreamServer(t, func(*responsestest.Request) responsestest.Reply {
 		close(called)
-		return fakeapi.Text("never written").WithDelays(time.Hour)
+		return responsestest.Text("never written").WithDelays(time.Hour)
 	})
 	ctx, cancel := context.WithCancel(testCtx(t))
 	go func() { <-called; cancel() }()

@@ -10,7 +10,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
-	"github.com/mcpbridge/mcpbridge/internal/fakeapi"
+	"github.com/mcpbridge/mcpbridge/responses/responsestest"
 	"github.com/mcpbridge/mcpbridge/responses"
 )
 
@@ -50,7 +50,7 @@ func TestRunClientToolSearch(t *testing.T) {
 		store, namespace bool
 	}{{"chained flat", true, false}, {"chained namespaced", true, true}, {"stateless flat", false, false}, {"stateless namespaced", false, true}} {
 		t.Run(c.name, func(t *testing.T) {
-			m := &fakeapi.SearchModel{Arguments: `{"title":"flaky"}`}
+			m := &responsestest.SearchModel{Arguments: `{"title":"flaky"}`}
 			s, api := newServer(t, m.Handler())
 			var queries []string
 			var got []responses.Call
@@ -98,12 +98,12 @@ func TestRunClientToolSearch(t *testing.T) {
 // TestRunToolSearchOutputsInCallOrder: outputs go back in the order of the
 // calls, search outputs among function outputs.
 func TestRunToolSearchOutputsInCallOrder(t *testing.T) {
-	reply := fakeapi.Calls(fakeapi.FunctionCall{Name: "get_weather", Arguments: `{"city":"Oslo"}`, CallID: "call_1"}).
+	reply := responsestest.Calls(responsestest.FunctionCall{Name: "get_weather", Arguments: `{"city":"Oslo"}`, CallID: "call_1"}).
 		WithItem(map[string]any{"type": "tool_search_call", "execution": "client", "call_id": "call_2", "arguments": map[string]any{"query": "maps"}}).
 		WithItem(map[string]any{"type": "function_call", "name": "get_weather", "arguments": `{"city":"Rome"}`, "call_id": "call_3"}).
 		WithItem(map[string]any{"type": "tool_search_call", "execution": "server", "arguments": map[string]any{"query": "x"}}).
 		WithItem(map[string]any{"type": "tool_search_output", "execution": "server", "tools": []any{}})
-	s, api := newServer(t, fakeapi.Script(reply, fakeapi.Text("done")))
+	s, api := newServer(t, responsestest.Script(reply, responsestest.Text("done")))
 	var queries []string
 	res, err := responses.Run(testCtx(t), api, baseParams(), responses.Static(echoExec), responses.Options{ToolSearch: searcher(false, &queries)})
 	require.NoError(t, err)
@@ -119,12 +119,12 @@ func TestRunToolSearchOutputsInCallOrder(t *testing.T) {
 
 func TestRunToolSearchFailures(t *testing.T) {
 	t.Run("no searcher", func(t *testing.T) {
-		_, api := newServer(t, fakeapi.Script(fakeapi.ToolSearch("x")))
+		_, api := newServer(t, responsestest.Script(responsestest.ToolSearch("x")))
 		_, err := responses.Run(testCtx(t), api, baseParams(), responses.Static(echoExec), responses.Options{})
 		assert.ErrorIs(t, err, responses.ErrNoToolSearch)
 	})
 	t.Run("search error loads nothing", func(t *testing.T) {
-		s, api := newServer(t, fakeapi.Script(fakeapi.ToolSearch("x"), fakeapi.Text("ok")))
+		s, api := newServer(t, responsestest.Script(responsestest.ToolSearch("x"), responsestest.Text("ok")))
 		boom := errors.New("index unavailable")
 		res, err := responses.Run(testCtx(t), api, baseParams(), responses.Static(echoExec), responses.Options{ToolSearch: responses.ToolSearcherFunc(
 			func(context.Context, responses.ToolSearchCall) ([]oai.ToolUnionParam, error) { return nil, boom })})
@@ -135,7 +135,7 @@ func TestRunToolSearchFailures(t *testing.T) {
 		assert.Equal(t, []any{}, out["tools"])
 	})
 	t.Run("cancelled search resumes", func(t *testing.T) {
-		s, api := newServer(t, fakeapi.Script(fakeapi.ToolSearch("x").WithID("resp_s"), fakeapi.Text("ok")))
+		s, api := newServer(t, responsestest.Script(responsestest.ToolSearch("x").WithID("resp_s"), responsestest.Text("ok")))
 		ctx, cancel := context.WithCancel(testCtx(t))
 		var queries []string
 		cancelling := responses.ToolSearcherFunc(func(ctx context.Context, c responses.ToolSearchCall) ([]oai.ToolUnionParam, error) {

@@ -10,7 +10,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
-	"github.com/mcpbridge/mcpbridge/internal/fakeapi"
+	"github.com/mcpbridge/mcpbridge/responses/responsestest"
 	"github.com/mcpbridge/mcpbridge/responses"
 )
 
@@ -32,9 +32,9 @@ func TestStoreFalseResendsOutputNumbersExactly(t *testing.T) {
 			}},
 		}},
 	}
-	first := fakeapi.Calls(fakeapi.FunctionCall{Name: "get_weather", Arguments: `{"city":"Paris"}`})
+	first := responsestest.Calls(responsestest.FunctionCall{Name: "get_weather", Arguments: `{"city":"Paris"}`})
 	first.Output = append([]map[string]any{message}, first.Output...)
-	s, api := newServer(t, fakeapi.Script(first, fakeapi.Text("done")))
+	s, api := newServer(t, responsestest.Script(first, responsestest.Text("done")))
 	p := baseParams()
 	p.Store = openai.Bool(false)
 	p.Metadata = shared.Metadata{"trace": "12345678901234567890"}

@@ -13,7 +13,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
-	"github.com/mcpbridge/mcpbridge/internal/fakeapi"
+	"github.com/mcpbridge/mcpbridge/responses/responsestest"
 	"github.com/mcpbridge/mcpbridge/internal/mcptest"
 )
 
@@ -21,13 +21,13 @@ func TestMain(m *testing.M) { mcptest.VerifyTestMain(m) }
 
 // setup writes a config naming the test stdio server and points the agent
 // at a fake Responses API driven by h.
-func setup(t *testing.T, h fakeapi.Handler, extra string) (*fakeapi.Server, string) {
+func setup(t *testing.T, h responsestest.Handler, extra string) (*responsestest.Server, string) {
 	t.Helper()
-	api := fakeapi.New(h)
+	api := responsestest.New(h)
 	api.SetValidation(true)
 	t.Cleanup(api.Close)
 	t.Setenv("OPENAI_BASE_URL", api.URL+"/v1/")
-	t.Setenv("OPENAI_API_KEY", fakeapi.FakeAPIKey)
+	t.Setenv("OPENAI_API_KEY", responsestest.FakeAPIKey)
 	t.Setenv("OPENAI_MAX_RETRIES", "0")
 	t.Setenv("AGENT_TEST_GREETING", "hello from the environment")
 	bin := mcptest.BuildServer(t)
@@ -46,7 +46,7 @@ func runAgent(t *testing.T, args ...string) (string, string, error) {
 }
 
 func TestAgentAnswers(t *testing.T) {
-	model := &fakeapi.Model{Calls: []fakeapi.FunctionCall{
+	model := &responsestest.Model{Calls: []responsestest.FunctionCall{
 		{Name: "tools__env", Arguments: `{"name":"GREETING"}`},
 		{Name: "tools__add", Arguments: `{"a":20,"b":22}`},
 	}}
@@ -68,18 +68,18 @@ func TestAgentAnswers(t *testing.T) {
 }
 
 func TestAgentFailuresAreOneLine(t *testing.T) {
-	loop := &fakeapi.Model{Calls: []fakeapi.FunctionCall{{Name: "tools__echo", Arguments: `{"text":"x"}`}}, Rounds: 50}
+	loop := &responsestest.Model{Calls: []responsestest.FunctionCall{{Name: "tools__echo", Arguments: `{"text":"x"}`}}, Rounds: 50}
 	cases := []struct {
 		name    string
-		handler fakeapi.Handler
+		handler responsestest.Handler
 		extra   string
 		args    []string
 		want    string
 	}{
-		{"no prompt", fakeapi.Echo(), "", nil, "no prompt"},
-		{"bad config", fakeapi.Echo(), `, "bad": {}`, []string{"hi"}, `server "bad"`},
-		{"server fails", fakeapi.Echo(), `, "broken": {"command": "/nonexistent/server"}`, []string{"hi"}, `"broken"`},
-		{"api error", fakeapi.Script(fakeapi.APIError(401, "invalid_api_key", "bad key")), "", []string{"hi"}, "invalid_api_key"},
+		{"no prompt", responsestest.Echo(), "", nil, "no prompt"},
+		{"bad config", responsestest.Echo(), `, "bad": {}`, []string{"hi"}, `server "bad"`},
+		{"server fails", responsestest.Echo(), `, "broken": {"command": "/nonexistent/server"}`, []string{"hi"}, `"broken"`},
+		{"api error", responsestest.Script(responsestest.APIError(401, "invalid_api_key", "bad key")), "", []string{"hi"}, "invalid_api_key"},
 		{"iteration limit", loop.Handler(), "", []string{"--max-iterations", "2", "hi"}, "iteration limit"},
 	}
 	for _, tc := range cases {
@@ -95,7 +95,7 @@ func TestAgentFailuresAreOneLine(t *testing.T) {
 }
 
 func TestAgentWarnsAboutUnusedConfigKeys(t *testing.T) {
-	model := &fakeapi.Model{Calls: []fakeapi.FunctionCall{{Name: "tools__echo", Arguments: `{"text":"hi"}`}}}
+	model := &responsestest.Model{Calls: []responsestest.FunctionCall{{Name: "tools__echo", Arguments: `{"text":"hi"}`}}}
 	_, cfg := setup(t, model.Handler(), `, "off": {"command": "x", "disabled": true}`)
 	// A key the agent does not use, added to the server the test writes.
 	data, err := os.ReadFile(cfg)
@@ -111,7 +111,7 @@ func TestAgentWarnsAboutUnusedConfigKeys(t *testing.T) {
 // TestAgentSkipFailedServers: asked to, the agent answers without a
 // broken server and names it on stderr.
 func TestAgentSkipFailedServers(t *testing.T) {
-	_, cfg := setup(t, fakeapi.Echo(), `, "broken": {"command": "/nonexistent/server"}`)
+	_, cfg := setup(t, responsestest.Echo(), `, "broken": {"command": "/nonexistent/server"}`)
 	stdout, stderr, err := runAgent(t, "--config", cfg, "--skip-failed-servers", "hi")
 	require.NoError(t, err, stderr)
 	assert.NotEmpty(t, stdout)

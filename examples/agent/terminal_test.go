@@ -7,7 +7,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
-	"github.com/mcpbridge/mcpbridge/internal/fakeapi"
+	"github.com/mcpbridge/mcpbridge/responses/responsestest"
 )
 
 // assertPrintable fails when s holds a character a terminal would act on:
@@ -26,12 +26,12 @@ func assertPrintable(t *testing.T, what, s string) {
 // error messages are all untrusted: nothing reaches the terminal raw.
 func TestAgentPrintsNothingRaw(t *testing.T) {
 	hostile := "\x1b]0;pwned\x07\x1b[2J\u202etxt.exe\x00\r"
-	_, cfg := setup(t, fakeapi.Script(
-		fakeapi.Calls(
-			fakeapi.FunctionCall{Name: "tools__nope" + hostile, Arguments: `{"text":"` + hostile + `"}`},
-			fakeapi.FunctionCall{Name: "tools__echo", Arguments: `{"text":"\u001b[31mred\u202e"}`},
+	_, cfg := setup(t, responsestest.Script(
+		responsestest.Calls(
+			responsestest.FunctionCall{Name: "tools__nope" + hostile, Arguments: `{"text":"` + hostile + `"}`},
+			responsestest.FunctionCall{Name: "tools__echo", Arguments: `{"text":"\u001b[31mred\u202e"}`},
 		),
-		fakeapi.Text("answer "+hostile+" end"),
+		responsestest.Text("answer "+hostile+" end"),
 	), "")
 	stdout, stderr, err := runAgent(t, "--config", cfg, "hi")
 	require.NoError(t, err, stderr)
@@ -40,7 +40,7 @@ func TestAgentPrintsNothingRaw(t *testing.T) {
 	assertPrintable(t, "stdout", stdout)
 	assertPrintable(t, "stderr", stderr)
 
-	_, cfg = setup(t, fakeapi.Script(fakeapi.APIError(400, "bad"+hostile, "message "+hostile)), "")
+	_, cfg = setup(t, responsestest.Script(responsestest.APIError(400, "bad"+hostile, "message "+hostile)), "")
 	_, _, err = runAgent(t, "--config", cfg, "hi")
 	require.Error(t, err)
 	assertPrintable(t, "exit reason", oneLine(err))

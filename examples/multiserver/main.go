@@ -29,7 +29,7 @@ import (
 	oai "github.com/openai/openai-go/v3/responses"
 
 	"github.com/mcpbridge/mcpbridge/bridge"
-	"github.com/mcpbridge/mcpbridge/internal/fakeapi"
+	"github.com/mcpbridge/mcpbridge/responses/responsestest"
 )
 
 func main() {
@@ -118,8 +118,8 @@ func run(ctx context.Context, model string) error {
 
 	var client openai.Client
 	if os.Getenv("OPENAI_API_KEY") == "" {
-		fake := fakeapi.New((&fakeapi.Model{
-			Calls: []fakeapi.FunctionCall{
+		fake := responsestest.New((&responsestest.Model{
+			Calls: []responsestest.FunctionCall{
 				{Name: "clock__now", Arguments: `{"zone":"UTC"}`},
 				{Name: "notes__add_note", Arguments: `{"text":"standup moved to 10:00"}`},
 			},

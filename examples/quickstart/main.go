@@ -23,7 +23,7 @@ import (
 	oai "github.com/openai/openai-go/v3/responses"
 
 	"github.com/mcpbridge/mcpbridge/bridge"
-	"github.com/mcpbridge/mcpbridge/internal/fakeapi"
+	"github.com/mcpbridge/mcpbridge/responses/responsestest"
 )
 
 func main() {
@@ -65,12 +65,12 @@ func run(ctx context.Context, model, prompt string) error {
 	if os.Getenv("OPENAI_API_KEY") == "" {
 		// Offline: a scripted model on a local HTTP server that speaks the
 		// Responses API. It calls both tools, then answers from their outputs.
-		fake := fakeapi.New((&fakeapi.Model{
-			Calls: []fakeapi.FunctionCall{
+		fake := responsestest.New((&responsestest.Model{
+			Calls: []responsestest.FunctionCall{
 				{Name: "demo__add", Arguments: `{"a":1234,"b":5678}`},
 				{Name: "demo__word_count", Arguments: `{"text":"the quick brown fox jumps"}`},
 			},
-			Answer: func(_ string, results []fakeapi.ToolResult) string {
+			Answer: func(_ string, results []responsestest.ToolResult) string {
 				return fmt.Sprintf("1234 + 5678 = %s, and the sentence has %s words.", results[0].Output, results[1].Output)
 			},
 		}).Handler())

@@ -16,7 +16,7 @@ import (
 
 	"github.com/mcpbridge/mcpbridge/bridge"
 	"github.com/mcpbridge/mcpbridge/internal/authtest"
-	"github.com/mcpbridge/mcpbridge/internal/fakeapi"
+	"github.com/mcpbridge/mcpbridge/responses/responsestest"
 	"github.com/mcpbridge/mcpbridge/internal/mcptest"
 	"github.com/mcpbridge/mcpbridge/mcpclient"
 )
@@ -52,11 +52,11 @@ func TestBridgeRunWithOAuth(t *testing.T) {
 		Scopes: []string{"mcp:read", "mcp:admin"}, RequiredScope: "mcp:read",
 		ToolScopes: map[string]string{"add": "mcp:admin"},
 	})
-	model := &fakeapi.Model{Calls: []fakeapi.FunctionCall{
+	model := &responsestest.Model{Calls: []responsestest.FunctionCall{
 		{Name: "remote__echo", Arguments: `{"text":"through oauth"}`},
 		{Name: "remote__add", Arguments: `{"a":40,"b":2}`},
 	}}
-	api := fakeapi.New(model.Handler())
+	api := responsestest.New(model.Handler())
 	api.SetValidation(true)
 	t.Cleanup(api.Close)
 	client := api.Client()

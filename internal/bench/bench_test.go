@@ -73,7 +73,7 @@ func TestParseRows(t *testing.T) {
 	if err != nil || len(rows) != 2 || rows[0] != 1 || rows[1] != 3 {
 		t.Errorf("parseRows = %v, %v", rows, err)
 	}
-	for _, bad := range []string{"", "0", "7", "x"} {
+	for _, bad := range []string{"", "0", "8", "x"} {
 		if _, err := parseRows(bad); err == nil {
 			t.Errorf("parseRows(%q) accepted", bad)
 		}

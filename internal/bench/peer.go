@@ -13,7 +13,7 @@ import (
 	"time"
 
 	"github.com/mcpbridge/mcpbridge/bridge"
-	"github.com/mcpbridge/mcpbridge/internal/fakeapi"
+	"github.com/mcpbridge/mcpbridge/responses/responsestest"
 )
 
 // peerSetup is where the peer's Node.js runtime and packages are.
@@ -110,7 +110,7 @@ func runPeer(ctx context.Context, p *peerSetup, cfg peerConfig, timeout time.Dur
 	ctx, cancel := context.WithTimeout(ctx, timeout)
 	defer cancel()
 	cmd := exec.CommandContext(ctx, p.node, p.script, string(raw))
-	cmd.Env = append(os.Environ(), "OPENAI_AGENTS_DISABLE_TRACING=1", "OPENAI_API_KEY="+fakeapi.FakeAPIKey)
+	cmd.Env = append(os.Environ(), "OPENAI_AGENTS_DISABLE_TRACING=1", "OPENAI_API_KEY="+responsestest.FakeAPIKey)
 	cmd.WaitDelay = 5 * time.Second
 	var stdout, stderr bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &stdout, &stderr
@@ -205,7 +205,7 @@ func rowPeer(ctx context.Context, e *env) ([]Row, error) {
 			peerReps++
 		}
 		out, perr := runPeer(ctx, p, peerConfig{
-			NodeModules: p.nodeModules, BaseURL: fake.URL + "/v1", APIKey: fakeapi.FakeAPIKey,
+			NodeModules: p.nodeModules, BaseURL: fake.URL + "/v1", APIKey: responsestest.FakeAPIKey,
 			Command: bin, Prompt: s.peerPrompt, MaxTurns: s.rounds + 5, ExpectCalls: s.calls,
 			Reps: peerReps, Chain: s.chain,
 		}, 10*time.Minute)

@@ -18,7 +18,7 @@ import (
 
 	"github.com/mcpbridge/mcpbridge/bridge"
 	"github.com/mcpbridge/mcpbridge/convert"
-	"github.com/mcpbridge/mcpbridge/internal/fakeapi"
+	"github.com/mcpbridge/mcpbridge/responses/responsestest"
 	"github.com/mcpbridge/mcpbridge/internal/mcptest"
 )
 
@@ -36,31 +36,34 @@ const (
 //
 // The prefix is the bridge's "server__" naming, or empty for the peer,
 // which names functions after the MCP tool alone.
-func plan(prompt string) []fakeapi.FunctionCall {
+func plan(prompt string) []responsestest.FunctionCall {
 	kind, prefix, _ := strings.Cut(prompt, ":")
 	sleep := fmt.Sprintf(`{"ms":%d}`, sleepMS)
-	var calls []fakeapi.FunctionCall
+	var calls []responsestest.FunctionCall
 	switch kind {
 	case "sleep8":
 		for range parallelCalls {
-			calls = append(calls, fakeapi.FunctionCall{Name: prefix + "sleep", Arguments: sleep})
+			calls = append(calls, responsestest.FunctionCall{Name: prefix + "sleep", Arguments: sleep})
 		}
 	case "sleep2x4":
 		for i := range parallelCalls {
-			calls = append(calls, fakeapi.FunctionCall{Name: fmt.Sprintf("s%d__sleep", 1+i%2), Arguments: sleep})
+			calls = append(calls, responsestest.FunctionCall{Name: fmt.Sprintf("s%d__sleep", 1+i%2), Arguments: sleep})
 		}
 	case "echo":
-		calls = append(calls, fakeapi.FunctionCall{Name: prefix + "echo", Arguments: `{"text":"hi"}`})
+		calls = append(calls, responsestest.FunctionCall{Name: prefix + "echo", Arguments: `{"text":"hi"}`})
 	}
 	return calls
 }
 
 // newFake starts a fake Responses API playing plan for rounds tool rounds,
-// with request recording off.
-func newFake(rounds int) *fakeapi.Server {
-	m := &fakeapi.Model{Plan: plan, Rounds: rounds}
-	s := fakeapi.New(m.Handler())
+// with request recording and validation off: the rows measure the clients,
+// not the fake's checks (the tests validate every request the bridge sends;
+// the peer's own requests are not ours to judge here).
+func newFake(rounds int) *responsestest.Server {
+	m := &responsestest.Model{Plan: plan, Rounds: rounds}
+	s := responsestest.New(m.Handler())
 	s.SetRecording(false)
+	s.SetValidation(false)
 	return s
 }
 
@@ -471,8 +474,9 @@ func heapObjectBytes() uint64 {
 // runs one after another.
 func rowScale(ctx context.Context, e *env) ([]Row, error) {
 	n := e.reps(1000, 200)
-	fake := fakeapi.New(fakeapi.ToolCaller(fakeapi.FunctionCall{Name: "mcptest__echo", Arguments: `{"text":"hi"}`}))
+	fake := responsestest.New(responsestest.ToolCaller(responsestest.FunctionCall{Name: "mcptest__echo", Arguments: `{"text":"hi"}`}))
 	fake.SetRecording(false)
+	fake.SetValidation(false) // measure the bridge, not the fake
 	defer fake.Close()
 	// A pool big enough for n runs at once: with net/http's default of 2
 	// idle connections per host, nearly every request would dial anew.

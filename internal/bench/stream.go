@@ -6,7 +6,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/mcpbridge/mcpbridge/internal/fakeapi"
+	"github.com/mcpbridge/mcpbridge/responses/responsestest"
 	"github.com/mcpbridge/mcpbridge/responses"
 )
 
@@ -35,8 +35,8 @@ func rowStream(ctx context.Context, e *env) ([]Row, error) {
 // rowFirstDelta is 7a: time from the request to the first text delta,
 // through responses.Stream and through openai-go's stream alone.
 func rowFirstDelta(ctx context.Context, e *env) (Row, error) {
-	fake := fakeapi.New(func(*fakeapi.Request) fakeapi.Reply {
-		return fakeapi.Text("The weather in Paris is sunny with a light breeze all afternoon.")
+	fake := responsestest.New(func(*responsestest.Request) responsestest.Reply {
+		return responsestest.Text("The weather in Paris is sunny with a light breeze all afternoon.")
 	})
 	fake.SetRecording(false)
 	defer fake.Close()
@@ -108,17 +108,17 @@ var instant = responses.ExecutorFunc(func(context.Context, responses.Call) (resp
 })
 
 // eagerModel writes eagerCalls calls eagerGap apart, then answers.
-func eagerModel(req *fakeapi.Request) fakeapi.Reply {
+func eagerModel(req *responsestest.Request) responsestest.Reply {
 	if len(req.Outputs()) > 0 {
-		return fakeapi.Text("done")
+		return responsestest.Text("done")
 	}
-	calls := make([]fakeapi.FunctionCall, eagerCalls)
+	calls := make([]responsestest.FunctionCall, eagerCalls)
 	delays := make([]time.Duration, eagerCalls)
 	for i := range calls {
-		calls[i] = fakeapi.FunctionCall{Name: fmt.Sprintf("tool%d", i), Arguments: "{}"}
+		calls[i] = responsestest.FunctionCall{Name: fmt.Sprintf("tool%d", i), Arguments: "{}"}
 		delays[i] = eagerGap
 	}
-	return fakeapi.Calls(calls...).WithDelays(delays...)
+	return responsestest.Calls(calls...).WithDelays(delays...)
 }
 
 // sleepExec sleeps eagerFirst for tool0 and eagerOther for the others.
@@ -143,7 +143,7 @@ var sleepExec = responses.ExecutorFunc(func(ctx context.Context, c responses.Cal
 // response has arrived). The physical limit is max(first call's start + 1
 // s, last call's arrival + 100 ms) = 1.25 s, plus the final turn.
 func rowEager(ctx context.Context, e *env) (Row, error) {
-	fake := fakeapi.New(eagerModel)
+	fake := responsestest.New(eagerModel)
 	fake.SetRecording(false)
 	defer fake.Close()
 	c := fake.Client()

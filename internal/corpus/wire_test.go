@@ -18,7 +18,7 @@ import (
 	"github.com/mcpbridge/mcpbridge/bridge"
 	"github.com/mcpbridge/mcpbridge/convert"
 	"github.com/mcpbridge/mcpbridge/internal/corpus"
-	"github.com/mcpbridge/mcpbridge/internal/fakeapi"
+	"github.com/mcpbridge/mcpbridge/responses/responsestest"
 )
 
 // maxProblemsShown caps the problems reported per request body, so one bad
@@ -26,17 +26,17 @@ import (
 const maxProblemsShown = 8
 
 // validateOnWire fails t for everything the Responses API would reject in a
-// request body as it leaves the process, as fakeapi.ValidateRequestJSON
+// request body as it leaves the process, as responsestest.ValidateRequestJSON
 // checks it (request schema, every function tool's parameters compiled as
 // JSON Schema and checked against the meta-schema, strict subset, names
 // and call ids). It returns how many problems it found.
 func validateOnWire(t *testing.T, body []byte) int {
 	t.Helper()
-	err := fakeapi.ValidateRequestJSON(body)
+	err := responsestest.ValidateRequestJSON(body)
 	if err == nil {
 		return 0
 	}
-	var ve *fakeapi.ValidationError
+	var ve *responsestest.ValidationError
 	if !errors.As(err, &ve) {
 		t.Error(err)
 		return 1
@@ -137,15 +137,15 @@ func TestCorpusAllServersInOneRun(t *testing.T) {
 	for _, strict := range []bool{false, true} {
 		t.Run(fmt.Sprintf("strict=%v", strict), func(t *testing.T) {
 			b := newBridge(t, servers, bridge.WithStrict(strict))
-			var calls []fakeapi.FunctionCall
+			var calls []responsestest.FunctionCall
 			first := map[string]bool{}
 			for _, ft := range b.FunctionTools() {
 				if !first[ft.Server] {
 					first[ft.Server] = true
-					calls = append(calls, fakeapi.FunctionCall{Name: ft.Name, Arguments: "{}"})
+					calls = append(calls, responsestest.FunctionCall{Name: ft.Name, Arguments: "{}"})
 				}
 			}
-			srv := fakeapi.New(fakeapi.ToolCaller(calls...))
+			srv := responsestest.New(responsestest.ToolCaller(calls...))
 			srv.SetValidation(true)
 			t.Cleanup(srv.Close)
 			client := srv.Client()

@@ -18,7 +18,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/mcpbridge/mcpbridge/bridge"
-	"github.com/mcpbridge/mcpbridge/internal/fakeapi"
+	"github.com/mcpbridge/mcpbridge/responses/responsestest"
 	"github.com/mcpbridge/mcpbridge/responses"
 )
 
@@ -128,8 +128,8 @@ func startBridge(t *testing.T, srv *rpcServer, opts ...bridge.Option) *bridge.Br
 	return b
 }
 
-func fakeAPI(t *testing.T, h fakeapi.Handler) *fakeapi.Server {
-	s := fakeapi.New(h)
+func fakeAPI(t *testing.T, h responsestest.Handler) *responsestest.Server {
+	s := responsestest.New(h)
 	s.SetValidation(true)
 	t.Cleanup(s.Close)
 	return s
@@ -163,11 +163,11 @@ func TestErrorOutputsAreCappedAndCleaned(t *testing.T) {
 	const limit = 4096
 	b := startBridge(t, &rpcServer{}, bridge.WithMaxOutputBytes(limit))
 	names := []string{"hostile__rpc_error", "hostile__http_500", "hostile__is_error", "hostile__nope" + poison}
-	var calls []fakeapi.FunctionCall
+	var calls []responsestest.FunctionCall
 	for _, n := range names {
-		calls = append(calls, fakeapi.FunctionCall{Name: n})
+		calls = append(calls, responsestest.FunctionCall{Name: n})
 	}
-	api := fakeAPI(t, fakeapi.Script(fakeapi.Calls(calls...), fakeapi.Text("done")))
+	api := fakeAPI(t, responsestest.Script(responsestest.Calls(calls...), responsestest.Text("done")))
 	client := api.Client()
 	res, err := b.Run(ctxT(t), &client.Responses, params())
 	require.NoError(t, err)
@@ -190,16 +190,16 @@ func TestErrorOutputsAreCappedAndCleaned(t *testing.T) {
 func TestMalformedCallsNeverRunTools(t *testing.T) {
 	srv := &rpcServer{}
 	b := startBridge(t, srv)
-	api := fakeAPI(t, fakeapi.Script(
-		fakeapi.RawOutput("resp_1", []any{
-			fakeapi.RawCall("call_obj", "hostile__count", map[string]any{"text": "x"}),
-			fakeapi.RawCall("call_num", "hostile__count", 7),
-			fakeapi.RawCall("call_noname", nil, `{}`),
+	api := fakeAPI(t, responsestest.Script(
+		responsestest.RawOutput("resp_1", []any{
+			responsestest.RawCall("call_obj", "hostile__count", map[string]any{"text": "x"}),
+			responsestest.RawCall("call_num", "hostile__count", 7),
+			responsestest.RawCall("call_noname", nil, `{}`),
 		}),
-		fakeapi.Text("done"),
-		fakeapi.RawOutput("resp_3", []any{
-			fakeapi.RawCall("call_ok", "hostile__count", `{}`),
-			fakeapi.RawCall("call_ok", "hostile__count", `{}`),
+		responsestest.Text("done"),
+		responsestest.RawOutput("resp_3", []any{
+			responsestest.RawCall("call_ok", "hostile__count", `{}`),
+			responsestest.RawCall("call_ok", "hostile__count", `{}`),
 		}),
 	))
 	client := api.Client()

@@ -16,7 +16,7 @@ import (
 
 	"github.com/mcpbridge/mcpbridge/bridge"
 	"github.com/mcpbridge/mcpbridge/convert"
-	"github.com/mcpbridge/mcpbridge/internal/fakeapi"
+	"github.com/mcpbridge/mcpbridge/responses/responsestest"
 	"github.com/mcpbridge/mcpbridge/internal/interop"
 	"github.com/mcpbridge/mcpbridge/mcpclient"
 	"github.com/mcpbridge/mcpbridge/responses"
@@ -170,9 +170,9 @@ func testEverythingListChanged(t *testing.T, s everythingServer) {
 			t.Fatal("no tools/list_changed after initialization")
 		}
 	}
-	srv, api := startAPI(t, fakeapi.Script(
-		fakeapi.Calls(fakeapi.FunctionCall{Name: fn("echo"), Arguments: `{"message":"after list_changed"}`, CallID: "c1"}),
-		fakeapi.Text("done"),
+	srv, api := startAPI(t, responsestest.Script(
+		responsestest.Calls(responsestest.FunctionCall{Name: fn("echo"), Arguments: `{"message":"after list_changed"}`, CallID: "c1"}),
+		responsestest.Text("done"),
 	))
 	res := run(t, s.bridge, srv, api, "echo")
 	if got := received(srv)["c1"].Output; got != "Echo: after list_changed" {
@@ -194,21 +194,21 @@ func testEverythingListChanged(t *testing.T, s everythingServer) {
 // testEverythingCalls drives two turns of calls through the loop with array
 // outputs on and checks both what the loop recorded and what the API got.
 func testEverythingCalls(t *testing.T, b *bridge.Bridge) {
-	srv, api := startAPI(t, fakeapi.Script(
-		fakeapi.Calls(
-			fakeapi.FunctionCall{Name: fn("echo"), Arguments: `{"message":"hello interop"}`, CallID: "echo"},
-			fakeapi.FunctionCall{Name: fn("get-sum"), Arguments: `{"a":2,"b":3.5}`, CallID: "sum"},
-			fakeapi.FunctionCall{Name: fn("get-sum"), Arguments: `{"a":"two"}`, CallID: "sum-bad"},
-			fakeapi.FunctionCall{Name: fn("get-tiny-image"), Arguments: `{}`, CallID: "image"},
-			fakeapi.FunctionCall{Name: fn("get-structured-content"), Arguments: `{"location":"Chicago"}`, CallID: "structured"},
-			fakeapi.FunctionCall{Name: fn("get-resource-links"), Arguments: `{"count":2}`, CallID: "links"},
-			fakeapi.FunctionCall{Name: fn("get-resource-reference"), Arguments: `{"resourceType":"Text","resourceId":4}`, CallID: "reference"},
-			fakeapi.FunctionCall{Name: fn("simulate-research-query"), Arguments: `{"topic":"MCP"}`, CallID: "research"},
-			fakeapi.FunctionCall{Name: fn("trigger-long-running-operation"), Arguments: `{"duration":0.06,"steps":3}`, CallID: "long"},
+	srv, api := startAPI(t, responsestest.Script(
+		responsestest.Calls(
+			responsestest.FunctionCall{Name: fn("echo"), Arguments: `{"message":"hello interop"}`, CallID: "echo"},
+			responsestest.FunctionCall{Name: fn("get-sum"), Arguments: `{"a":2,"b":3.5}`, CallID: "sum"},
+			responsestest.FunctionCall{Name: fn("get-sum"), Arguments: `{"a":"two"}`, CallID: "sum-bad"},
+			responsestest.FunctionCall{Name: fn("get-tiny-image"), Arguments: `{}`, CallID: "image"},
+			responsestest.FunctionCall{Name: fn("get-structured-content"), Arguments: `{"location":"Chicago"}`, CallID: "structured"},
+			responsestest.FunctionCall{Name: fn("get-resource-links"), Arguments: `{"count":2}`, CallID: "links"},
+			responsestest.FunctionCall{Name: fn("get-resource-reference"), Arguments: `{"resourceType":"Text","resourceId":4}`, CallID: "reference"},
+			responsestest.FunctionCall{Name: fn("simulate-research-query"), Arguments: `{"topic":"MCP"}`, CallID: "research"},
+			responsestest.FunctionCall{Name: fn("trigger-long-running-operation"), Arguments: `{"duration":0.06,"steps":3}`, CallID: "long"},
 		),
 		// The model goes on after the tool errors.
-		fakeapi.Calls(fakeapi.FunctionCall{Name: fn("echo"), Arguments: `{"message":"second turn"}`, CallID: "echo2"}),
-		fakeapi.Text("all done"),
+		responsestest.Calls(responsestest.FunctionCall{Name: fn("echo"), Arguments: `{"message":"second turn"}`, CallID: "echo2"}),
+		responsestest.Text("all done"),
 	))
 	var mu sync.Mutex
 	var progress []mcp.ProgressNotificationParams
@@ -312,7 +312,7 @@ func testEverythingCalls(t *testing.T, b *bridge.Bridge) {
 
 // expectOutput checks one call's output as recorded by the loop and as
 // received by the API: error flag, and every wanted substring.
-func expectOutput(t *testing.T, recs map[string]responses.CallRecord, got map[string]fakeapi.FunctionOutput, id string, isError bool, want ...string) {
+func expectOutput(t *testing.T, recs map[string]responses.CallRecord, got map[string]responsestest.FunctionOutput, id string, isError bool, want ...string) {
 	t.Helper()
 	rec, ok := recs[id]
 	if !ok {
@@ -335,9 +335,9 @@ func expectOutput(t *testing.T, recs map[string]responses.CallRecord, got map[st
 // testEverythingImageAsText checks that without array outputs an image
 // becomes a textual stand-in and no image data reaches the API.
 func testEverythingImageAsText(t *testing.T, b *bridge.Bridge) {
-	srv, api := startAPI(t, fakeapi.Script(
-		fakeapi.Calls(fakeapi.FunctionCall{Name: fn("get-tiny-image"), CallID: "image"}),
-		fakeapi.Text("seen"),
+	srv, api := startAPI(t, responsestest.Script(
+		responsestest.Calls(responsestest.FunctionCall{Name: fn("get-tiny-image"), CallID: "image"}),
+		responsestest.Text("seen"),
 	))
 	res := run(t, b, srv, api, "show me", bridge.WithArrayOutputs(false))
 	recs, got := records(res), received(srv)
@@ -405,16 +405,16 @@ func testSeveralServers(t *testing.T, httpURL string) {
 
 	file := root + "/routed.txt"
 	writeArgs, _ := json.Marshal(map[string]string{"path": file, "content": "routed to filesystem"})
-	srv, api := startAPI(t, fakeapi.Script(
-		fakeapi.Calls(
-			fakeapi.FunctionCall{Name: "everything__echo", Arguments: `{"message":"to stdio"}`, CallID: "echo-stdio"},
-			fakeapi.FunctionCall{Name: "everything_http__echo", Arguments: `{"message":"to http"}`, CallID: "echo-http"},
-			fakeapi.FunctionCall{Name: "everything__get-env", CallID: "env-stdio"},
-			fakeapi.FunctionCall{Name: "everything_http__get-env", CallID: "env-http"},
-			fakeapi.FunctionCall{Name: "filesystem__write_file", Arguments: string(writeArgs), CallID: "fs"},
-			fakeapi.FunctionCall{Name: "memory__create_entities", Arguments: `{"entities":[{"name":"routing","entityType":"test","observations":["went to memory"]}]}`, CallID: "mem"},
+	srv, api := startAPI(t, responsestest.Script(
+		responsestest.Calls(
+			responsestest.FunctionCall{Name: "everything__echo", Arguments: `{"message":"to stdio"}`, CallID: "echo-stdio"},
+			responsestest.FunctionCall{Name: "everything_http__echo", Arguments: `{"message":"to http"}`, CallID: "echo-http"},
+			responsestest.FunctionCall{Name: "everything__get-env", CallID: "env-stdio"},
+			responsestest.FunctionCall{Name: "everything_http__get-env", CallID: "env-http"},
+			responsestest.FunctionCall{Name: "filesystem__write_file", Arguments: string(writeArgs), CallID: "fs"},
+			responsestest.FunctionCall{Name: "memory__create_entities", Arguments: `{"entities":[{"name":"routing","entityType":"test","observations":["went to memory"]}]}`, CallID: "mem"},
 		),
-		fakeapi.Text("routed"),
+		responsestest.Text("routed"),
 	))
 	res := run(t, b, srv, api, "everyone at once")
 	recs, got := records(res), received(srv)

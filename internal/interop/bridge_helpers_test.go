@@ -18,7 +18,7 @@ import (
 	oai "github.com/openai/openai-go/v3/responses"
 
 	"github.com/mcpbridge/mcpbridge/bridge"
-	"github.com/mcpbridge/mcpbridge/internal/fakeapi"
+	"github.com/mcpbridge/mcpbridge/responses/responsestest"
 	"github.com/mcpbridge/mcpbridge/mcpclient"
 	"github.com/mcpbridge/mcpbridge/responses"
 )
@@ -29,9 +29,9 @@ import (
 
 // startAPI starts a fake Responses API that validates every request against
 // the API's request schema, answering an invalid one with HTTP 400.
-func startAPI(t *testing.T, h fakeapi.Handler) (*fakeapi.Server, responses.API) {
+func startAPI(t *testing.T, h responsestest.Handler) (*responsestest.Server, responses.API) {
 	t.Helper()
-	srv := fakeapi.New(h)
+	srv := responsestest.New(h)
 	srv.SetValidation(true)
 	t.Cleanup(srv.Close)
 	client := srv.Client()
@@ -64,7 +64,7 @@ func prompt(text string) oai.ResponseNewParams {
 // run drives the bridge's loop against the fake API with prompt text and
 // fails the test if the run fails. Every request the fake API found invalid
 // (it answered them with HTTP 400, which ends the run) is reported first.
-func run(t *testing.T, b *bridge.Bridge, srv *fakeapi.Server, api responses.API, text string, opts ...bridge.RunOption) *bridge.Result {
+func run(t *testing.T, b *bridge.Bridge, srv *responsestest.Server, api responses.API, text string, opts ...bridge.RunOption) *bridge.Result {
 	t.Helper()
 	res, err := b.Run(t.Context(), api, prompt(text), opts...)
 	for _, req := range srv.Requests() {
@@ -94,8 +94,8 @@ func records(res *bridge.Result) map[string]responses.CallRecord {
 
 // received indexes the function_call_output items of every request the fake
 // API got by call id.
-func received(srv *fakeapi.Server) map[string]fakeapi.FunctionOutput {
-	m := map[string]fakeapi.FunctionOutput{}
+func received(srv *responsestest.Server) map[string]responsestest.FunctionOutput {
+	m := map[string]responsestest.FunctionOutput{}
 	for _, req := range srv.Requests() {
 		for _, o := range req.Outputs() {
 			m[o.CallID] = o
@@ -120,7 +120,7 @@ func recordText(rec responses.CallRecord) string {
 }
 
 // toolNamesOf lists the function names of a request's tools.
-func toolNamesOf(req *fakeapi.Request) []string {
+func toolNamesOf(req *responsestest.Request) []string {
 	var names []string
 	for _, tool := range req.Tools {
 		if name, ok := tool["name"].(string); ok {

@@ -13,7 +13,7 @@ import (
 	"github.com/mark3labs/mcp-go/mcp"
 
 	"github.com/mcpbridge/mcpbridge/bridge"
-	"github.com/mcpbridge/mcpbridge/internal/fakeapi"
+	"github.com/mcpbridge/mcpbridge/responses/responsestest"
 	"github.com/mcpbridge/mcpbridge/internal/interop"
 )
 
@@ -37,20 +37,20 @@ func TestBridgeEverythingClientFeatures(t *testing.T) {
 
 	var approved []string
 	var mu sync.Mutex
-	srv, api := startAPI(t, func(req *fakeapi.Request) fakeapi.Reply {
+	srv, api := startAPI(t, func(req *responsestest.Request) responsestest.Reply {
 		switch {
 		case req.Instructions == samplingSystemPrompt:
-			return fakeapi.Text("the fake model's completion")
+			return responsestest.Text("the fake model's completion")
 		case req.PreviousResponseID == "":
-			return fakeapi.Calls(
-				fakeapi.FunctionCall{Name: fn("trigger-sampling-request"), Arguments: `{"prompt":"say hi","maxTokens":50}`, CallID: "sample"},
-				fakeapi.FunctionCall{Name: fn("read_resource"), Arguments: `{"uri":"demo://resource/dynamic/text/7"}`, CallID: "read"},
-				fakeapi.FunctionCall{Name: fn("get_prompt"), Arguments: `{"name":"args-prompt","arguments":{"city":"Lyon"}}`, CallID: "prompt"},
-				fakeapi.FunctionCall{Name: fn("get-roots-list"), CallID: "roots"},
-				fakeapi.FunctionCall{Name: fn("list_resources"), CallID: "list"},
+			return responsestest.Calls(
+				responsestest.FunctionCall{Name: fn("trigger-sampling-request"), Arguments: `{"prompt":"say hi","maxTokens":50}`, CallID: "sample"},
+				responsestest.FunctionCall{Name: fn("read_resource"), Arguments: `{"uri":"demo://resource/dynamic/text/7"}`, CallID: "read"},
+				responsestest.FunctionCall{Name: fn("get_prompt"), Arguments: `{"name":"args-prompt","arguments":{"city":"Lyon"}}`, CallID: "prompt"},
+				responsestest.FunctionCall{Name: fn("get-roots-list"), CallID: "roots"},
+				responsestest.FunctionCall{Name: fn("list_resources"), CallID: "list"},
 			)
 		default:
-			return fakeapi.Text("done")
+			return responsestest.Text("done")
 		}
 	})
 	res, err := bridge.Run(t.Context(), api, prompt("use everything"),
@@ -94,7 +94,7 @@ func TestBridgeEverythingClientFeatures(t *testing.T) {
 	mu.Unlock()
 
 	// The sampling request the fake model received.
-	var sampling *fakeapi.Request
+	var sampling *responsestest.Request
 	for _, req := range srv.Requests() {
 		if req.Instructions == samplingSystemPrompt {
 			sampling = req

@@ -11,7 +11,7 @@ import (
 	"time"
 
 	"github.com/mcpbridge/mcpbridge/bridge"
-	"github.com/mcpbridge/mcpbridge/internal/fakeapi"
+	"github.com/mcpbridge/mcpbridge/responses/responsestest"
 	"github.com/mcpbridge/mcpbridge/internal/interop"
 	"github.com/mcpbridge/mcpbridge/internal/mcptest"
 	"github.com/mcpbridge/mcpbridge/responses"
@@ -44,18 +44,18 @@ func TestBridgeFilesystem(t *testing.T) {
 
 	file := filepath.Join(root, "hello.txt")
 	const content = "written through mcpbridge\nsecond line\n"
-	srv, api := startAPI(t, fakeapi.Script(
-		fakeapi.Calls(
-			fakeapi.FunctionCall{Name: "filesystem__write_file", Arguments: mustJSON(t, map[string]string{"path": file, "content": content}), CallID: "write"},
-			fakeapi.FunctionCall{Name: "filesystem__write_file", Arguments: mustJSON(t, map[string]string{"path": filepath.Join(outside, "escape.txt"), "content": "no"}), CallID: "write-outside"},
+	srv, api := startAPI(t, responsestest.Script(
+		responsestest.Calls(
+			responsestest.FunctionCall{Name: "filesystem__write_file", Arguments: mustJSON(t, map[string]string{"path": file, "content": content}), CallID: "write"},
+			responsestest.FunctionCall{Name: "filesystem__write_file", Arguments: mustJSON(t, map[string]string{"path": filepath.Join(outside, "escape.txt"), "content": "no"}), CallID: "write-outside"},
 		),
-		fakeapi.Calls(
-			fakeapi.FunctionCall{Name: "filesystem__list_directory", Arguments: mustJSON(t, map[string]string{"path": root}), CallID: "list"},
-			fakeapi.FunctionCall{Name: "filesystem__read_text_file", Arguments: mustJSON(t, map[string]string{"path": file}), CallID: "read"},
-			fakeapi.FunctionCall{Name: "filesystem__read_text_file", Arguments: mustJSON(t, map[string]string{"path": filepath.Join(root, "..", filepath.Base(outside), "x")}), CallID: "read-dotdot"},
-			fakeapi.FunctionCall{Name: "filesystem__list_allowed_directories", CallID: "allowed"},
+		responsestest.Calls(
+			responsestest.FunctionCall{Name: "filesystem__list_directory", Arguments: mustJSON(t, map[string]string{"path": root}), CallID: "list"},
+			responsestest.FunctionCall{Name: "filesystem__read_text_file", Arguments: mustJSON(t, map[string]string{"path": file}), CallID: "read"},
+			responsestest.FunctionCall{Name: "filesystem__read_text_file", Arguments: mustJSON(t, map[string]string{"path": filepath.Join(root, "..", filepath.Base(outside), "x")}), CallID: "read-dotdot"},
+			responsestest.FunctionCall{Name: "filesystem__list_allowed_directories", CallID: "allowed"},
 		),
-		fakeapi.Text("files handled"),
+		responsestest.Text("files handled"),
 	))
 	res := run(t, b, srv, api, "write and read a file")
 	if res.OutputText != "files handled" || len(res.Turns) != 3 {
@@ -93,17 +93,17 @@ func TestBridgeMemory(t *testing.T) {
 	entities := `{"entities":[` +
 		`{"name":"mcpbridge","entityType":"project","observations":["written in Go","talks to the Responses API"]},` +
 		`{"name":"server-memory","entityType":"mcp server","observations":["stores a knowledge graph"]}]}`
-	srv, api := startAPI(t, fakeapi.Script(
-		fakeapi.Calls(
-			fakeapi.FunctionCall{Name: "memory__create_entities", Arguments: entities, CallID: "create"},
+	srv, api := startAPI(t, responsestest.Script(
+		responsestest.Calls(
+			responsestest.FunctionCall{Name: "memory__create_entities", Arguments: entities, CallID: "create"},
 		),
-		fakeapi.Calls(
-			fakeapi.FunctionCall{Name: "memory__create_relations", Arguments: `{"relations":[{"from":"mcpbridge","to":"server-memory","relationType":"is tested against"}]}`, CallID: "relate"},
-			fakeapi.FunctionCall{Name: "memory__open_nodes", Arguments: `{"names":["mcpbridge"]}`, CallID: "open"},
-			fakeapi.FunctionCall{Name: "memory__search_nodes", Arguments: `{"query":"knowledge graph"}`, CallID: "search"},
+		responsestest.Calls(
+			responsestest.FunctionCall{Name: "memory__create_relations", Arguments: `{"relations":[{"from":"mcpbridge","to":"server-memory","relationType":"is tested against"}]}`, CallID: "relate"},
+			responsestest.FunctionCall{Name: "memory__open_nodes", Arguments: `{"names":["mcpbridge"]}`, CallID: "open"},
+			responsestest.FunctionCall{Name: "memory__search_nodes", Arguments: `{"query":"knowledge graph"}`, CallID: "search"},
 		),
-		fakeapi.Calls(fakeapi.FunctionCall{Name: "memory__read_graph", CallID: "graph"}),
-		fakeapi.Text("remembered"),
+		responsestest.Calls(responsestest.FunctionCall{Name: "memory__read_graph", CallID: "graph"}),
+		responsestest.Text("remembered"),
 	))
 	res := run(t, b, srv, api, "remember this")
 	if res.OutputText != "remembered" || len(res.Turns) != 4 {
@@ -140,9 +140,9 @@ func TestBridgeStdioEnvironment(t *testing.T) {
 	trackProcesses(t, &cfg)
 	b := newBridge(t, []bridge.Server{{Config: cfg}})
 
-	srv, api := startAPI(t, fakeapi.Script(
-		fakeapi.Calls(fakeapi.FunctionCall{Name: fn("get-env"), CallID: "env"}),
-		fakeapi.Text("checked"),
+	srv, api := startAPI(t, responsestest.Script(
+		responsestest.Calls(responsestest.FunctionCall{Name: fn("get-env"), CallID: "env"}),
+		responsestest.Text("checked"),
 	))
 	res := run(t, b, srv, api, "what is in your environment?")
 	recs, got := records(res), received(srv)
@@ -181,7 +181,7 @@ func TestBridgeToolListChanged(t *testing.T) {
 	// addAndUse lets the scripted model add a tool in turn 1 and call it in
 	// turn 2. The first call's AfterCall hook waits for the server's
 	// notification, so the next turn starts only after it arrived.
-	addAndUse := func(t *testing.T, opts ...bridge.Option) (*bridge.Bridge, *fakeapi.Server, *bridge.Result) {
+	addAndUse := func(t *testing.T, opts ...bridge.Option) (*bridge.Bridge, *responsestest.Server, *bridge.Result) {
 		hook, changed := signal()
 		srv := bridge.Stdio("mcptest", bin)
 		srv.OnToolsChanged = hook
@@ -190,10 +190,10 @@ func TestBridgeToolListChanged(t *testing.T) {
 		if slices.Contains(functionNames(b), "mcptest__late_echo") {
 			t.Fatal("late_echo exists before it was added")
 		}
-		api, client := startAPI(t, fakeapi.Script(
-			fakeapi.Calls(fakeapi.FunctionCall{Name: "mcptest__add_tool", Arguments: `{"name":"late_echo"}`, CallID: "add"}),
-			fakeapi.Calls(fakeapi.FunctionCall{Name: "mcptest__late_echo", Arguments: `{"text":"hello late"}`, CallID: "late"}),
-			fakeapi.Text("done"),
+		api, client := startAPI(t, responsestest.Script(
+			responsestest.Calls(responsestest.FunctionCall{Name: "mcptest__add_tool", Arguments: `{"name":"late_echo"}`, CallID: "add"}),
+			responsestest.Calls(responsestest.FunctionCall{Name: "mcptest__late_echo", Arguments: `{"text":"hello late"}`, CallID: "late"}),
+			responsestest.Text("done"),
 		))
 		res := run(t, b, api, client, "add a tool and use it",
 			bridge.WithAfterCall(func(ctx context.Context, rec responses.CallRecord) {

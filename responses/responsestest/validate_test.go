@@ -1,4 +1,4 @@
-package fakeapi_test
+package responsestest_test
 
 import (
 	"encoding/json"
@@ -7,12 +7,12 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
-	"github.com/mcpbridge/mcpbridge/internal/fakeapi"
+	"github.com/mcpbridge/mcpbridge/responses/responsestest"
 )
 
-func req(t *testing.T, body string) *fakeapi.Request {
+func req(t *testing.T, body string) *responsestest.Request {
 	t.Helper()
-	r := &fakeapi.Request{Raw: json.RawMessage(body)}
+	r := &responsestest.Request{Raw: json.RawMessage(body)}
 	require.NoError(t, json.Unmarshal(r.Raw, &r.Body))
 	return r
 }
@@ -42,8 +42,8 @@ const validBody = `{
 }`
 
 func TestValidateAcceptsAValidRequest(t *testing.T) {
-	assert.NoError(t, fakeapi.Validate(req(t, validBody)))
-	assert.NoError(t, fakeapi.Validate(req(t, `{"model":"gpt-4o","input":"hello"}`)))
+	assert.NoError(t, responsestest.Validate(req(t, validBody)))
+	assert.NoError(t, responsestest.Validate(req(t, `{"model":"gpt-4o","input":"hello"}`)))
 }
 
 func TestValidateCatches(t *testing.T) {
@@ -81,10 +81,10 @@ func TestValidateCatches(t *testing.T) {
 	}
 	for name, tc := range cases {
 		t.Run(name, func(t *testing.T) {
-			err := fakeapi.Validate(req(t, tc.body))
+			err := responsestest.Validate(req(t, tc.body))
 			require.Error(t, err)
-			assert.ErrorIs(t, err, fakeapi.ErrInvalidRequest)
-			var ve *fakeapi.ValidationError
+			assert.ErrorIs(t, err, responsestest.ErrInvalidRequest)
+			var ve *responsestest.ValidationError
 			require.ErrorAs(t, err, &ve)
 			assert.Contains(t, err.Error(), tc.want)
 		})
@@ -92,11 +92,11 @@ func TestValidateCatches(t *testing.T) {
 }
 
 func TestValidateNilAndGarbage(t *testing.T) {
-	assert.ErrorIs(t, fakeapi.Validate(nil), fakeapi.ErrInvalidRequest)
-	assert.Error(t, fakeapi.Validate(&fakeapi.Request{Raw: json.RawMessage("nope")}))
+	assert.ErrorIs(t, responsestest.Validate(nil), responsestest.ErrInvalidRequest)
+	assert.Error(t, responsestest.Validate(&responsestest.Request{Raw: json.RawMessage("nope")}))
 }
 
 func TestValidateUsesRawWhenBodyMissing(t *testing.T) {
-	r := &fakeapi.Request{Raw: json.RawMessage(`{"model":"m","input":[{"type":"function_call_output","output":"x"}]}`)}
-	assert.ErrorContains(t, fakeapi.Validate(r), "call_id")
+	r := &responsestest.Request{Raw: json.RawMessage(`{"model":"m","input":[{"type":"function_call_output","output":"x"}]}`)}
+	assert.ErrorContains(t, responsestest.Validate(r), "call_id")
 }

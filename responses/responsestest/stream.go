@@ -1,4 +1,4 @@
-package fakeapi
+package responsestest
 
 import (
 	"context"
@@ -140,17 +140,17 @@ func (s *Server) streamReply(w http.ResponseWriter, req *Request, r Reply, st *c
 	}
 	f, ok := w.(http.Flusher)
 	if !ok {
-		writeError(w, http.StatusInternalServerError, "server_error", "fakeapi", "streaming unsupported", nil)
+		writeError(w, http.StatusInternalServerError, "server_error", "responsestest", "streaming unsupported", nil)
 		return
 	}
 	built := s.buildResponse(req, r)
 	if err := s.playSearch(built, req, st); err != nil {
-		writeError(w, http.StatusInternalServerError, "server_error", "fakeapi_script", err.Error(), http.Header{"X-Should-Retry": {"false"}})
+		writeError(w, http.StatusInternalServerError, "server_error", "responsestest_script", err.Error(), http.Header{"X-Should-Retry": {"false"}})
 		return
 	}
 	final, err := toMap(built)
 	if err != nil {
-		writeError(w, http.StatusInternalServerError, "server_error", "fakeapi", err.Error(), nil)
+		writeError(w, http.StatusInternalServerError, "server_error", "responsestest", err.Error(), nil)
 		return
 	}
 	fixResponse(final)

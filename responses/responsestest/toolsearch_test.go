@@ -1,4 +1,4 @@
-package fakeapi_test
+package responsestest_test
 
 import (
 	"context"
@@ -11,7 +11,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
-	"github.com/mcpbridge/mcpbridge/internal/fakeapi"
+	"github.com/mcpbridge/mcpbridge/responses/responsestest"
 )
 
 const objParams = `{"type":"object","properties":{}}`
@@ -40,7 +40,7 @@ func TestValidateToolSearchShapes(t *testing.T) {
 	}
 	for _, c := range ok {
 		t.Run(c.name, func(t *testing.T) {
-			assert.NoError(t, fakeapi.ValidateRequestJSON([]byte(c.body)))
+			assert.NoError(t, responsestest.ValidateRequestJSON([]byte(c.body)))
 		})
 	}
 	bad := []struct{ name, body, want string }{
@@ -59,8 +59,8 @@ func TestValidateToolSearchShapes(t *testing.T) {
 	}
 	for _, c := range bad {
 		t.Run(c.name, func(t *testing.T) {
-			err := fakeapi.ValidateRequestJSON([]byte(c.body))
-			require.ErrorIs(t, err, fakeapi.ErrInvalidRequest)
+			err := responsestest.ValidateRequestJSON([]byte(c.body))
+			require.ErrorIs(t, err, responsestest.ErrInvalidRequest)
 			assert.Contains(t, err.Error(), c.want)
 		})
 	}
@@ -69,8 +69,8 @@ func TestValidateToolSearchShapes(t *testing.T) {
 // TestDeferredCallNeedsLoading: a scripted reply that calls a deferred tool
 // no search has loaded fails loudly, since the API would never emit it.
 func TestDeferredCallNeedsLoading(t *testing.T) {
-	s := fakeapi.New(fakeapi.Script(
-		fakeapi.Calls(fakeapi.FunctionCall{Name: "x"}),
+	s := responsestest.New(responsestest.Script(
+		responsestest.Calls(responsestest.FunctionCall{Name: "x"}),
 	))
 	defer s.Close()
 	s.SetValidation(true)
@@ -89,7 +89,7 @@ func TestDeferredCallNeedsLoading(t *testing.T) {
 // TestChainedSearchOutputMustAnswerACall: with previous_response_id, a
 // tool_search_output must answer a tool_search_call of the chain.
 func TestChainedSearchOutputMustAnswerACall(t *testing.T) {
-	s := fakeapi.New(fakeapi.Script(fakeapi.ToolSearch("issues").WithID("resp_a"), fakeapi.Text("ok"), fakeapi.Text("never")))
+	s := responsestest.New(responsestest.Script(responsestest.ToolSearch("issues").WithID("resp_a"), responsestest.Text("ok"), responsestest.Text("never")))
 	defer s.Close()
 	s.SetValidation(true)
 	c := s.Client()

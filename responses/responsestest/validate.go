@@ -1,4 +1,4 @@
-package fakeapi
+package responsestest
 
 import (
 	"bytes"
@@ -13,7 +13,7 @@ import (
 )
 
 // ErrInvalidRequest is wrapped by every error the validation returns.
-var ErrInvalidRequest = errors.New("fakeapi: request does not match the Responses API request schema")
+var ErrInvalidRequest = errors.New("responsestest: request does not match the Responses API request schema")
 
 // MaxProblems bounds how many problems one ValidationError lists.
 const MaxProblems = 50
@@ -88,7 +88,7 @@ func ValidateRequestJSON(body []byte) error {
 	if err := sch.Validate(doc); err != nil {
 		var verr *lib.ValidationError
 		if !errors.As(err, &verr) {
-			return fmt.Errorf("fakeapi: %w", err)
+			return fmt.Errorf("responsestest: %w", err)
 		}
 		list, more := jsonschema.Flatten(verr, MaxProblems)
 		for _, l := range list {

@@ -1,4 +1,4 @@
-package fakeapi
+package responsestest
 
 import (
 	"encoding/json"
@@ -204,7 +204,7 @@ func Script(replies ...Reply) Handler {
 			return replies[i]
 		}
 		r := APIError(http.StatusInternalServerError, "script_exhausted",
-			fmt.Sprintf("fakeapi: script has %d replies, this is request %d", len(replies), i+1))
+			fmt.Sprintf("responsestest: script has %d replies, this is request %d", len(replies), i+1))
 		r.Header = http.Header{"X-Should-Retry": {"false"}}
 		return r
 	}

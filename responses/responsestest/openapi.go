@@ -1,4 +1,4 @@
-package fakeapi
+package responsestest
 
 import (
 	"bytes"
@@ -48,7 +48,7 @@ func loadRequestSchema() (*lib.Schema, error) {
 		dec := json.NewDecoder(bytes.NewReader(requestSchemaJSON))
 		dec.UseNumber()
 		if err := dec.Decode(&doc); err != nil {
-			requestErr = fmt.Errorf("fakeapi: embedded schema: %w", err)
+			requestErr = fmt.Errorf("responsestest: embedded schema: %w", err)
 			return
 		}
 		defs := doc.Components.Schemas
@@ -66,12 +66,12 @@ func loadRequestSchema() (*lib.Schema, error) {
 		c := jsonschema.NewCompiler()
 		const loc = "mem:///openai/create-response.json"
 		if err := c.AddResource(loc, root); err != nil {
-			requestErr = fmt.Errorf("fakeapi: embedded schema: %w", err)
+			requestErr = fmt.Errorf("responsestest: embedded schema: %w", err)
 			return
 		}
 		requestSchema, requestErr = c.Compile(loc)
 		if requestErr != nil {
-			requestErr = fmt.Errorf("fakeapi: embedded schema: %w", requestErr)
+			requestErr = fmt.Errorf("responsestest: embedded schema: %w", requestErr)
 		}
 	})
 	return requestSchema, requestErr

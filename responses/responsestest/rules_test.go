@@ -1,4 +1,4 @@
-package fakeapi_test
+package responsestest_test
 
 import (
 	"bytes"
@@ -11,7 +11,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
-	"github.com/mcpbridge/mcpbridge/internal/fakeapi"
+	"github.com/mcpbridge/mcpbridge/responses/responsestest"
 )
 
 func fnTool(name string, strict bool, params string) string {
@@ -50,7 +50,7 @@ func deepStrict(levels int) string {
 }
 
 func TestValidateRequestJSONAcceptsGoodTools(t *testing.T) {
-	require.NoError(t, fakeapi.ValidateRequestJSON([]byte(body(
+	require.NoError(t, responsestest.ValidateRequestJSON([]byte(body(
 		fnTool("plain", false, `{"type":"object","properties":{"n":{"type":"integer","minimum":0,"maximum":12345678901234567890}}}`),
 		fnTool("strict_one", true, strictOK),
 		fnTool("recursive", true, `{"type":"object","properties":{"c":{"anyOf":[{"$ref":"#"},{"type":"null"}]}},"required":["c"],"additionalProperties":false}`),
@@ -90,10 +90,10 @@ func TestValidateRequestJSONRejects(t *testing.T) {
 	}
 	for name, tc := range cases {
 		t.Run(name, func(t *testing.T) {
-			err := fakeapi.ValidateRequestJSON([]byte(tc.body))
+			err := responsestest.ValidateRequestJSON([]byte(tc.body))
 			require.Error(t, err)
-			assert.ErrorIs(t, err, fakeapi.ErrInvalidRequest)
-			var ve *fakeapi.ValidationError
+			assert.ErrorIs(t, err, responsestest.ErrInvalidRequest)
+			var ve *responsestest.ValidationError
 			require.ErrorAs(t, err, &ve)
 			assert.Contains(t, strings.Join(ve.Problems, "\n"), tc.want)
 		})
@@ -105,21 +105,21 @@ func TestValidateRequestJSONListsEveryProblemBounded(t *testing.T) {
 	for i := 0; i < 80; i++ {
 		tools = append(tools, fnTool("bad.name", false, `{"type":"object"}`))
 	}
-	err := fakeapi.ValidateRequestJSON([]byte(body(tools...)))
-	var ve *fakeapi.ValidationError
+	err := responsestest.ValidateRequestJSON([]byte(body(tools...)))
+	var ve *responsestest.ValidationError
 	require.ErrorAs(t, err, &ve)
-	assert.Len(t, ve.Problems, fakeapi.MaxProblems)
+	assert.Len(t, ve.Problems, responsestest.MaxProblems)
 	assert.Positive(t, ve.More)
 	assert.Less(t, len(err.Error()), 4000, "the message stays short")
 
-	require.Error(t, fakeapi.ValidateRequestJSON([]byte(`[1]`)))
-	require.Error(t, fakeapi.ValidateRequestJSON([]byte(`{"model":`)))
+	require.Error(t, responsestest.ValidateRequestJSON([]byte(`[1]`)))
+	require.Error(t, responsestest.ValidateRequestJSON([]byte(`{"model":`)))
 }
 
 // TestServerAnswersA400LikeTheAPI posts a tool with "minimum":"0" over HTTP
 // and checks the API's error shape.
 func TestServerAnswersA400LikeTheAPI(t *testing.T) {
-	s := fakeapi.New(fakeapi.Echo())
+	s := responsestest.New(responsestest.Echo())
 	defer s.Close()
 	s.SetValidation(true)
 	b := body(fnTool("f", false, `{"type":"object","properties":{"ms":{"type":"integer","minimum":"0"}}}`))

@@ -1,21 +1,25 @@
-// Package fakeapi is a stand-in for the OpenAI Responses API (POST
-// /v1/responses) on an httptest server, for tests, offline examples and
-// benchmarks.
+// Package responsestest is a test double for the OpenAI Responses API, in
+// the spirit of net/http/httptest: a real HTTP server on loopback that
+// openai-go (and so package responses and package bridge) talks to as it
+// would to the API, with a scripted model instead of a real one. Programs
+// use it to test their own code offline, with no API key.
 //
 // Each test scripts the replies with a Handler: Script plays replies in
-// order, Model and ToolCaller behave like a model that calls tools and then
-// answers with what they returned. The server speaks the wire format
-// openai-go decodes (ids, function_call and message output items, usage,
-// status, error objects, HTTP errors) and records every request, raw and
-// decoded, so tests can assert on what a client sent.
+// order; Model and ToolCaller behave like a model that calls tools and then
+// answers with what they returned; SearchModel searches for tools first.
+// The server speaks the wire format openai-go decodes (ids, function_call
+// and message output items, usage, status, error objects, HTTP errors),
+// streams server-sent events when the request says stream: true (the event
+// sequence of the API, paced with Reply.WithDelays), and records every
+// request, raw and decoded, so tests can assert on what a client sent.
 //
-// The server does no per-request validation unless SetValidation(true) is
-// called. ValidateRequestJSON checks raw request bytes as the API does: the
-// request schema of the OpenAPI document, then the rules of rules.go
+// Requests are validated as the API validates them, on the raw bytes:
+// the request schema of the OpenAPI document, then the rules of rules.go
 // (function tool parameters are JSON Schemas, strict tools meet the
-// Structured Outputs subset, names and call_ids); Validate does the same for
-// a recorded request.
-package fakeapi
+// Structured Outputs subset, names and call ids, namespaces and tool
+// search). A request the API would refuse gets the API's HTTP 400.
+// ValidateRequestJSON runs the same checks on any request body.
+package responsestest
 
 import (
 	"bytes"
@@ -62,6 +66,7 @@ type Server struct {
 // with s.Close().
 func New(h Handler) *Server {
 	s := &Server{handler: h}
+	s.validate.Store(true)
 	s.Server = httptest.NewServer(http.HandlerFunc(s.serveHTTP))
 	if t, ok := s.Server.Client().Transport.(*http.Transport); ok {
 		// Many concurrent runs share the server: keep their connections.
@@ -84,10 +89,12 @@ func (s *Server) Client(opts ...option.RequestOption) openai.Client {
 	return openai.NewClient(append(base, opts...)...)
 }
 
-// SetValidation turns request validation on or off (off by default). When
-// on, a request that fails Validate is answered with HTTP 400 and an
-// invalid_request_error naming the problems, as the real API would, and
-// the handler is not called. Request.ValidationErr records the outcome.
+// SetValidation turns request validation on or off (on by default, as the
+// real API always checks). When on, a request that fails Validate is
+// answered with HTTP 400 and an invalid_request_error naming the problems,
+// as the real API would, and the handler is not called.
+// Request.ValidationErr records the outcome. Turn it off only to measure
+// the client alone (benchmarks) or to script what the API would refuse.
 func (s *Server) SetValidation(on bool) { s.validate.Store(on) }
 
 // SetRecording turns request recording on or off (on by default). Benchmarks
@@ -215,7 +222,7 @@ func outputText(v any) string {
 
 func (s *Server) serveHTTP(w http.ResponseWriter, hr *http.Request) {
 	if hr.Method != http.MethodPost || !strings.HasSuffix(hr.URL.Path, "/responses") {
-		writeError(w, http.StatusNotFound, "invalid_request_error", "not_found", "fakeapi serves only POST /v1/responses", nil)
+		writeError(w, http.StatusNotFound, "invalid_request_error", "not_found", "responsestest serves only POST /v1/responses", nil)
 		return
 	}
 	raw, err := io.ReadAll(hr.Body)
@@ -326,12 +333,12 @@ func (s *Server) reply(w http.ResponseWriter, req *Request, r Reply, st *chainSt
 	}
 	resp := s.buildResponse(req, r)
 	if err := s.playSearch(resp, req, st); err != nil {
-		writeError(w, http.StatusInternalServerError, "server_error", "fakeapi_script", err.Error(), http.Header{"X-Should-Retry": {"false"}})
+		writeError(w, http.StatusInternalServerError, "server_error", "responsestest_script", err.Error(), http.Header{"X-Should-Retry": {"false"}})
 		return
 	}
 	body, err := json.Marshal(resp)
 	if err != nil {
-		writeError(w, http.StatusInternalServerError, "server_error", "fakeapi", err.Error(), nil)
+		writeError(w, http.StatusInternalServerError, "server_error", "responsestest", err.Error(), nil)
 		return
 	}
 	w.Header().Set("Content-Type", "application/json")
@@ -399,7 +406,7 @@ func (s *Server) buildResponse(req *Request, r Reply) wireResponse {
 				item["id"] = s.newID("rs_")
 			}
 			if encrypted && item["encrypted_content"] == nil {
-				item["encrypted_content"] = "fakeapi-encrypted-" + item["id"].(string)
+				item["encrypted_content"] = "responsestest-encrypted-" + item["id"].(string)
 			}
 		}
 		out = append(out, item)

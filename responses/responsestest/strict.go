@@ -1,4 +1,4 @@
-package fakeapi
+package responsestest
 
 import (
 	"net/url"

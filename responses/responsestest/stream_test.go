@@ -1,4 +1,4 @@
-package fakeapi_test
+package responsestest_test
 
 import (
 	"bufio"
@@ -15,7 +15,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
-	"github.com/mcpbridge/mcpbridge/internal/fakeapi"
+	"github.com/mcpbridge/mcpbridge/responses/responsestest"
 )
 
 // streamSchemaJSON is ResponseStreamEvent of the OpenAI OpenAPI document
@@ -44,7 +44,7 @@ type sseEvent struct {
 }
 
 // readStream posts body to the server and reads the raw server-sent events.
-func readStream(t *testing.T, s *fakeapi.Server, body string) (*http.Response, []sseEvent) {
+func readStream(t *testing.T, s *responsestest.Server, body string) (*http.Response, []sseEvent) {
 	t.Helper()
 	req, err := http.NewRequestWithContext(context.Background(), http.MethodPost, s.URL+"/v1/responses", strings.NewReader(body))
 	require.NoError(t, err)
@@ -96,12 +96,12 @@ const streamBody = `{"model":"gpt-test","input":"hi","stream":true}`
 
 func TestStreamEventSequenceMatchesSchema(t *testing.T) {
 	sch := streamSchema(t)
-	s, _ := start(t, fakeapi.Script(
-		fakeapi.Calls(fakeapi.FunctionCall{Name: "add", Arguments: `{"a":1,"b":"a longer argument text"}`, CallID: "call_1"}).
+	s, _ := start(t, responsestest.Script(
+		responsestest.Calls(responsestest.FunctionCall{Name: "add", Arguments: `{"a":1,"b":"a longer argument text"}`, CallID: "call_1"}).
 			WithReasoning("Think first. Then act.").WithText("Adding now."),
-		fakeapi.Refusal("I cannot help with that."),
-		fakeapi.Failed("server_error", "boom"),
-		fakeapi.Incomplete("max_output_tokens").WithText("cut"),
+		responsestest.Refusal("I cannot help with that."),
+		responsestest.Failed("server_error", "boom"),
+		responsestest.Incomplete("max_output_tokens").WithText("cut"),
 	))
 	resp, events := readStream(t, s, streamBody)
 	assert.Equal(t, "text/event-stream", resp.Header.Get("Content-Type"))
@@ -167,11 +167,11 @@ func TestStreamEventSequenceMatchesSchema(t *testing.T) {
 
 func TestStreamFaults(t *testing.T) {
 	sch := streamSchema(t)
-	two := fakeapi.Calls(fakeapi.FunctionCall{Name: "a"}, fakeapi.FunctionCall{Name: "b"})
-	s, _ := start(t, fakeapi.Script(
+	two := responsestest.Calls(responsestest.FunctionCall{Name: "a"}, responsestest.FunctionCall{Name: "b"})
+	s, _ := start(t, responsestest.Script(
 		two.WithErrorEvent(1, "server_error", "the model broke"),
 		two.WithDropAfter(1),
-		fakeapi.APIError(429, "rate_limit_exceeded", "slow down"),
+		responsestest.APIError(429, "rate_limit_exceeded", "slow down"),
 	))
 	_, events := readStream(t, s, streamBody)
 	types := checkEvents(t, sch, events)
@@ -191,7 +191,7 @@ func TestStreamDelaysPaceItems(t *testing.T) {
 	// Each item is written only after its delay: the events of the first
 	// item arrive before the second item's delay has passed. Shown with a
 	// handler that blocks instead of a clock.
-	s, c := start(t, fakeapi.Script(fakeapi.Calls(fakeapi.FunctionCall{Name: "a"}, fakeapi.FunctionCall{Name: "b"}).
+	s, c := start(t, responsestest.Script(responsestest.Calls(responsestest.FunctionCall{Name: "a"}, responsestest.FunctionCall{Name: "b"}).
 		WithDelays(0, time.Hour)))
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
@@ -209,7 +209,7 @@ func TestStreamDelaysPaceItems(t *testing.T) {
 }
 
 func TestStreamDecodesInOpenAIGo(t *testing.T) {
-	_, c := start(t, fakeapi.Script(fakeapi.Calls(fakeapi.FunctionCall{Name: "add", Arguments: `{"a":1}`, CallID: "call_x"}).WithText("hi there")))
+	_, c := start(t, responsestest.Script(responsestest.Calls(responsestest.FunctionCall{Name: "add", Arguments: `{"a":1}`, CallID: "call_x"}).WithText("hi there")))
 	st := c.Responses.NewStreaming(context.Background(), params("x"))
 	defer st.Close()
 	var text string

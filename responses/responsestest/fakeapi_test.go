@@ -1,4 +1,4 @@
-package fakeapi_test
+package responsestest_test
 
 import (
 	"context"
@@ -17,14 +17,14 @@ import (
 	"github.com/stretchr/testify/require"
 	"go.uber.org/goleak"
 
-	"github.com/mcpbridge/mcpbridge/internal/fakeapi"
+	"github.com/mcpbridge/mcpbridge/responses/responsestest"
 )
 
 func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
 
-func start(t *testing.T, h fakeapi.Handler) (*fakeapi.Server, openai.Client) {
+func start(t *testing.T, h responsestest.Handler) (*responsestest.Server, openai.Client) {
 	t.Helper()
-	s := fakeapi.New(h)
+	s := responsestest.New(h)
 	t.Cleanup(s.Close)
 	return s, s.Client()
 }
@@ -41,11 +41,11 @@ func params(input string) oai.ResponseNewParams {
 }
 
 func TestRepliesDecodeInOpenAIGo(t *testing.T) {
-	s, c := start(t, fakeapi.Script(
-		fakeapi.Calls(
-			fakeapi.FunctionCall{Name: "add", Arguments: `{"a":1}`, CallID: "call_x"},
-			fakeapi.FunctionCall{Name: "add"},
-		).WithReasoning("hmm").WithText("calling").WithUsage(fakeapi.Usage{InputTokens: 3, OutputTokens: 4, CachedTokens: 1, ReasoningTokens: 2}),
+	s, c := start(t, responsestest.Script(
+		responsestest.Calls(
+			responsestest.FunctionCall{Name: "add", Arguments: `{"a":1}`, CallID: "call_x"},
+			responsestest.FunctionCall{Name: "add"},
+		).WithReasoning("hmm").WithText("calling").WithUsage(responsestest.Usage{InputTokens: 3, OutputTokens: 4, CachedTokens: 1, ReasoningTokens: 2}),
 	))
 	resp, err := c.Responses.New(context.Background(), params("hi"))
 	require.NoError(t, err)
@@ -80,16 +80,16 @@ func TestRepliesDecodeInOpenAIGo(t *testing.T) {
 	assert.Equal(t, "[redacted]", r.Header.Get("Authorization"))
 	assert.True(t, json.Valid(r.Raw))
 	assert.Equal(t, 1, s.Count())
-	assert.NoError(t, fakeapi.Validate(r))
+	assert.NoError(t, responsestest.Validate(r))
 }
 
 func TestFailedIncompleteAndErrors(t *testing.T) {
-	_, c := start(t, fakeapi.Script(
-		fakeapi.Failed("server_error", "boom"),
-		fakeapi.Incomplete("max_output_tokens"),
-		fakeapi.APIError(400, "invalid_value", "bad tool"),
-		fakeapi.HTTPError(502, "<html>bad gateway</html>"),
-		fakeapi.Malformed(),
+	_, c := start(t, responsestest.Script(
+		responsestest.Failed("server_error", "boom"),
+		responsestest.Incomplete("max_output_tokens"),
+		responsestest.APIError(400, "invalid_value", "bad tool"),
+		responsestest.HTTPError(502, "<html>bad gateway</html>"),
+		responsestest.Malformed(),
 	))
 	ctx := context.Background()
 	resp, err := c.Responses.New(ctx, params("x"))
@@ -118,7 +118,7 @@ func TestFailedIncompleteAndErrors(t *testing.T) {
 }
 
 func TestScriptExhaustedIsNotRetried(t *testing.T) {
-	s, c := start(t, fakeapi.Script())
+	s, c := start(t, responsestest.Script())
 	_, err := c.Responses.New(context.Background(), params("x"), option.WithMaxRetries(3))
 	var apiErr *openai.Error
 	require.ErrorAs(t, err, &apiErr)
@@ -127,7 +127,7 @@ func TestScriptExhaustedIsNotRetried(t *testing.T) {
 }
 
 func TestRetryAfterLetsSDKRetry(t *testing.T) {
-	s, c := start(t, fakeapi.Script(fakeapi.APIError(429, "rate_limit_exceeded", "slow"), fakeapi.Text("ok")))
+	s, c := start(t, responsestest.Script(responsestest.APIError(429, "rate_limit_exceeded", "slow"), responsestest.Text("ok")))
 	resp, err := c.Responses.New(context.Background(), params("x"), option.WithMaxRetries(1))
 	require.NoError(t, err)
 	assert.Equal(t, "ok", resp.OutputText())
@@ -135,7 +135,7 @@ func TestRetryAfterLetsSDKRetry(t *testing.T) {
 }
 
 func TestValidationModeRejectsInvalidRequests(t *testing.T) {
-	s, c := start(t, fakeapi.Echo())
+	s, c := start(t, responsestest.Echo())
 	s.SetValidation(true)
 	p := params("x")
 	p.Tools = []oai.ToolUnionParam{{OfFunction: &oai.FunctionToolParam{Name: "no_strict", Parameters: map[string]any{"type": "object"}}}}
@@ -146,7 +146,7 @@ func TestValidationModeRejectsInvalidRequests(t *testing.T) {
 	assert.Contains(t, apiErr.Message, "strict")
 	reqs := s.Requests()
 	require.Len(t, reqs, 1)
-	assert.ErrorIs(t, reqs[0].ValidationErr, fakeapi.ErrInvalidRequest)
+	assert.ErrorIs(t, reqs[0].ValidationErr, responsestest.ErrInvalidRequest)
 
 	resp, err := c.Responses.New(context.Background(), params("hello"))
 	require.NoError(t, err)
@@ -154,7 +154,7 @@ func TestValidationModeRejectsInvalidRequests(t *testing.T) {
 }
 
 func TestUnknownPathIs404(t *testing.T) {
-	s, _ := start(t, fakeapi.Echo())
+	s, _ := start(t, responsestest.Echo())
 	res, err := s.Server.Client().Get(s.URL + "/v1/models")
 	require.NoError(t, err)
 	_ = res.Body.Close()
@@ -162,7 +162,7 @@ func TestUnknownPathIs404(t *testing.T) {
 }
 
 func TestRecordingOff(t *testing.T) {
-	s, c := start(t, fakeapi.Echo())
+	s, c := start(t, responsestest.Echo())
 	s.SetRecording(false)
 	_, err := c.Responses.New(context.Background(), params("x"))
 	require.NoError(t, err)
@@ -197,9 +197,9 @@ func conversation(t *testing.T, c openai.Client, prompt string) string {
 }
 
 func TestModelKeepsConcurrentConversationsApart(t *testing.T) {
-	m := &fakeapi.Model{
-		Plan: func(prompt string) []fakeapi.FunctionCall {
-			return []fakeapi.FunctionCall{{Name: "lookup", Arguments: fmt.Sprintf(`{"q":%q}`, prompt)}}
+	m := &responsestest.Model{
+		Plan: func(prompt string) []responsestest.FunctionCall {
+			return []responsestest.FunctionCall{{Name: "lookup", Arguments: fmt.Sprintf(`{"q":%q}`, prompt)}}
 		},
 	}
 	_, c := start(t, m.Handler())
@@ -216,10 +216,10 @@ func TestModelKeepsConcurrentConversationsApart(t *testing.T) {
 }
 
 func TestModelAnswerAndRounds(t *testing.T) {
-	m := &fakeapi.Model{
-		Calls:  []fakeapi.FunctionCall{{Name: "a"}, {Name: "b", Arguments: `{"x":1}`}},
+	m := &responsestest.Model{
+		Calls:  []responsestest.FunctionCall{{Name: "a"}, {Name: "b", Arguments: `{"x":1}`}},
 		Rounds: 2,
-		Answer: func(prompt string, results []fakeapi.ToolResult) string {
+		Answer: func(prompt string, results []responsestest.ToolResult) string {
 			return fmt.Sprintf("%s: %d results, last %s=%s", prompt, len(results), results[1].Name, results[1].Output)
 		},
 	}
@@ -251,7 +251,7 @@ func TestModelAnswerAndRounds(t *testing.T) {
 }
 
 func TestEchoAndNoToolsModel(t *testing.T) {
-	_, c := start(t, (&fakeapi.Model{}).Handler())
+	_, c := start(t, (&responsestest.Model{}).Handler())
 	resp, err := c.Responses.New(context.Background(), params("anything"))
 	require.NoError(t, err)
 	assert.Contains(t, resp.OutputText(), "anything")
@@ -259,10 +259,10 @@ func TestEchoAndNoToolsModel(t *testing.T) {
 
 func TestHandlerSeesRequestContext(t *testing.T) {
 	entered := make(chan struct{})
-	_, c := start(t, func(r *fakeapi.Request) fakeapi.Reply {
+	_, c := start(t, func(r *responsestest.Request) responsestest.Reply {
 		close(entered)
 		<-r.Context().Done()
-		return fakeapi.Text("late")
+		return responsestest.Text("late")
 	})
 	ctx, cancel := context.WithCancel(context.Background())
 	go func() { <-entered; cancel() }()

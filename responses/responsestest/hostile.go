@@ -1,4 +1,4 @@
-package fakeapi
+package responsestest
 
 import "encoding/json"
 
@@ -12,7 +12,7 @@ func RawOutput(id string, output any) Reply {
 		"object":              "response",
 		"created_at":          1700000000,
 		"status":              "completed",
-		"model":               "fakeapi",
+		"model":               "responsestest",
 		"output":              output,
 		"parallel_tool_calls": true,
 		"tool_choice":         "auto",
@@ -24,7 +24,7 @@ func RawOutput(id string, output any) Reply {
 		},
 	})
 	if err != nil {
-		panic("fakeapi: RawOutput: " + err.Error())
+		panic("responsestest: RawOutput: " + err.Error())
 	}
 	return Reply{RawBody: b, ContentType: "application/json"}
 }
