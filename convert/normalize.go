@@ -21,6 +21,8 @@ type normalizer struct {
 	defName  map[string]string // pointer -> name under $defs
 	defTaken map[string]bool
 	defs     map[string]any // name -> normalized schema
+
+	obj objectState // the schema object being repaired; see object
 }
 
 func newNormalizer(root any, hoist bool) *normalizer {
