@@ -18,6 +18,7 @@ type normalizer struct {
 	skipped int
 
 	stack    []string          // pointers being inlined, for cycle detection
+	stackBuf [1]string         // stack's first backing array
 	defName  map[string]string // pointer -> name under $defs
 	defTaken map[string]bool
 	defs     map[string]any // name -> normalized schema
@@ -25,12 +26,14 @@ type normalizer struct {
 	obj objectState // the schema object being repaired; see object
 }
 
-func newNormalizer(root any, hoist bool) *normalizer {
-	b := inlineBudget
+// reset readies n for a fresh run over n.root, forgetting any earlier run.
+// With hoist, every reference is kept in $defs instead of being inlined.
+func (n *normalizer) reset(hoist bool) {
+	*n = normalizer{root: n.root, hoist: hoist, budget: inlineBudget}
 	if hoist {
-		b = hoistBudget
+		n.budget = hoistBudget
 	}
-	return &normalizer{root: root, hoist: hoist, budget: b, stack: []string{""}}
+	n.stack = append(n.stackBuf[:0], "")
 }
 
 func (n *normalizer) add(path, reason string) {

@@ -108,14 +108,17 @@ func convertSchema(raw json.RawMessage, strict bool) (SchemaResult, []note, erro
 	}
 	dec := json.NewDecoder(bytes.NewReader(trimmed))
 	dec.UseNumber()
-	var doc any
-	if err := dec.Decode(&doc); err != nil {
+	// The document is decoded straight into the normalizer: it is on the
+	// heap anyway (the keyword handlers are called through a table), and
+	// this way the document needs no allocation of its own.
+	n := &normalizer{}
+	if err := dec.Decode(&n.root); err != nil {
 		return SchemaResult{}, nil, unusable("not valid JSON: %v", err)
 	}
 	if _, err := dec.Token(); err == nil {
 		return SchemaResult{}, nil, unusable("not valid JSON: data after the schema")
 	}
-	switch d := doc.(type) {
+	switch d := n.root.(type) {
 	case bool:
 		if !d {
 			return SchemaResult{}, nil, unusable("schema is false, which accepts no arguments at all")
@@ -123,13 +126,13 @@ func convertSchema(raw json.RawMessage, strict bool) (SchemaResult, []note, erro
 		return finish(emptyObject(), []note{{"", "schema true replaced by an empty object schema"}}, strict)
 	case map[string]any:
 	default:
-		return SchemaResult{}, nil, unusable("schema is a JSON %s, not an object", jsonKind(doc))
+		return SchemaResult{}, nil, unusable("schema is a JSON %s, not an object", jsonKind(n.root))
 	}
 
-	n := newNormalizer(doc, false)
+	n.reset(false)
 	out, err := n.run()
 	if n.over {
-		n = newNormalizer(doc, true)
+		n.reset(true)
 		out, err = n.run()
 		if n.over {
 			return SchemaResult{}, nil, unusable("schema has more than %d subschemas", hoistBudget)
