@@ -11,7 +11,7 @@ import (
 )
 
 func BenchmarkNames(b *testing.B) {
-	servers := SyntheticServers(10, 5000, 1)
+	servers := syntheticServers(10, 5000, 1)
 	var ids []toolID
 	for _, s := range servers {
 		for _, t := range s.Tools {
@@ -88,7 +88,7 @@ func BenchmarkResult(b *testing.B) {
 }
 
 func BenchmarkConvert5000(b *testing.B) {
-	servers := SyntheticServers(10, 5000, 1)
+	servers := syntheticServers(10, 5000, 1)
 	for _, strict := range []bool{false, true} {
 		b.Run(fmt.Sprintf("strict=%v", strict), func(b *testing.B) {
 			b.ReportAllocs()
@@ -103,7 +103,7 @@ func BenchmarkConvert5000(b *testing.B) {
 }
 
 func BenchmarkConverterReconvert5000(b *testing.B) {
-	servers := SyntheticServers(10, 5000, 1)
+	servers := syntheticServers(10, 5000, 1)
 	c := NewConverter(Options{Strict: true, DescriptionPrefix: true})
 	if _, err := c.Convert(servers); err != nil {
 		b.Fatal(err)

@@ -112,8 +112,19 @@ func TestDescriptions(t *testing.T) {
 	}
 }
 
+// cached returns how many tools the cache holds.
+func (c *Converter) cached() int {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	n := 0
+	for _, m := range c.cache {
+		n += len(m)
+	}
+	return n
+}
+
 func TestConverterCache(t *testing.T) {
-	in := SyntheticServers(3, 60, 1)
+	in := syntheticServers(3, 60, 1)
 	c := NewConverter(Options{Strict: true})
 	first, err := c.Convert(in)
 	if err != nil {
@@ -141,7 +152,7 @@ func TestConverterCache(t *testing.T) {
 
 	// Change one tool's schema and drop another: one miss, and the cache
 	// forgets the dropped one.
-	changed := SyntheticServers(3, 60, 1)
+	changed := syntheticServers(3, 60, 1)
 	changed[0].Tools[0].InputSchema = json.RawMessage(`{"type":"object","properties":{"new":{"type":"string"}}}`)
 	changed[1].Tools = changed[1].Tools[1:]
 	if _, err := c.Convert(changed); err != nil {
@@ -157,7 +168,7 @@ func TestConverterCache(t *testing.T) {
 
 func TestConverterConcurrent(t *testing.T) {
 	c := NewConverter(Options{})
-	sets := [][]ServerTools{SyntheticServers(2, 40, 1), SyntheticServers(2, 40, 2), SyntheticServers(3, 30, 3)}
+	sets := [][]ServerTools{syntheticServers(2, 40, 1), syntheticServers(2, 40, 2), syntheticServers(3, 30, 3)}
 	want := make([]string, len(sets))
 	for i, s := range sets {
 		ts, _ := Convert(s, Options{})
@@ -216,7 +227,7 @@ func TestParametersAcceptedAsFunctionTool(t *testing.T) {
 	for i, c := range schemaCases {
 		in = append(in, ServerTools{Server: fmt.Sprintf("case%d", i), Tools: []Tool{{Name: c.name, Description: c.name, InputSchema: json.RawMessage(c.in)}}})
 	}
-	in = append(in, SyntheticServers(2, 50, 9)...)
+	in = append(in, syntheticServers(2, 50, 9)...)
 	for _, strict := range []bool{false, true} {
 		set, err := Convert(in, Options{Strict: strict, DescriptionPrefix: true})
 		if err != nil {
@@ -238,7 +249,7 @@ func TestParametersAcceptedAsFunctionTool(t *testing.T) {
 }
 
 func TestSyntheticTools(t *testing.T) {
-	a, b := SyntheticTools(200, 5), SyntheticTools(200, 5)
+	a, b := syntheticTools(200, 5), syntheticTools(200, 5)
 	ja, _ := json.Marshal(a)
 	jb, _ := json.Marshal(b)
 	if string(ja) != string(jb) {
@@ -251,7 +262,7 @@ func TestSyntheticTools(t *testing.T) {
 		}
 		names[tl.Name] = true
 	}
-	set, err := Convert(SyntheticServers(4, 200, 5), Options{Strict: true})
+	set, err := Convert(syntheticServers(4, 200, 5), Options{Strict: true})
 	if err != nil {
 		t.Fatal(err)
 	}

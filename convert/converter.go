@@ -89,14 +89,3 @@ func (c *Converter) prepareServer(srv *ServerTools, strict bool) []*prepared {
 	c.misses.Add(misses)
 	return preps
 }
-
-// cached returns how many tools the cache holds.
-func (c *Converter) cached() int {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	n := 0
-	for _, m := range c.cache {
-		n += len(m)
-	}
-	return n
-}

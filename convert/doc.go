@@ -41,4 +41,36 @@
 // Result renders an MCP CallToolResult as text (and, on request, as an array
 // of input_text / input_image / input_file parts), marks errors, describes
 // content that cannot be passed through, and caps the size.
+//
+// # Files
+//
+// Tools and names:
+//   - convert.go: Convert, the public types, per-tool preparation.
+//   - converter.go: Converter, which caches prepared tools between calls.
+//   - names.go: function names (sanitizing, hash suffixes, collisions).
+//
+// Schema repair, in the order a schema goes through it:
+//   - schema.go: Schema, the limits, SchemaResult and repair notes.
+//   - normalize.go: the normalizer that walks a schema (budget, depth,
+//     boolean subschemas, the notes it collects).
+//   - keywords.go: keywordHandlers, the table from keyword to handler, and
+//     object, which runs the handlers on one schema object and then settles
+//     the keywords that depend on each other (draft-04 bounds, nullable,
+//     items/properties defaults, required).
+//   - keywords_subschema.go: handlers for keywords holding subschemas
+//     (properties, patternProperties, items, anyOf/oneOf/allOf, not, ...).
+//   - keywords_value.go: handlers for value keywords (type, required, enum,
+//     description, numbers, pattern, ...). A keyword with no handler is kept.
+//   - ref.go: $ref resolution, inlining and hoisting into $defs.
+//   - merge.go: merging schemas (allOf, single alternatives).
+//   - root.go: making the top level an object the API accepts.
+//   - strict.go: rewriting to strict form.
+//   - optional.go: which properties strict mode made nullable, and
+//     FunctionTool.StripAddedNulls.
+//   - number.go: Number, schema numbers kept as their literal.
+//
+// Results and text:
+//   - result.go: Result and its parts.
+//   - text.go: cleaning, cutting and capping text (tool descriptions,
+//     schema text, results).
 package convert

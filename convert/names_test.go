@@ -175,7 +175,7 @@ func TestNamesHashSuffixCollisionWithLiteralName(t *testing.T) {
 }
 
 func TestNamesDeterministic(t *testing.T) {
-	in := SyntheticServers(3, 300, 7)
+	in := syntheticServers(3, 300, 7)
 	for i := range in {
 		for j := range in[i].Tools {
 			in[i].Tools[j].Name = "t" + fmt.Sprint(j%50) + "." + fmt.Sprint(j%3) // many collisions after sanitizing

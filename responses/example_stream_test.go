@@ -8,8 +8,8 @@ import (
 	"github.com/openai/openai-go/v3"
 	oai "github.com/openai/openai-go/v3/responses"
 
-	"github.com/mcpbridge/mcpbridge/responses/responsestest"
 	"github.com/mcpbridge/mcpbridge/responses"
+	"github.com/mcpbridge/mcpbridge/responses/responsestest"
 )
 
 // ExampleStream prints the model's text as it is written and each call as

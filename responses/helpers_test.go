@@ -10,8 +10,8 @@ import (
 	oai "github.com/openai/openai-go/v3/responses"
 	"go.uber.org/goleak"
 
-	"github.com/mcpbridge/mcpbridge/responses/responsestest"
 	"github.com/mcpbridge/mcpbridge/responses"
+	"github.com/mcpbridge/mcpbridge/responses/responsestest"
 )
 
 func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }

@@ -9,8 +9,8 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
-	"github.com/mcpbridge/mcpbridge/responses/responsestest"
 	"github.com/mcpbridge/mcpbridge/responses"
+	"github.com/mcpbridge/mcpbridge/responses/responsestest"
 )
 
 // A function_call item the loop cannot trust never runs a tool. When the

@@ -20,8 +20,8 @@ import (
 
 	oai "github.com/openai/openai-go/v3/responses"
 
-	"github.com/mcpbridge/mcpbridge/responses/responsestest"
 	"github.com/mcpbridge/mcpbridge/responses"
+	"github.com/mcpbridge/mcpbridge/responses/responsestest"
 )
 
 func TestRunChainsOutputsWithPreviousResponseID(t *testing.T) {
@@ -401,7 +401,9 @@ func TestRunMaxIterations(t *testing.T) {
 }
 
 func TestRunDefaultMaxIterationsIsTen(t *testing.T) {
-	s, api := newServer(t, func(*responsestest.Request) responsestest.Reply { return responsestest.Calls(responsestest.FunctionCall{Name: "x"}) })
+	s, api := newServer(t, func(*responsestest.Request) responsestest.Reply {
+		return responsestest.Calls(responsestest.FunctionCall{Name: "x"})
+	})
 	_, err := responses.Run(testCtx(t), api, baseParams(), responses.Static(echoExec), responses.Options{})
 	require.ErrorIs(t, err, responses.ErrMaxIterations)
 	assert.Len(t, s.Requests(), 10)

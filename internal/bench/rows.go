@@ -18,8 +18,9 @@ import (
 
 	"github.com/mcpbridge/mcpbridge/bridge"
 	"github.com/mcpbridge/mcpbridge/convert"
-	"github.com/mcpbridge/mcpbridge/responses/responsestest"
 	"github.com/mcpbridge/mcpbridge/internal/mcptest"
+	"github.com/mcpbridge/mcpbridge/internal/schemagen"
+	"github.com/mcpbridge/mcpbridge/responses/responsestest"
 )
 
 const (
@@ -388,11 +389,24 @@ func rowStartup(ctx context.Context, e *env) ([]Row, error) {
 	return rows, nil
 }
 
+// syntheticServers returns schemagen.Servers as convert server tool lists.
+func syntheticServers(servers, n int, seed int64) []convert.ServerTools {
+	gen := schemagen.Servers(servers, n, seed)
+	out := make([]convert.ServerTools, len(gen))
+	for i, s := range gen {
+		out[i].Server = s.Name
+		for _, t := range s.Tools {
+			out[i].Tools = append(out[i].Tools, convert.Tool{Name: t.Name, Title: t.Title, Description: t.Description, InputSchema: t.InputSchema})
+		}
+	}
+	return out
+}
+
 // rowConversion is row 4: converting 5,000 synthetic tools cold, against
 // reconverting the unchanged set through a Converter.
 func rowConversion(ctx context.Context, e *env) ([]Row, error) {
 	const tools = 5000
-	servers := convert.SyntheticServers(10, tools, 1)
+	servers := syntheticServers(10, tools, 1)
 	reps := e.reps(7, 2)
 	var rows []Row
 	for _, v := range []struct {
@@ -444,7 +458,7 @@ func rowConversion(ctx context.Context, e *env) ([]Row, error) {
 		e.logf("  %s: cold %s, warm %s, %.1fx", v.id, fmtDur(mc), fmtDur(mw), ratio)
 		rows = append(rows, Row{
 			ID:       v.id,
-			Scenario: fmt.Sprintf("Conversion: %d synthetic tools on 10 servers (convert.SyntheticServers), %s", tools, v.name),
+			Scenario: fmt.Sprintf("Conversion: %d synthetic tools on 10 servers (schemagen.Servers), %s", tools, v.name),
 			Measured: fmt.Sprintf("cold convert.Convert %s: %s/tool, %.0f allocs/tool, %s/tool",
 				fmtDur(mc), per(mc), median(coldAllocs)/tools, fmtBytes(median(coldBytes)/tools)),
 			Baseline: fmt.Sprintf("unchanged reconvert (Converter) %s: %s/tool, %.1f allocs/tool, %s/tool",

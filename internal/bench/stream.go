@@ -6,8 +6,8 @@ import (
 	"strings"
 	"time"
 
-	"github.com/mcpbridge/mcpbridge/responses/responsestest"
 	"github.com/mcpbridge/mcpbridge/responses"
+	"github.com/mcpbridge/mcpbridge/responses/responsestest"
 )
 
 // Row 7: streaming. 7a is the latency streaming adds before the first text

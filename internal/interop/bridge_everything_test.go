@@ -16,10 +16,10 @@ import (
 
 	"github.com/mcpbridge/mcpbridge/bridge"
 	"github.com/mcpbridge/mcpbridge/convert"
-	"github.com/mcpbridge/mcpbridge/responses/responsestest"
 	"github.com/mcpbridge/mcpbridge/internal/interop"
 	"github.com/mcpbridge/mcpbridge/mcpclient"
 	"github.com/mcpbridge/mcpbridge/responses"
+	"github.com/mcpbridge/mcpbridge/responses/responsestest"
 )
 
 // everythingServer is server-everything reached over one transport through

@@ -13,8 +13,8 @@ import (
 	"github.com/mark3labs/mcp-go/mcp"
 
 	"github.com/mcpbridge/mcpbridge/bridge"
-	"github.com/mcpbridge/mcpbridge/responses/responsestest"
 	"github.com/mcpbridge/mcpbridge/internal/interop"
+	"github.com/mcpbridge/mcpbridge/responses/responsestest"
 )
 
 // samplingSystemPrompt is the systemPrompt of server-everything's

@@ -1,4 +1,12 @@
-package convert
+// Package schemagen generates realistic, deterministic MCP tool definitions
+// for the tests and benchmarks of package convert and for internal/bench.
+// It is not part of the shipped library.
+//
+// The types mirror convert.Tool and convert.ServerTools field for field, so
+// that convert's own (in-package) tests can use this package without an
+// import cycle; a caller turns a Tool into a convert.Tool with a plain type
+// conversion.
+package schemagen
 
 import (
 	"encoding/json"
@@ -6,13 +14,27 @@ import (
 	"math/rand"
 )
 
-// SyntheticTools returns n realistic, deterministic MCP tools for tests and
-// benchmarks (here and in other packages). The same seed gives the same
-// tools. Schemas mix strings, numbers, enums, arrays, nested objects,
-// optional fields and local $ref definitions, the way real MCP servers
-// (file systems, issue trackers, databases, browsers) describe their tools.
-// Names are unique within the result.
-func SyntheticTools(n int, seed int64) []Tool {
+// Tool is one generated MCP tool. Its fields match convert.Tool, so
+// convert.Tool(t) converts it.
+type Tool struct {
+	Name        string          // unique within one Tools result
+	Title       string          // display title
+	Description string          // a few sentences, like real servers write
+	InputSchema json.RawMessage // JSON Schema of the arguments
+}
+
+// Server is the tool list of one generated server.
+type Server struct {
+	Name  string // "srv0", "srv1", ...
+	Tools []Tool
+}
+
+// Tools returns n realistic, deterministic MCP tools. The same seed gives
+// the same tools. Schemas mix strings, numbers, enums, arrays, nested
+// objects, optional fields and local $ref definitions, the way real MCP
+// servers (file systems, issue trackers, databases, browsers) describe their
+// tools. Names are unique within the result.
+func Tools(n int, seed int64) []Tool {
 	r := rand.New(rand.NewSource(seed))
 	tools := make([]Tool, n)
 	for i := range tools {
@@ -28,16 +50,16 @@ func SyntheticTools(n int, seed int64) []Tool {
 	return tools
 }
 
-// SyntheticServers spreads n synthetic tools over the given number of
-// servers named "srv0", "srv1", ... for tests and benchmarks.
-func SyntheticServers(servers, n int, seed int64) []ServerTools {
+// Servers spreads the n tools of Tools(n, seed) round-robin over the given
+// number of servers named "srv0", "srv1", ...
+func Servers(servers, n int, seed int64) []Server {
 	if servers < 1 {
 		servers = 1
 	}
-	tools := SyntheticTools(n, seed)
-	out := make([]ServerTools, servers)
+	tools := Tools(n, seed)
+	out := make([]Server, servers)
 	for i := range out {
-		out[i].Server = fmt.Sprintf("srv%d", i)
+		out[i].Name = fmt.Sprintf("srv%d", i)
 	}
 	for i, t := range tools {
 		s := &out[i%servers]
