@@ -2,7 +2,8 @@
 // function tools and MCP tool results into function call outputs.
 //
 // Everything here is pure: no I/O, no goroutines, no clients. The package
-// imports only the MCP protocol types.
+// imports the MCP protocol types, openai-go's request types and the output
+// type of package responses (which knows nothing of MCP).
 //
 // # Names
 //
@@ -48,6 +49,8 @@
 //   - convert.go: Convert, the public types, per-tool preparation.
 //   - converter.go: Converter, which caches prepared tools between calls.
 //   - names.go: function names (sanitizing, hash suffixes, collisions).
+//   - namespace.go: BuildNamespaces, one namespace tool per server with
+//     exact (namespace, name) lookup.
 //
 // Schema repair, in the order a schema goes through it:
 //   - schema.go: Schema, the limits, SchemaResult and repair notes.
@@ -68,9 +71,13 @@
 //   - optional.go: which properties strict mode made nullable, and
 //     FunctionTool.StripAddedNulls.
 //   - number.go: Number, schema numbers kept as their literal.
+//   - pattern.go: regular expressions the API cannot read are removed.
+//   - output.go: output schemas, and structuredContent sent as JSON.
 //
 // Results and text:
 //   - result.go: Result and its parts.
 //   - text.go: cleaning, cutting and capping text (tool descriptions,
-//     schema text, results).
+//     schema text, results), through internal/textsafe.
+//   - resources.go: resources and prompts rendered for the model.
+//   - sampling.go: MCP sampling requests as Responses requests and back.
 package convert
