@@ -67,6 +67,10 @@ type Server struct {
 	// Prompts gives the model server__list_prompts and server__get_prompt
 	// when the server declares prompts. Off by default.
 	Prompts bool
+	// PerUser, for an HTTP or SSE server, calls it over a session of the
+	// run's user (WithCredentials) instead of the shared connection; see
+	// UserSessions. Nil (the default) shares one connection for all runs.
+	PerUser *UserSessions
 }
 
 // Stdio describes a server started as a local process speaking MCP on
@@ -94,6 +98,7 @@ func InProcess(name string, s *server.MCPServer) Server {
 type conn struct {
 	srv    Server
 	client *mcpclient.Client
+	users  *userPool // per-user sessions (Server.PerUser); nil when shared
 	sem    chan struct{}
 	allow  map[string]bool
 	deny   map[string]bool
@@ -282,6 +287,7 @@ func (b *Bridge) connect(ctx context.Context, s Server) (*conn, error) {
 		cfg.Logger = b.log
 	}
 	b.extendConfig(&cfg)
+	c.users = newUserPool(cfg, s.PerUser, b.cfg.connectTimeout, b.log)
 	if d := b.cfg.connectTimeout; d > 0 {
 		var cancel context.CancelFunc
 		ctx, cancel = context.WithTimeout(ctx, d)
@@ -526,7 +532,7 @@ func (b *Bridge) Close() error {
 			wg.Add(1)
 			go func() {
 				defer wg.Done()
-				if err := c.client.Close(); err != nil {
+				if err := c.close(); err != nil {
 					mu.Lock()
 					errs = append(errs, asServerError(c.srv.Name, mcpclient.OpClose, err))
 					mu.Unlock()

@@ -67,7 +67,12 @@ func (b *Bridge) call(ctx context.Context, ts *toolSet, functionName, arguments 
 	// In strict form the model sends null for arguments it leaves out;
 	// the server gets the call as its own schema describes it.
 	args = ft.StripAddedNulls(args)
-	if out, ok, err := b.callExtra(ctx, ts, ft.FunctionTool, args, run); ok {
+	client, release, err := c.session(ctx)
+	if err != nil {
+		return fail(err)
+	}
+	defer release()
+	if out, ok, err := b.callExtra(ctx, client, ts, ft.FunctionTool, args, run); ok {
 		if err != nil {
 			return fail(err)
 		}
@@ -94,7 +99,7 @@ func (b *Bridge) call(ctx context.Context, ts *toolSet, functionName, arguments 
 		}))
 	}
 	start := time.Now()
-	res, err := c.callTool(ctx, ft.Tool, args, callOpts)
+	res, err := c.callTool(ctx, client, ft.Tool, args, callOpts)
 	b.log.Debug("tool call", "server", ft.Server, "tool", ft.Tool, "duration", time.Since(start), "ok", err == nil)
 	if err != nil {
 		return fail(err)

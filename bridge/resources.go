@@ -98,7 +98,7 @@ func (b *Bridge) withExtraTools(in []convert.ServerTools) ([]convert.ServerTools
 }
 
 // callExtra runs a built-in tool; ok is false when ft is a server tool.
-func (b *Bridge) callExtra(ctx context.Context, ts *toolSet, ft *convert.FunctionTool, args json.RawMessage, o *runConfig) (out responses.Output, ok bool, err error) {
+func (b *Bridge) callExtra(ctx context.Context, client *mcpclient.Client, ts *toolSet, ft *convert.FunctionTool, args json.RawMessage, o *runConfig) (out responses.Output, ok bool, err error) {
 	if !ts.extra[ft.Server][ft.Tool] {
 		return responses.Output{}, false, nil
 	}
@@ -124,11 +124,11 @@ func (b *Bridge) callExtra(ctx context.Context, ts *toolSet, ft *convert.Functio
 	ropts := convert.ResultOptions{ArrayOutputs: o.arrayOutputs, MaxBytes: o.maxOutputBytes}
 	switch ft.Tool {
 	case ToolListResources:
-		res, err := c.client.ListResources(ctx)
+		res, err := client.ListResources(ctx)
 		if err != nil {
 			return responses.Output{}, true, err
 		}
-		tpl, err := c.client.ListResourceTemplates(ctx)
+		tpl, err := client.ListResourceTemplates(ctx)
 		if err != nil {
 			b.log.Debug("listing resource templates failed", "server", ft.Server, "error", err)
 		}
@@ -137,13 +137,13 @@ func (b *Bridge) callExtra(ctx context.Context, ts *toolSet, ft *convert.Functio
 		if in.URI == "" {
 			return responses.Output{}, true, fmt.Errorf("%w: uri is empty", ErrInvalidArguments)
 		}
-		contents, err := c.client.ReadResource(ctx, in.URI)
+		contents, err := client.ReadResource(ctx, in.URI)
 		if err != nil {
 			return responses.Output{}, true, err
 		}
 		return convert.ResourceOutput(contents, ropts), true, nil
 	case ToolListPrompts:
-		ps, err := c.client.ListPrompts(ctx)
+		ps, err := client.ListPrompts(ctx)
 		if err != nil {
 			return responses.Output{}, true, err
 		}
@@ -152,7 +152,7 @@ func (b *Bridge) callExtra(ctx context.Context, ts *toolSet, ft *convert.Functio
 		if in.Name == "" {
 			return responses.Output{}, true, fmt.Errorf("%w: name is empty", ErrInvalidArguments)
 		}
-		p, err := c.client.GetPrompt(ctx, in.Name, in.Arguments)
+		p, err := client.GetPrompt(ctx, in.Name, in.Arguments)
 		if err != nil {
 			return responses.Output{}, true, err
 		}

@@ -16,14 +16,14 @@ import (
 // callTool calls a tool bounded by the server's own CallTimeout. Running
 // past it is reported as responses.ErrCallTimeout, as WithCallTimeout is,
 // and not as a cancelled context, which Resume would run again.
-func (c *conn) callTool(ctx context.Context, tool string, args json.RawMessage, opts []mcpclient.CallOption) (*mcp.CallToolResult, error) {
+func (c *conn) callTool(ctx context.Context, client *mcpclient.Client, tool string, args json.RawMessage, opts []mcpclient.CallOption) (*mcp.CallToolResult, error) {
 	d := c.srv.CallTimeout
 	if d <= 0 {
-		return c.client.CallTool(ctx, tool, args, opts...)
+		return client.CallTool(ctx, tool, args, opts...)
 	}
 	cctx, cancel := context.WithTimeout(ctx, d)
 	defer cancel()
-	res, err := c.client.CallTool(cctx, tool, args, opts...)
+	res, err := client.CallTool(cctx, tool, args, opts...)
 	if err != nil && ctx.Err() == nil && errors.Is(cctx.Err(), context.DeadlineExceeded) {
 		return nil, fmt.Errorf("%w after %s (the server's timeout)", responses.ErrCallTimeout, d)
 	}

@@ -5,6 +5,13 @@
 // used are reported on stderr as warnings.
 //
 //	go run ./examples/agent --config mcp.json [--model M] [--max-iterations N] [--header 'K: V'] "prompt"
+//	go run ./examples/agent --config mcp.json --login SERVER [--token-file F] [--open-browser]
+//
+// --login runs the OAuth authorization of one HTTP or SSE server in a
+// browser (the URL is printed on stderr; the redirect comes back to a
+// loopback port) and stores the token in the token file (0600; default
+// under the user's config directory), which later runs use for servers
+// with an OAuth block and for the servers a token was stored for.
 //
 // A server that cannot start stops the agent with the reason, unless
 // --skip-failed-servers is given: then it is left out and named on stderr.
@@ -73,6 +80,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		headers      headerFlags
 	)
 	fs.Var(&headers, "header", "extra HTTP header for the Responses API, 'Name: value' (repeatable)")
+	loginOpts := addLoginFlags(fs) // login.go
 	fs.Usage = func() {
 		fmt.Fprintf(fs.Output(), "usage: agent [flags] prompt...\n\n"+
 			"Answers the prompt with the tools of the MCP servers in --config.\n"+
@@ -84,6 +92,11 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 			return nil
 		}
 		return err
+	}
+	if loginOpts.hasLogin() {
+		ctx, cancel := context.WithTimeout(ctx, *timeout)
+		defer cancel()
+		return login(ctx, loginOpts, *configPath, stderr)
 	}
 	prompt := strings.TrimSpace(strings.Join(fs.Args(), " "))
 	if prompt == "" {
@@ -101,6 +114,9 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	}
 	if len(servers) == 0 {
 		return fmt.Errorf("%s lists no enabled server", *configPath)
+	}
+	if err := loginOpts.applyTokens(ctx, servers); err != nil {
+		return err
 	}
 
 	ctx, cancel := context.WithTimeout(ctx, *timeout)
@@ -147,7 +163,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		}
 	}
 	if err != nil {
-		return err
+		return loginHint(err)
 	}
 	fmt.Fprintf(stderr, "done: %d turn(s), %d tokens\n", res.Iterations, res.Usage.TotalTokens)
 	// The answer is the model's text, which may echo what a tool or a

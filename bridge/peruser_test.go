@@ -1,0 +1,265 @@
+package bridge
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/mark3labs/mcp-go/server"
+	"github.com/openai/openai-go/v3"
+	oai "github.com/openai/openai-go/v3/responses"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/mcpbridge/mcpbridge/internal/mcptest"
+	"github.com/mcpbridge/mcpbridge/responses/responsestest"
+)
+
+// seen is one request the recording server received.
+type seen struct {
+	auth, session, method, text string
+}
+
+// recordingServer is a streamable HTTP MCP server (with sessions) that
+// records the Authorization header and session of every request, and the
+// text argument of every tools/call.
+type recordingServer struct {
+	url string
+	mu  sync.Mutex
+	all []seen
+}
+
+func newRecordingServer(t *testing.T) *recordingServer {
+	t.Helper()
+	rs := &recordingServer{}
+	mcp := server.NewStreamableHTTPServer(mcptest.NewServer())
+	ts := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		s := seen{auth: r.Header.Get("Authorization"), session: r.Header.Get("Mcp-Session-Id"), method: r.Method}
+		if r.Body != nil {
+			body, _ := io.ReadAll(r.Body)
+			r.Body = io.NopCloser(bytes.NewReader(body))
+			var msg struct {
+				Method string `json:"method"`
+				Params struct {
+					Arguments struct {
+						Text string `json:"text"`
+					} `json:"arguments"`
+				} `json:"params"`
+			}
+			if json.Unmarshal(body, &msg) == nil && msg.Method != "" {
+				s.method, s.text = msg.Method, msg.Params.Arguments.Text
+			}
+		}
+		rs.mu.Lock()
+		rs.all = append(rs.all, s)
+		rs.mu.Unlock()
+		mcp.ServeHTTP(w, r)
+	}))
+	t.Cleanup(func() {
+		ts.CloseClientConnections()
+		ts.Close()
+	})
+	rs.url = ts.URL + "/mcp"
+	return rs
+}
+
+func (rs *recordingServer) requests() []seen {
+	rs.mu.Lock()
+	defer rs.mu.Unlock()
+	return append([]seen(nil), rs.all...)
+}
+
+// echoPrompt is a model that calls remote__echo with its prompt, then
+// answers with the tool's output.
+func echoPrompt(req *responsestest.Request) responsestest.Reply {
+	if outs := req.Outputs(); len(outs) > 0 {
+		return responsestest.Text("done: " + outs[0].Output)
+	}
+	args, _ := json.Marshal(map[string]string{"text": req.Prompt()})
+	return responsestest.Calls(responsestest.FunctionCall{Name: "remote__echo", Arguments: string(args)})
+}
+
+// users are the credentials of the test: A brings a header, B a token
+// source.
+var testUsers = map[string]Credentials{
+	"A": {ID: "user-a", Headers: map[string]string{"Authorization": "Bearer token-A-secret"}},
+	"B": {ID: "user-b", Token: func(context.Context) (string, error) { return "token-B-secret", nil }},
+}
+
+var wantAuth = map[string]string{"A": "Bearer token-A-secret", "B": "Bearer token-B-secret"}
+
+// TestPerUserCredentialsNeverCross runs many conversations for users A and
+// B at once, interleaved, through one Bridge, and checks on the server that
+// every call made for a user carried that user's token, that no session
+// ever saw two tokens, and that no token reached the model, the results or
+// the logs.
+func TestPerUserCredentialsNeverCross(t *testing.T) {
+	for _, max := range []int{0, 1} {
+		t.Run(fmt.Sprintf("max_sessions_%d", max), func(t *testing.T) {
+			ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+			defer cancel()
+			rs := newRecordingServer(t)
+			api := responsestest.New(echoPrompt)
+			t.Cleanup(api.Close)
+			client := api.Client()
+			var logs syncBuffer
+			remote := HTTP("remote", rs.url)
+			remote.Headers = map[string]string{"Authorization": "Bearer service-token"}
+			remote.PerUser = &UserSessions{MaxSessions: max}
+			b, err := New(ctx, []Server{remote}, WithLogger(slog.New(slog.NewTextHandler(&logs, &slog.HandlerOptions{Level: slog.LevelDebug}))))
+			require.NoError(t, err)
+
+			const perUser = 12
+			var wg sync.WaitGroup
+			var mu sync.Mutex
+			var results []string
+			for i := range perUser {
+				for _, u := range []string{"A", "B"} {
+					wg.Add(1)
+					go func() {
+						defer wg.Done()
+						prompt := fmt.Sprintf("%s:%d", u, i)
+						res, err := b.Run(WithCredentials(ctx, testUsers[u]), &client.Responses, oai.ResponseNewParams{
+							Model: "m",
+							Input: oai.ResponseNewParamsInputUnion{OfString: openai.String(prompt)},
+						})
+						if !assert.NoError(t, err, prompt) {
+							return
+						}
+						assert.Equal(t, "done: "+prompt, res.OutputText)
+						out, _ := json.Marshal(res)
+						mu.Lock()
+						results = append(results, string(out))
+						mu.Unlock()
+					}()
+				}
+			}
+			wg.Wait()
+			require.NoError(t, b.Close())
+
+			calls := 0
+			sessionAuth := map[string]string{}
+			for _, r := range rs.requests() {
+				if r.method == "tools/call" {
+					calls++
+					user, _, _ := strings.Cut(r.text, ":")
+					assert.Equal(t, wantAuth[user], r.auth, "call %q went with another credential", r.text)
+				}
+				if r.session == "" {
+					continue
+				}
+				if prev, ok := sessionAuth[r.session]; ok {
+					assert.Equal(t, prev, r.auth, "one session saw two credentials")
+				}
+				sessionAuth[r.session] = r.auth
+			}
+			assert.Equal(t, 2*perUser, calls)
+			for _, secret := range []string{"token-A-secret", "token-B-secret", "user-a", "user-b"} {
+				assert.NotContains(t, logs.String(), secret)
+				for _, r := range results {
+					assert.NotContains(t, r, secret)
+				}
+				for _, req := range api.Requests() {
+					assert.NotContains(t, string(req.Raw), secret)
+				}
+			}
+		})
+	}
+}
+
+func TestPerUserNeedsCredentials(t *testing.T) {
+	ctx := context.Background()
+	rs := newRecordingServer(t)
+	remote := HTTP("remote", rs.url)
+	remote.PerUser = &UserSessions{}
+	b, err := New(ctx, []Server{remote})
+	require.NoError(t, err)
+	defer b.Close()
+	_, err = b.Call(ctx, "remote__echo", `{"text":"x"}`)
+	require.ErrorIs(t, err, ErrNoCredentials)
+	assert.Contains(t, err.Error(), `"remote"`)
+	_, err = b.Call(WithCredentials(ctx, Credentials{}), "remote__echo", `{"text":"x"}`)
+	require.ErrorContains(t, err, "Credentials.ID is empty")
+	out, err := b.Call(WithCredentials(ctx, testUsers["A"]), "remote__echo", `{"text":"x"}`)
+	require.NoError(t, err)
+	assert.Equal(t, "x", out.Text)
+}
+
+// TestPerUserSessionsCloseWhenIdle checks that an idle session is closed
+// (the server sees its DELETE) and that the next call opens a new one.
+func TestPerUserSessionsCloseWhenIdle(t *testing.T) {
+	ctx := context.Background()
+	rs := newRecordingServer(t)
+	remote := HTTP("remote", rs.url)
+	remote.PerUser = &UserSessions{IdleTimeout: time.Millisecond}
+	b, err := New(ctx, []Server{remote})
+	require.NoError(t, err)
+	defer b.Close()
+	pool := b.conns["remote"].users
+	userCtx := WithCredentials(ctx, testUsers["B"])
+	_, err = b.Call(userCtx, "remote__echo", `{"text":"B:1"}`)
+	require.NoError(t, err)
+	require.Eventually(t, func() bool { return pool.size() == 0 }, 30*time.Second, 5*time.Millisecond)
+	deleted := func() int {
+		n := 0
+		for _, r := range rs.requests() {
+			if r.method == http.MethodDelete && r.auth == wantAuth["B"] {
+				n++
+			}
+		}
+		return n
+	}
+	require.Equal(t, 1, deleted(), "the idle session was ended on the server")
+	_, err = b.Call(userCtx, "remote__echo", `{"text":"B:2"}`)
+	require.NoError(t, err)
+}
+
+// TestPerUserIgnoredByStdio checks that a stdio server with PerUser keeps
+// its one shared connection and needs no credentials.
+func TestPerUserIgnoredByStdio(t *testing.T) {
+	ctx := context.Background()
+	s := Stdio("local", mcptest.BuildServer(t))
+	s.PerUser = &UserSessions{}
+	b, err := New(ctx, []Server{s})
+	require.NoError(t, err)
+	defer b.Close()
+	assert.Nil(t, b.conns["local"].users)
+	out, err := b.Call(ctx, "local__echo", `{"text":"plain"}`)
+	require.NoError(t, err)
+	assert.Equal(t, "plain", out.Text)
+}
+
+func TestCredentialsStringHidesValues(t *testing.T) {
+	c := testUsers["A"]
+	for _, s := range []string{c.String(), fmt.Sprintf("%v", c), fmt.Sprintf("%#v", c), fmt.Sprintf("%+v", c)} {
+		assert.NotContains(t, s, "token-A-secret")
+		assert.NotContains(t, s, "user-a")
+	}
+}
+
+// syncBuffer is a bytes.Buffer safe for concurrent writers.
+type syncBuffer struct {
+	mu  sync.Mutex
+	buf bytes.Buffer
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.buf.Write(p)
+}
+
+func (s *syncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.buf.String()
+}
