@@ -19,6 +19,7 @@ package toolindex
 import (
 	"sort"
 	"strings"
+	"sync"
 )
 
 // Doc is one searchable tool.
@@ -82,6 +83,7 @@ type Index struct {
 	families map[string][]string // word family root -> index terms
 	nameLen  []uint8             // distinct terms in each tool's name
 	n        int
+	scratch  sync.Pool // of *scratch
 }
 
 type posting struct {
@@ -156,6 +158,7 @@ func New(docs []Doc) *Index {
 			ix.families[r] = append(ix.families[r], t)
 		}
 	}
+	ix.scratch.New = func() any { return newScratch(ix.n) }
 	return ix
 }
 

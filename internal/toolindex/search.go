@@ -18,8 +18,23 @@ const (
 	// query covers: a query that names every part of "create_repository"
 	// (in any words) is about that tool more than about one that merely
 	// mentions repositories.
-	nameBonus = 0.5
+	nameBonus = 0.25
 )
+
+// scratch is the per-search working memory, one slot per document. Every
+// slot is zero between searches.
+type scratch struct {
+	scores   []float64
+	best     []float64 // the current concept's best score per doc
+	named    []bool    // the current concept matched the doc's name
+	nameHits []uint8   // concepts that matched the doc's name
+	matched  []int32
+	touched  []int32
+}
+
+func newScratch(n int) *scratch {
+	return &scratch{scores: make([]float64, n), best: make([]float64, n), named: make([]bool, n), nameHits: make([]uint8, n)}
+}
 
 // expansion is one index term a query concept reaches, at a weight.
 type expansion struct {
@@ -38,13 +53,18 @@ func (ix *Index) Search(query string, k int) []Hit {
 	if len(concepts) == 0 {
 		return nil
 	}
-	// Dense arrays beat maps at these sizes (a few thousand tools).
-	scores := make([]float64, ix.n)
-	best := make([]float64, ix.n)   // the current concept's best score per doc
-	named := make([]bool, ix.n)     // the current concept matched the doc's name
-	nameHits := make([]uint8, ix.n) // concepts that matched the doc's name
-	matched := make([]int32, 0, 64)
-	touched := make([]int32, 0, 64)
+	// Dense arrays beat maps at these sizes (a few thousand tools); they
+	// are pooled so that searching makes little garbage.
+	sc := ix.scratch.Get().(*scratch)
+	defer ix.scratch.Put(sc)
+	scores, best, named, nameHits := sc.scores, sc.best, sc.named, sc.nameHits
+	matched, touched := sc.matched[:0], sc.touched[:0]
+	defer func() {
+		for _, d := range matched {
+			scores[d], nameHits[d] = 0, 0
+		}
+		sc.matched, sc.touched = matched, touched
+	}()
 	for _, c := range concepts {
 		touched = touched[:0]
 		for _, e := range c {
