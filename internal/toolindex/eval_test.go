@@ -229,18 +229,25 @@ func evaluate(t *testing.T, file string, want int) evalReport {
 // real tool lists (every tool once), and over 1,000 tools on 50 servers.
 func TestSearchQuality(t *testing.T) {
 	rep := evaluate(t, "queries.json", 50)
-	// Floors a little under what the index reaches, so a change that makes
-	// search worse fails here.
-	require.GreaterOrEqual(t, rep.real.top5, 0.80)
-	require.GreaterOrEqual(t, rep.real.top1, 0.40)
-	require.GreaterOrEqual(t, rep.big.top5, 0.68)
+	// Floors a few points under what the index reaches (real corpus: top-1
+	// 56%, top-5 88%; 998 tools: top-5 84%, 90% with replicas collapsed),
+	// so a change that makes search worse fails here.
+	require.GreaterOrEqual(t, rep.real.top5, 0.86)
+	require.GreaterOrEqual(t, rep.real.top1, 0.52)
+	require.GreaterOrEqual(t, rep.big.top5, 0.80)
+	require.GreaterOrEqual(t, rep.bigCollapsed.top5, 0.86)
 }
 
 // TestSearchQualityHeldOut is the same eval on 30 queries the ranking was
-// never tuned on: the check that tuning generalizes.
+// never tuned on: the check that tuning generalizes. Floors a few points
+// under what it reaches (real corpus: top-1 50%, top-5 90%; 998 tools:
+// top-5 83%, 90% with replicas collapsed).
 func TestSearchQualityHeldOut(t *testing.T) {
 	rep := evaluate(t, "queries_heldout.json", 30)
-	require.GreaterOrEqual(t, rep.real.top5, 0.0)
+	require.GreaterOrEqual(t, rep.real.top5, 0.86)
+	require.GreaterOrEqual(t, rep.real.top1, 0.46)
+	require.GreaterOrEqual(t, rep.big.top5, 0.80)
+	require.GreaterOrEqual(t, rep.bigCollapsed.top5, 0.86)
 }
 
 // TestSearchLatencyReport logs the latency distribution over 1,000 tools

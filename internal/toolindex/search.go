@@ -30,6 +30,7 @@ type scratch struct {
 	nameHits []uint8   // concepts that matched the doc's name
 	matched  []int32
 	touched  []int32
+	hits     []Hit
 }
 
 func newScratch(n int) *scratch {
@@ -95,7 +96,7 @@ func (ix *Index) Search(query string, k int) []Hit {
 			best[d], named[d] = 0, false
 		}
 	}
-	hits := make([]Hit, 0, len(matched))
+	hits := sc.hits[:0]
 	for _, d := range matched {
 		s := scores[d]
 		if n := ix.nameLen[d]; n > 0 {
@@ -112,10 +113,8 @@ func (ix *Index) Search(query string, k int) []Hit {
 		}
 		return a.Doc - b.Doc
 	})
-	if len(hits) > k {
-		hits = hits[:k]
-	}
-	return hits
+	sc.hits = hits
+	return slices.Clone(hits[:min(k, len(hits))])
 }
 
 // concepts turns the query into one list of weighted index terms per

@@ -7,17 +7,38 @@ import (
 
 // Terms splits text into index terms: words are split on punctuation, on
 // case changes (createIssue, HTTPServer) and between letters and digits,
-// lower-cased, stemmed, and stop words are left out.
+// lower-cased, stemmed, and stop words are left out. A word split only by
+// case is also kept whole, so that "GitHub" and "MongoDB" in a description
+// meet "github" and "mongodb" in a server name or a query.
 func Terms(text string) []string {
 	var out []string
-	for _, w := range words(text) {
-		w = strings.ToLower(w)
-		if stopWords[w] || len(w) < 2 && !unicode.IsDigit(rune(w[0])) {
-			continue
+	for _, token := range strings.FieldsFunc(text, func(r rune) bool { return !unicode.IsLetter(r) && !unicode.IsDigit(r) }) {
+		parts := words(token)
+		for _, w := range parts {
+			out = appendTerm(out, w)
 		}
-		out = append(out, stem(w))
+		if len(parts) > 1 && isLetters(token) {
+			out = appendTerm(out, token)
+		}
 	}
 	return out
+}
+
+func appendTerm(out []string, w string) []string {
+	w = strings.ToLower(w)
+	if stopWords[w] || len(w) < 2 && !unicode.IsDigit(rune(w[0])) {
+		return out
+	}
+	return append(out, stem(w))
+}
+
+func isLetters(s string) bool {
+	for _, r := range s {
+		if !unicode.IsLetter(r) {
+			return false
+		}
+	}
+	return true
 }
 
 // words splits text at every rune that is not a letter or digit, at
