@@ -7,6 +7,7 @@ import (
 	"path/filepath"
 	"slices"
 	"sort"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -115,64 +116,138 @@ type evalQuery struct {
 	Query, Server, Tool string
 }
 
-func loadQueries(tb testing.TB) []evalQuery {
-	b, err := os.ReadFile("testdata/queries.json")
+// loadQueries reads an eval query set from testdata: queries.json is the
+// set the ranking was tuned on, queries_heldout.json the set it never saw.
+func loadQueries(tb testing.TB, file string) []evalQuery {
+	tb.Helper()
+	b, err := os.ReadFile(filepath.Join("testdata", file))
 	require.NoError(tb, err)
 	var doc struct{ Queries []evalQuery }
 	require.NoError(tb, json.Unmarshal(b, &doc))
 	return doc.Queries
 }
 
-// recall returns top-1 and top-5 recall. A hit counts when it is the
-// intended tool on its server or on a replica of that server.
-func recall(ix *Index, docs []Doc, qs []evalQuery, misses func(q evalQuery, got []Hit)) (top1, top5 float64) {
+// baseServer strips the replica suffix scale adds ("github-3" is a copy of
+// "github"), when the server without it is one of the originals.
+func baseServer(server string, originals map[string]bool) string {
+	if i := strings.LastIndexByte(server, '-'); i > 0 && originals[server[:i]] {
+		if _, err := strconv.Atoi(server[i+1:]); err == nil {
+			return server[:i]
+		}
+	}
+	return server
+}
+
+// evalResult is the recall of one query set over one index.
+type evalResult struct {
+	top1, top5 float64
+	misses     []string
+}
+
+// recall returns top-1 and top-5 recall over ix. A hit counts when it is
+// the intended tool on its server or on a replica of that server.
+//
+// With collapse, replicas of one tool count as one result: the hits are
+// grouped by (original server, tool name) and ranks count groups. That is
+// the fair reading of an index that holds byte-identical copies: a copy of
+// the intended tool is a hit, and the copies of a wrong tool take one
+// place of the five, not as many places as there are copies (which would
+// punish a query merely for the eval's padding). Without collapse every
+// copy takes a place, as a model would see it.
+func recall(ix *Index, docs []Doc, originals map[string]bool, qs []evalQuery, collapse bool) evalResult {
+	var r evalResult
 	for _, q := range qs {
-		hits := ix.Search(q.Query, 5)
-		for rank, h := range hits {
+		k := 5
+		if collapse {
+			k = 5 * 8 // ample for the few replicas scale makes of a server
+		}
+		var seen []string
+		rank := -1
+		for _, h := range ix.Search(q.Query, k) {
 			d := docs[h.Doc]
-			if d.Name == q.Tool && (d.Server == q.Server || strings.HasPrefix(d.Server, q.Server+"-") && !strings.Contains(d.Server[len(q.Server)+1:], "-")) {
-				if rank == 0 {
-					top1++
-				}
-				top5++
-				hits = nil
+			key := baseServer(d.Server, originals) + "__" + d.Name
+			if collapse && slices.Contains(seen, key) {
+				continue
+			}
+			if len(seen) == 5 {
+				break
+			}
+			seen = append(seen, key)
+			if key == q.Server+"__"+q.Tool {
+				rank = len(seen) - 1
 				break
 			}
 		}
-		if hits != nil && misses != nil {
-			misses(q, hits)
+		switch {
+		case rank == 0:
+			r.top1++
+			r.top5++
+		case rank > 0:
+			r.top5++
+		default:
+			r.misses = append(r.misses, fmt.Sprintf("%q wants %s__%s, got %v", q.Query, q.Server, q.Tool, seen))
 		}
 	}
-	return top1 / float64(len(qs)), top5 / float64(len(qs))
+	r.top1 /= float64(len(qs))
+	r.top5 /= float64(len(qs))
+	return r
+}
+
+// evalReport is the recall of one query set in the three settings the
+// eval reports: the real corpus, 1,000 tools, and 1,000 tools with replicas
+// collapsed.
+type evalReport struct {
+	real, big, bigCollapsed evalResult
+}
+
+func evaluate(t *testing.T, file string, want int) evalReport {
+	servers := loadCorpus(t)
+	qs := loadQueries(t, file)
+	require.Len(t, qs, want)
+	originals := map[string]bool{}
+	for _, s := range servers {
+		originals[s.name] = true
+	}
+	real := docsOf(servers)
+	var rep evalReport
+	rep.real = recall(New(real), real, originals, qs, false)
+	for _, m := range rep.real.misses {
+		t.Logf("%s miss: %s", file, m)
+	}
+	bigServers := scale(servers, 50)
+	big := docsOf(bigServers)
+	bigIx := New(big)
+	rep.big = recall(bigIx, big, originals, qs, false)
+	rep.bigCollapsed = recall(bigIx, big, originals, qs, true)
+	t.Logf("%s: real corpus (%d servers, %d tools): top-1 %.0f%%, top-5 %.0f%%", file, len(servers), len(real), 100*rep.real.top1, 100*rep.real.top5)
+	t.Logf("%s: %d servers, %d tools: top-1 %.0f%%, top-5 %.0f%%; replicas collapsed: top-1 %.0f%%, top-5 %.0f%%", file, len(bigServers), len(big),
+		100*rep.big.top1, 100*rep.big.top5, 100*rep.bigCollapsed.top1, 100*rep.bigCollapsed.top5)
+	return rep
 }
 
 // TestSearchQuality is the tool search eval: 50 paraphrased queries over the
 // real tool lists (every tool once), and over 1,000 tools on 50 servers.
 func TestSearchQuality(t *testing.T) {
-	servers := loadCorpus(t)
-	qs := loadQueries(t)
-	require.Len(t, qs, 50)
-	real := docsOf(servers)
-	ix := New(real)
-	top1, top5 := recall(ix, real, qs, func(q evalQuery, got []Hit) {
-		ids := make([]string, len(got))
-		for i, h := range got {
-			ids[i] = h.ID
-		}
-		t.Logf("miss: %q wants %s__%s, got %v", q.Query, q.Server, q.Tool, ids)
-	})
-	t.Logf("real corpus: %d servers, %d tools: top-1 %.0f%%, top-5 %.0f%%", len(servers), len(real), 100*top1, 100*top5)
+	rep := evaluate(t, "queries.json", 50)
+	// Floors a few points under what the index reaches (real corpus: top-1
+	// 56%, top-5 88%; 998 tools: top-5 84%, 90% with replicas collapsed),
+	// so a change that makes search worse fails here.
+	require.GreaterOrEqual(t, rep.real.top5, 0.86)
+	require.GreaterOrEqual(t, rep.real.top1, 0.52)
+	require.GreaterOrEqual(t, rep.big.top5, 0.80)
+	require.GreaterOrEqual(t, rep.bigCollapsed.top5, 0.86)
+}
 
-	big := docsOf(scale(servers, 50))
-	bigTop1, bigTop5 := recall(New(big), big, qs, nil)
-	t.Logf("50 servers, %d tools: top-1 %.0f%%, top-5 %.0f%%", len(big), 100*bigTop1, 100*bigTop5)
-
-	// Floors at what the index reaches today (real corpus: top-1 40%, top-5
-	// 80%; 998 tools: top-5 68%), so a change that makes search worse fails
-	// here. The target, top-5 >= 90%, is not met yet.
-	require.GreaterOrEqual(t, top5, 0.80)
-	require.GreaterOrEqual(t, top1, 0.40)
-	require.GreaterOrEqual(t, bigTop5, 0.68)
+// TestSearchQualityHeldOut is the same eval on 30 queries the ranking was
+// never tuned on: the check that tuning generalizes. Floors a few points
+// under what it reaches (real corpus: top-1 50%, top-5 90%; 998 tools:
+// top-5 83%, 90% with replicas collapsed).
+func TestSearchQualityHeldOut(t *testing.T) {
+	rep := evaluate(t, "queries_heldout.json", 30)
+	require.GreaterOrEqual(t, rep.real.top5, 0.86)
+	require.GreaterOrEqual(t, rep.real.top1, 0.46)
+	require.GreaterOrEqual(t, rep.big.top5, 0.80)
+	require.GreaterOrEqual(t, rep.bigCollapsed.top5, 0.86)
 }
 
 // TestSearchLatencyReport logs the latency distribution over 1,000 tools
@@ -185,7 +260,7 @@ func TestSearchLatencyReport(t *testing.T) {
 	start := time.Now()
 	ix := New(docs)
 	build := time.Since(start)
-	qs := loadQueries(t)
+	qs := loadQueries(t, "queries.json")
 	var d []time.Duration
 	for range 20 {
 		for _, q := range qs {
@@ -209,7 +284,7 @@ func BenchmarkIndexBuildCorpus1000(b *testing.B) {
 
 func BenchmarkSearchCorpus1000(b *testing.B) {
 	ix := New(docsOf(scale(loadCorpus(b), 50)))
-	qs := loadQueries(b)
+	qs := loadQueries(b, "queries.json")
 	b.ReportAllocs()
 	i := 0
 	for b.Loop() {

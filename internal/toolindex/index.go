@@ -3,18 +3,23 @@
 // asks for tools in its own words and gets the best matches back, with no
 // network and no model involved.
 //
-// Ranking is BM25 over weighted fields (tool name, title, server, parameter
-// names, description, parameter descriptions). Terms are split on case and
-// punctuation, lower-cased and lightly stemmed; query terms also match their
-// common synonyms and abbreviations and, at a lower weight, longer index
-// terms they are a prefix of ("kube" finds "kubernetes").
+// Ranking is BM25F: each field of a tool (name, title, server, the first
+// sentence of the description, the rest of it, parameter names, parameter
+// descriptions) is length-normalized on its own and weighted, so a long
+// usage manual in a description neither drowns nor inflates the tool's
+// name. Terms are split on case and punctuation, lower-cased and lightly
+// stemmed. Each query word is one concept: it matches itself, its common
+// synonyms, words of the same family ("visualize", "visualization") and,
+// for words the index does not know, longer terms they are a prefix of
+// ("kube" finds "kubernetes"); a concept counts once per tool, by its best
+// match, so a tool is not rewarded for repeating five synonyms of one word.
+// Tools whose name the query covers get a bonus.
 package toolindex
 
 import (
-	"math"
-	"slices"
 	"sort"
 	"strings"
+	"sync"
 )
 
 // Doc is one searchable tool.
@@ -40,36 +45,51 @@ type Hit struct {
 	Score float64
 }
 
-// Field weights: a word in a tool's name says more about what the tool does
-// than the same word deep in a parameter's description.
+// field is one weighted part of a document. b is how much the field's
+// length is normalized (BM25F): names are short and alike, so barely;
+// descriptions vary from a phrase to a manual, so fully.
+type field struct {
+	weight, b float64
+}
+
 const (
-	weightName      = 3.0
-	weightTitle     = 2.0
-	weightServer    = 1.5
-	weightParamName = 1.0
-	weightDesc      = 1.0
-	weightParamDesc = 0.5
-
-	synonymWeight = 0.6 // a query term's synonym counts less than the term
-	prefixWeight  = 0.4 // so does an index term the query term is a prefix of
-	minPrefixLen  = 3
-
-	bm25K1 = 1.2
-	bm25B  = 0.5 // descriptions vary a lot in length; normalize only half
+	fName = iota
+	fTitle
+	fServer
+	fLead // first sentence of the description: what the tool does
+	fDesc // the rest of the description: how to use it
+	fParamName
+	fParamDesc
+	numFields
 )
+
+var fields = [numFields]field{
+	fName:      {weight: 3.0, b: 0.3},
+	fTitle:     {weight: 2.0, b: 0.3},
+	fServer:    {weight: 1.5, b: 0},
+	fLead:      {weight: 1.5, b: 0.5},
+	fDesc:      {weight: 0.7, b: 0.75},
+	fParamName: {weight: 0.7, b: 0.5},
+	fParamDesc: {weight: 0.4, b: 0.75},
+}
+
+const bm25K1 = 1.2
 
 // Index is an immutable search index. It is safe for concurrent use.
 type Index struct {
 	ids      []string
 	postings map[string][]posting
-	terms    []string // sorted keys of postings, for prefix matches
-	norm     []float32
+	terms    []string            // sorted keys of postings, for prefix matches
+	families map[string][]string // word family root -> index terms
+	nameLen  []uint8             // distinct terms in each tool's name
 	n        int
+	scratch  sync.Pool // of *scratch
 }
 
 type posting struct {
-	doc int32
-	tf  float32 // weighted term frequency
+	doc    int32
+	tf     float32 // BM25F pseudo term frequency over all fields
+	inName bool
 }
 
 // New builds an index over docs.
@@ -77,128 +97,90 @@ func New(docs []Doc) *Index {
 	ix := &Index{
 		ids:      make([]string, len(docs)),
 		postings: map[string][]posting{},
-		norm:     make([]float32, len(docs)),
+		families: map[string][]string{},
+		nameLen:  make([]uint8, len(docs)),
 		n:        len(docs),
 	}
-	lengths := make([]float64, len(docs))
-	total := 0.0
+	// Pass 1: terms of every field, and the average length of each field.
+	type fieldTerms [numFields][]string
+	all := make([]fieldTerms, len(docs))
+	var avg [numFields]float64
 	for i, d := range docs {
 		ix.ids[i] = d.ID
-		tf := map[string]float64{}
-		add := func(text string, w float64) {
-			for _, t := range Terms(text) {
-				tf[t] += w
-				lengths[i] += w
-			}
-		}
 		name := d.Name
 		if name == "" {
 			name = d.ID
 		}
-		add(name, weightName)
-		add(d.Title, weightTitle)
-		add(d.Server, weightServer)
-		add(d.Description, weightDesc)
+		lead, rest := splitLead(d.Description)
+		ft := &all[i]
+		ft[fName] = Terms(name)
+		ft[fTitle] = Terms(d.Title)
+		ft[fServer] = Terms(d.Server)
+		ft[fLead] = Terms(lead)
+		ft[fDesc] = Terms(rest)
 		for _, p := range d.Params {
-			add(p.Name, weightParamName)
-			add(p.Description, weightParamDesc)
+			ft[fParamName] = append(ft[fParamName], Terms(p.Name)...)
+			ft[fParamDesc] = append(ft[fParamDesc], Terms(p.Description)...)
 		}
-		total += lengths[i]
+		for f := range numFields {
+			avg[f] += float64(len(ft[f]))
+		}
+	}
+	for f := range numFields {
+		avg[f] = max(avg[f]/float64(max(len(docs), 1)), 1)
+	}
+	// Pass 2: per term, the weighted sum of its length-normalized counts.
+	for i := range all {
+		tf := map[string]float64{}
+		inName := map[string]bool{}
+		for f, terms := range all[i] {
+			fl := fields[f]
+			norm := 1 - fl.b + fl.b*float64(len(terms))/avg[f]
+			for _, t := range terms {
+				tf[t] += fl.weight / norm
+			}
+		}
+		for _, t := range all[i][fName] {
+			inName[t] = true
+		}
+		ix.nameLen[i] = uint8(min(len(inName), 255))
 		for t, f := range tf {
-			ix.postings[t] = append(ix.postings[t], posting{doc: int32(i), tf: float32(f)})
+			ix.postings[t] = append(ix.postings[t], posting{doc: int32(i), tf: float32(f), inName: inName[t]})
 		}
-	}
-	avg := 1.0
-	if len(docs) > 0 && total > 0 {
-		avg = total / float64(len(docs))
-	}
-	for i, l := range lengths {
-		ix.norm[i] = float32(bm25K1 * (1 - bm25B + bm25B*l/avg))
 	}
 	ix.terms = make([]string, 0, len(ix.postings))
 	for t := range ix.postings {
 		ix.terms = append(ix.terms, t)
 	}
 	sort.Strings(ix.terms)
+	for _, t := range ix.terms {
+		if r := family(t); r != "" {
+			ix.families[r] = append(ix.families[r], t)
+		}
+	}
+	ix.scratch.New = func() any { return newScratch(ix.n) }
 	return ix
+}
+
+// splitLead splits a description into its first sentence and the rest. The
+// first sentence is almost always the summary of what the tool does; what
+// follows is usage notes, caveats and examples.
+func splitLead(desc string) (lead, rest string) {
+	desc = strings.TrimSpace(desc)
+	for i := 0; i < len(desc); i++ {
+		switch desc[i] {
+		case '.', '!', '?':
+			if i+1 == len(desc) || desc[i+1] == ' ' || desc[i+1] == '\n' {
+				return desc[:i+1], desc[i+1:]
+			}
+		case '\n':
+			if i+1 < len(desc) && desc[i+1] == '\n' {
+				return desc[:i], desc[i:]
+			}
+		}
+	}
+	return desc, ""
 }
 
 // Len returns the number of documents.
 func (ix *Index) Len() int { return ix.n }
-
-// Search returns at most k documents matching query, best first. Documents
-// that share no term with the query are not returned. Ties keep the order
-// the documents were given in.
-func (ix *Index) Search(query string, k int) []Hit {
-	if k <= 0 || ix.n == 0 {
-		return nil
-	}
-	weights := ix.queryTerms(query)
-	if len(weights) == 0 {
-		return nil
-	}
-	// Terms in a fixed order: float sums must not depend on map order.
-	terms := make([]string, 0, len(weights))
-	for t := range weights {
-		terms = append(terms, t)
-	}
-	sort.Strings(terms)
-	// A dense score array beats a map at these sizes (a few thousand tools).
-	scores := make([]float64, ix.n)
-	matched := make([]int32, 0, 64)
-	for _, t := range terms {
-		w := weights[t]
-		ps := ix.postings[t]
-		idf := math.Log(1 + (float64(ix.n)-float64(len(ps))+0.5)/(float64(len(ps))+0.5))
-		for _, p := range ps {
-			tf := float64(p.tf)
-			if scores[p.doc] == 0 {
-				matched = append(matched, p.doc)
-			}
-			scores[p.doc] += w * idf * tf * (bm25K1 + 1) / (tf + float64(ix.norm[p.doc]))
-		}
-	}
-	hits := make([]Hit, 0, len(matched))
-	for _, d := range matched {
-		hits = append(hits, Hit{ID: ix.ids[d], Doc: int(d), Score: scores[d]})
-	}
-	slices.SortFunc(hits, func(a, b Hit) int {
-		if a.Score != b.Score {
-			if a.Score > b.Score {
-				return -1
-			}
-			return 1
-		}
-		return a.Doc - b.Doc
-	})
-	if len(hits) > k {
-		hits = hits[:k]
-	}
-	return hits
-}
-
-// queryTerms weighs the query's terms, their synonyms and the index terms
-// they are a prefix of. A term keeps the highest weight any route gives it.
-func (ix *Index) queryTerms(query string) map[string]float64 {
-	out := map[string]float64{}
-	put := func(t string, w float64) {
-		if _, ok := ix.postings[t]; ok && w > out[t] {
-			out[t] = w
-		}
-	}
-	for _, t := range Terms(query) {
-		put(t, 1)
-		for _, s := range synonyms[t] {
-			put(s, synonymWeight)
-		}
-		if len(t) >= minPrefixLen {
-			i := sort.SearchStrings(ix.terms, t)
-			for ; i < len(ix.terms) && strings.HasPrefix(ix.terms[i], t); i++ {
-				if ix.terms[i] != t {
-					put(ix.terms[i], prefixWeight)
-				}
-			}
-		}
-	}
-	return out
-}

@@ -44,6 +44,57 @@ func TestStemMeetsInflections(t *testing.T) {
 	assert.Equal(t, "class", stem("class"))
 }
 
+func TestTermsKeepCamelCaseWordsWhole(t *testing.T) {
+	assert.Equal(t, []string{"git", "hub", "github"}, Terms("GitHub"))
+	assert.Equal(t, []string{"mongo", "db", "mongodb"}, Terms("MongoDB"))
+	assert.Equal(t, []string{"get", "pull", "request"}, Terms("get_pull_request"))
+}
+
+func TestFamilyJoinsDerivedWords(t *testing.T) {
+	groups := [][]string{
+		{"visualize", "visualization", "visualizing"},
+		{"install", "installation", "installer"},
+		{"relation", "relationship", "relations"},
+		{"deploy", "deployment", "deployments"},
+		{"navigate", "navigation"},
+		{"notify", "notification"},
+	}
+	for _, g := range groups {
+		for _, w := range g[1:] {
+			assert.Equal(t, family(stem(g[0])), family(stem(w)), "%s vs %s", g[0], w)
+		}
+	}
+	// Short words stay whole rather than collapse into one another.
+	assert.NotEqual(t, family(stem("user")), family(stem("use")))
+	assert.Equal(t, "", family("db"))
+}
+
+func TestSplitLead(t *testing.T) {
+	lead, rest := splitLead("\n  Get a file. Use it when you need 2.5 more.\n")
+	assert.Equal(t, "Get a file.", lead)
+	assert.Equal(t, " Use it when you need 2.5 more.", rest)
+	lead, rest = splitLead("Notion | Retrieve a page\n\nError Responses: 400")
+	assert.Equal(t, "Notion | Retrieve a page", lead)
+	assert.Equal(t, "\n\nError Responses: 400", rest)
+}
+
+func TestSearchConcurrent(t *testing.T) {
+	ix := New(testDocs())
+	want := ix.Search("open a ticket in a repo", 3)
+	done := make(chan bool)
+	for range 4 {
+		go func() {
+			for range 50 {
+				assert.Equal(t, want, ix.Search("open a ticket in a repo", 3))
+			}
+			done <- true
+		}()
+	}
+	for range 4 {
+		<-done
+	}
+}
+
 func testDocs() []Doc {
 	return []Doc{
 		{ID: "github__create_issue", Server: "github", Name: "create_issue", Description: "Create a new issue in a GitHub repository.",

@@ -7,17 +7,38 @@ import (
 
 // Terms splits text into index terms: words are split on punctuation, on
 // case changes (createIssue, HTTPServer) and between letters and digits,
-// lower-cased, stemmed, and stop words are left out.
+// lower-cased, stemmed, and stop words are left out. A word split only by
+// case is also kept whole, so that "GitHub" and "MongoDB" in a description
+// meet "github" and "mongodb" in a server name or a query.
 func Terms(text string) []string {
 	var out []string
-	for _, w := range words(text) {
-		w = strings.ToLower(w)
-		if stopWords[w] || len(w) < 2 && !unicode.IsDigit(rune(w[0])) {
-			continue
+	for _, token := range strings.FieldsFunc(text, func(r rune) bool { return !unicode.IsLetter(r) && !unicode.IsDigit(r) }) {
+		parts := words(token)
+		for _, w := range parts {
+			out = appendTerm(out, w)
 		}
-		out = append(out, stem(w))
+		if len(parts) > 1 && isLetters(token) {
+			out = appendTerm(out, token)
+		}
 	}
 	return out
+}
+
+func appendTerm(out []string, w string) []string {
+	w = strings.ToLower(w)
+	if stopWords[w] || len(w) < 2 && !unicode.IsDigit(rune(w[0])) {
+		return out
+	}
+	return append(out, stem(w))
+}
+
+func isLetters(s string) bool {
+	for _, r := range s {
+		if !unicode.IsLetter(r) {
+			return false
+		}
+	}
+	return true
 }
 
 // words splits text at every rune that is not a letter or digit, at
@@ -55,51 +76,6 @@ func words(text string) []string {
 	}
 	flush(len(rs))
 	return out
-}
-
-// stem strips common English inflections so that "creating", "created" and
-// "creates" meet "create". It is deliberately light: both the index and the
-// query go through it, so it only has to be consistent, not linguistic.
-func stem(w string) string {
-	if len(w) <= 3 || !isASCII(w) {
-		return w
-	}
-	switch {
-	case strings.HasSuffix(w, "ies") && len(w) > 4:
-		w = w[:len(w)-3] + "y"
-	case strings.HasSuffix(w, "sses"):
-		w = w[:len(w)-2]
-	case strings.HasSuffix(w, "ches"), strings.HasSuffix(w, "shes"), strings.HasSuffix(w, "xes"), strings.HasSuffix(w, "zes"):
-		w = w[:len(w)-2]
-	case strings.HasSuffix(w, "ing") && len(w) > 5:
-		w = undouble(w[:len(w)-3])
-	case strings.HasSuffix(w, "ed") && len(w) > 4:
-		w = undouble(w[:len(w)-2])
-	case strings.HasSuffix(w, "s") && !strings.HasSuffix(w, "ss") && !strings.HasSuffix(w, "us") && !strings.HasSuffix(w, "is"):
-		w = w[:len(w)-1]
-	}
-	if strings.HasSuffix(w, "e") && len(w) > 4 {
-		w = w[:len(w)-1]
-	}
-	return w
-}
-
-// undouble turns "stopp" (from "stopped") into "stop".
-func undouble(w string) string {
-	n := len(w)
-	if n >= 4 && w[n-1] == w[n-2] && !strings.ContainsRune("aeioulsz", rune(w[n-1])) {
-		return w[:n-1]
-	}
-	return w
-}
-
-func isASCII(s string) bool {
-	for i := 0; i < len(s); i++ {
-		if s[i] >= 0x80 {
-			return false
-		}
-	}
-	return true
 }
 
 var stopWords = toSet(`a an the to of for in on at by with from and or is are be been this that these
