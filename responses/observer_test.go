@@ -68,3 +68,22 @@ func TestObserverSpansNest(t *testing.T) {
 	assert.Equal(t, "run/turn1/call:get_weather", execSpan)
 	assert.Equal(t, []string{"run/turn1/call:get_weather", "run/turn1", "run/turn2", "run"}, obs.ended)
 }
+
+// TestObserverSpansNestStream: Stream starts and ends the run span like
+// Run, so a tracer's turn and call spans have the run as their parent.
+func TestObserverSpansNestStream(t *testing.T) {
+	_, api := newStreamServer(t, responsestest.Script(
+		responsestest.Calls(responsestest.FunctionCall{Name: "get_weather", Arguments: `{"city":"Paris"}`}),
+		responsestest.Text("sunny"),
+	))
+	var execSpan string
+	exec := responses.ExecutorFunc(func(ctx context.Context, c responses.Call) (responses.Output, error) {
+		execSpan, _ = ctx.Value(spanKey{}).(string)
+		return responses.Output{Text: "sunny"}, nil
+	})
+	obs := &spanObserver{}
+	_, _, err := collect(responses.Stream(testCtx(t), api, baseParams(), responses.Static(exec), responses.Options{Observer: obs}))
+	require.NoError(t, err)
+	assert.Equal(t, "run/turn1/call:get_weather", execSpan)
+	assert.Equal(t, []string{"run/turn1/call:get_weather", "run/turn1", "run/turn2", "run"}, obs.ended)
+}

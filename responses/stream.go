@@ -187,8 +187,15 @@ func stream(ctx context.Context, api StreamAPI, params oai.ResponseNewParams, fr
 		done := make(chan struct{})
 		go func() {
 			defer close(done)
-			res, err = run(ctx, runAPI, params, from, tools, opts, s.setup)
+			rctx := ctx
+			if opts.Observer != nil { // the run span, as in Run (observed)
+				rctx = opts.Observer.StartRun(ctx, &params)
+			}
+			res, err = run(rctx, runAPI, params, from, tools, opts, s.setup)
 			s.closeTurn()
+			if opts.Observer != nil {
+				opts.Observer.EndRun(rctx, res, err)
+			}
 		}()
 		for {
 			select {
