@@ -41,7 +41,14 @@ func (e *turnExec) Execute(ctx context.Context, call Call) (Output, error) {
 	if err := ctx.Err(); err != nil {
 		return Output{}, err // the run ended (or Close cancelled it): not run, rerun on Resume
 	}
-	return e.b.call(ctx, e.ts, call.Name, call.Arguments, e.run)
+	if e.b.closed.Load() {
+		return Output{}, ErrClosed
+	}
+	o, key, err := e.b.resolve(e.ts, call, e.run.loaded)
+	if err != nil {
+		return Output{}, err
+	}
+	return e.b.callTool(ctx, e.ts, o.tool, key, call.Arguments, e.run)
 }
 
 func (b *Bridge) call(ctx context.Context, ts *toolSet, functionName, arguments string, run *runConfig) (Output, error) {
@@ -56,6 +63,11 @@ func (b *Bridge) call(ctx context.Context, ts *toolSet, functionName, arguments 
 		}
 		return Output{}, ce
 	}
+	return b.callTool(ctx, ts, ft, functionName, arguments, run)
+}
+
+// callTool runs a call routed to ft; functionName is what the model called.
+func (b *Bridge) callTool(ctx context.Context, ts *toolSet, ft *offeredTool, functionName, arguments string, run *runConfig) (Output, error) {
 	c := b.conns[ft.Server]
 	fail := func(err error) (Output, error) {
 		return Output{}, &CallError{Function: functionName, Server: ft.Server, Tool: ft.Tool, Err: err}
@@ -99,7 +111,11 @@ func (b *Bridge) call(ctx context.Context, ts *toolSet, functionName, arguments 
 	if err != nil {
 		return fail(err)
 	}
-	return convert.Result(res, convert.ResultOptions{ArrayOutputs: run.arrayOutputs, MaxBytes: run.maxOutputBytes}), nil
+	return convert.Result(res, convert.ResultOptions{
+		ArrayOutputs:   run.arrayOutputs,
+		MaxBytes:       run.maxOutputBytes,
+		StructuredJSON: ft.OutputSchema != nil, // the output_schema sent promises that JSON
+	}), nil
 }
 
 // validateArguments checks args against the tool's input schema, compiled

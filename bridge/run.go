@@ -51,6 +51,7 @@ func (b *Bridge) Resume(ctx context.Context, api API, params oai.ResponseNewPara
 	}
 	defer done()
 	run := withRun(b.cfg.run, opts)
+	run.loaded = resumedLoaded(from)
 	res, err := responses.Resume(ctx, api, params, from, &source{b: b, run: &run}, b.loopOptions(&run))
 	return b.result(res), closedError(ctx, err)
 }
@@ -98,6 +99,7 @@ func (b *Bridge) loopOptions(run *runConfig) responses.Options {
 	if lo.Logger == nil {
 		lo.Logger = b.log
 	}
+	b.wireSearch(run, &lo)
 	return lo
 }
 
