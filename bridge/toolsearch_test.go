@@ -7,11 +7,13 @@ import (
 	"testing"
 
 	"github.com/openai/openai-go/v3"
+	"github.com/openai/openai-go/v3/packages/param"
 	oai "github.com/openai/openai-go/v3/responses"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
 	"github.com/mcpbridge/mcpbridge/internal/mcptest"
+	"github.com/mcpbridge/mcpbridge/responses"
 	"github.com/mcpbridge/mcpbridge/responses/responsestest"
 )
 
@@ -325,4 +327,48 @@ func TestConfigToolSearchKeys(t *testing.T) {
 	assert.Equal(t, ToolSearchHosted, mode)
 	_, err = ParseToolSearchMode("sometimes")
 	assert.Error(t, err)
+}
+
+// TestClientToolSearchStreamed: a streamed run built the way Bridge.Run
+// builds its loop (one run's source and options) searches, loads and calls
+// the same way.
+func TestClientToolSearchStreamed(t *testing.T) {
+	m := &responsestest.SearchModel{
+		Query:     func(string) string { return "add two numbers" },
+		Pick:      pick("alpha__add"),
+		Arguments: `{"a":2,"b":3}`,
+	}
+	api, client := fakeAPI(t, m.Handler())
+	b := newBridge(t, twoServers(), WithToolSearch(ToolSearchClient))
+	run := withRun(b.cfg.run, nil)
+	var outputs []string
+	for ev, err := range responses.Stream(ctxT(t), &client.Responses, params("what is 2+3?"), &source{b: b, run: &run}, b.loopOptions(&run)) {
+		require.NoError(t, err)
+		if ev.Kind == responses.EventCallDone {
+			outputs = append(outputs, ev.Record.Output.Text)
+		}
+	}
+	requireValid(t, api)
+	require.Len(t, api.Requests(), 3)
+	assert.Contains(t, outputs, "5")
+	assert.NotNil(t, run.loaded, "the run kept what its searches loaded")
+}
+
+// TestResumeKeepsWhatSearchesLoaded: a store: false run resumed from its
+// history still has the functions its searches loaded; a chained one,
+// whose searches the bridge cannot see, refuses nothing.
+func TestResumeKeepsWhatSearchesLoaded(t *testing.T) {
+	item := func(raw string) oai.ResponseInputItemUnionParam {
+		return param.Override[oai.ResponseInputItemUnionParam](json.RawMessage(raw))
+	}
+	l := resumedLoaded(responses.ResumePoint{History: []oai.ResponseInputItemUnionParam{
+		item(`{"type":"message","role":"user","content":"x"}`),
+		item(`{"type":"tool_search_output","call_id":"c1","execution":"client","status":"completed","tools":[
+			{"type":"function","name":"alpha__add"},
+			{"type":"namespace","name":"beta","description":"d","tools":[{"type":"function","name":"echo"}]}]}`),
+	}})
+	assert.True(t, l.has("alpha__add"))
+	assert.True(t, l.has("beta/echo"))
+	assert.False(t, l.has("alpha__echo"))
+	assert.True(t, resumedLoaded(responses.ResumePoint{PreviousResponseID: "resp_1"}).has("anything"))
 }
