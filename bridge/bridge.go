@@ -423,8 +423,11 @@ func functionToolParam(ft *convert.FunctionTool) oai.ToolUnionParam {
 	return oai.ToolUnionParam{OfFunction: fn}
 }
 
-// Tools returns the function tools to put in a Responses request. The slice
-// is a fresh copy; the schemas inside are shared and must not be modified.
+// Tools returns the tools to put in a Responses request: the function tools,
+// or with WithNamespaces one namespace tool per server; with tool search,
+// only the functions not deferred and the tool_search tool (toolsearch.go).
+// The slice is a fresh copy; the schemas inside are shared and must not be
+// modified.
 func (b *Bridge) Tools() []oai.ToolUnionParam {
 	return append([]oai.ToolUnionParam(nil), b.current.Load().params...)
 }

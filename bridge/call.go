@@ -14,7 +14,8 @@ import (
 )
 
 // Call routes a function call to its server by the exact reverse name map
-// of the current tool set and returns the tool's output, with the run
+// of the current tool set (flat names, whatever WithNamespaces and
+// WithToolSearch send) and returns the tool's output, with the run
 // options given to New. A tool that reports an error (isError) is not a Go
 // error: its output is marked IsError. Errors are *CallError values that
 // name the function, the server and the tool.
