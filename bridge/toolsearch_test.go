@@ -167,6 +167,32 @@ func TestUnloadedCallTellsTheModelToSearch(t *testing.T) {
 	assert.Contains(t, c.Output.Text, "alpha__add")
 }
 
+func TestHostedToolSearchNamespaced(t *testing.T) {
+	loaded := map[string]any{"type": "namespace", "name": "alpha", "description": "d", "tools": []any{
+		map[string]any{"type": "function", "name": "add", "strict": false, "defer_loading": true,
+			"parameters": map[string]any{"type": "object", "properties": map[string]any{}}}}}
+	model := responsestest.Script(
+		responsestest.Reply{Output: []map[string]any{
+			{"type": "tool_search_call", "execution": "server", "arguments": map[string]any{"query": "add"}, "status": "completed"},
+			{"type": "tool_search_output", "execution": "server", "tools": []any{loaded}, "status": "completed"},
+			{"type": "function_call", "namespace": "alpha", "name": "add", "arguments": `{"a":1,"b":2}`, "status": "completed"},
+		}},
+		responsestest.Text("done"))
+	api, client := fakeAPI(t, model)
+	b := newBridge(t, twoServers(), WithToolSearch(ToolSearchHosted), WithNamespaces(true), WithAlwaysLoaded("beta", "echo"))
+	res, err := b.Run(ctxT(t), &client.Responses, params("x"))
+	require.NoError(t, err)
+	requireValid(t, api)
+	req := api.Requests()[0]
+	require.Equal(t, []string{"namespace:alpha", "namespace:beta", "tool_search:server"}, toolTypes(req))
+	for _, f := range req.Tools[1]["tools"].([]any) {
+		fm := f.(map[string]any)
+		assert.Equal(t, fm["name"] != "echo", fm["defer_loading"] == true, "beta/%s", fm["name"])
+	}
+	require.NoError(t, res.Turns[0].Calls[0].Err)
+	assert.Equal(t, "3", res.Turns[0].Calls[0].Output.Text)
+}
+
 func TestHostedToolSearch(t *testing.T) {
 	loaded := map[string]any{"type": "function", "name": "alpha__add", "strict": false, "defer_loading": true,
 		"parameters": map[string]any{"type": "object", "properties": map[string]any{}}}
