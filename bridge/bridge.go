@@ -42,6 +42,7 @@ import (
 
 	"github.com/mcpbridge/mcpbridge/convert"
 	"github.com/mcpbridge/mcpbridge/internal/jsonschema"
+	"github.com/mcpbridge/mcpbridge/internal/toolindex"
 	"github.com/mcpbridge/mcpbridge/mcpclient"
 )
 
@@ -71,6 +72,13 @@ type Server struct {
 	// run's user (WithCredentials) instead of the shared connection; see
 	// UserSessions. Nil (the default) shares one connection for all runs.
 	PerUser *UserSessions
+	// Description describes the server's namespace tool (WithNamespaces);
+	// empty: the instructions the server sent.
+	Description string
+	// AlwaysLoad lists MCP tool names kept out of tool search
+	// (WithToolSearch): always sent, never deferred. AlwaysLoadAll ("*")
+	// covers every tool of the server.
+	AlwaysLoad []string
 }
 
 // Stdio describes a server started as a local process speaking MCP on
@@ -125,13 +133,23 @@ type toolSet struct {
 	params []oai.ToolUnionParam
 	byName map[string]*offeredTool
 	extra  map[string]map[string]bool // server -> built-in tools added (resources.go)
+
+	// What the model is offered and calls by (toolsearch.go).
+	mode      ToolSearchMode // resolved: never ToolSearchAuto
+	ns        *convert.NamespaceSet
+	byKey     map[string]*offered // by functionKey(namespace, name)
+	keys      []string            // byKey's keys in tool set order
+	indexOnce sync.Once
+	ix        *toolindex.Index // client search index, built on first search
 }
 
-// offeredTool is one function tool with the input schema the server listed
-// for it when the snapshot was taken (for WithValidateArguments).
+// offeredTool is one function tool with the MCP tool the server listed
+// for it when the snapshot was taken (its input schema for
+// WithValidateArguments, its text for the search index).
 type offeredTool struct {
 	*convert.FunctionTool
 	schema json.RawMessage
+	src    convert.Tool
 }
 
 // Bridge is a set of connected MCP servers behind one tool set. It is safe
@@ -336,7 +354,7 @@ func (b *Bridge) list(ctx context.Context, c *conn) error {
 		if !c.exposes(t.Name) {
 			continue
 		}
-		tools = append(tools, convert.Tool{Name: t.Name, Title: t.Title, Description: t.Description, InputSchema: t.InputSchema})
+		tools = append(tools, convert.Tool{Name: t.Name, Title: t.Title, Description: t.Description, InputSchema: t.InputSchema, OutputSchema: t.OutputSchema})
 	}
 	c.mu.Lock()
 	c.tools = tools
@@ -348,13 +366,13 @@ func (b *Bridge) list(ctx context.Context, c *conn) error {
 // rebuild converts the current tool lists of all servers into a new snapshot.
 func (b *Bridge) rebuild() error {
 	in := make([]convert.ServerTools, 0, len(b.order))
-	schemas := make(map[[2]string]json.RawMessage)
+	sources := make(map[[2]string]convert.Tool)
 	for _, name := range b.order {
 		c := b.conns[name]
 		c.mu.Lock()
 		in = append(in, convert.ServerTools{Server: name, Tools: c.tools})
 		for _, t := range c.tools {
-			schemas[[2]string{name, t.Name}] = t.InputSchema
+			sources[[2]string{name, t.Name}] = t
 		}
 		c.mu.Unlock()
 	}
@@ -367,16 +385,17 @@ func (b *Bridge) rebuild() error {
 	ts := &toolSet{
 		extra:  extra,
 		set:    set,
-		params: make([]oai.ToolUnionParam, len(set.Tools)),
+		params: make([]oai.ToolUnionParam, 0, len(set.Tools)),
 		byName: make(map[string]*offeredTool, len(set.Tools)),
 	}
 	keep := make([][]byte, 0, len(set.Tools))
 	for i := range set.Tools {
 		ft := &set.Tools[i]
-		ts.params[i] = functionToolParam(ft)
-		ts.byName[ft.Name] = &offeredTool{FunctionTool: ft, schema: schemas[[2]string{ft.Server, ft.Tool}]}
-		keep = append(keep, ts.byName[ft.Name].schema)
+		src := sources[[2]string{ft.Server, ft.Tool}]
+		ts.byName[ft.Name] = &offeredTool{FunctionTool: ft, schema: src.InputSchema, src: src}
+		keep = append(keep, src.InputSchema)
 	}
+	b.offer(ts)
 	// Compile every input schema once per tool set, not once per call; a
 	// run that turns validation on later compiles on first use.
 	b.compiled.Retain(keep)
@@ -399,9 +418,10 @@ func (b *Bridge) rebuild() error {
 // strict and invent values for optional arguments.
 func functionToolParam(ft *convert.FunctionTool) oai.ToolUnionParam {
 	fn := &oai.FunctionToolParam{
-		Name:       ft.Name,
-		Parameters: ft.Parameters,
-		Strict:     param.NewOpt(ft.Strict),
+		Name:         ft.Name,
+		Parameters:   ft.Parameters,
+		Strict:       param.NewOpt(ft.Strict),
+		OutputSchema: ft.OutputSchema,
 	}
 	if ft.Description != "" {
 		fn.Description = param.NewOpt(ft.Description)
@@ -409,8 +429,11 @@ func functionToolParam(ft *convert.FunctionTool) oai.ToolUnionParam {
 	return oai.ToolUnionParam{OfFunction: fn}
 }
 
-// Tools returns the function tools to put in a Responses request. The slice
-// is a fresh copy; the schemas inside are shared and must not be modified.
+// Tools returns the tools to put in a Responses request: the function tools,
+// or with WithNamespaces one namespace tool per server; with tool search,
+// only the functions not deferred and the tool_search tool (toolsearch.go).
+// The slice is a fresh copy; the schemas inside are shared and must not be
+// modified.
 func (b *Bridge) Tools() []oai.ToolUnionParam {
 	return append([]oai.ToolUnionParam(nil), b.current.Load().params...)
 }

@@ -14,7 +14,8 @@ import (
 )
 
 // Call routes a function call to its server by the exact reverse name map
-// of the current tool set and returns the tool's output, with the run
+// of the current tool set (flat names, whatever WithNamespaces and
+// WithToolSearch send) and returns the tool's output, with the run
 // options given to New. A tool that reports an error (isError) is not a Go
 // error: its output is marked IsError. Errors are *CallError values that
 // name the function, the server and the tool.
@@ -41,7 +42,14 @@ func (e *turnExec) Execute(ctx context.Context, call Call) (Output, error) {
 	if err := ctx.Err(); err != nil {
 		return Output{}, err // the run ended (or Close cancelled it): not run, rerun on Resume
 	}
-	return e.b.call(ctx, e.ts, call.Name, call.Arguments, e.run)
+	if e.b.closed.Load() {
+		return Output{}, ErrClosed
+	}
+	o, key, err := e.b.resolve(e.ts, call, e.run.loaded)
+	if err != nil {
+		return Output{}, err
+	}
+	return e.b.callTool(ctx, e.ts, o.tool, key, call.Arguments, e.run)
 }
 
 func (b *Bridge) call(ctx context.Context, ts *toolSet, functionName, arguments string, run *runConfig) (Output, error) {
@@ -56,6 +64,11 @@ func (b *Bridge) call(ctx context.Context, ts *toolSet, functionName, arguments 
 		}
 		return Output{}, ce
 	}
+	return b.callTool(ctx, ts, ft, functionName, arguments, run)
+}
+
+// callTool runs a call routed to ft; functionName is what the model called.
+func (b *Bridge) callTool(ctx context.Context, ts *toolSet, ft *offeredTool, functionName, arguments string, run *runConfig) (Output, error) {
 	c := b.conns[ft.Server]
 	fail := func(err error) (Output, error) {
 		return Output{}, &CallError{Function: functionName, Server: ft.Server, Tool: ft.Tool, Err: err}
@@ -104,7 +117,11 @@ func (b *Bridge) call(ctx context.Context, ts *toolSet, functionName, arguments 
 	if err != nil {
 		return fail(err)
 	}
-	return convert.Result(res, convert.ResultOptions{ArrayOutputs: run.arrayOutputs, MaxBytes: run.maxOutputBytes}), nil
+	return convert.Result(res, convert.ResultOptions{
+		ArrayOutputs:   run.arrayOutputs,
+		MaxBytes:       run.maxOutputBytes,
+		StructuredJSON: ft.OutputSchema != nil, // the output_schema sent promises that JSON
+	}), nil
 }
 
 // validateArguments checks args against the tool's input schema, compiled

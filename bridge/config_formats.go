@@ -115,6 +115,7 @@ func (p *entryParser) parse(raw json.RawMessage) (Server, bool) {
 	p.tools(&s)
 	p.timeout(&s)
 	p.features(&s)
+	p.toolSearch(&s)
 	p.leftovers()
 	return s, false
 }

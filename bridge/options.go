@@ -54,6 +54,7 @@ type config struct {
 	skipFailed        bool
 	run               runConfig
 	sampling          *SamplingConfig // WithSampling (sampling.go)
+	search            searchConfig    // namespaces and tool search (toolsearch.go)
 }
 
 // runConfig is what one run uses.
@@ -63,6 +64,7 @@ type runConfig struct {
 	maxOutputBytes int
 	progress       ProgressFunc
 	validateArgs   bool
+	loaded         *loadedSet // what this run's client tool searches loaded (searchindex.go)
 }
 
 // Defaults used when an option is not given. Each is defined once, by the

@@ -51,6 +51,7 @@ func (b *Bridge) Resume(ctx context.Context, api API, params oai.ResponseNewPara
 	}
 	defer done()
 	run := withRun(b.cfg.run, opts)
+	run.loaded = resumedLoaded(from)
 	res, err := responses.Resume(ctx, api, params, from, &source{b: b, run: &run}, b.loopOptions(&run))
 	return b.result(res), closedError(ctx, err)
 }
@@ -98,13 +99,17 @@ func (b *Bridge) loopOptions(run *runConfig) responses.Options {
 	if lo.Logger == nil {
 		lo.Logger = b.log
 	}
+	b.wireSearch(run, &lo)
 	return lo
 }
 
 // Toolbox makes a Bridge a responses.ToolSource, for programs that call
 // responses.Run themselves: each turn gets the current tool set (relisted
 // first when a server announced a change) and an Executor that routes
-// through exactly that set, with the RunOptions given to New.
+// through exactly that set, with the RunOptions given to New. With client
+// tool search, pass the Bridge as Options.ToolSearch too; these turns keep
+// no run state, so a call to a deferred function is not refused for want
+// of a search (Bridge.Run refuses it).
 func (b *Bridge) Toolbox(ctx context.Context) (responses.Toolbox, error) {
 	return (&source{b: b, run: &b.cfg.run}).Toolbox(ctx)
 }

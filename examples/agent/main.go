@@ -13,6 +13,10 @@
 // under the user's config directory), which later runs use for servers
 // with an OAuth block and for the servers a token was stored for.
 //
+// Large tool sets: --tool-search auto|client|hosted|off (default auto: the
+// model searches for tools when there are more than 64) and --namespaces
+// (each server's tools in one namespace).
+//
 // A server that cannot start stops the agent with the reason, unless
 // --skip-failed-servers is given: then it is left out and named on stderr.
 //
@@ -80,7 +84,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		headers      headerFlags
 	)
 	fs.Var(&headers, "header", "extra HTTP header for the Responses API, 'Name: value' (repeatable)")
-	loginOpts := addLoginFlags(fs) // login.go
+	loginOpts := addLoginFlags(fs)       // login.go
+	searchOptions := toolSearchFlags(fs) // toolsearch.go
 	fs.Usage = func() {
 		fmt.Fprintf(fs.Output(), "usage: agent [flags] prompt...\n\n"+
 			"Answers the prompt with the tools of the MCP servers in --config.\n"+
@@ -137,12 +142,12 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		params.Instructions = openai.String(*instructions)
 	}
 
-	res, err := bridge.Run(ctx, &client.Responses, params, servers,
+	res, err := bridge.Run(ctx, &client.Responses, params, servers, append(searchOptions(),
 		bridge.WithSkipFailedServers(*skipFailed),
 		bridge.WithStrict(*strict),
 		bridge.WithMaxIterations(*maxIter),
 		bridge.WithBeforeCall(func(_ context.Context, c bridge.Call) {
-			fmt.Fprintf(stderr, "-> %s %s\n", clip(c.Name, 100), clip(c.Arguments, 200))
+			fmt.Fprintf(stderr, "-> %s %s\n", clip(callName(c), 100), clip(c.Arguments, 200))
 		}),
 		bridge.WithAfterCall(func(_ context.Context, r bridge.CallRecord) {
 			status := "ok"
@@ -154,13 +159,14 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 			case r.Output.IsError:
 				status = "tool error"
 			}
-			fmt.Fprintf(stderr, "<- %s (%s) %s: %s\n", clip(r.Call.Name, 100), r.Duration.Round(time.Millisecond), status, clip(r.Output.Text, 200))
+			fmt.Fprintf(stderr, "<- %s (%s) %s: %s\n", clip(callName(r.Call), 100), r.Duration.Round(time.Millisecond), status, clip(r.Output.Text, 200))
 		}),
-	)
+	)...)
 	if res != nil {
 		for _, m := range res.MissingServers {
 			fmt.Fprintf(stderr, "left out: %s\n", oneLine(m))
 		}
+		logSearches(stderr, res)
 	}
 	if err != nil {
 		return loginHint(err)

@@ -121,6 +121,7 @@ var rowFuncs = []struct {
 	{"scale", rowScale},
 	{"peer", rowPeer},
 	{"streaming", rowStream},
+	{"tool search", rowToolSearch}, // toolsearch.go
 }
 
 // Run measures the selected rows. A row that fails becomes a row saying so;

@@ -30,7 +30,7 @@ func TestQuickRun(t *testing.T) {
 	if err != nil {
 		t.Fatalf("bench: %v\n%s", err, log.String())
 	}
-	want := []string{"1a", "1b", "1c", "2", "3a", "3b", "4a", "4b", "5", "6a", "6b", "6c", "7a", "7b"}
+	want := []string{"1a", "1b", "1c", "2", "3a", "3b", "4a", "4b", "5", "6a", "6b", "6c", "7a", "7b", "8a", "8b", "8c"}
 	var got []string
 	peerSkipped := ""
 	for _, row := range res.Rows {
@@ -73,7 +73,7 @@ func TestParseRows(t *testing.T) {
 	if err != nil || len(rows) != 2 || rows[0] != 1 || rows[1] != 3 {
 		t.Errorf("parseRows = %v, %v", rows, err)
 	}
-	for _, bad := range []string{"", "0", "8", "x"} {
+	for _, bad := range []string{"", "0", "9", "x"} {
 		if _, err := parseRows(bad); err == nil {
 			t.Errorf("parseRows(%q) accepted", bad)
 		}

@@ -53,7 +53,7 @@ func mainErr(args []string, stdout, stderr io.Writer) int {
 	fs := flag.NewFlagSet("bench", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	quick := fs.Bool("quick", false, "fewer repetitions and smaller sizes (CI smoke run, under a minute)")
-	rows := fs.String("rows", "1,2,3,4,5,6,7", "comma-separated rows to run")
+	rows := fs.String("rows", "1,2,3,4,5,6,7,8", "comma-separated rows to run")
 	out := fs.String("out", "", "also write the table to this file")
 	cpuprofile := fs.String("cpuprofile", "", "write a CPU profile of the whole run to this file")
 	verbose := fs.Bool("v", true, "log progress to stderr")

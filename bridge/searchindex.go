@@ -1,0 +1,207 @@
+package bridge
+
+import (
+	"context"
+	"encoding/json"
+	"sync"
+
+	oai "github.com/openai/openai-go/v3/responses"
+
+	"github.com/mcpbridge/mcpbridge/convert"
+	"github.com/mcpbridge/mcpbridge/internal/toolindex"
+	"github.com/mcpbridge/mcpbridge/responses"
+)
+
+// Client tool search: each tool set snapshot has its own index, built on
+// the first search; each run keeps the names its searches loaded, so a
+// relist keeps a loaded function callable as long as its name stays.
+
+// loadedSet is what the client searches of one run loaded, by function key.
+type loadedSet struct {
+	mu   sync.Mutex
+	keys map[string]bool
+	// open: the run resumes a chained conversation whose earlier searches
+	// the bridge never saw; nothing is refused.
+	open bool
+}
+
+func (l *loadedSet) add(keys []string) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if l.keys == nil {
+		l.keys = make(map[string]bool, len(keys))
+	}
+	for _, k := range keys {
+		l.keys[k] = true
+	}
+}
+
+func (l *loadedSet) has(key string) bool {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.open || l.keys[key]
+}
+
+// runSearcher is the responses.ToolSearcher of one run.
+type runSearcher struct {
+	b      *Bridge
+	loaded *loadedSet
+}
+
+func (s *runSearcher) Search(ctx context.Context, call responses.ToolSearchCall) ([]oai.ToolUnionParam, error) {
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	tools, keys := s.b.searchTools(s.b.current.Load(), call.Query)
+	s.loaded.add(keys)
+	return tools, nil
+}
+
+// Search answers a client tool search from the current tool set's index,
+// so a Bridge is also a responses.ToolSearcher for programs that call
+// responses.Run themselves. It keeps no state: only Bridge.Run refuses
+// calls to functions no search of the run loaded.
+func (b *Bridge) Search(ctx context.Context, call responses.ToolSearchCall) ([]oai.ToolUnionParam, error) {
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	tools, _ := b.searchTools(b.current.Load(), call.Query)
+	return tools, nil
+}
+
+// wireSearch gives a run's loop the bridge's searcher, unless the caller
+// set one or tool search is off.
+func (b *Bridge) wireSearch(run *runConfig, lo *responses.Options) {
+	if lo.ToolSearch != nil || b.cfg.search.mode == ToolSearchOff || b.cfg.search.mode == ToolSearchHosted {
+		return
+	}
+	if run.loaded == nil {
+		run.loaded = &loadedSet{}
+	}
+	lo.ToolSearch = &runSearcher{b: b, loaded: run.loaded}
+}
+
+// resumedLoaded rebuilds the loaded set of a run being resumed: from the
+// search outputs of a store: false history, or open for a chained one.
+func resumedLoaded(from responses.ResumePoint) *loadedSet {
+	if from.History == nil {
+		return &loadedSet{open: from.PreviousResponseID != ""}
+	}
+	l := &loadedSet{}
+	for _, item := range from.History {
+		raw, err := json.Marshal(item)
+		if err != nil {
+			continue
+		}
+		var out struct {
+			Type  string `json:"type"`
+			Tools []struct {
+				Type  string `json:"type"`
+				Name  string `json:"name"`
+				Tools []struct {
+					Name string `json:"name"`
+				} `json:"tools"`
+			} `json:"tools"`
+		}
+		if json.Unmarshal(raw, &out) != nil || out.Type != "tool_search_output" {
+			continue
+		}
+		var keys []string
+		for _, t := range out.Tools {
+			if t.Type == "namespace" {
+				for _, f := range t.Tools {
+					keys = append(keys, functionKey(t.Name, f.Name))
+				}
+				continue
+			}
+			keys = append(keys, t.Name)
+		}
+		l.add(keys)
+	}
+	return l
+}
+
+// index returns the snapshot's search index, built once: the deferred
+// functions (every function when none is deferred).
+func (ts *toolSet) index() *toolindex.Index {
+	ts.indexOnce.Do(func() {
+		anyDeferred := false
+		for _, k := range ts.keys {
+			anyDeferred = anyDeferred || ts.byKey[k].deferred
+		}
+		docs := make([]toolindex.Doc, 0, len(ts.keys))
+		for _, k := range ts.keys {
+			o := ts.byKey[k]
+			if anyDeferred && !o.deferred {
+				continue
+			}
+			docs = append(docs, toolindex.DocOf(o.fn.Server, k, o.source()))
+		}
+		ts.ix = toolindex.New(docs)
+	})
+	return ts.ix
+}
+
+// source is the MCP tool behind o, for its search document; a built-in
+// tool (resources, prompts) is described by its converted form.
+func (o *offered) source() convert.Tool {
+	if o.tool != nil && o.tool.src.Name != "" {
+		return o.tool.src
+	}
+	schema, _ := json.Marshal(o.fn.Parameters)
+	return convert.Tool{Name: o.fn.Tool, Description: o.fn.Description, InputSchema: schema}
+}
+
+// searchTools runs one search over ts and returns the tools to load, in
+// rank order (a namespace's functions grouped in one namespace tool at its
+// best rank), and their keys.
+func (b *Bridge) searchTools(ts *toolSet, query string) ([]oai.ToolUnionParam, []string) {
+	k := b.cfg.search.results
+	if k <= 0 {
+		k = DefaultToolSearchResults
+	}
+	var (
+		tools []oai.ToolUnionParam
+		keys  []string
+		at    = map[string]int{} // namespace -> its tool in tools
+	)
+	for _, h := range ts.index().Search(query, k) {
+		o := ts.byKey[h.ID]
+		if o == nil {
+			continue
+		}
+		keys = append(keys, h.ID)
+		if o.space == nil {
+			tools = append(tools, functionToolParam(o.fn))
+			continue
+		}
+		i, ok := at[o.space.Name]
+		if !ok {
+			i = len(tools)
+			at[o.space.Name] = i
+			tools = append(tools, namespaceParam(o.space, nil))
+		}
+		ns := tools[i].OfNamespace
+		ns.Tools = append(ns.Tools, namespacedParam(o.fn, false))
+	}
+	return tools, keys
+}
+
+// resolve finds the function a call names in ts: by (namespace, name)
+// exactly. A deferred function no search of the run loaded is refused with
+// ErrNotLoaded (loaded nil: no run state, nothing refused).
+func (b *Bridge) resolve(ts *toolSet, call Call, loaded *loadedSet) (*offered, string, error) {
+	key := functionKey(call.Namespace, call.Name)
+	o := ts.byKey[key]
+	if o == nil || o.tool == nil {
+		ce := &CallError{Function: key, Err: ErrUnknownFunction}
+		for _, m := range b.missing {
+			ce.missing = append(ce.missing, m.Server)
+		}
+		return nil, key, ce
+	}
+	if o.deferred && ts.mode == ToolSearchClient && loaded != nil && !loaded.has(key) {
+		return nil, key, &CallError{Function: key, Err: ErrNotLoaded}
+	}
+	return o, key, nil
+}
