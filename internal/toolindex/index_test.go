@@ -34,6 +34,9 @@ func TestStemMeetsInflections(t *testing.T) {
 		{"stop", "stopped", "stopping", "stops"},
 		{"issue", "issues"},
 		{"list", "lists", "listed", "listing"},
+		{"rate", "rated", "rating", "rates"},
+		{"make", "making", "makes"},
+		{"hope", "hoping", "hoped"},
 	}
 	for _, g := range groups {
 		for _, w := range g[1:] {
@@ -111,14 +114,14 @@ func testDocs() []Doc {
 func TestSearchRanksTheIntendedTool(t *testing.T) {
 	ix := New(testDocs())
 	cases := map[string]string{
-		"open a ticket in a repo":             "github__create_issue",
-		"show me the bugs filed in a project": "github__list_issues",
-		"get the contents of a document":      "fs__read_file",
-		"save text to a file":                 "fs__write_file",
-		"what is inside this folder":          "fs__list_directory",
-		"remove a kube pod":                   "k8s__pods_delete",
-		"capture an image of the web page":    "browser__take_screenshot",
-		"createIssue":                         "github__create_issue",
+		"open a ticket in a repo":                "github__create_issue",
+		"show me the bugs reported in a project": "github__list_issues",
+		"get the contents of a document":         "fs__read_file",
+		"save text to a file":                    "fs__write_file",
+		"what is inside this folder":             "fs__list_directory",
+		"remove a kube pod":                      "k8s__pods_delete",
+		"capture an image of the web page":       "browser__take_screenshot",
+		"createIssue":                            "github__create_issue",
 	}
 	for q, want := range cases {
 		hits := ix.Search(q, 1)

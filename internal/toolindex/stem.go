@@ -17,9 +17,9 @@ func stem(w string) string {
 	case strings.HasSuffix(w, "ches"), strings.HasSuffix(w, "shes"), strings.HasSuffix(w, "xes"), strings.HasSuffix(w, "zes"):
 		w = w[:len(w)-2]
 	case strings.HasSuffix(w, "ing") && len(w) > 5:
-		w = undouble(w[:len(w)-3])
+		w = restoreE(w[:len(w)-3])
 	case strings.HasSuffix(w, "ed") && len(w) > 4:
-		w = undouble(w[:len(w)-2])
+		w = restoreE(w[:len(w)-2])
 	case strings.HasSuffix(w, "s") && !strings.HasSuffix(w, "ss") && !strings.HasSuffix(w, "us") && !strings.HasSuffix(w, "is"):
 		w = w[:len(w)-1]
 	}
@@ -27,6 +27,32 @@ func stem(w string) string {
 		w = w[:len(w)-1]
 	}
 	return w
+}
+
+// restoreE finishes a word whose -ing or -ed was cut: a doubled final
+// consonant is undoubled ("stopp" from "stopped" becomes "stop"), and a
+// short consonant-vowel-consonant stem gets back the "e" the suffix
+// swallowed ("rat" from "rating" becomes "rate"), so that both meet the
+// bare word.
+func restoreE(w string) string {
+	if u := undouble(w); u != w {
+		return u
+	}
+	if measure(w) == 1 && endsCVC(w) {
+		return w + "e"
+	}
+	return w
+}
+
+// endsCVC reports whether w ends consonant-vowel-consonant, the last not
+// w, x or y ("rat", "hop"; not "list", "creat", "show").
+func endsCVC(w string) bool {
+	n := len(w)
+	if n < 3 {
+		return false
+	}
+	isV := func(c byte) bool { return strings.IndexByte("aeiou", c) >= 0 }
+	return !isV(w[n-3]) && isV(w[n-2]) && !isV(w[n-1]) && !strings.ContainsRune("wxy", rune(w[n-1]))
 }
 
 // undouble turns "stopp" (from "stopped") into "stop".

@@ -94,7 +94,12 @@ func toSet(s string) map[string]bool {
 
 // synonymGroups are words that people use for one another when they
 // describe what a tool does; each line is one group. Abbreviations common
-// in tool names are here too.
+// in tool names are here too. The groups after the blank line are
+// software-tool vocabulary drawn from how the platforms themselves name
+// things, not from any query: pointer actions as DOM events name them
+// (hover is mouseover), pastes as code hosts name them (a GitHub gist is a
+// GitLab snippet is a pastebin paste), VCS revisions (commit, revision,
+// SHA, changeset) and the nouns of structure.
 const synonymGroups = `
 get fetch retrieve read obtain load view show display lookup
 list enumerate browse all index show
@@ -141,6 +146,11 @@ storage bucket blob
 resource resources
 scrape crawl extract
 type fill input enter
+
+hover mouseover pointer cursor
+gist snippet paste pastebin
+commit revision sha changeset
+structure layout tree hierarchy outline
 `
 
 var synonyms = buildSynonyms(synonymGroups)
