@@ -90,9 +90,7 @@ func (p *entryParser) parse(raw json.RawMessage) (Server, bool) {
 		if kind != "" && kind != mcpclient.TransportStdio {
 			p.fail("type", "%q does not go with \"command\"", kind)
 		}
-		s.Transport = mcpclient.TransportStdio
-		s.Command = p.expand("command", command)
-		p.stdio(&s)
+		s.Transport = p.stdio(p.expand("command", command))
 		p.ignore(httpOnlyKeys, "applies only to servers reached by URL; ignored")
 	case urlKey != "":
 		switch {
@@ -105,9 +103,7 @@ func (p *entryParser) parse(raw json.RawMessage) (Server, bool) {
 		case kind == "":
 			kind = mcpclient.TransportHTTP
 		}
-		s.Transport = kind
-		s.URL = p.expand(urlKey, rawURL)
-		p.remote(&s)
+		s.Transport = p.remote(p.expand(urlKey, rawURL), kind == mcpclient.TransportSSE)
 		p.ignore(stdioOnlyKeys, "applies only to servers started with \"command\"; ignored")
 	default:
 		p.fail("", "needs \"command\" or \"url\"")
@@ -174,7 +170,9 @@ func ssePath(raw string) bool {
 	return strings.HasSuffix(strings.TrimSuffix(u.Path, "/"), "/sse")
 }
 
-func (p *entryParser) stdio(s *Server) {
+// stdio reads the keys of a server started with command.
+func (p *entryParser) stdio(command string) *mcpclient.Stdio {
+	s := &mcpclient.Stdio{Command: command}
 	for i, a := range p.strList("args") {
 		s.Args = append(s.Args, p.expand(fmt.Sprintf("args[%d]", i), a))
 	}
@@ -192,9 +190,12 @@ func (p *entryParser) stdio(s *Server) {
 		s.Dir = p.expand("cwd", cwd)
 	}
 	s.InheritEnv, _ = p.boolean("inheritEnv")
+	return s
 }
 
-func (p *entryParser) remote(s *Server) {
+// remote reads the keys of a server reached at url.
+func (p *entryParser) remote(url string, sse bool) *mcpclient.HTTP {
+	s := &mcpclient.HTTP{URL: url, SSE: sse}
 	headers := p.strMap("headers")
 	for k, v := range p.strMap("static_headers") {
 		if _, dup := headers[k]; dup {
@@ -209,6 +210,7 @@ func (p *entryParser) remote(s *Server) {
 		}
 	}
 	p.auth(s)
+	return s
 }
 
 func (p *entryParser) loadEnvFile(path string) {
