@@ -172,30 +172,30 @@ func ssePath(raw string) bool {
 
 // stdio reads the keys of a server started with command.
 func (p *entryParser) stdio(command string) *mcpclient.Stdio {
-	s := &mcpclient.Stdio{Command: command}
+	st := &mcpclient.Stdio{Command: command}
 	for i, a := range p.strList("args") {
-		s.Args = append(s.Args, p.expand(fmt.Sprintf("args[%d]", i), a))
+		st.Args = append(st.Args, p.expand(fmt.Sprintf("args[%d]", i), a))
 	}
 	env := p.envMap("env")
 	if len(p.fileEnv) > 0 || len(env) > 0 {
-		s.Env = make(map[string]string, len(p.fileEnv)+len(env))
+		st.Env = make(map[string]string, len(p.fileEnv)+len(env))
 		for k, v := range p.fileEnv {
-			s.Env[k] = v
+			st.Env[k] = v
 		}
 		for k, v := range env {
-			s.Env[k] = p.expand("env."+k, v)
+			st.Env[k] = p.expand("env."+k, v)
 		}
 	}
 	if cwd, ok := p.str("cwd"); ok {
-		s.Dir = p.expand("cwd", cwd)
+		st.Dir = p.expand("cwd", cwd)
 	}
-	s.InheritEnv, _ = p.boolean("inheritEnv")
-	return s
+	st.InheritEnv, _ = p.boolean("inheritEnv")
+	return st
 }
 
-// remote reads the keys of a server reached at url.
-func (p *entryParser) remote(url string, sse bool) *mcpclient.HTTP {
-	s := &mcpclient.HTTP{URL: url, SSE: sse}
+// remote reads the keys of a server reached at endpoint.
+func (p *entryParser) remote(endpoint string, sse bool) *mcpclient.HTTP {
+	h := &mcpclient.HTTP{URL: endpoint, SSE: sse}
 	headers := p.strMap("headers")
 	for k, v := range p.strMap("static_headers") {
 		if _, dup := headers[k]; dup {
@@ -204,13 +204,13 @@ func (p *entryParser) remote(url string, sse bool) *mcpclient.HTTP {
 		headers[k] = v
 	}
 	if len(headers) > 0 {
-		s.Headers = make(map[string]string, len(headers))
+		h.Headers = make(map[string]string, len(headers))
 		for k, v := range headers {
-			s.Headers[k] = p.expand("headers."+k, v)
+			h.Headers[k] = p.expand("headers."+k, v)
 		}
 	}
-	p.auth(s)
-	return s
+	p.auth(h)
+	return h
 }
 
 func (p *entryParser) loadEnvFile(path string) {
