@@ -31,6 +31,9 @@ const (
 type Transport interface {
 	// Kind names the transport.
 	Kind() TransportKind
+	// String describes the transport without secrets: no arguments,
+	// environment or header values, URL credentials redacted.
+	String() string
 	// prepared validates the transport of server and returns a copy with
 	// defaults filled in.
 	prepared(server string) (Transport, error)
@@ -76,6 +79,10 @@ type Stdio struct {
 
 // Kind returns TransportStdio.
 func (*Stdio) Kind() TransportKind { return TransportStdio }
+
+// String names the transport and the command, leaving out the arguments
+// and the environment, which may hold secrets.
+func (t *Stdio) String() string { return "stdio " + t.Command }
 
 func (t *Stdio) prepared(server string) (Transport, error) {
 	if t == nil {
@@ -133,6 +140,10 @@ func (t *HTTP) Kind() TransportKind {
 	return TransportHTTP
 }
 
+// String names the transport and the URL, with its credentials (user info,
+// query values) redacted; headers and OAuth settings are left out.
+func (t *HTTP) String() string { return string(t.Kind()) + " " + redactURLs(t.URL) }
+
 func (t *HTTP) prepared(server string) (Transport, error) {
 	if t == nil {
 		return nil, fmt.Errorf("mcpclient: server %q: %w", server, errNilTransport)
@@ -157,6 +168,9 @@ type InProcess struct {
 
 // Kind returns TransportInProcess.
 func (*InProcess) Kind() TransportKind { return TransportInProcess }
+
+// String names the transport.
+func (*InProcess) String() string { return string(TransportInProcess) }
 
 func (t *InProcess) prepared(server string) (Transport, error) {
 	if t == nil {
