@@ -28,7 +28,8 @@ type Config struct {
 	// Name identifies the server; it appears in every error and log line.
 	Name string
 	// Transport is how to reach the server (required): a *Stdio, an *HTTP
-	// or an *InProcess.
+	// or an *InProcess. Copies of a Config share it: to change it for one
+	// copy only, copy the transport first (h := *t; h.Headers = ...).
 	Transport Transport
 
 	// ProtocolVersion to request in initialize. Default:
