@@ -46,8 +46,10 @@ import (
 	"github.com/mcpbridge/mcpbridge/mcpclient"
 )
 
-// Server describes one MCP server behind the bridge: how to reach it
-// (the embedded mcpclient.Config) and which of its tools to expose.
+// Server describes one MCP server behind the bridge: its name and how to
+// reach it (the embedded mcpclient.Config, whose Transport is a
+// *mcpclient.Stdio, *mcpclient.HTTP or *mcpclient.InProcess) and which of
+// its tools to expose.
 type Server struct {
 	mcpclient.Config
 	// AllowTools, when not empty, lists the only MCP tool names exposed.
@@ -84,22 +86,22 @@ type Server struct {
 // Stdio describes a server started as a local process speaking MCP on
 // stdin/stdout.
 func Stdio(name, command string, args ...string) Server {
-	return Server{Config: mcpclient.Config{Name: name, Transport: mcpclient.TransportStdio, Command: command, Args: args}}
+	return Server{Config: mcpclient.Config{Name: name, Transport: &mcpclient.Stdio{Command: command, Args: args}}}
 }
 
 // HTTP describes a server reached over MCP streamable HTTP at url.
 func HTTP(name, url string) Server {
-	return Server{Config: mcpclient.Config{Name: name, Transport: mcpclient.TransportHTTP, URL: url}}
+	return Server{Config: mcpclient.Config{Name: name, Transport: &mcpclient.HTTP{URL: url}}}
 }
 
 // SSE describes a server reached over the MCP HTTP+SSE transport at url.
 func SSE(name, url string) Server {
-	return Server{Config: mcpclient.Config{Name: name, Transport: mcpclient.TransportSSE, URL: url}}
+	return Server{Config: mcpclient.Config{Name: name, Transport: &mcpclient.HTTP{URL: url, SSE: true}}}
 }
 
 // InProcess describes a server running in this process.
 func InProcess(name string, s *server.MCPServer) Server {
-	return Server{Config: mcpclient.Config{Name: name, Transport: mcpclient.TransportInProcess, InProcess: s}}
+	return Server{Config: mcpclient.Config{Name: name, Transport: &mcpclient.InProcess{Server: s}}}
 }
 
 // conn is one connected server.

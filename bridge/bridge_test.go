@@ -211,7 +211,7 @@ func TestCallErrorsGoBackToTheModel(t *testing.T) {
 }
 
 func TestAllowAndDenyLists(t *testing.T) {
-	srv := Server{Config: mcpclient.Config{Name: "s", InProcess: mcptest.NewServer()},
+	srv := Server{Config: mcpclient.Config{Name: "s", Transport: &mcpclient.InProcess{Server: mcptest.NewServer()}},
 		AllowTools: []string{"echo", "add", "fail"}, DenyTools: []string{"fail"}}
 	b := newBridge(t, []Server{srv})
 	assert.ElementsMatch(t, []string{"s__echo", "s__add"}, toolNames(b))
@@ -556,7 +556,7 @@ func TestSecretsStayOut(t *testing.T) {
 	const token = "tok-SECRET-1234567890"
 	httpSrv := mcptest.NewHTTPServer(t, mcptest.NewServer(), mcptest.KindStreamable)
 	srv := HTTP("remote", httpSrv.URL)
-	srv.Headers = map[string]string{"Authorization": "Bearer " + token}
+	srv.Transport.(*mcpclient.HTTP).Headers = map[string]string{"Authorization": "Bearer " + token}
 	model := responsestest.Script(
 		responsestest.Calls(
 			responsestest.FunctionCall{Name: "remote__fail", Arguments: `{"message":"nope"}`},

@@ -19,21 +19,21 @@ const AutoApproveAll = "*"
 
 // auth applies the server's credentials: an "auth" block, LiteLLM's
 // auth_type/auth_value, or an "oauth" object.
-func (p *entryParser) auth(s *Server) {
+func (p *entryParser) auth(h *mcpclient.HTTP) {
 	sources := 0
 	if raw, ok := p.take("auth"); ok {
 		sources++
-		p.authBlock(s, raw)
+		p.authBlock(h, raw)
 	}
 	authType, hasType := p.str("auth_type")
 	authValue, hasValue := p.str("auth_value")
 	if hasType || hasValue {
 		sources++
-		p.liteLLMAuth(s, authType, authValue, hasValue)
+		p.liteLLMAuth(h, authType, authValue, hasValue)
 	}
 	if raw, ok := p.take("oauth"); ok {
 		sources++
-		s.OAuth = p.oauth("oauth", raw)
+		h.OAuth = p.oauth("oauth", raw)
 	}
 	if sources > 1 {
 		p.fail("auth", "give credentials once: \"auth\", \"auth_type\" or \"oauth\"")
@@ -41,7 +41,7 @@ func (p *entryParser) auth(s *Server) {
 }
 
 // authBlock reads {"type": "bearer"|"api_key"|"basic"|"authorization"|"oauth"|"none", ...}.
-func (p *entryParser) authBlock(s *Server, raw json.RawMessage) {
+func (p *entryParser) authBlock(h *mcpclient.HTTP, raw json.RawMessage) {
 	var m map[string]json.RawMessage
 	if err := json.Unmarshal(raw, &m); err != nil {
 		p.fail("auth", "want an object, got %s", jsonKind(raw))
@@ -80,7 +80,7 @@ func (p *entryParser) authBlock(s *Server, raw json.RawMessage) {
 	case "none":
 	case "bearer", "bearer_token":
 		if tok := field("token"); tok != "" {
-			p.setAuthHeader(s, "auth", "Authorization", "Bearer "+tok)
+			p.setAuthHeader(h, "auth", "Authorization", "Bearer "+tok)
 		}
 	case "api_key", "apikey":
 		header := "X-API-Key"
@@ -88,21 +88,21 @@ func (p *entryParser) authBlock(s *Server, raw json.RawMessage) {
 			header = field("header")
 		}
 		if v := field("value"); v != "" && header != "" {
-			p.setAuthHeader(s, "auth", header, v)
+			p.setAuthHeader(h, "auth", header, v)
 		}
 	case "basic":
 		user, pass := field("username"), field("password")
 		if strings.Contains(user, ":") {
 			p.fail("auth.username", "must not contain \":\"")
 		} else if user != "" && pass != "" {
-			p.setAuthHeader(s, "auth", "Authorization", "Basic "+base64.StdEncoding.EncodeToString([]byte(user+":"+pass)))
+			p.setAuthHeader(h, "auth", "Authorization", "Basic "+base64.StdEncoding.EncodeToString([]byte(user+":"+pass)))
 		}
 	case "authorization":
 		if v := field("value"); v != "" {
-			p.setAuthHeader(s, "auth", "Authorization", v)
+			p.setAuthHeader(h, "auth", "Authorization", v)
 		}
 	case "oauth", "oauth2":
-		s.OAuth = p.oauth("auth", raw)
+		h.OAuth = p.oauth("auth", raw)
 		return // oauth reports its own unknown keys
 	case "":
 		p.fail("auth.type", "missing (want \"bearer\", \"api_key\", \"basic\", \"authorization\" or \"oauth\")")
@@ -120,7 +120,7 @@ func (p *entryParser) authBlock(s *Server, raw json.RawMessage) {
 
 // liteLLMAuth reads LiteLLM's auth_type and auth_value (a value, or
 // os.environ/NAME).
-func (p *entryParser) liteLLMAuth(s *Server, typ, value string, hasValue bool) {
+func (p *entryParser) liteLLMAuth(h *mcpclient.HTTP, typ, value string, hasValue bool) {
 	if typ == "" {
 		p.fail("auth_value", "needs \"auth_type\"")
 		return
@@ -141,17 +141,17 @@ func (p *entryParser) liteLLMAuth(s *Server, typ, value string, hasValue bool) {
 	}
 	switch typ {
 	case "bearer_token":
-		p.setAuthHeader(s, "auth_value", "Authorization", "Bearer "+v)
+		p.setAuthHeader(h, "auth_value", "Authorization", "Bearer "+v)
 	case "api_key":
-		p.setAuthHeader(s, "auth_value", "X-API-Key", v)
+		p.setAuthHeader(h, "auth_value", "X-API-Key", v)
 	case "basic":
 		if !strings.Contains(v, ":") {
 			p.fail("auth_value", "auth_type \"basic\" wants username:password")
 			return
 		}
-		p.setAuthHeader(s, "auth_value", "Authorization", "Basic "+base64.StdEncoding.EncodeToString([]byte(v)))
+		p.setAuthHeader(h, "auth_value", "Authorization", "Basic "+base64.StdEncoding.EncodeToString([]byte(v)))
 	case "authorization":
-		p.setAuthHeader(s, "auth_value", "Authorization", v)
+		p.setAuthHeader(h, "auth_value", "Authorization", v)
 	default:
 		p.fail("auth_type", "unknown auth type %q (want \"bearer_token\", \"api_key\", \"basic\", \"authorization\" or \"none\")", typ)
 	}
@@ -159,21 +159,21 @@ func (p *entryParser) liteLLMAuth(s *Server, typ, value string, hasValue bool) {
 
 // setAuthHeader adds a credential header unless "headers" already sets it:
 // two sources for one header is a mistake to point out, not to resolve.
-func (p *entryParser) setAuthHeader(s *Server, key, name, value string) {
+func (p *entryParser) setAuthHeader(h *mcpclient.HTTP, key, name, value string) {
 	if strings.ContainsAny(value, "\r\n") {
 		p.fail(key, "the credential contains a line break")
 		return
 	}
-	for k := range s.Headers {
+	for k := range h.Headers {
 		if strings.EqualFold(k, name) {
 			p.fail(key, "sets the %s header, which \"headers\" sets too", name)
 			return
 		}
 	}
-	if s.Headers == nil {
-		s.Headers = map[string]string{}
+	if h.Headers == nil {
+		h.Headers = map[string]string{}
 	}
-	s.Headers[name] = value
+	h.Headers[name] = value
 }
 
 // failedOn reports whether an error was already recorded for key.

@@ -63,8 +63,9 @@ func TestAuthBlocks(t *testing.T) {
 			s, warns, err := parseOne(t, tc.entry)
 			require.NoError(t, err)
 			assert.Equal(t, tc.warnings, warningKeys(warns))
-			assert.Equal(t, tc.headers, s.Headers)
-			assert.Equal(t, tc.oauth, s.OAuth)
+			h := s.Transport.(*mcpclient.HTTP)
+			assert.Equal(t, tc.headers, h.Headers)
+			assert.Equal(t, tc.oauth, h.OAuth)
 		})
 	}
 }

@@ -5,6 +5,7 @@ import (
 	"log"
 
 	"github.com/mcpbridge/mcpbridge/bridge"
+	"github.com/mcpbridge/mcpbridge/mcpclient"
 )
 
 // ParseConfig reads the server list a desktop client, an editor or a gateway
@@ -27,13 +28,18 @@ func ExampleParseConfig() {
 		log.Fatal(err)
 	}
 	for _, s := range servers {
-		fmt.Println(s.Name, s.Transport, s.Args, s.CallTimeout)
+		switch t := s.Transport.(type) {
+		case *mcpclient.Stdio:
+			fmt.Println(s.Name, t.Kind(), t.Command, t.Args, s.CallTimeout)
+		case *mcpclient.HTTP:
+			fmt.Println(s.Name, t.Kind(), t.URL, s.CallTimeout)
+		}
 	}
 	for _, w := range warnings {
 		fmt.Println("warning:", w)
 	}
 	// Output:
-	// files stdio [-y fs-server /home/me/docs] 0s
-	// wiki http [] 30s
+	// files stdio npx [-y fs-server /home/me/docs] 0s
+	// wiki http https://wiki.example/mcp 30s
 	// warning: server "wiki": colour: unknown key; ignored
 }

@@ -90,9 +90,7 @@ func (p *entryParser) parse(raw json.RawMessage) (Server, bool) {
 		if kind != "" && kind != mcpclient.TransportStdio {
 			p.fail("type", "%q does not go with \"command\"", kind)
 		}
-		s.Transport = mcpclient.TransportStdio
-		s.Command = p.expand("command", command)
-		p.stdio(&s)
+		s.Transport = p.stdio(p.expand("command", command))
 		p.ignore(httpOnlyKeys, "applies only to servers reached by URL; ignored")
 	case urlKey != "":
 		switch {
@@ -105,9 +103,7 @@ func (p *entryParser) parse(raw json.RawMessage) (Server, bool) {
 		case kind == "":
 			kind = mcpclient.TransportHTTP
 		}
-		s.Transport = kind
-		s.URL = p.expand(urlKey, rawURL)
-		p.remote(&s)
+		s.Transport = p.remote(p.expand(urlKey, rawURL), kind == mcpclient.TransportSSE)
 		p.ignore(stdioOnlyKeys, "applies only to servers started with \"command\"; ignored")
 	default:
 		p.fail("", "needs \"command\" or \"url\"")
@@ -175,27 +171,32 @@ func ssePath(raw string) bool {
 	return strings.HasSuffix(strings.TrimSuffix(u.Path, "/"), "/sse")
 }
 
-func (p *entryParser) stdio(s *Server) {
+// stdio reads the keys of a server started with command.
+func (p *entryParser) stdio(command string) *mcpclient.Stdio {
+	st := &mcpclient.Stdio{Command: command}
 	for i, a := range p.strList("args") {
-		s.Args = append(s.Args, p.expand(fmt.Sprintf("args[%d]", i), a))
+		st.Args = append(st.Args, p.expand(fmt.Sprintf("args[%d]", i), a))
 	}
 	env := p.envMap("env")
 	if len(p.fileEnv) > 0 || len(env) > 0 {
-		s.Env = make(map[string]string, len(p.fileEnv)+len(env))
+		st.Env = make(map[string]string, len(p.fileEnv)+len(env))
 		for k, v := range p.fileEnv {
-			s.Env[k] = v
+			st.Env[k] = v
 		}
 		for k, v := range env {
-			s.Env[k] = p.expand("env."+k, v)
+			st.Env[k] = p.expand("env."+k, v)
 		}
 	}
 	if cwd, ok := p.str("cwd"); ok {
-		s.Dir = p.expand("cwd", cwd)
+		st.Dir = p.expand("cwd", cwd)
 	}
-	s.InheritEnv, _ = p.boolean("inheritEnv")
+	st.InheritEnv, _ = p.boolean("inheritEnv")
+	return st
 }
 
-func (p *entryParser) remote(s *Server) {
+// remote reads the keys of a server reached at endpoint.
+func (p *entryParser) remote(endpoint string, sse bool) *mcpclient.HTTP {
+	h := &mcpclient.HTTP{URL: endpoint, SSE: sse}
 	headers := p.strMap("headers")
 	for k, v := range p.strMap("static_headers") {
 		if _, dup := headers[k]; dup {
@@ -204,12 +205,13 @@ func (p *entryParser) remote(s *Server) {
 		headers[k] = v
 	}
 	if len(headers) > 0 {
-		s.Headers = make(map[string]string, len(headers))
+		h.Headers = make(map[string]string, len(headers))
 		for k, v := range headers {
-			s.Headers[k] = p.expand("headers."+k, v)
+			h.Headers[k] = p.expand("headers."+k, v)
 		}
 	}
-	p.auth(s)
+	p.auth(h)
+	return h
 }
 
 func (p *entryParser) loadEnvFile(path string) {

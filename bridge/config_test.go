@@ -37,8 +37,14 @@ type got struct {
 func summarize(servers []Server) map[string]got {
 	out := map[string]got{}
 	for _, s := range servers {
-		out[s.Name] = got{s.Transport, s.Command, s.Args, s.Env, s.Dir, s.URL, s.Headers,
-			s.AllowTools, s.DenyTools, s.AutoApprove, s.CallTimeout, s.OAuth}
+		g := got{Transport: s.Transport.Kind(), Allow: s.AllowTools, Deny: s.DenyTools, Approve: s.AutoApprove, Timeout: s.CallTimeout}
+		switch t := s.Transport.(type) {
+		case *mcpclient.Stdio:
+			g.Command, g.Args, g.Env, g.Dir = t.Command, t.Args, t.Env, t.Dir
+		case *mcpclient.HTTP:
+			g.URL, g.Headers, g.OAuth = t.URL, t.Headers, t.OAuth
+		}
+		out[s.Name] = g
 	}
 	return out
 }
@@ -372,7 +378,7 @@ func TestConfigWarnings(t *testing.T) {
 		assert.NotEmpty(t, w.Message)
 	}
 	// The bare $VAR that is not set is kept as written, with the warning above.
-	assert.Equal(t, "$UNSET_PASSWORD_VAR", servers[0].Env["PASSWORD"])
+	assert.Equal(t, "$UNSET_PASSWORD_VAR", servers[0].Transport.(*mcpclient.Stdio).Env["PASSWORD"])
 }
 
 func sortedWarningKeys(ws []Warning) []string {

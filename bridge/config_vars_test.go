@@ -8,6 +8,8 @@ import (
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+
+	"github.com/mcpbridge/mcpbridge/mcpclient"
 )
 
 func TestExpandVariables(t *testing.T) {
@@ -121,7 +123,8 @@ func TestEnvFileResolvesReferences(t *testing.T) {
 	require.NoError(t, err)
 	assert.Empty(t, warns)
 	require.Len(t, servers, 1)
-	assert.Equal(t, "https://env.example/mcp", servers[0].URL, "the environment wins over the file")
-	assert.Equal(t, "Bearer from-file", servers[0].Headers["Authorization"])
-	assert.Nil(t, servers[0].Env, "a URL server has no process environment")
+	require.IsType(t, &mcpclient.HTTP{}, servers[0].Transport, "a URL server has no process environment")
+	remote := servers[0].Transport.(*mcpclient.HTTP)
+	assert.Equal(t, "https://env.example/mcp", remote.URL, "the environment wins over the file")
+	assert.Equal(t, "Bearer from-file", remote.Headers["Authorization"])
 }

@@ -26,9 +26,12 @@
 //     and server log lines, which go to Config.Logger (Config.LogLevel,
 //     SetLogLevel). initialize declares exactly the configured capabilities.
 //
-// Environment of stdio servers: unless Config.InheritEnv is set, the child
+// Config holds what every server needs; its Transport (a *Stdio, an *HTTP
+// or an *InProcess) holds what reaching this one takes.
+//
+// Environment of stdio servers: unless Stdio.InheritEnv is set, the child
 // gets only the variables listed in InheritedEnv (and LC_*) from this
-// process, plus Config.Env. Environment and header values are never
+// process, plus Stdio.Env. Environment and header values are never
 // logged.
 package mcpclient
 
@@ -37,6 +40,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"log/slog"
 	"net/http"
 	"strings"
 	"sync"
@@ -50,13 +54,15 @@ import (
 // concurrent use.
 type Client struct {
 	cfg      Config
+	stdio    *Stdio // cfg.Transport when it is one (defaults filled in)
+	http     *HTTP  // likewise; HTTPClient is the wrapped client in use
 	life     context.Context
 	stopLife context.CancelFunc
 	progress *progressRouter
 	queue    *notifyQueue
 	ext      extState // roots, log level, subscriptions (roots.go)
 	// ownHTTP is the transport of the http.Client made for this Client when
-	// Config.HTTPClient is nil; Close drops its idle connections.
+	// HTTP.HTTPClient is nil; Close drops its idle connections.
 	ownHTTP *http.Transport
 
 	mu       sync.Mutex
@@ -88,8 +94,12 @@ func Connect(ctx context.Context, cfg Config) (*Client, error) {
 	life, stop := context.WithCancel(context.Background())
 	c := &Client{cfg: cfg, life: life, stopLife: stop, progress: newProgressRouter()}
 	c.ext.init(cfg)
-	if cfg.Transport == TransportHTTP || cfg.Transport == TransportSSE {
-		c.cfg.HTTPClient, c.ownHTTP = httpClientFor(cfg)
+	switch t := cfg.Transport.(type) {
+	case *Stdio:
+		c.stdio = t
+	case *HTTP:
+		c.http = t // a copy made by withDefaults
+		c.http.HTTPClient, c.ownHTTP = httpClientFor(cfg.Name, t, cfg.MaxMessageBytes, cfg.Logger)
 	}
 	if cfg.OnNotification != nil || cfg.OnToolsChanged != nil || cfg.OnResourceUpdated != nil {
 		c.queue = newNotifyQueue(func(limit int) {
@@ -116,7 +126,7 @@ func Connect(ctx context.Context, cfg Config) (*Client, error) {
 func (c *Client) Name() string { return c.cfg.Name }
 
 // Transport returns the transport in use.
-func (c *Client) Transport() TransportKind { return c.cfg.Transport }
+func (c *Client) Transport() TransportKind { return c.cfg.Transport.Kind() }
 
 // ServerInfo returns the name and version the server reported in its
 // latest handshake.
@@ -349,10 +359,10 @@ func (c *Client) do(ctx context.Context, op Op, tool string, fn func(context.Con
 				err = fmt.Errorf("connection lost: %w", err)
 			}
 		}
-		if c.cfg.HTTPClient != nil && !isContextError(err) {
+		if c.http != nil && !isContextError(err) {
 			// Pooled connections to a server that went away fail the next
 			// request that picks them; start afresh instead.
-			c.cfg.HTTPClient.CloseIdleConnections()
+			c.http.HTTPClient.CloseIdleConnections()
 		}
 		err = c.sessionCause(s, err)
 		if ctxErr := ctx.Err(); ctxErr != nil && !errors.Is(err, ctxErr) {
@@ -396,9 +406,9 @@ func (c *Client) acquire(ctx context.Context, op Op, tool string) (*session, err
 			continue
 		}
 		var delay time.Duration
-		stdio := c.cfg.Transport == TransportStdio
+		stdio := c.stdio != nil
 		if stdio && old != nil {
-			if c.cfg.MaxRestarts < 0 || c.restarts >= c.cfg.MaxRestarts {
+			if c.stdio.MaxRestarts < 0 || c.restarts >= c.stdio.MaxRestarts {
 				n := c.restarts
 				c.mu.Unlock()
 				cause := old.stdio.Err()
@@ -409,7 +419,7 @@ func (c *Client) acquire(ctx context.Context, op Op, tool string) (*session, err
 			}
 			c.restarts++
 			if c.restarts > 1 {
-				delay = min(c.cfg.RestartBackoff<<(c.restarts-2), maxRestartBackoff)
+				delay = min(c.stdio.RestartBackoff<<(c.restarts-2), maxRestartBackoff)
 			}
 		}
 		a := &attempt{done: make(chan struct{})}
@@ -540,15 +550,16 @@ func (c *Client) Close() error {
 	return c.closeErr
 }
 
-// httpClientFor returns the HTTP client a Client uses: Config.HTTPClient
-// (or a new one with its own connection pool, returned as own so that Close
-// can drop its idle connections) whose transport adds Config.Headers to
+// httpClientFor returns the HTTP client a Client of server uses:
+// t.HTTPClient (or a new one with its own connection pool, returned as own
+// so that Close can drop its idle connections) whose transport adds
+// t.Headers to
 // every request. mcp-go adds configured headers to most requests but not
 // to all (the DELETE that ends a streamable HTTP session goes without
 // them), so they are added here, below mcp-go.
-func httpClientFor(cfg Config) (hc *http.Client, own *http.Transport) {
-	if cfg.HTTPClient != nil {
-		copied := *cfg.HTTPClient
+func httpClientFor(server string, t *HTTP, maxMessageBytes int, log *slog.Logger) (hc *http.Client, own *http.Transport) {
+	if t.HTTPClient != nil {
+		copied := *t.HTTPClient
 		hc = &copied
 	} else {
 		if dt, ok := http.DefaultTransport.(*http.Transport); ok {
@@ -562,15 +573,15 @@ func httpClientFor(cfg Config) (hc *http.Client, own *http.Transport) {
 	if base == nil {
 		base = http.DefaultTransport
 	}
-	base = wrapOAuth(cfg, base)
-	headers := make(http.Header, len(cfg.Headers))
-	for k, v := range cfg.Headers {
+	base = wrapOAuth(server, t, log, base)
+	headers := make(http.Header, len(t.Headers))
+	for k, v := range t.Headers {
 		headers.Set(k, v)
 	}
-	home := configuredOrigin(cfg.URL)
-	guarded := &guardTransport{base: base, server: cfg.Name, limit: int64(cfg.MaxMessageBytes)}
+	home := configuredOrigin(t.URL)
+	guarded := &guardTransport{base: base, server: server, limit: int64(maxMessageBytes)}
 	hc.Transport = &headerTransport{base: guarded, headers: headers, origin: home}
-	hc.CheckRedirect = sameOriginRedirects(cfg.Name, home, hc.CheckRedirect)
+	hc.CheckRedirect = sameOriginRedirects(server, home, hc.CheckRedirect)
 	return hc, own
 }
 

@@ -26,7 +26,7 @@ var (
 	// or closed its stdout) while the client needed it.
 	ErrProcessExited = errors.New("mcpclient: server process exited")
 	// ErrRestartLimit means a stdio server died more often in a row than
-	// Config.MaxRestarts allows; it is returned together with
+	// Stdio.MaxRestarts allows; it is returned together with
 	// ErrProcessExited.
 	ErrRestartLimit = errors.New("mcpclient: restart limit reached")
 	// ErrMessageTooLarge means the server sent a message (a stdio line, an

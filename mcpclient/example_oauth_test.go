@@ -16,16 +16,18 @@ func ExampleOAuthConfig() {
 	ctx := context.Background()
 	c, err := mcpclient.Connect(ctx, mcpclient.Config{
 		Name: "remote",
-		URL:  "https://mcp.example.com/mcp",
-		OAuth: &mcpclient.OAuthConfig{
-			RedirectURL: "http://127.0.0.1:8976/callback",
-			TokenStore:  mcpclient.NewFileTokenStore("/home/me/.config/myapp/tokens.json"),
-			Authorizer: mcpclient.AuthorizerFunc(func(ctx context.Context, server, authURL string) (mcpclient.AuthorizationResponse, error) {
-				fmt.Printf("Open %s to let this program use %s\n", authURL, server)
-				// Serve RedirectURL, wait for the browser to arrive there and
-				// return mcpclient.ParseAuthorizationResponse(request.URL).
-				return mcpclient.AuthorizationResponse{}, errors.New("not in this example")
-			}),
+		Transport: &mcpclient.HTTP{
+			URL: "https://mcp.example.com/mcp",
+			OAuth: &mcpclient.OAuthConfig{
+				RedirectURL: "http://127.0.0.1:8976/callback",
+				TokenStore:  mcpclient.NewFileTokenStore("/home/me/.config/myapp/tokens.json"),
+				Authorizer: mcpclient.AuthorizerFunc(func(ctx context.Context, server, authURL string) (mcpclient.AuthorizationResponse, error) {
+					fmt.Printf("Open %s to let this program use %s\n", authURL, server)
+					// Serve RedirectURL, wait for the browser to arrive there and
+					// return mcpclient.ParseAuthorizationResponse(request.URL).
+					return mcpclient.AuthorizationResponse{}, errors.New("not in this example")
+				}),
+			},
 		},
 	})
 	if err != nil {
@@ -41,9 +43,11 @@ func ExampleAuthorizationRequiredError() {
 	ctx := context.Background()
 	store := &mcpclient.MemoryTokenStore{} // shared between attempts
 	cfg := mcpclient.Config{
-		Name:  "remote",
-		URL:   "https://mcp.example.com/mcp",
-		OAuth: &mcpclient.OAuthConfig{RedirectURL: "https://app.example.com/oauth/callback", TokenStore: store},
+		Name: "remote",
+		Transport: &mcpclient.HTTP{
+			URL:   "https://mcp.example.com/mcp",
+			OAuth: &mcpclient.OAuthConfig{RedirectURL: "https://app.example.com/oauth/callback", TokenStore: store},
+		},
 	}
 	_, err := mcpclient.Connect(ctx, cfg)
 	var need *mcpclient.AuthorizationRequiredError

@@ -80,7 +80,7 @@ func callText(t *testing.T, c *mcpclient.Client, tool string) string {
 // sampling, roots or elicitation; each handler declares exactly its own.
 func TestCapabilitiesDeclaredExactly(t *testing.T) {
 	connect := func(cfg mcpclient.Config) map[string]any {
-		cfg.Name, cfg.InProcess = "features", featureServer(t)
+		cfg.Name, cfg.Transport = "features", &mcpclient.InProcess{Server: featureServer(t)}
 		c, err := mcpclient.Connect(t.Context(), cfg)
 		require.NoError(t, err)
 		defer c.Close()
@@ -105,7 +105,7 @@ func TestSamplingRootsResourcesPrompts(t *testing.T) {
 	var mu sync.Mutex
 	var seen []string
 	c, err := mcpclient.Connect(t.Context(), mcpclient.Config{
-		Name: "features", InProcess: featureServer(t),
+		Name: "features", Transport: &mcpclient.InProcess{Server: featureServer(t)},
 		OnSampling: func(_ context.Context, server string, req mcp.CreateMessageRequest) (*mcp.CreateMessageResult, error) {
 			mu.Lock()
 			seen = append(seen, server+": "+req.Messages[0].Content.(mcp.TextContent).Text)
@@ -143,7 +143,7 @@ func TestSamplingRootsResourcesPrompts(t *testing.T) {
 }
 
 func TestSetRootsWithoutDeclaringThem(t *testing.T) {
-	c, err := mcpclient.Connect(t.Context(), mcpclient.Config{Name: "features", InProcess: featureServer(t)})
+	c, err := mcpclient.Connect(t.Context(), mcpclient.Config{Name: "features", Transport: &mcpclient.InProcess{Server: featureServer(t)}})
 	require.NoError(t, err)
 	defer c.Close()
 	err = c.SetRoots(t.Context(), []mcp.Root{{URI: "file:///x"}})
@@ -157,7 +157,7 @@ func TestSetRootsWithoutDeclaringThem(t *testing.T) {
 
 func TestNotSupportedCapability(t *testing.T) {
 	srv := server.NewMCPServer("bare", "1.0.0", server.WithToolCapabilities(false))
-	c, err := mcpclient.Connect(t.Context(), mcpclient.Config{Name: "bare", InProcess: srv})
+	c, err := mcpclient.Connect(t.Context(), mcpclient.Config{Name: "bare", Transport: &mcpclient.InProcess{Server: srv}})
 	require.NoError(t, err)
 	defer c.Close()
 	_, err = c.ListResources(t.Context())
@@ -172,7 +172,7 @@ func TestNotSupportedCapability(t *testing.T) {
 func TestServerLogsReachSlog(t *testing.T) {
 	h := &logRecorder{}
 	c, err := mcpclient.Connect(t.Context(), mcpclient.Config{
-		Name: "features", InProcess: featureServer(t), Logger: slog.New(h), LogLevel: mcp.LoggingLevelDebug,
+		Name: "features", Transport: &mcpclient.InProcess{Server: featureServer(t)}, Logger: slog.New(h), LogLevel: mcp.LoggingLevelDebug,
 	})
 	require.NoError(t, err)
 	defer c.Close()

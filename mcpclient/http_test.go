@@ -17,7 +17,7 @@ import (
 
 func TestHTTPSessionExpiryReinitializes(t *testing.T) {
 	h := mcptest.NewHTTPServer(t, mcptest.NewServer(), mcptest.KindStreamable)
-	c := connect(t, mcpclient.Config{Name: "expiring", URL: h.URL})
+	c := connect(t, mcpclient.Config{Name: "expiring", Transport: &mcpclient.HTTP{URL: h.URL}})
 	assert.Equal(t, "one", textOf(t, call(t, c, "echo", map[string]any{"text": "one"})))
 	require.Equal(t, 1, h.Initializes())
 
@@ -41,10 +41,7 @@ func TestHTTPServerDownAndBack(t *testing.T) {
 	for _, kind := range []string{mcptest.KindStreamable, mcptest.KindSSE} {
 		t.Run(kind, func(t *testing.T) {
 			h := mcptest.NewHTTPServer(t, mcptest.NewServer(), kind)
-			cfg := mcpclient.Config{Name: "flaky-" + kind, URL: h.URL}
-			if kind == mcptest.KindSSE {
-				cfg.Transport = mcpclient.TransportSSE
-			}
+			cfg := mcpclient.Config{Name: "flaky-" + kind, Transport: &mcpclient.HTTP{URL: h.URL, SSE: kind == mcptest.KindSSE}}
 			c := connect(t, cfg)
 			assert.Equal(t, "before", textOf(t, call(t, c, "echo", map[string]any{"text": "before"})))
 
@@ -64,7 +61,7 @@ func TestHTTPServerDownAndBack(t *testing.T) {
 
 func TestSSEStreamDropped(t *testing.T) {
 	h := mcptest.NewHTTPServer(t, mcptest.NewServer(), mcptest.KindSSE)
-	c := connect(t, mcpclient.Config{Name: "sse", URL: h.URL, Transport: mcpclient.TransportSSE})
+	c := connect(t, mcpclient.Config{Name: "sse", Transport: &mcpclient.HTTP{URL: h.URL, SSE: true}})
 	assert.Equal(t, "a", textOf(t, call(t, c, "echo", map[string]any{"text": "a"})))
 	h.ExpireSessions() // ends every SSE stream
 	// Whether the client saw the stream end before this call or learns it
@@ -105,17 +102,15 @@ func TestHTTPHeadersAreSent(t *testing.T) {
 				srv.CloseClientConnections()
 				srv.Close()
 			})
-			cfg := mcpclient.Config{Name: "auth", URL: url, Headers: map[string]string{"Authorization": "Bearer token-123", "X-Team": "blue"}}
-			if kind == mcptest.KindSSE {
-				cfg.Transport = mcpclient.TransportSSE
-			}
+			remote := &mcpclient.HTTP{URL: url, SSE: kind == mcptest.KindSSE, Headers: map[string]string{"Authorization": "Bearer token-123", "X-Team": "blue"}}
+			cfg := mcpclient.Config{Name: "auth", Transport: remote}
 			c := connect(t, cfg)
 			assert.Equal(t, "x", textOf(t, call(t, c, "echo", map[string]any{"text": "x"})))
 			require.NoError(t, c.Close())
 			assert.Zero(t, missing.Load(), "a request went out without the configured headers")
 
 			// Without the headers the server refuses, and the error says where.
-			cfg.Headers = nil
+			remote.Headers = nil
 			_, err := mcpclient.Connect(testCtx(t), cfg)
 			op := mcpclient.OpSpawn // SSE fails opening its stream
 			if kind == mcptest.KindStreamable {

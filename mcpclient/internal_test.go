@@ -46,28 +46,44 @@ func TestChildEnv(t *testing.T) {
 }
 
 func TestConfigDefaults(t *testing.T) {
-	_, err := Config{Command: "x"}.withDefaults()
+	_, err := Config{Transport: &Stdio{Command: "x"}}.withDefaults()
 	assert.Error(t, err, "name required")
 	_, err = Config{Name: "a"}.withDefaults()
-	assert.Error(t, err, "a target is required")
-	_, err = Config{Name: "a", Command: "x", URL: "http://x"}.withDefaults()
-	assert.Error(t, err, "only one target")
-	_, err = Config{Name: "a", Command: "x", Transport: TransportHTTP}.withDefaults()
-	assert.Error(t, err, "transport must match")
+	assert.ErrorContains(t, err, `server "a": Config.Transport is nil`, "a target is required")
+	_, err = Config{Name: "a", Transport: (*Stdio)(nil)}.withDefaults()
+	assert.ErrorContains(t, err, `server "a": Config.Transport is nil`, "a nil *Stdio is no target")
+	// One target, of the right kind, is now the type system's job; what
+	// each transport needs is checked by the transport, naming the field.
+	_, err = Config{Name: "a", Transport: &Stdio{}}.withDefaults()
+	assert.ErrorContains(t, err, `server "a": Stdio.Command is empty`)
+	_, err = Config{Name: "a", Transport: &HTTP{SSE: true}}.withDefaults()
+	assert.ErrorContains(t, err, `server "a": HTTP.URL is empty`)
+	_, err = Config{Name: "a", Transport: &InProcess{}}.withDefaults()
+	assert.ErrorContains(t, err, `server "a": InProcess.Server is nil`)
 
-	cfg, err := Config{Name: "a", URL: "http://x"}.withDefaults()
+	cfg, err := Config{Name: "a", Transport: &HTTP{URL: "http://x"}}.withDefaults()
 	require.NoError(t, err)
-	assert.Equal(t, TransportHTTP, cfg.Transport)
+	assert.Equal(t, TransportHTTP, cfg.Transport.Kind())
 	assert.Equal(t, mcp.LATEST_LEGACY_PROTOCOL_VERSION, cfg.ProtocolVersion)
-	assert.Equal(t, DefaultStderrLimit, cfg.StderrLimit)
-	assert.Equal(t, DefaultCloseGrace, cfg.CloseGrace)
-	assert.Equal(t, DefaultMaxRestarts, cfg.MaxRestarts)
+	assert.Equal(t, DefaultMaxMessageBytes, cfg.MaxMessageBytes)
 	assert.NotNil(t, cfg.Logger)
 
-	cfg, err = Config{Name: "a", URL: "http://x", Transport: TransportSSE, MaxRestarts: -1}.withDefaults()
+	given := &Stdio{Command: "x"}
+	cfg, err = Config{Name: "a", Transport: given}.withDefaults()
 	require.NoError(t, err)
-	assert.Equal(t, TransportSSE, cfg.Transport)
-	assert.Equal(t, -1, cfg.MaxRestarts)
+	st := cfg.Transport.(*Stdio)
+	assert.Equal(t, DefaultStderrLimit, st.StderrLimit)
+	assert.Equal(t, DefaultCloseGrace, st.CloseGrace)
+	assert.Equal(t, DefaultMaxRestarts, st.MaxRestarts)
+	assert.Equal(t, DefaultRestartBackoff, st.RestartBackoff)
+	assert.Equal(t, Stdio{Command: "x"}, *given, "the caller's transport is left as it was")
+
+	cfg, err = Config{Name: "a", Transport: &HTTP{URL: "http://x", SSE: true}}.withDefaults()
+	require.NoError(t, err)
+	assert.Equal(t, TransportSSE, cfg.Transport.Kind())
+	cfg, err = Config{Name: "a", Transport: &Stdio{Command: "x", MaxRestarts: -1}}.withDefaults()
+	require.NoError(t, err)
+	assert.Equal(t, -1, cfg.Transport.(*Stdio).MaxRestarts)
 }
 
 func TestParseToolsPage(t *testing.T) {

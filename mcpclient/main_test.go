@@ -41,8 +41,11 @@ func testCtx(t *testing.T) context.Context {
 }
 
 func stdioConfig(name string, args ...string) mcpclient.Config {
-	return mcpclient.Config{Name: name, Command: serverBin, Args: args}
+	return mcpclient.Config{Name: name, Transport: &mcpclient.Stdio{Command: serverBin, Args: args}}
 }
+
+// stdioOf is the stdio transport of a config made by stdioConfig.
+func stdioOf(cfg mcpclient.Config) *mcpclient.Stdio { return cfg.Transport.(*mcpclient.Stdio) }
 
 func connect(t *testing.T, cfg mcpclient.Config) *mcpclient.Client {
 	t.Helper()
@@ -60,22 +63,21 @@ type transportCase struct {
 
 var transports = []transportCase{
 	{"inprocess", func(t *testing.T, cfg mcpclient.Config, opts ...mcptest.Option) *mcpclient.Client {
-		cfg.InProcess = mcptest.NewServer(opts...)
+		cfg.Transport = &mcpclient.InProcess{Server: mcptest.NewServer(opts...)}
 		return connect(t, cfg)
 	}},
 	{"stdio", func(t *testing.T, cfg mcpclient.Config, opts ...mcptest.Option) *mcpclient.Client {
-		cfg.Command = serverBin
-		cfg.Args = append(cfg.Args, optionFlags(opts)...)
+		cfg.Transport = &mcpclient.Stdio{Command: serverBin, Args: optionFlags(opts)}
 		return connect(t, cfg)
 	}},
 	{"sse", func(t *testing.T, cfg mcpclient.Config, opts ...mcptest.Option) *mcpclient.Client {
 		h := mcptest.NewHTTPServer(t, mcptest.NewServer(opts...), mcptest.KindSSE)
-		cfg.URL, cfg.Transport = h.URL, mcpclient.TransportSSE
+		cfg.Transport = &mcpclient.HTTP{URL: h.URL, SSE: true}
 		return connect(t, cfg)
 	}},
 	{"http", func(t *testing.T, cfg mcpclient.Config, opts ...mcptest.Option) *mcpclient.Client {
 		h := mcptest.NewHTTPServer(t, mcptest.NewServer(opts...), mcptest.KindStreamable)
-		cfg.URL = h.URL
+		cfg.Transport = &mcpclient.HTTP{URL: h.URL}
 		return connect(t, cfg)
 	}},
 }

@@ -35,7 +35,7 @@ const (
 const DefaultMaxStepUps = 2
 
 // OAuthConfig is the OAuth 2.1 authorization of one HTTP or SSE server
-// (Config.OAuth). The Client discovers everything else: it reads the
+// (HTTP.OAuth). The Client discovers everything else: it reads the
 // server's 401 challenge (resource_metadata, scope), the protected
 // resource metadata, then the authorization server's metadata, registers
 // itself when it has no client id, obtains a token with the configured

@@ -18,7 +18,7 @@ import (
 // oauthFlow obtains, keeps and refreshes the tokens of one server.
 type oauthFlow struct {
 	server    string // Config.Name
-	serverURL string // Config.URL, also the token store key
+	serverURL string // HTTP.URL, also the token store key
 	cfg       OAuthConfig
 	store     TokenStore
 	http      *http.Client // for discovery and token requests; never sends the server's headers
@@ -33,16 +33,16 @@ type oauthFlow struct {
 	disc   *discovery
 }
 
-func newOAuthFlow(cfg Config, base http.RoundTripper) *oauthFlow {
+func newOAuthFlow(server string, t *HTTP, log *slog.Logger, base http.RoundTripper) *oauthFlow {
 	o := &oauthFlow{
-		server: cfg.Name, serverURL: cfg.URL, cfg: *cfg.OAuth, store: cfg.OAuth.TokenStore,
+		server: server, serverURL: t.URL, cfg: *t.OAuth, store: t.OAuth.TokenStore,
 		http: &http.Client{Transport: base, CheckRedirect: func(req *http.Request, via []*http.Request) error {
 			if len(via) >= 5 {
 				return errors.New("too many redirects")
 			}
 			return nil
 		}},
-		log: cfg.Logger, now: time.Now, lock: make(chan struct{}, 1),
+		log: log, now: time.Now, lock: make(chan struct{}, 1),
 	}
 	if o.store == nil {
 		o.store = &MemoryTokenStore{}

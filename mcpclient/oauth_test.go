@@ -79,7 +79,7 @@ func newOAuthEnv(t *testing.T, opts authtest.Options) *oauthEnv {
 
 func (e *oauthEnv) config(o *mcpclient.OAuthConfig) mcpclient.Config {
 	return mcpclient.Config{
-		Name: "protected", URL: e.srv.URL, OAuth: o,
+		Name: "protected", Transport: &mcpclient.HTTP{URL: e.srv.URL, OAuth: o},
 		Logger: slog.New(slog.NewTextHandler(e.logs, &slog.HandlerOptions{Level: slog.LevelDebug})),
 	}
 }
@@ -243,7 +243,7 @@ func TestOAuthFileTokenStore(t *testing.T) {
 	assert.Equal(t, os.FileMode(0o600), fi.Mode().Perm())
 
 	// A later run (a new store on the same file) uses the saved token.
-	cfg.OAuth.TokenStore = mcpclient.NewFileTokenStore(path)
+	cfg.Transport.(*mcpclient.HTTP).OAuth.TokenStore = mcpclient.NewFileTokenStore(path)
 	c, err = mcpclient.Connect(testCtx(t), cfg)
 	require.NoError(t, err)
 	defer c.Close()
@@ -298,11 +298,9 @@ func TestOAuthConfigValidation(t *testing.T) {
 		"http metadata URL":    {RedirectURL: testRedirect, ClientMetadataURL: "http://x.example/c.json"},
 		"metadata URL no path": {RedirectURL: testRedirect, ClientMetadataURL: "https://x.example"},
 	} {
-		_, err := mcpclient.Connect(testCtx(t), mcpclient.Config{Name: "s", URL: "http://127.0.0.1:1/mcp", OAuth: o})
+		_, err := mcpclient.Connect(testCtx(t), mcpclient.Config{Name: "s", Transport: &mcpclient.HTTP{URL: "http://127.0.0.1:1/mcp", OAuth: o}})
 		assert.Error(t, err, name)
 		var e *mcpclient.Error
 		assert.False(t, errors.As(err, &e), "%s: rejected before connecting", name)
 	}
-	_, err := mcpclient.Connect(testCtx(t), mcpclient.Config{Name: "s", Command: "x", OAuth: &mcpclient.OAuthConfig{RedirectURL: testRedirect}})
-	assert.ErrorContains(t, err, "HTTP or SSE")
 }

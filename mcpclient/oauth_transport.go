@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"fmt"
 	"io"
+	"log/slog"
 	"net/http"
 )
 
@@ -16,12 +17,13 @@ type oauthTransport struct {
 	flow *oauthFlow
 }
 
-// wrapOAuth puts the OAuth handling of cfg (if any) on top of base.
-func wrapOAuth(cfg Config, base http.RoundTripper) http.RoundTripper {
-	if cfg.OAuth == nil {
+// wrapOAuth puts the OAuth handling of server's transport t (if any) on
+// top of base.
+func wrapOAuth(server string, t *HTTP, log *slog.Logger, base http.RoundTripper) http.RoundTripper {
+	if t.OAuth == nil {
 		return base
 	}
-	return &oauthTransport{base: base, flow: newOAuthFlow(cfg, base)}
+	return &oauthTransport{base: base, flow: newOAuthFlow(server, t, log, base)}
 }
 
 // CloseIdleConnections forwards to the wrapped transport.

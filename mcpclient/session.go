@@ -98,57 +98,30 @@ func (c *Client) dial(ctx context.Context) (*session, error) {
 	life, cancel := context.WithCancel(c.life)
 	s := &session{cancel: cancel, lost: make(chan struct{})}
 	var inner transport.Interface
-	switch cfg.Transport {
-	case TransportStdio:
+	switch t := cfg.Transport.(type) {
+	case *Stdio:
 		s.stdio = newStdioTransport(stdioOptions{
-			server: cfg.Name, command: cfg.Command, args: cfg.Args,
-			env: childEnv(parentEnv(), cfg.InheritEnv, cfg.Env), dir: cfg.Dir,
-			grace: cfg.CloseGrace, maxLine: cfg.MaxMessageBytes, stderr: cfg.StderrLimit, log: cfg.Logger,
+			server: cfg.Name, command: t.Command, args: t.Args,
+			env: childEnv(parentEnv(), t.InheritEnv, t.Env), dir: t.Dir,
+			grace: t.CloseGrace, maxLine: cfg.MaxMessageBytes, stderr: t.StderrLimit, log: cfg.Logger,
 		})
 		inner = s.stdio
-	case TransportSSE:
-		opts := []transport.ClientOption{
-			transport.WithSSELogger(cfg.Logger.With("server", cfg.Name)),
-			// mcp-go gives up on an SSE response after 60s by default;
-			// the caller's context is the bound here.
-			transport.WithResponseTimeout(365 * 24 * time.Hour),
+	case *HTTP:
+		var err error
+		if t.SSE {
+			inner, err = c.dialSSE(s, t)
+		} else {
+			inner, err = c.dialStreamableHTTP(t)
 		}
-		if cfg.HTTPClient != nil {
-			opts = append(opts, transport.WithHTTPClient(cfg.HTTPClient))
-		}
-		t, err := transport.NewSSE(cfg.URL, opts...)
 		if err != nil {
 			cancel()
 			return nil, c.newError(OpSpawn, "", err, nil)
 		}
-		t.SetConnectionLostHandler(func(err error) {
-			cfg.Logger.Warn("mcp server connection lost", "server", cfg.Name, "err", err)
-			s.markLost(err)
-		})
-		s.sse = true
-		inner = t
-	case TransportHTTP:
-		opts := []transport.StreamableHTTPCOption{transport.WithHTTPLogger(cfg.Logger.With("server", cfg.Name))}
-		if !mcp.IsModernProtocol(cfg.ProtocolVersion) {
-			// On the legacy protocol the standalone GET stream carries what
-			// the server sends outside of a request (tools/list_changed).
-			//lint:ignore SA1019 the replacement (subscriptions/listen) needs 2026-07-28, which Connect does not negotiate by default.
-			opts = append(opts, transport.WithContinuousListening())
-		}
-		if cfg.HTTPClient != nil {
-			opts = append(opts, transport.WithHTTPBasicClient(cfg.HTTPClient))
-		}
-		t, err := transport.NewStreamableHTTP(cfg.URL, opts...)
-		if err != nil {
-			cancel()
-			return nil, c.newError(OpSpawn, "", err, nil)
-		}
-		inner = t
-	case TransportInProcess:
-		inner = newInProcessTransport(cfg.InProcess, cfg.Name, cfg.Logger, c.inProcessHandlers())
+	case *InProcess:
+		inner = newInProcessTransport(t.Server, cfg.Name, cfg.Logger, c.inProcessHandlers())
 	default:
 		cancel()
-		return nil, c.newError(OpSpawn, "", fmt.Errorf("unknown transport %q", cfg.Transport), nil)
+		return nil, c.newError(OpSpawn, "", fmt.Errorf("unknown transport %T", cfg.Transport), nil)
 	}
 
 	copts := []client.ClientOption{client.WithProtocolVersion(cfg.ProtocolVersion)}
@@ -178,9 +151,50 @@ func (c *Client) dial(ctx context.Context) (*session, error) {
 	}
 	s.info = *res
 	c.afterHandshake(ctx, s)
-	c.cfg.Logger.Debug("mcp server connected", "server", cfg.Name, "transport", string(cfg.Transport),
+	c.cfg.Logger.Debug("mcp server connected", "server", cfg.Name, "transport", string(cfg.Transport.Kind()),
 		"protocol", res.ProtocolVersion, "server_name", res.ServerInfo.Name)
 	return s, nil
+}
+
+// dialSSE makes the HTTP+SSE transport of s. t.HTTPClient is the wrapped
+// client of httpClientFor.
+func (c *Client) dialSSE(s *session, t *HTTP) (transport.Interface, error) {
+	cfg := c.cfg
+	opts := []transport.ClientOption{
+		transport.WithSSELogger(cfg.Logger.With("server", cfg.Name)),
+		// mcp-go gives up on an SSE response after 60s by default;
+		// the caller's context is the bound here.
+		transport.WithResponseTimeout(365 * 24 * time.Hour),
+	}
+	if t.HTTPClient != nil {
+		opts = append(opts, transport.WithHTTPClient(t.HTTPClient))
+	}
+	sse, err := transport.NewSSE(t.URL, opts...)
+	if err != nil {
+		return nil, err
+	}
+	sse.SetConnectionLostHandler(func(err error) {
+		cfg.Logger.Warn("mcp server connection lost", "server", cfg.Name, "err", err)
+		s.markLost(err)
+	})
+	s.sse = true
+	return sse, nil
+}
+
+// dialStreamableHTTP makes the streamable HTTP transport of t.
+func (c *Client) dialStreamableHTTP(t *HTTP) (transport.Interface, error) {
+	cfg := c.cfg
+	opts := []transport.StreamableHTTPCOption{transport.WithHTTPLogger(cfg.Logger.With("server", cfg.Name))}
+	if !mcp.IsModernProtocol(cfg.ProtocolVersion) {
+		// On the legacy protocol the standalone GET stream carries what
+		// the server sends outside of a request (tools/list_changed).
+		//lint:ignore SA1019 the replacement (subscriptions/listen) needs 2026-07-28, which Connect does not negotiate by default.
+		opts = append(opts, transport.WithContinuousListening())
+	}
+	if t.HTTPClient != nil {
+		opts = append(opts, transport.WithHTTPBasicClient(t.HTTPClient))
+	}
+	return transport.NewStreamableHTTP(t.URL, opts...)
 }
 
 // ctxCause prefers the context's error when it ended, since mcp-go wraps

@@ -64,7 +64,7 @@ func groupAlive(t *testing.T, pgid int) bool {
 func TestStdioCloseKillsProcessGroup(t *testing.T) {
 	childPid := tempPath(t, "child.pid")
 	cfg := stdioConfig("grouped", "-child", "-child-pidfile", childPid)
-	cfg.CloseGrace = 200 * time.Millisecond // the child ignores SIGTERM: SIGKILL must follow
+	stdioOf(cfg).CloseGrace = 200 * time.Millisecond // the child ignores SIGTERM: SIGKILL must follow
 	c := connect(t, cfg)
 	pid := c.Pid()
 	require.NotZero(t, pid)
@@ -84,9 +84,8 @@ func TestStdioShellWrapper(t *testing.T) {
 	// sh forks the server (it has more to do afterwards), like npx or a
 	// wrapper script would.
 	c := connect(t, mcpclient.Config{
-		Name:    "wrapped",
-		Command: "sh",
-		Args:    []string{"-c", `"$0" -pidfile "$1"; echo done`, serverBin, pidfile},
+		Name:      "wrapped",
+		Transport: &mcpclient.Stdio{Command: "sh", Args: []string{"-c", `"$0" -pidfile "$1"; echo done`, serverBin, pidfile}},
 	})
 	shPid := c.Pid()
 	serverPid := readPid(t, pidfile)
@@ -211,7 +210,7 @@ func TestStdioCrashMidCallRestarts(t *testing.T) {
 
 func TestStdioRestartCountResetsAfterSuccess(t *testing.T) {
 	cfg := stdioConfig("flappy")
-	cfg.MaxRestarts = 1
+	stdioOf(cfg).MaxRestarts = 1
 	c := connect(t, cfg)
 	for range 3 {
 		_, err := c.CallTool(testCtx(t), "exit", json.RawMessage(`{"code":1}`))
@@ -223,8 +222,8 @@ func TestStdioRestartCountResetsAfterSuccess(t *testing.T) {
 func TestStdioRestartLimit(t *testing.T) {
 	spawns := tempPath(t, "spawns.log")
 	cfg := stdioConfig("doomed", "-mode", mcptest.ModeCrashOnCall, "-spawn-log", spawns)
-	cfg.MaxRestarts = 2
-	cfg.RestartBackoff = time.Millisecond
+	stdioOf(cfg).MaxRestarts = 2
+	stdioOf(cfg).RestartBackoff = time.Millisecond
 	c := connect(t, cfg)
 	for i := range 3 { // the first crash, then two restarts that crash again
 		_, err := c.CallTool(testCtx(t), "echo", json.RawMessage(`{"text":"x"}`))
@@ -248,7 +247,7 @@ func TestStdioRestartLimit(t *testing.T) {
 
 func TestStdioRestartsDisabled(t *testing.T) {
 	cfg := stdioConfig("once", "-mode", mcptest.ModeCrashOnCall)
-	cfg.MaxRestarts = -1
+	stdioOf(cfg).MaxRestarts = -1
 	c := connect(t, cfg)
 	_, err := c.CallTool(testCtx(t), "echo", json.RawMessage(`{}`))
 	require.ErrorIs(t, err, mcpclient.ErrProcessExited)
@@ -280,7 +279,7 @@ func TestStdioConcurrentCallsDuringCrash(t *testing.T) {
 }
 
 func TestStdioSpawnFailure(t *testing.T) {
-	_, err := mcpclient.Connect(testCtx(t), mcpclient.Config{Name: "ghost", Command: "/nonexistent/mcp-server"})
+	_, err := mcpclient.Connect(testCtx(t), mcpclient.Config{Name: "ghost", Transport: &mcpclient.Stdio{Command: "/nonexistent/mcp-server"}})
 	e := requireMCPError(t, err, mcpclient.OpSpawn)
 	assert.Equal(t, "ghost", e.Server)
 	assert.ErrorIs(t, err, fs.ErrNotExist)
@@ -308,7 +307,7 @@ func TestStdioEnvironment(t *testing.T) {
 	}
 
 	cfg := stdioConfig("env")
-	cfg.Env = map[string]string{"GIVEN": "yes", "HOME": "/custom/home"}
+	stdioOf(cfg).Env = map[string]string{"GIVEN": "yes", "HOME": "/custom/home"}
 	c := connect(t, cfg)
 	set, _ := lookup(c, "MCPBRIDGE_TEST_SECRET")
 	assert.False(t, set, "a parent variable outside the safe set leaked to the child")
@@ -323,7 +322,7 @@ func TestStdioEnvironment(t *testing.T) {
 	assert.Equal(t, "fr", v)
 
 	cfg = stdioConfig("env-all")
-	cfg.InheritEnv = true
+	stdioOf(cfg).InheritEnv = true
 	c = connect(t, cfg)
 	_, v = lookup(c, "MCPBRIDGE_TEST_SECRET")
 	assert.Equal(t, "s3cret", v)
@@ -332,14 +331,14 @@ func TestStdioEnvironment(t *testing.T) {
 func TestStdioWorkingDir(t *testing.T) {
 	dir := t.TempDir()
 	cfg := stdioConfig("cwd", "-pidfile", "relative.pid")
-	cfg.Dir = dir
+	stdioOf(cfg).Dir = dir
 	c := connect(t, cfg)
 	assert.Equal(t, c.Pid(), readPid(t, dir+"/relative.pid"))
 }
 
 func TestStdioStderrIsBounded(t *testing.T) {
 	cfg := stdioConfig("chatty", "-stderr", strings.Repeat("a", 5000)+"TAIL")
-	cfg.StderrLimit = 1000
+	stdioOf(cfg).StderrLimit = 1000
 	c := connect(t, cfg)
 	call(t, c, "echo", map[string]any{"text": "x"}) // stderr was written before serving
 	tail := c.Stderr()

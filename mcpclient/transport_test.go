@@ -292,15 +292,12 @@ func TestCloseDuringCall(t *testing.T) {
 			cfg := mcpclient.Config{Name: "closing"}
 			switch kind {
 			case "inprocess":
-				cfg.InProcess = srv
+				cfg.Transport = &mcpclient.InProcess{Server: srv}
 			case "stdio":
-				cfg.Command = serverBin
+				cfg.Transport = &mcpclient.Stdio{Command: serverBin}
 			default:
 				h := mcptest.NewHTTPServer(t, srv, kind)
-				cfg.URL = h.URL
-				if kind == mcptest.KindSSE {
-					cfg.Transport = mcpclient.TransportSSE
-				}
+				cfg.Transport = &mcpclient.HTTP{URL: h.URL, SSE: kind == mcptest.KindSSE}
 			}
 			c := connect(t, cfg)
 			done := make(chan error, 1)
@@ -321,7 +318,7 @@ func TestCloseDuringCall(t *testing.T) {
 				// mcp-go's HTTP servers do not cancel a handler when the
 				// client goes away: release it so no goroutine outlives the
 				// test.
-				other := connect(t, mcpclient.Config{Name: "release", InProcess: srv})
+				other := connect(t, mcpclient.Config{Name: "release", Transport: &mcpclient.InProcess{Server: srv}})
 				assert.Equal(t, "met", textOf(t, call(t, other, "rendezvous", map[string]any{"key": "close", "n": 2})))
 			}
 		})

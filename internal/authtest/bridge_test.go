@@ -62,7 +62,7 @@ func TestBridgeRunWithOAuth(t *testing.T) {
 	client := api.Client()
 
 	remote := bridge.HTTP("remote", srv.URL)
-	remote.OAuth = &mcpclient.OAuthConfig{RedirectURL: "http://127.0.0.1:1/callback", Authorizer: mcpclient.AuthorizerFunc(approve)}
+	remote.Transport.(*mcpclient.HTTP).OAuth = &mcpclient.OAuthConfig{RedirectURL: "http://127.0.0.1:1/callback", Authorizer: mcpclient.AuthorizerFunc(approve)}
 	res, err := bridge.Run(ctx, &client.Responses, oai.ResponseNewParams{
 		Model: "test-model",
 		Input: oai.ResponseNewParamsInputUnion{OfString: openai.String("use the protected server")},

@@ -52,7 +52,7 @@ var ErrCheck = errors.New("unexpected server behaviour")
 var Unsupported = map[string]string{}
 
 // IsAuth reports whether scenario is one of the suite's OAuth scenarios,
-// which Run plays with mcpclient's OAuth support (Config.OAuth).
+// which Run plays with mcpclient's OAuth support (HTTP.OAuth).
 func IsAuth(scenario string) bool {
 	return strings.HasPrefix(scenario, "auth/")
 }
@@ -118,9 +118,7 @@ func Run(ctx context.Context, scenario, url string, logger *slog.Logger, opts ..
 	}
 	c, err := mcpclient.Connect(ctx, mcpclient.Config{
 		Name:      "conformance",
-		Transport: mcpclient.TransportHTTP,
-		URL:       url,
-		OAuth:     oauth,
+		Transport: &mcpclient.HTTP{URL: url, OAuth: oauth},
 		Logger:    logger,
 		OnNotification: func(server string, n mcp.JSONRPCNotification) {
 			logger.Info("notification", "server", server, "method", n.Method)

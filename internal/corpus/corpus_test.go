@@ -87,7 +87,7 @@ func TestReplayServesTheRecording(t *testing.T) {
 		for _, page := range []int{0, 7} {
 			t.Run(d.Name+"/page="+strconv.Itoa(page), func(t *testing.T) {
 				c, err := mcpclient.Connect(t.Context(), mcpclient.Config{
-					Name: d.Name, Command: bin, Args: []string{"-page", strconv.Itoa(page), d.Path},
+					Name: d.Name, Transport: &mcpclient.Stdio{Command: bin, Args: []string{"-page", strconv.Itoa(page), d.Path}},
 				})
 				if err != nil {
 					t.Fatal(err)

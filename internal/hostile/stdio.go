@@ -72,7 +72,7 @@ func StdioConfig(name string, mode StdioMode, env map[string]string) mcpclient.C
 	for k, v := range env {
 		e[k] = v
 	}
-	return mcpclient.Config{Name: name, Command: os.Args[0], Env: e}
+	return mcpclient.Config{Name: name, Transport: &mcpclient.Stdio{Command: os.Args[0], Env: e}}
 }
 
 // goodTool is the one tool of a hostile server.

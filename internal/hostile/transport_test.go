@@ -41,23 +41,23 @@ func TestReplySizeIsBounded(t *testing.T) {
 	}{
 		{"http 500 with an endless body", func(t *testing.T) target {
 			s := hostile.NewHTTP(t, hostile.EndlessBody(http.StatusInternalServerError, "text/plain", attackBytes))
-			return target{mcpclient.Config{URL: s.URL}, s.Written}
+			return target{mcpclient.Config{Transport: &mcpclient.HTTP{URL: s.URL}}, s.Written}
 		}},
 		{"http 200 json body without end", func(t *testing.T) target {
 			s := hostile.NewHTTP(t, hostile.EndlessBody(http.StatusOK, "application/json", attackBytes))
-			return target{mcpclient.Config{URL: s.URL}, s.Written}
+			return target{mcpclient.Config{Transport: &mcpclient.HTTP{URL: s.URL}}, s.Written}
 		}},
 		{"http 500 event stream without end", func(t *testing.T) target {
 			s := hostile.NewHTTP(t, hostile.EndlessBody(http.StatusInternalServerError, "text/event-stream", attackBytes))
-			return target{mcpclient.Config{URL: s.URL}, s.Written}
+			return target{mcpclient.Config{Transport: &mcpclient.HTTP{URL: s.URL}}, s.Written}
 		}},
 		{"http event stream with one endless event", func(t *testing.T) target {
 			s := hostile.NewHTTP(t, hostile.EndlessSSEData(attackBytes))
-			return target{mcpclient.Config{URL: s.URL}, s.Written}
+			return target{mcpclient.Config{Transport: &mcpclient.HTTP{URL: s.URL}}, s.Written}
 		}},
 		{"sse stream with one endless event", func(t *testing.T) target {
 			s := hostile.NewSSE(t, attackBytes)
-			return target{mcpclient.Config{URL: s.URL, Transport: mcpclient.TransportSSE}, s.Written}
+			return target{mcpclient.Config{Transport: &mcpclient.HTTP{URL: s.URL, SSE: true}}, s.Written}
 		}},
 	}
 	for _, sc := range scenarios {
@@ -85,7 +85,7 @@ func TestReplySizeIsBounded(t *testing.T) {
 // going with small, valid events is read only while the call lasts.
 func TestStreamStopsWithItsCall(t *testing.T) {
 	s := hostile.NewHTTP(t, hostile.EndlessSSENotifications(1<<40))
-	c := connect(t, mcpclient.Config{Name: "chatty", URL: s.URL})
+	c := connect(t, mcpclient.Config{Name: "chatty", Transport: &mcpclient.HTTP{URL: s.URL}})
 	ctx, cancel := context.WithCancel(testCtx(t, 60*time.Second))
 	done := make(chan error, 1)
 	go func() {
@@ -112,7 +112,7 @@ func TestInProcessToolPanicIsTheCallsError(t *testing.T) {
 	srv.AddTool(mcp.NewTool("fine"), func(context.Context, mcp.CallToolRequest) (*mcp.CallToolResult, error) {
 		return mcp.NewToolResultText("ok"), nil
 	})
-	c := connect(t, mcpclient.Config{Name: "panicky", InProcess: srv})
+	c := connect(t, mcpclient.Config{Name: "panicky", Transport: &mcpclient.InProcess{Server: srv}})
 	_, err := c.CallTool(testCtx(t, 30*time.Second), "boom", nil)
 	require.Error(t, err)
 	assert.ErrorIs(t, err, mcpclient.ErrServerPanic)
@@ -128,11 +128,11 @@ func TestInProcessToolPanicIsTheCallsError(t *testing.T) {
 func TestCredentialsStayWithTheirOrigin(t *testing.T) {
 	elsewhere := hostile.NewHTTP(t, nil)
 	redirector := hostile.NewRedirect(t, elsewhere.URL)
-	cfg := mcpclient.Config{Name: "moved", URL: redirector.URL, Headers: map[string]string{
+	cfg := mcpclient.Config{Name: "moved", Transport: &mcpclient.HTTP{URL: redirector.URL, Headers: map[string]string{
 		"Authorization": "Bearer SECRET-A",
 		"X-Api-Key":     "SECRET-B",
 		"Cookie":        "session=SECRET-C",
-	}}
+	}}}
 	c, err := mcpclient.Connect(testCtx(t, 30*time.Second), cfg)
 	if err == nil {
 		_, _ = c.CallTool(testCtx(t, 30*time.Second), "attack", nil)

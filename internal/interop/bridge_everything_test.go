@@ -50,8 +50,8 @@ func TestBridgeEverything(t *testing.T) {
 		cfg       mcpclient.Config
 	}{
 		{"stdio", stdio},
-		{"sse", mcpclient.Config{Transport: mcpclient.TransportSSE, URL: sseURL}},
-		{"http", mcpclient.Config{Transport: mcpclient.TransportHTTP, URL: httpURL}},
+		{"sse", mcpclient.Config{Transport: &mcpclient.HTTP{URL: sseURL, SSE: true}}},
+		{"http", mcpclient.Config{Transport: &mcpclient.HTTP{URL: httpURL}}},
 	} {
 		hook, changed := signal()
 		cfg := tc.cfg
@@ -364,13 +364,13 @@ func testSeveralServers(t *testing.T, httpURL string) {
 
 	stdio := interop.EverythingStdio(t)
 	stdio.Name = "everything"
-	stdio.Env = map[string]string{"MCPBRIDGE_INSTANCE": "stdio"}
+	stdio.Transport.(*mcpclient.Stdio).Env = map[string]string{"MCPBRIDGE_INSTANCE": "stdio"}
 
 	transport := http.DefaultTransport.(*http.Transport).Clone()
 	t.Cleanup(transport.CloseIdleConnections)
 	recorder := &rpcRecorder{next: transport}
 	remote := bridge.HTTP("everything_http", httpURL)
-	remote.HTTPClient = &http.Client{Transport: recorder}
+	remote.Transport.(*mcpclient.HTTP).HTTPClient = &http.Client{Transport: recorder}
 
 	memory := interop.MemoryStdio(t)
 	filesystem := interop.FilesystemStdio(t, dir)

@@ -224,10 +224,11 @@ func trackProcesses(t *testing.T, cfgs ...*mcpclient.Config) {
 	t.Helper()
 	mark := fmt.Sprintf("%d/%s", os.Getpid(), t.Name())
 	for _, cfg := range cfgs {
-		if cfg.Env == nil {
-			cfg.Env = map[string]string{}
+		st := cfg.Transport.(*mcpclient.Stdio)
+		if st.Env == nil {
+			st.Env = map[string]string{}
 		}
-		cfg.Env[markVar] = mark
+		st.Env[markVar] = mark
 	}
 	t.Cleanup(func() {
 		if pids := processesWithEnv(markVar + "=" + mark); len(pids) > 0 {

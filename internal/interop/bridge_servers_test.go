@@ -13,6 +13,7 @@ import (
 	"github.com/mcpbridge/mcpbridge/bridge"
 	"github.com/mcpbridge/mcpbridge/internal/interop"
 	"github.com/mcpbridge/mcpbridge/internal/mcptest"
+	"github.com/mcpbridge/mcpbridge/mcpclient"
 	"github.com/mcpbridge/mcpbridge/responses"
 	"github.com/mcpbridge/mcpbridge/responses/responsestest"
 )
@@ -129,14 +130,14 @@ func TestBridgeMemory(t *testing.T) {
 
 // TestBridgeStdioEnvironment shows that a secret in the parent's
 // environment does not reach a stdio server started by the bridge (the
-// minimal environment rule), while a variable in the server's Config.Env
+// minimal environment rule), while a variable in the server's Stdio.Env
 // does.
 func TestBridgeStdioEnvironment(t *testing.T) {
 	const secret = "sk-interop-parent-secret-0123456789"
 	t.Setenv("OPENAI_API_KEY", secret)
 	t.Setenv("MCPBRIDGE_INTEROP_PARENT_ONLY", secret)
 	cfg := interop.EverythingStdio(t)
-	cfg.Env = map[string]string{"MCPBRIDGE_GIVEN": "given-to-the-server"}
+	cfg.Transport.(*mcpclient.Stdio).Env = map[string]string{"MCPBRIDGE_GIVEN": "given-to-the-server"}
 	trackProcesses(t, &cfg)
 	b := newBridge(t, []bridge.Server{{Config: cfg}})
 
@@ -157,7 +158,7 @@ func TestBridgeStdioEnvironment(t *testing.T) {
 		t.Error("a parent variable outside the minimal set reached the stdio server")
 	}
 	if env["MCPBRIDGE_GIVEN"] != "given-to-the-server" {
-		t.Errorf("Config.Env variable = %q, want it passed", env["MCPBRIDGE_GIVEN"])
+		t.Errorf("Stdio.Env variable = %q, want it passed", env["MCPBRIDGE_GIVEN"])
 	}
 	if env["PATH"] == "" {
 		t.Error("PATH (part of the minimal set) did not reach the server")

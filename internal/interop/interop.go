@@ -258,9 +258,7 @@ func EverythingStdio(tb testing.TB) mcpclient.Config {
 	node := Node(tb)
 	return mcpclient.Config{
 		Name:      "everything",
-		Transport: mcpclient.TransportStdio,
-		Command:   node,
-		Args:      []string{EverythingScript(tb), "stdio"},
+		Transport: &mcpclient.Stdio{Command: node, Args: []string{EverythingScript(tb), "stdio"}},
 	}
 }
 
@@ -274,9 +272,7 @@ func FilesystemStdio(tb testing.TB, dir string) mcpclient.Config {
 	root := FilesystemRoot(tb, dir)
 	return mcpclient.Config{
 		Name:      "filesystem",
-		Transport: mcpclient.TransportStdio,
-		Command:   node,
-		Args:      []string{Script(tb, pkgFilesystem, "dist/index.js"), root},
+		Transport: &mcpclient.Stdio{Command: node, Args: []string{Script(tb, pkgFilesystem, "dist/index.js"), root}},
 	}
 }
 
@@ -303,16 +299,17 @@ func MemoryStdio(tb testing.TB) mcpclient.Config {
 	tb.Helper()
 	node := Node(tb)
 	return mcpclient.Config{
-		Name:      "memory",
-		Transport: mcpclient.TransportStdio,
-		Command:   node,
-		Args:      []string{Script(tb, pkgMemory, "dist/index.js")},
-		Env:       map[string]string{"MEMORY_FILE_PATH": filepath.Join(tb.TempDir(), "memory.jsonl")},
+		Name: "memory",
+		Transport: &mcpclient.Stdio{
+			Command: node,
+			Args:    []string{Script(tb, pkgMemory, "dist/index.js")},
+			Env:     map[string]string{"MEMORY_FILE_PATH": filepath.Join(tb.TempDir(), "memory.jsonl")},
+		},
 	}
 }
 
 // MemoryFile returns the knowledge-graph file of a configuration made by
 // MemoryStdio (it exists once the server has written to it).
 func MemoryFile(cfg mcpclient.Config) string {
-	return cfg.Env["MEMORY_FILE_PATH"]
+	return cfg.Transport.(*mcpclient.Stdio).Env["MEMORY_FILE_PATH"]
 }

@@ -183,7 +183,7 @@ func TestEverythingStdio(t *testing.T) {
 func TestEverythingMinimalEnv(t *testing.T) {
 	t.Setenv("MCPBRIDGE_INTEROP_SECRET", "must-not-leak")
 	cfg := interop.EverythingStdio(t)
-	cfg.Env = map[string]string{"MCPBRIDGE_INTEROP_VISIBLE": "yes"}
+	cfg.Transport.(*mcpclient.Stdio).Env = map[string]string{"MCPBRIDGE_INTEROP_VISIBLE": "yes"}
 	c := connect(t, cfg)
 	var env map[string]string
 	if err := json.Unmarshal([]byte(text(call(t, c, "get-env", `{}`))), &env); err != nil {
@@ -193,7 +193,7 @@ func TestEverythingMinimalEnv(t *testing.T) {
 		t.Error("the server saw a parent variable outside the minimal set")
 	}
 	if env["MCPBRIDGE_INTEROP_VISIBLE"] != "yes" {
-		t.Error("Config.Env did not reach the server")
+		t.Error("Stdio.Env did not reach the server")
 	}
 }
 
@@ -213,7 +213,7 @@ func TestEverythingHTTP(t *testing.T) {
 			}
 			changed := make(chan struct{}, 16)
 			c := connect(t, mcpclient.Config{
-				Name: "everything-" + tc.mode, Transport: tc.transport, URL: url,
+				Name: "everything-" + tc.mode, Transport: &mcpclient.HTTP{URL: url, SSE: tc.transport == mcpclient.TransportSSE},
 				OnToolsChanged: func(string) {
 					select {
 					case changed <- struct{}{}:

@@ -68,10 +68,8 @@ func run() error {
 	defer cancel()
 
 	c, err := mcpclient.Connect(ctx, mcpclient.Config{
-		Name:    *name,
-		Command: flag.Arg(0),
-		Args:    flag.Args()[1:],
-		Env:     env,
+		Name:      *name,
+		Transport: &mcpclient.Stdio{Command: flag.Arg(0), Args: flag.Args()[1:], Env: env},
 	})
 	if err != nil {
 		return fmt.Errorf("server %s: connect: %w", *name, err)
