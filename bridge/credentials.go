@@ -108,8 +108,12 @@ func (c Credentials) check() error {
 // it closes. This is the one place that knows mcpclient.Config's shape.
 func userConfig(cfg mcpclient.Config, creds Credentials, tokens mcpclient.TokenStore) (_ mcpclient.Config, own *http.Transport) {
 	cfg.OnToolsChanged = nil // the shared connection decides the tool set
-	headers := make(map[string]string, len(cfg.Headers)+len(creds.Headers))
-	for k, v := range cfg.Headers {
+	// The transport is a pointer shared with the server's own config:
+	// adapt a copy.
+	h := *cfg.Transport.(*mcpclient.HTTP)
+	cfg.Transport = &h
+	headers := make(map[string]string, len(h.Headers)+len(creds.Headers))
+	for k, v := range h.Headers {
 		headers[k] = v
 	}
 	for k, v := range creds.Headers {
@@ -120,12 +124,12 @@ func userConfig(cfg mcpclient.Config, creds Credentials, tokens mcpclient.TokenS
 		}
 		headers[k] = v
 	}
-	cfg.Headers = headers
+	h.Headers = headers
 
 	var base http.RoundTripper
-	if cfg.HTTPClient != nil {
-		copied := *cfg.HTTPClient
-		cfg.HTTPClient = &copied
+	if h.HTTPClient != nil {
+		copied := *h.HTTPClient
+		h.HTTPClient = &copied
 		base = copied.Transport
 		if base == nil {
 			base = http.DefaultTransport
@@ -138,17 +142,17 @@ func userConfig(cfg mcpclient.Config, creds Credentials, tokens mcpclient.TokenS
 		} else {
 			base = http.DefaultTransport
 		}
-		cfg.HTTPClient = &http.Client{}
+		h.HTTPClient = &http.Client{}
 	}
 	if creds.Token != nil {
-		cfg.OAuth = nil // the program brings the user's token
-		base = &tokenTransport{base: base, token: creds.Token, origin: originOf(cfg.URL)}
-	} else if cfg.OAuth != nil {
-		o := *cfg.OAuth
+		h.OAuth = nil // the program brings the user's token
+		base = &tokenTransport{base: base, token: creds.Token, origin: originOf(h.URL)}
+	} else if h.OAuth != nil {
+		o := *h.OAuth
 		o.TokenStore = userTokenStore{inner: tokens, user: creds.ID}
-		cfg.OAuth = &o
+		h.OAuth = &o
 	}
-	cfg.HTTPClient.Transport = base
+	h.HTTPClient.Transport = base
 	return cfg, own
 }
 

@@ -8,6 +8,7 @@ import (
 	oai "github.com/openai/openai-go/v3/responses"
 
 	"github.com/mcpbridge/mcpbridge/bridge"
+	"github.com/mcpbridge/mcpbridge/mcpclient"
 )
 
 // A server program calls an MCP server as each of its users: the bridge's
@@ -15,8 +16,10 @@ import (
 // session opened with its user's token.
 func ExampleWithCredentials() {
 	ctx := context.Background()
-	srv := bridge.HTTP("crm", "https://crm.example/mcp")
-	srv.Headers = map[string]string{"Authorization": "Bearer service-token"}
+	srv := bridge.Server{Config: mcpclient.Config{Name: "crm", Transport: &mcpclient.HTTP{
+		URL:     "https://crm.example/mcp",
+		Headers: map[string]string{"Authorization": "Bearer service-token"}, // the bridge's own connection
+	}}}
 	srv.PerUser = &bridge.UserSessions{MaxSessions: 100, IdleTimeout: 10 * time.Minute}
 	b, err := bridge.New(ctx, []bridge.Server{srv})
 	if err != nil {

@@ -21,6 +21,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/mcpbridge/mcpbridge/internal/mcptest"
+	"github.com/mcpbridge/mcpbridge/mcpclient"
 	"github.com/mcpbridge/mcpbridge/responses/responsestest"
 )
 
@@ -113,7 +114,7 @@ func TestPerUserCredentialsNeverCross(t *testing.T) {
 			client := api.Client()
 			var logs syncBuffer
 			remote := HTTP("remote", rs.url)
-			remote.Headers = map[string]string{"Authorization": "Bearer service-token"}
+			remote.Transport.(*mcpclient.HTTP).Headers = map[string]string{"Authorization": "Bearer service-token"}
 			remote.PerUser = &UserSessions{MaxSessions: max}
 			b, err := New(ctx, []Server{remote}, WithLogger(slog.New(slog.NewTextHandler(&logs, &slog.HandlerOptions{Level: slog.LevelDebug}))))
 			require.NoError(t, err)

@@ -78,7 +78,8 @@ type userSession struct {
 // newUserPool returns the pool of server cfg, or nil when the server does
 // not take per-user sessions.
 func newUserPool(cfg mcpclient.Config, u *UserSessions, connectTimeout time.Duration, log *slog.Logger) *userPool {
-	if u == nil || (cfg.URL == "" || cfg.Transport == mcpclient.TransportInProcess || cfg.Transport == mcpclient.TransportStdio) {
+	h, ok := cfg.Transport.(*mcpclient.HTTP)
+	if u == nil || !ok || h == nil || h.URL == "" {
 		return nil
 	}
 	p := &userPool{
@@ -92,8 +93,8 @@ func newUserPool(cfg mcpclient.Config, u *UserSessions, connectTimeout time.Dura
 	if p.idle <= 0 {
 		p.idle = DefaultUserIdleTimeout
 	}
-	if cfg.OAuth != nil {
-		p.tokens = cfg.OAuth.TokenStore
+	if h.OAuth != nil {
+		p.tokens = h.OAuth.TokenStore
 	}
 	if p.tokens == nil {
 		p.tokens = &mcpclient.MemoryTokenStore{}

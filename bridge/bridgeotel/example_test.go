@@ -82,9 +82,11 @@ func ExampleTransport() {
 	otel.SetTextMapPropagator(propagation.TraceContext{})
 
 	docs := bridge.Server{Config: mcpclient.Config{
-		Name:       "docs",
-		URL:        "https://mcp.example.com/mcp",
-		HTTPClient: &http.Client{Transport: bridgeotel.Transport(http.DefaultTransport)},
+		Name: "docs",
+		Transport: &mcpclient.HTTP{
+			URL:        "https://mcp.example.com/mcp",
+			HTTPClient: &http.Client{Transport: bridgeotel.Transport(http.DefaultTransport)},
+		},
 	}}
 	fmt.Println(docs.Name)
 	// Output: docs

@@ -13,8 +13,8 @@ import (
 // given; set it to propagation.TraceContext{} for W3C traceparent and
 // tracestate). Give it to HTTP and SSE MCP servers:
 //
-//	bridge.Server{Config: mcpclient.Config{Name: "docs", URL: url,
-//		HTTPClient: &http.Client{Transport: bridgeotel.Transport(nil)}}}
+//	bridge.Server{Config: mcpclient.Config{Name: "docs", Transport: &mcpclient.HTTP{URL: url,
+//		HTTPClient: &http.Client{Transport: bridgeotel.Transport(nil)}}}}
 //
 // The MCP request of a tool call runs in the call's context, so the
 // server sees the call span as its parent. Requests without a span go out

@@ -96,13 +96,9 @@ func TestTraceparentReachesHTTPServer(t *testing.T) {
 				opts = append(opts, bridgeotel.WithPropagator(propagation.TraceContext{}))
 			}
 			base := &http.Transport{}
-			transport := mcpclient.TransportHTTP
-			if kind == mcptest.KindSSE {
-				transport = mcpclient.TransportSSE
-			}
 			b, err := bridge.New(ctx, []bridge.Server{{Config: mcpclient.Config{
-				Name: "h", URL: url, Transport: transport,
-				HTTPClient: &http.Client{Transport: bridgeotel.Transport(base, opts...)},
+				Name: "h", Transport: &mcpclient.HTTP{URL: url, SSE: kind == mcptest.KindSSE,
+					HTTPClient: &http.Client{Transport: bridgeotel.Transport(base, opts...)}},
 			}}})
 			require.NoError(t, err)
 			defer b.Close()

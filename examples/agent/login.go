@@ -61,7 +61,7 @@ func (f loginFlags) tokenPath() (string, error) {
 func (f loginFlags) applyTokens(ctx context.Context, servers []bridge.Server) error {
 	remote := false
 	for _, s := range servers {
-		remote = remote || s.URL != ""
+		remote = remote || httpOf(s) != nil
 	}
 	if !remote {
 		return nil
@@ -72,8 +72,8 @@ func (f loginFlags) applyTokens(ctx context.Context, servers []bridge.Server) er
 	}
 	store := mcpclient.NewFileTokenStore(path)
 	for i := range servers {
-		s := &servers[i]
-		if s.URL == "" {
+		s := httpOf(servers[i]) // each server's own transport: LoadConfig shares none
+		if s == nil {
 			continue
 		}
 		if s.OAuth == nil {
@@ -82,7 +82,7 @@ func (f loginFlags) applyTokens(ctx context.Context, servers []bridge.Server) er
 			}
 			tok, err := store.Load(ctx, s.URL)
 			if err != nil {
-				return fmt.Errorf("server %q: token file: %w", s.Name, err)
+				return fmt.Errorf("server %q: token file: %w", servers[i].Name, err)
 			}
 			if tok == nil {
 				continue
@@ -97,6 +97,12 @@ func (f loginFlags) applyTokens(ctx context.Context, servers []bridge.Server) er
 		}
 	}
 	return nil
+}
+
+// httpOf returns the HTTP or SSE transport of a server, or nil.
+func httpOf(s bridge.Server) *mcpclient.HTTP {
+	h, _ := s.Transport.(*mcpclient.HTTP)
+	return h
 }
 
 // loginHint adds what to do to an error asking for authorization.
@@ -128,7 +134,7 @@ func login(ctx context.Context, f loginFlags, configPath string, stderr io.Write
 	switch {
 	case srv == nil:
 		return fmt.Errorf("--login: %s has no enabled server %q", configPath, *f.server)
-	case srv.URL == "":
+	case httpOf(*srv) == nil:
 		return fmt.Errorf("--login: server %q is not an HTTP or SSE server", srv.Name)
 	}
 	path, err := f.tokenPath()
@@ -139,9 +145,10 @@ func login(ctx context.Context, f loginFlags, configPath string, stderr io.Write
 		return fmt.Errorf("token file: %w", err)
 	}
 
+	remote := *httpOf(*srv) // a copy: the login adapts its OAuth
 	oauth := mcpclient.OAuthConfig{}
-	if srv.OAuth != nil {
-		oauth = *srv.OAuth
+	if remote.OAuth != nil {
+		oauth = *remote.OAuth
 	}
 	if oauth.Grant != "" && oauth.Grant != mcpclient.GrantAuthorizationCode {
 		return fmt.Errorf("--login: server %q uses the %s grant, which needs no login", srv.Name, oauth.Grant)
@@ -172,7 +179,8 @@ func login(ctx context.Context, f loginFlags, configPath string, stderr io.Write
 		}
 	})
 	cfg := srv.Config
-	cfg.OAuth = &oauth
+	remote.OAuth = &oauth
+	cfg.Transport = &remote
 	client, err := mcpclient.Connect(ctx, cfg)
 	if err != nil {
 		return err
@@ -180,7 +188,7 @@ func login(ctx context.Context, f loginFlags, configPath string, stderr io.Write
 	if err := client.Close(); err != nil {
 		return err
 	}
-	tok, err := oauth.TokenStore.Load(ctx, srv.URL)
+	tok, err := oauth.TokenStore.Load(ctx, remote.URL)
 	if err != nil {
 		return fmt.Errorf("token file: %w", err)
 	}

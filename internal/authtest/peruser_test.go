@@ -24,7 +24,7 @@ func TestPerUserOAuth(t *testing.T) {
 	var asked []string
 	remote := bridge.HTTP("remote", srv.URL)
 	remote.PerUser = &bridge.UserSessions{}
-	remote.OAuth = &mcpclient.OAuthConfig{RedirectURL: "http://127.0.0.1:1/callback", TokenStore: store,
+	remote.Transport.(*mcpclient.HTTP).OAuth = &mcpclient.OAuthConfig{RedirectURL: "http://127.0.0.1:1/callback", TokenStore: store,
 		Authorizer: mcpclient.AuthorizerFunc(func(ctx context.Context, server, authURL string) (mcpclient.AuthorizationResponse, error) {
 			c, _ := bridge.CredentialsFrom(ctx)
 			asked = append(asked, c.ID) // calls here are sequential
