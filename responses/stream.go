@@ -187,8 +187,17 @@ func stream(ctx context.Context, api StreamAPI, params oai.ResponseNewParams, fr
 		done := make(chan struct{})
 		go func() {
 			defer close(done)
-			res, err = run(ctx, runAPI, params, from, tools, opts, s.setup)
+			// The run span as for Run (observed); EndRun comes after the
+			// last call is cancelled or done.
+			rctx := ctx
+			if opts.Observer != nil {
+				rctx = opts.Observer.StartRun(ctx, &params)
+			}
+			res, err = run(rctx, runAPI, params, from, tools, opts, s.setup)
 			s.closeTurn()
+			if opts.Observer != nil {
+				opts.Observer.EndRun(rctx, res, err)
+			}
 		}()
 		for {
 			select {
@@ -229,7 +238,10 @@ type progressExecutor struct {
 }
 
 func (p progressExecutor) Execute(ctx context.Context, c Call) (Output, error) {
-	report := func(pr Progress) { p.s.emit(Event{Kind: EventCallProgress, Call: c, Progress: pr}) }
+	// The turn the call belongs to, even when it reports after its turn
+	// is over (an executor abandoned at a timeout).
+	turn := int(p.s.turnNo.Load())
+	report := func(pr Progress) { p.s.emit(Event{Kind: EventCallProgress, Turn: turn, Call: c, Progress: pr}) }
 	return p.exec.Execute(context.WithValue(ctx, progressKey{}, report), c)
 }
 
