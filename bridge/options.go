@@ -63,6 +63,7 @@ type runConfig struct {
 	maxOutputBytes int
 	progress       ProgressFunc
 	validateArgs   bool
+	streaming      bool // Bridge.Stream: MCP progress becomes EventCallProgress
 }
 
 // Defaults used when an option is not given. Each is defined once, by the
