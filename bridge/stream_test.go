@@ -211,3 +211,26 @@ func TestOneShotStream(t *testing.T) {
 	assert.Len(t, events, 1)
 	assert.NotNil(t, res)
 }
+
+// TestCloseEndsStreamInFlight: Close, even from the consumer's loop, ends
+// a stream in flight with ErrClosed; a call interrupted after its response
+// completed stays pending for Resume.
+func TestCloseEndsStreamInFlight(t *testing.T) {
+	_, client := fakeAPI(t, responsestest.ToolCaller(responsestest.FunctionCall{Name: "s__sleep", Arguments: `{"ms":60000}`}))
+	b := newBridge(t, []Server{InProcess("s", mcptest.NewServer())})
+	var res *Result
+	var runErr error
+	for ev, err := range b.Stream(ctxT(t), &client.Responses, params("x")) {
+		switch ev.Kind {
+		case EventTurnDone: // the sleep runs on
+			require.NoError(t, b.Close())
+		case EventRunDone:
+			res, runErr = ev.Result, err
+		}
+	}
+	require.ErrorIs(t, runErr, ErrClosed)
+	require.NotNil(t, res)
+	require.Len(t, res.Pending, 1)
+	assert.Equal(t, "s__sleep", res.Pending[0].Call.Name)
+	assert.ErrorIs(t, res.Pending[0].Err, context.Canceled, "marked to run again on Resume")
+}
