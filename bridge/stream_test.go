@@ -10,6 +10,7 @@ import (
 	"testing"
 
 	"github.com/mark3labs/mcp-go/mcp"
+	"github.com/mark3labs/mcp-go/server"
 	"github.com/openai/openai-go/v3"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -233,4 +234,49 @@ func TestCloseEndsStreamInFlight(t *testing.T) {
 	require.Len(t, res.Pending, 1)
 	assert.Equal(t, "s__sleep", res.Pending[0].Call.Name)
 	assert.ErrorIs(t, res.Pending[0].Err, context.Canceled, "marked to run again on Resume")
+}
+
+// TestResumeStreamRerunsInterruptedCalls: a call a cancel interrupted
+// after its response completed runs again on ResumeStream, before the
+// first request (turn 0), and its event still names its server and tool.
+func TestResumeStreamRerunsInterruptedCalls(t *testing.T) {
+	open := make(chan struct{})
+	srv := server.NewMCPServer("gate", "1.0.0", server.WithToolCapabilities(true))
+	srv.AddTool(mcp.NewTool("wait"), func(ctx context.Context, _ mcp.CallToolRequest) (*mcp.CallToolResult, error) {
+		select {
+		case <-open:
+			return mcp.NewToolResultText("opened"), nil
+		case <-ctx.Done():
+			return nil, ctx.Err()
+		}
+	})
+	api, client := fakeAPI(t, responsestest.Script(
+		responsestest.Calls(responsestest.FunctionCall{Name: "g__wait", Arguments: `{}`}).WithID("resp_1"),
+		responsestest.Text("after the gate"),
+	))
+	b := newBridge(t, []Server{InProcess("g", srv)})
+	ctx, cancel := context.WithCancel(ctxT(t))
+	var res *Result
+	for ev, err := range b.Stream(ctx, &client.Responses, params("x")) {
+		switch ev.Kind {
+		case EventTurnDone:
+			cancel()
+		case EventRunDone:
+			require.ErrorIs(t, err, context.Canceled)
+			res = ev.Result
+		}
+	}
+	require.Len(t, res.Pending, 1)
+	close(open)
+
+	events, res2, err := drain(t, b.ResumeStream(ctxT(t), &client.Responses, params("x"), res.ResumePoint()))
+	require.NoError(t, err)
+	assert.Equal(t, "after the gate", res2.OutputText)
+	done := ofKind(events, EventCallDone)
+	require.Len(t, done, 1)
+	assert.Equal(t, 0, done[0].Turn)
+	assert.Equal(t, [2]string{"g", "wait"}, [2]string{done[0].Server, done[0].Tool})
+	assert.Equal(t, "opened", done[0].Record.Output.Text)
+	reqs := api.Requests()
+	assert.Equal(t, "opened", reqs[len(reqs)-1].FunctionOutputs()[res.Pending[0].Call.CallID])
 }
