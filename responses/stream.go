@@ -187,10 +187,8 @@ func stream(ctx context.Context, api StreamAPI, params oai.ResponseNewParams, fr
 		done := make(chan struct{})
 		go func() {
 			defer close(done)
-			// The run span as for Run (observed); EndRun comes after the
-			// last call is cancelled or done.
 			rctx := ctx
-			if opts.Observer != nil {
+			if opts.Observer != nil { // the run span, as in Run (observed)
 				rctx = opts.Observer.StartRun(ctx, &params)
 			}
 			res, err = run(rctx, runAPI, params, from, tools, opts, s.setup)

@@ -4,8 +4,8 @@ import (
 	"context"
 	"sync"
 	"testing"
+	"time"
 
-	oai "github.com/openai/openai-go/v3/responses"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
@@ -61,35 +61,38 @@ func TestStreamDoesNotRunMalformedCalls(t *testing.T) {
 	assert.ErrorIs(t, res.Turns[0].Calls[0].Err, responses.ErrMalformedCall)
 }
 
-// runObserver records the run span.
-type runObserver struct {
-	responses.NopObserver
-	mu           sync.Mutex
-	starts, ends int
-	endErr       error
-}
-
-func (o *runObserver) StartRun(ctx context.Context, _ *oai.ResponseNewParams) context.Context {
-	o.mu.Lock()
-	defer o.mu.Unlock()
-	o.starts++
-	return ctx
-}
-
-func (o *runObserver) EndRun(_ context.Context, _ *responses.Result, err error) {
-	o.mu.Lock()
-	defer o.mu.Unlock()
-	o.ends++
-	o.endErr = err
-}
-
-// TestStreamObservesTheRun: an Observer sees the run span of a stream as
-// of Run.
-func TestStreamObservesTheRun(t *testing.T) {
-	_, api := newStreamServer(t, twoTurnScript())
-	obs := &runObserver{}
-	_, _, err := collect(responses.Stream(testCtx(t), api, baseParams(), responses.Static(echoExec), responses.Options{Observer: obs}))
-	require.NoError(t, err)
-	assert.Equal(t, 1, obs.starts)
-	assert.Equal(t, 1, obs.ends)
+// TestStreamLateProgressKeepsItsTurn: an executor abandoned at its call
+// timeout that reports progress while the next turn streams reports it
+// for its own turn.
+func TestStreamLateProgressKeepsItsTurn(t *testing.T) {
+	release := make(chan struct{})
+	seen := make(chan struct{})
+	h := func(req *responsestest.Request) responsestest.Reply {
+		if req.Index == 0 {
+			return responsestest.Calls(responsestest.FunctionCall{Name: "get_weather", Arguments: `{}`})
+		}
+		close(release) // turn 2 is streaming
+		return responsestest.Text("done").WithWait(0, seen)
+	}
+	_, api := newStreamServer(t, h)
+	returned := make(chan struct{})
+	exec := responses.ExecutorFunc(func(ctx context.Context, _ responses.Call) (responses.Output, error) {
+		defer close(returned)
+		<-release // ignores ctx: abandoned at the timeout
+		responses.ReportProgress(ctx, responses.Progress{Progress: 1})
+		return responses.Output{Text: "late"}, nil
+	})
+	var progress []responses.Event
+	for ev, err := range responses.Stream(testCtx(t), api, baseParams(), responses.Static(exec), responses.Options{CallTimeout: time.Millisecond}) {
+		if ev.Kind == responses.EventCallProgress {
+			progress = append(progress, ev)
+			close(seen)
+		}
+		if ev.Kind == responses.EventRunDone {
+			require.NoError(t, err)
+		}
+	}
+	<-returned
+	require.Len(t, progress, 1)
+	assert.Equal(t, 1, progress[0].Turn, "the progress of a turn-1 call")
 }

@@ -4,7 +4,7 @@
 // CLI or LiteLLM (see bridge.ParseConfig). Keys of the file that are not
 // used are reported on stderr as warnings.
 //
-//	go run ./examples/agent --config mcp.json [--model M] [--max-iterations N] [--header 'K: V'] [--no-stream] "prompt"
+//	go run ./examples/agent --config mcp.json [--model M] [--max-iterations N] [--header 'K: V'] "prompt"
 //
 // A server that cannot start stops the agent with the reason, unless
 // --skip-failed-servers is given: then it is left out and named on stderr.
@@ -12,8 +12,8 @@
 // OPENAI_API_KEY and OPENAI_BASE_URL are honoured, so the agent also works
 // through a gateway: point OPENAI_BASE_URL at it and add its headers with
 // --header. The answer goes to stdout as the model writes it (--no-stream:
-// at the end), a log of tool calls to stderr, one line per call, progress
-// report and result.
+// when the run is over), a log of tool calls to stderr: one line per call,
+// progress report and result.
 // The exit status is 0 on success and 1 otherwise, with a one-line reason.
 package main
 
@@ -129,7 +129,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		bridge.WithStrict(*strict),
 		bridge.WithMaxIterations(*maxIter),
 	}
-	if !*noStream {
+	if !*noStream { // stream.go
 		return streamAnswer(ctx, &client.Responses, params, servers, opts, stdout, stderr)
 	}
 	res, err := bridge.Run(ctx, &client.Responses, params, servers, append(opts,
@@ -137,45 +137,18 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		bridge.WithAfterCall(func(_ context.Context, r bridge.CallRecord) { fmt.Fprintln(stderr, doneLine(r)) }),
 	)...)
 	if res != nil {
-		reportMissing(stderr, res)
+		for _, m := range res.MissingServers {
+			fmt.Fprintf(stderr, "left out: %s\n", oneLine(m))
+		}
 	}
 	if err != nil {
 		return err
 	}
-	fmt.Fprintln(stderr, summaryLine(res))
+	fmt.Fprintf(stderr, "done: %d turn(s), %d tokens\n", res.Iterations, res.Usage.TotalTokens)
 	// The answer is the model's text, which may echo what a tool or a
 	// hostile API put in it: print it without terminal controls.
 	fmt.Fprintln(stdout, printable(res.OutputText, true))
 	return nil
-}
-
-// callLine is the log line of a call the model made.
-func callLine(c bridge.Call) string {
-	return fmt.Sprintf("-> %s %s", clip(c.Name, 100), clip(c.Arguments, 200))
-}
-
-// doneLine is the log line of a finished, failed or denied call.
-func doneLine(r bridge.CallRecord) string {
-	status := "ok"
-	switch {
-	case r.Denied:
-		status = "denied"
-	case r.Err != nil:
-		status = "error: " + oneLine(r.Err)
-	case r.Output.IsError:
-		status = "tool error"
-	}
-	return fmt.Sprintf("<- %s (%s) %s: %s", clip(r.Call.Name, 100), r.Duration.Round(time.Millisecond), status, clip(r.Output.Text, 200))
-}
-
-func summaryLine(res *bridge.Result) string {
-	return fmt.Sprintf("done: %d turn(s), %d tokens", res.Iterations, res.Usage.TotalTokens)
-}
-
-func reportMissing(stderr io.Writer, res *bridge.Result) {
-	for _, m := range res.MissingServers {
-		fmt.Fprintf(stderr, "left out: %s\n", oneLine(m))
-	}
 }
 
 func envOr(name, def string) string {

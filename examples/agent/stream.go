@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"strings"
+	"time"
 
 	oai "github.com/openai/openai-go/v3/responses"
 
@@ -33,16 +34,37 @@ func streamAnswer(ctx context.Context, api bridge.StreamAPI, params oai.Response
 		case bridge.EventCallDone:
 			fmt.Fprintln(stderr, doneLine(ev.Record))
 		case bridge.EventRunDone:
-			reportMissing(stderr, ev.Result)
+			for _, m := range ev.Result.MissingServers {
+				fmt.Fprintf(stderr, "left out: %s\n", oneLine(m))
+			}
 			if err != nil {
 				out.cut()
 				return err
 			}
 			out.end()
-			fmt.Fprintln(stderr, summaryLine(ev.Result))
+			fmt.Fprintf(stderr, "done: %d turn(s), %d tokens\n", ev.Result.Iterations, ev.Result.Usage.TotalTokens)
 		}
 	}
 	return nil
+}
+
+// callLine is the log line of a call the model made.
+func callLine(c bridge.Call) string {
+	return fmt.Sprintf("-> %s %s", clip(c.Name, 100), clip(c.Arguments, 200))
+}
+
+// doneLine is the log line of a finished, failed or denied call.
+func doneLine(r bridge.CallRecord) string {
+	status := "ok"
+	switch {
+	case r.Denied:
+		status = "denied"
+	case r.Err != nil:
+		status = "error: " + oneLine(r.Err)
+	case r.Output.IsError:
+		status = "tool error"
+	}
+	return fmt.Sprintf("<- %s (%s) %s: %s", clip(r.Call.Name, 100), r.Duration.Round(time.Millisecond), status, clip(r.Output.Text, 200))
 }
 
 // progressLine is the log line of a progress report of a running call.
