@@ -130,7 +130,8 @@ func runDone(res *Result) Event {
 // the run as Bridge.Stream does and closes everything when the run ends or
 // the range loop breaks (stdio server processes are stopped before the
 // range statement returns). The last event carries the Result; an error of
-// New or of Close comes with it.
+// New or of Close comes with it. WithSampling without an API samples
+// through api when it is also an API, as *oai.ResponseService is.
 func Stream(ctx context.Context, api StreamAPI, params oai.ResponseNewParams, servers []Server, opts ...Option) iter.Seq2[Event, error] {
 	return func(yield func(Event, error) bool) {
 		if a, ok := api.(API); ok {

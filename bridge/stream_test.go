@@ -256,6 +256,7 @@ func TestResumeStreamRerunsInterruptedCalls(t *testing.T) {
 	))
 	b := newBridge(t, []Server{InProcess("g", srv)})
 	ctx, cancel := context.WithCancel(ctxT(t))
+	defer cancel()
 	var res *Result
 	for ev, err := range b.Stream(ctx, &client.Responses, params("x")) {
 		switch ev.Kind {
