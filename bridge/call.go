@@ -105,10 +105,18 @@ func (b *Bridge) callTool(ctx context.Context, ts *toolSet, ft *offeredTool, fun
 	defer func() { <-c.sem }()
 
 	var callOpts []mcpclient.CallOption
-	if run.progress != nil {
+	if run.progress != nil || run.streaming {
 		progress, server, tool := run.progress, ft.Server, ft.Tool
+		var relay *progressRelay // Bridge.Stream: EventCallProgress (stream.go)
+		if run.streaming {
+			relay = startProgressRelay(ctx)
+			defer relay.stop()
+		}
 		callOpts = append(callOpts, mcpclient.WithProgress(func(p mcp.ProgressNotificationParams) {
-			progress(server, tool, p)
+			if progress != nil {
+				progress(server, tool, p)
+			}
+			relay.post(p)
 		}))
 	}
 	start := time.Now()

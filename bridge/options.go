@@ -65,6 +65,7 @@ type runConfig struct {
 	progress       ProgressFunc
 	validateArgs   bool
 	loaded         *loadedSet // what this run's client tool searches loaded (searchindex.go)
+	streaming      bool       // Bridge.Stream: MCP progress becomes EventCallProgress
 }
 
 // Defaults used when an option is not given. Each is defined once, by the

@@ -36,39 +36,54 @@ func functionCalls(resp *oai.Response) ([]Call, error) {
 	var calls []Call
 	seen := make(map[string]bool)
 	for i, rawItem := range items {
-		var item map[string]json.RawMessage
-		if json.Unmarshal(rawItem, &item) != nil || item == nil {
-			return nil, fmt.Errorf("output item %d is not an object", i)
+		c, isCall, err := callItem(rawItem, i, seen)
+		if err != nil {
+			return nil, err
 		}
-		var typ string
-		if json.Unmarshal(item["type"], &typ) != nil || typ == "" {
-			return nil, fmt.Errorf("output item %d has no type", i)
+		if isCall {
+			calls = append(calls, c)
 		}
-		if typ != "function_call" {
-			continue
-		}
-		c := Call{ItemID: rawString(item["id"])}
-		c.Namespace, _ = jsonString(item["namespace"])
-		var ok bool
-		if c.CallID, ok = jsonString(item["call_id"]); !ok || c.CallID == "" {
-			return nil, fmt.Errorf("function_call item %d has no call_id string", i)
-		}
-		if err := checkCallID(c.CallID, seen); err != nil {
-			return nil, fmt.Errorf("function_call item %d: %w", i, err)
-		}
-		c.Name, ok = jsonString(item["name"])
-		switch {
-		case !ok || c.Name == "":
-			c.Name = ""
-			c.malformed = "the function_call item has no function name"
-		default:
-			if c.Arguments, ok = jsonString(item["arguments"]); !ok {
-				c.malformed = fmt.Sprintf("the arguments of %s were not a JSON-encoded string (got %s)", c.Name, kindOf(item["arguments"]))
-			}
-		}
-		calls = append(calls, c)
 	}
 	return calls, nil
+}
+
+// callItem reads output item i as a function call; isCall is false for
+// an item of another type. seen, when not nil, holds the call ids of the
+// items before it.
+func callItem(rawItem json.RawMessage, i int, seen map[string]bool) (c Call, isCall bool, err error) {
+	var item map[string]json.RawMessage
+	if json.Unmarshal(rawItem, &item) != nil || item == nil {
+		return Call{}, false, fmt.Errorf("output item %d is not an object", i)
+	}
+	var typ string
+	if json.Unmarshal(item["type"], &typ) != nil || typ == "" {
+		return Call{}, false, fmt.Errorf("output item %d has no type", i)
+	}
+	if typ != "function_call" {
+		return Call{}, false, nil
+	}
+	c = Call{ItemID: rawString(item["id"])}
+	c.Namespace, _ = jsonString(item["namespace"])
+	var ok bool
+	if c.CallID, ok = jsonString(item["call_id"]); !ok || c.CallID == "" {
+		return Call{}, true, fmt.Errorf("function_call item %d has no call_id string", i)
+	}
+	if seen != nil {
+		if err := checkCallID(c.CallID, seen); err != nil {
+			return Call{}, true, fmt.Errorf("function_call item %d: %w", i, err)
+		}
+	}
+	c.Name, ok = jsonString(item["name"])
+	switch {
+	case !ok || c.Name == "":
+		c.Name = ""
+		c.malformed = "the function_call item has no function name"
+	default:
+		if c.Arguments, ok = jsonString(item["arguments"]); !ok {
+			c.malformed = fmt.Sprintf("the arguments of %s were not a JSON-encoded string (got %s)", c.Name, kindOf(item["arguments"]))
+		}
+	}
+	return c, true, nil
 }
 
 // structCalls is functionCalls for a response made in Go rather than

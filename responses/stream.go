@@ -236,7 +236,10 @@ type progressExecutor struct {
 }
 
 func (p progressExecutor) Execute(ctx context.Context, c Call) (Output, error) {
-	report := func(pr Progress) { p.s.emit(Event{Kind: EventCallProgress, Call: c, Progress: pr}) }
+	// The turn the call belongs to, even when it reports after its turn
+	// is over (an executor abandoned at a timeout).
+	turn := int(p.s.turnNo.Load())
+	report := func(pr Progress) { p.s.emit(Event{Kind: EventCallProgress, Turn: turn, Call: c, Progress: pr}) }
 	return p.exec.Execute(context.WithValue(ctx, progressKey{}, report), c)
 }
 

@@ -147,6 +147,9 @@ func TestStreamOutputsGoBackInCallOrder(t *testing.T) {
 		responsestest.Calls(responsestest.FunctionCall{Name: "a", CallID: "ca"}, responsestest.FunctionCall{Name: "b", CallID: "cb"}, responsestest.FunctionCall{Name: "c", CallID: "cc"}),
 		responsestest.Text("ok"),
 	))
+	// Each call is released by the AfterCall of the one before: hooks are
+	// serialized, so its call_done is out before the next call returns.
+	// (Released from the executor, a and b would race to their hooks.)
 	cDone, bDone := make(chan struct{}), make(chan struct{})
 	exec := responses.ExecutorFunc(func(ctx context.Context, c responses.Call) (responses.Output, error) {
 		switch c.Name {
@@ -154,13 +157,18 @@ func TestStreamOutputsGoBackInCallOrder(t *testing.T) {
 			<-bDone
 		case "b":
 			<-cDone
-			defer close(bDone)
-		case "c":
-			defer close(cDone)
 		}
 		return responses.Output{Text: "out " + c.Name}, nil
 	})
-	events, _, err := collect(responses.Stream(testCtx(t), api, baseParams(), responses.Static(exec), responses.Options{}))
+	after := func(_ context.Context, rec responses.CallRecord) {
+		switch rec.Call.Name {
+		case "b":
+			close(bDone)
+		case "c":
+			close(cDone)
+		}
+	}
+	events, _, err := collect(responses.Stream(testCtx(t), api, baseParams(), responses.Static(exec), responses.Options{AfterCall: after}))
 	require.NoError(t, err)
 	var order []string
 	for _, ev := range events {

@@ -68,8 +68,10 @@ func (s *streamer) New(ctx context.Context, body oai.ResponseNewParams, opts ...
 			s.emit(Event{Kind: EventReasoningDelta, Delta: ev.Delta, ItemID: ev.ItemID, OutputIndex: int(ev.OutputIndex)})
 		case "response.output_item.done":
 			if ev.Item.Type == "function_call" {
-				c := Call{CallID: ev.Item.CallID, Name: ev.Item.Name, Arguments: ev.Item.Arguments.OfString, ItemID: ev.Item.ID}
-				if s.cur.byID[c.CallID] == nil {
+				// Read as the completed response's calls will be (namespace,
+				// malformed arguments), so the call started now is that call.
+				c, isCall, err := streamedCall(ev.Item, int(ev.OutputIndex))
+				if err == nil && isCall && s.cur.byID[c.CallID] == nil {
 					s.emit(Event{Kind: EventFunctionCall, Call: c})
 					s.cur.start(c)
 				}
@@ -108,6 +110,18 @@ func (s *streamer) New(ctx context.Context, body oai.ResponseNewParams, opts ...
 		return nil, err // the HTTP error (*openai.Error) or the broken connection; run wraps it
 	}
 	return nil, fmt.Errorf("%w (response %q)", ErrStreamInterrupted, respID)
+}
+
+// streamedCall reads a completed function_call item of the stream as
+// functionCalls reads it in the completed response. An item that could
+// not be answered (no call_id) is not started: the completed response
+// decides.
+func streamedCall(item oai.ResponseOutputItemUnion, index int) (Call, bool, error) {
+	if raw := item.RawJSON(); raw != "" {
+		return callItem(json.RawMessage(raw), index, nil)
+	}
+	c := Call{CallID: item.CallID, Name: item.Name, Namespace: item.Namespace, Arguments: item.Arguments.OfString, ItemID: item.ID}
+	return c, c.CallID != "" && c.Name != "", nil
 }
 
 // closeTurn cancels the calls of the current response that were not

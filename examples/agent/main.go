@@ -22,7 +22,9 @@
 //
 // OPENAI_API_KEY and OPENAI_BASE_URL are honoured, so the agent also works
 // through a gateway: point OPENAI_BASE_URL at it and add its headers with
-// --header. The final answer goes to stdout, a log of tool calls to stderr.
+// --header. The answer goes to stdout as the model writes it (--no-stream:
+// when the run is over), a log of tool calls to stderr: one line per call,
+// progress report and result.
 // The exit status is 0 on success and 1 otherwise, with a one-line reason.
 package main
 
@@ -82,6 +84,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		timeout      = fs.Duration("timeout", 5*time.Minute, "overall time limit")
 		skipFailed   = fs.Bool("skip-failed-servers", false, "leave out servers that cannot start instead of failing")
 		headers      headerFlags
+		noStream     = addStreamFlags(fs) // stream.go
 	)
 	fs.Var(&headers, "header", "extra HTTP header for the Responses API, 'Name: value' (repeatable)")
 	loginOpts := addLoginFlags(fs)       // login.go
@@ -142,25 +145,17 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		params.Instructions = openai.String(*instructions)
 	}
 
-	res, err := bridge.Run(ctx, &client.Responses, params, servers, append(searchOptions(),
+	opts := append(searchOptions(), // toolsearch.go
 		bridge.WithSkipFailedServers(*skipFailed),
 		bridge.WithStrict(*strict),
 		bridge.WithMaxIterations(*maxIter),
-		bridge.WithBeforeCall(func(_ context.Context, c bridge.Call) {
-			fmt.Fprintf(stderr, "-> %s %s\n", clip(callName(c), 100), clip(c.Arguments, 200))
-		}),
-		bridge.WithAfterCall(func(_ context.Context, r bridge.CallRecord) {
-			status := "ok"
-			switch {
-			case r.Denied:
-				status = "denied"
-			case r.Err != nil:
-				status = "error: " + oneLine(r.Err)
-			case r.Output.IsError:
-				status = "tool error"
-			}
-			fmt.Fprintf(stderr, "<- %s (%s) %s: %s\n", clip(callName(r.Call), 100), r.Duration.Round(time.Millisecond), status, clip(r.Output.Text, 200))
-		}),
+	)
+	if !*noStream { // stream.go
+		return loginHint(streamAnswer(ctx, &client.Responses, params, servers, opts, stdout, stderr))
+	}
+	res, err := bridge.Run(ctx, &client.Responses, params, servers, append(opts,
+		bridge.WithBeforeCall(func(_ context.Context, c bridge.Call) { fmt.Fprintln(stderr, callLine(c)) }),
+		bridge.WithAfterCall(func(_ context.Context, r bridge.CallRecord) { fmt.Fprintln(stderr, doneLine(r)) }),
 	)...)
 	if res != nil {
 		for _, m := range res.MissingServers {

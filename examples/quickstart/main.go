@@ -4,8 +4,9 @@
 //	go run ./examples/quickstart
 //
 // Without OPENAI_API_KEY it also embeds a scripted stand-in for the model, so
-// it runs offline and shows every step: the tool set, each function call the
-// "model" makes, each output, and the final answer. With OPENAI_API_KEY set it
+// it runs offline and shows every step, streamed as it happens: the tool set,
+// each function call the "model" makes, each output, and the answer as it is
+// written. With OPENAI_API_KEY set it
 // asks the real Responses API (model from --model or OPENAI_MODEL).
 package main
 
@@ -93,23 +94,37 @@ func run(ctx context.Context, model, prompt string) error {
 	}
 	fmt.Println("prompt:", prompt)
 
-	res, err := b.Run(ctx, &client.Responses, oai.ResponseNewParams{
+	// Stream the run: each event is printed as it happens. The calls start
+	// as soon as the model has written them; the answer arrives piece by
+	// piece. (b.Run does the same in one call and returns the Result.)
+	params := oai.ResponseNewParams{
 		Model:        model,
 		Instructions: openai.String("Use the tools for arithmetic and counting. Answer in one sentence."),
 		Input:        oai.ResponseNewParamsInputUnion{OfString: openai.String(prompt)},
-	},
-		bridge.WithBeforeCall(func(_ context.Context, c bridge.Call) {
-			fmt.Printf("-> %s %s\n", c.Name, c.Arguments)
-		}),
-		bridge.WithAfterCall(func(_ context.Context, r bridge.CallRecord) {
-			fmt.Printf("<- %s: %s\n", r.Call.Name, r.Output.Text)
-		}),
-	)
-	if err != nil {
-		return err
 	}
-	fmt.Println("answer:", res.OutputText)
-	fmt.Printf("turns: %d, tokens: %d\n", res.Iterations, res.Usage.TotalTokens)
+	answering := false
+	for ev, err := range b.Stream(ctx, &client.Responses, params) {
+		switch ev.Kind {
+		case bridge.EventFunctionCall:
+			fmt.Printf("-> %s %s (server %q, MCP tool %q)\n", ev.Call.Name, ev.Call.Arguments, ev.Server, ev.Tool)
+		case bridge.EventCallDone:
+			fmt.Printf("<- %s: %s\n", ev.Call.Name, ev.Record.Output.Text)
+		case bridge.EventTextDelta:
+			if !answering {
+				fmt.Print("answer: ")
+				answering = true
+			}
+			fmt.Print(ev.Delta)
+		case bridge.EventRunDone:
+			if answering {
+				fmt.Println()
+			}
+			if err != nil {
+				return err
+			}
+			fmt.Printf("turns: %d, tokens: %d\n", ev.Result.Iterations, ev.Result.Usage.TotalTokens)
+		}
+	}
 	return nil
 }
 

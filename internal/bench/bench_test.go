@@ -30,7 +30,7 @@ func TestQuickRun(t *testing.T) {
 	if err != nil {
 		t.Fatalf("bench: %v\n%s", err, log.String())
 	}
-	want := []string{"1a", "1b", "1c", "2", "3a", "3b", "4a", "4b", "5", "6a", "6b", "6c", "7a", "7b", "8a", "8b", "8c"}
+	want := []string{"1a", "1b", "1c", "2", "3a", "3b", "4a", "4b", "5", "6a", "6b", "6c", "7a", "7b", "7c", "8a", "8b", "8c"}
 	var got []string
 	peerSkipped := ""
 	for _, row := range res.Rows {

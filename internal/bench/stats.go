@@ -52,6 +52,14 @@ func fmtDur(d time.Duration) string {
 	}
 }
 
+// fmtDiff prints a signed difference of durations: "+1.2 ms", "-340.0 µs".
+func fmtDiff(d time.Duration) string {
+	if d < 0 {
+		return "-" + fmtDur(-d)
+	}
+	return "+" + fmtDur(d)
+}
+
 // fmtBytes prints a byte count in B, KiB or MiB.
 func fmtBytes(n float64) string {
 	switch {

@@ -12,7 +12,7 @@ import (
 
 // Row 7: streaming. 7a is the latency streaming adds before the first text
 // delta; 7b is what eager execution saves on a turn whose calls the model
-// writes slowly.
+// writes slowly; 7c is 7a through the bridge.
 const (
 	eagerCalls = 4
 	eagerGap   = 250 * time.Millisecond // the model writes one call every 250 ms
@@ -29,7 +29,11 @@ func rowStream(ctx context.Context, e *env) ([]Row, error) {
 	if err != nil {
 		return nil, err
 	}
-	return []Row{a, b}, nil
+	c, err := rowBridgeFirstDelta(ctx, e) // stream_bridge.go
+	if err != nil {
+		return nil, err
+	}
+	return []Row{a, b, c}, nil
 }
 
 // rowFirstDelta is 7a: time from the request to the first text delta,
@@ -89,13 +93,13 @@ func rowFirstDelta(ctx context.Context, e *env) (Row, error) {
 	}
 	mo, mr := medianDur(os), medianDur(rs)
 	diff := mo - mr
-	e.logf("  7a: Stream %s, openai-go %s, +%s", fmtDur(mo), fmtDur(mr), fmtDur(diff))
+	e.logf("  7a: Stream %s, openai-go %s, %s", fmtDur(mo), fmtDur(mr), fmtDiff(diff))
 	return Row{
 		ID:       "7a",
 		Scenario: "Streaming: time to the first text delta (fake API, no delays)",
 		Measured: "responses.Stream " + fmtDur(mo),
 		Baseline: "openai-go NewStreaming " + fmtDur(mr),
-		Ratio:    fmt.Sprintf("%.3f× (+%s)", float64(mo)/float64(mr), fmtDur(diff)),
+		Ratio:    fmt.Sprintf("%.3f× (%s)", float64(mo)/float64(mr), fmtDiff(diff)),
 		Target:   "≤ +2 ms",
 		Met:      yesNo(diff <= 2*time.Millisecond && errs == 0),
 		Errors:   errs,

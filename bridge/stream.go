@@ -1,0 +1,267 @@
+package bridge
+
+import (
+	"context"
+	"iter"
+	"sync"
+
+	"github.com/mark3labs/mcp-go/mcp"
+	oai "github.com/openai/openai-go/v3/responses"
+
+	"github.com/mcpbridge/mcpbridge/responses"
+)
+
+// The streaming types of the loop under the names a bridge program uses.
+type (
+	// StreamAPI creates one model response as a stream of events; pass
+	// &client.Responses of an openai-go client (it is also an API).
+	StreamAPI = responses.StreamAPI
+	// EventKind says what an Event reports.
+	EventKind = responses.EventKind
+	// Progress is how far a running call has come.
+	Progress = responses.Progress
+)
+
+// The kinds of events of Bridge.Stream (see responses.EventKind).
+const (
+	EventTextDelta      = responses.EventTextDelta
+	EventRefusalDelta   = responses.EventRefusalDelta
+	EventReasoningDelta = responses.EventReasoningDelta
+	EventFunctionCall   = responses.EventFunctionCall
+	EventCallProgress   = responses.EventCallProgress
+	EventCallDone       = responses.EventCallDone
+	EventTurnDone       = responses.EventTurnDone
+	EventRunDone        = responses.EventRunDone
+)
+
+// Event is one thing that happened during a streamed bridge run: the loop's
+// event, plus where a call goes and, at the end, the bridge's Result.
+type Event struct {
+	responses.Event
+	// Server and Tool name the MCP server and tool the call of an
+	// EventFunctionCall, EventCallProgress or EventCallDone is routed to,
+	// by the tool set of the call's turn; both are empty for a function
+	// the bridge did not offer (the model is told it is unknown).
+	Server string
+	Tool   string
+	// Result is set for EventRunDone: the Result Bridge.Run would return,
+	// with MissingServers, never nil. It shadows the embedded
+	// responses.Event.Result, which points into it.
+	Result *Result
+}
+
+// Stream runs the same loop as Run, streaming (responses.Stream with the
+// bridge as the ToolSource): it yields the model's text as it is written,
+// each function call as soon as the model has finished writing it (the
+// call starts then, with Server and Tool set), the progress the MCP server
+// reports while the call runs, each call's result, the end of every
+// response and, last, EventRunDone with the Result and error Run would
+// return. Every other event comes with a nil error. The RunOptions, hooks,
+// approval, timeouts and Close behave as for Run; WithProgress still
+// receives every notification, while EventCallProgress keeps only the
+// latest one when the consumer falls behind.
+//
+// Breaking out of the range loop cancels the request in flight and the
+// running calls and waits for them to return. Each range over the sequence
+// runs the loop once. ResumeStream (or Resume) continues a streamed run
+// from Result.ResumePoint() as after Run.
+func (b *Bridge) Stream(ctx context.Context, api StreamAPI, params oai.ResponseNewParams, opts ...RunOption) iter.Seq2[Event, error] {
+	return b.stream(ctx, api, params, nil, opts)
+}
+
+// ResumeStream is Resume, streamed: it continues a run (streamed or not)
+// from from, usually res.ResumePoint(), and yields events as Stream does.
+func (b *Bridge) ResumeStream(ctx context.Context, api StreamAPI, params oai.ResponseNewParams, from ResumePoint, opts ...RunOption) iter.Seq2[Event, error] {
+	return b.stream(ctx, api, params, &from, opts)
+}
+
+func (b *Bridge) stream(ctx context.Context, api StreamAPI, params oai.ResponseNewParams, from *ResumePoint, opts []RunOption) iter.Seq2[Event, error] {
+	return func(yield func(Event, error) bool) {
+		ctx, done, err := b.track(ctx)
+		if err != nil {
+			yield(runDone(&Result{MissingServers: b.MissingServers()}), err)
+			return
+		}
+		defer done()
+		run := withRun(b.cfg.run, opts)
+		run.streaming = true
+		if from != nil {
+			run.loaded = resumedLoaded(*from) // as Resume: what earlier searches loaded
+		}
+		turns := &turnSets{sets: make(map[int]*toolSet)}
+		src := &source{b: b, run: &run, turns: turns}
+		lo := b.loopOptions(&run)
+		inner := lo.Observer
+		if inner == nil {
+			inner = responses.NopObserver{}
+		}
+		lo.Observer = turnTagger{Observer: inner}
+
+		var seq iter.Seq2[responses.Event, error]
+		if from == nil {
+			seq = responses.Stream(ctx, api, params, src, lo)
+		} else {
+			seq = responses.ResumeStream(ctx, api, params, *from, src, lo)
+		}
+		for ev, err := range seq {
+			out := Event{Event: ev}
+			switch ev.Kind {
+			case EventFunctionCall, EventCallProgress, EventCallDone:
+				out.Server, out.Tool = turns.route(ev.Turn, ev.Call.Name)
+			case EventRunDone:
+				res := b.result(ev.Result)
+				if res == nil {
+					res = &Result{MissingServers: b.MissingServers()}
+				}
+				out = runDone(res)
+				out.Turn = ev.Turn
+				err = closedError(ctx, err)
+			}
+			if !yield(out, err) {
+				return // responses.Stream cancels and waits for the calls
+			}
+		}
+	}
+}
+
+// runDone is the last event of a run.
+func runDone(res *Result) Event {
+	return Event{Event: responses.Event{Kind: EventRunDone, Turn: res.Iterations, Result: &res.Result}, Result: res}
+}
+
+// Stream is the one-shot Run, streamed: it connects to servers, streams
+// the run as Bridge.Stream does and closes everything when the run ends or
+// the range loop breaks (stdio server processes are stopped before the
+// range statement returns). The last event carries the Result; an error of
+// New or of Close comes with it. WithSampling without an API samples
+// through api when it is also an API, as *oai.ResponseService is.
+func Stream(ctx context.Context, api StreamAPI, params oai.ResponseNewParams, servers []Server, opts ...Option) iter.Seq2[Event, error] {
+	return func(yield func(Event, error) bool) {
+		if a, ok := api.(API); ok {
+			opts = append(opts[:len(opts):len(opts)], samplingAPIDefault(a))
+		}
+		b, err := New(ctx, servers, opts...)
+		if err != nil {
+			yield(runDone(&Result{}), err)
+			return
+		}
+		closed := false
+		defer func() {
+			if !closed {
+				_ = b.Close()
+			}
+		}()
+		for ev, err := range b.Stream(ctx, api, params) {
+			if ev.Kind == EventRunDone {
+				// Closed before the last event, so its error reports Close.
+				closed = true
+				if cerr := b.Close(); cerr != nil && err == nil {
+					err = cerr
+				}
+			}
+			if !yield(ev, err) {
+				return
+			}
+		}
+	}
+}
+
+// turnSets remembers the tool set each turn of a streamed run was given,
+// by turn number (0: calls rerun by ResumeStream before the first turn).
+type turnSets struct {
+	mu   sync.Mutex
+	sets map[int]*toolSet
+}
+
+type turnKey struct{}
+
+// record notes ts as the tool set of the turn whose ctx is given.
+func (t *turnSets) record(ctx context.Context, ts *toolSet) {
+	if t == nil {
+		return
+	}
+	turn, _ := ctx.Value(turnKey{}).(int)
+	t.mu.Lock()
+	t.sets[turn] = ts
+	t.mu.Unlock()
+}
+
+// route names the server and tool a function of the given turn goes to.
+func (t *turnSets) route(turn int, function string) (server, tool string) {
+	t.mu.Lock()
+	ts := t.sets[turn]
+	t.mu.Unlock()
+	if ts == nil {
+		return "", ""
+	}
+	if ft, ok := ts.byName[function]; ok {
+		return ft.Server, ft.Tool
+	}
+	return "", ""
+}
+
+// turnTagger puts the turn number in the context the loop gives the
+// ToolSource, so the source knows which turn a tool set is for.
+type turnTagger struct{ responses.Observer }
+
+func (o turnTagger) StartTurn(ctx context.Context, turn int) context.Context {
+	return context.WithValue(o.Observer.StartTurn(ctx, turn), turnKey{}, turn)
+}
+
+// progressRelay hands one call's MCP progress notifications to its stream
+// from a goroutine of its own: the notification callback runs on the
+// connection's reading goroutine and must not wait for the stream's
+// consumer. When the consumer is behind, only the latest is kept.
+type progressRelay struct {
+	ctx    context.Context
+	mu     sync.Mutex
+	latest *Progress
+	wake   chan struct{} // capacity 1
+	done   chan struct{}
+	exited chan struct{}
+}
+
+func startProgressRelay(ctx context.Context) *progressRelay {
+	r := &progressRelay{ctx: ctx, wake: make(chan struct{}, 1), done: make(chan struct{}), exited: make(chan struct{})}
+	go r.loop()
+	return r
+}
+
+// post queues p, replacing one not yet handed over; a nil relay does nothing.
+func (r *progressRelay) post(p mcp.ProgressNotificationParams) {
+	if r == nil {
+		return
+	}
+	r.mu.Lock()
+	r.latest = &Progress{Progress: p.Progress, Total: p.Total, Message: p.Message}
+	r.mu.Unlock()
+	select {
+	case r.wake <- struct{}{}:
+	default:
+	}
+}
+
+func (r *progressRelay) loop() {
+	defer close(r.exited)
+	for {
+		select {
+		case <-r.wake:
+			r.mu.Lock()
+			p := r.latest
+			r.latest = nil
+			r.mu.Unlock()
+			if p != nil {
+				responses.ReportProgress(r.ctx, *p)
+			}
+		case <-r.done:
+			return
+		}
+	}
+}
+
+// stop ends the relay once the call has returned; a notification not yet
+// handed over is dropped, as one arriving after the result would be.
+func (r *progressRelay) stop() {
+	close(r.done)
+	<-r.exited
+}
