@@ -15,12 +15,52 @@ import (
 // ServerPackage is the import path of the stdio test server binary.
 const ServerPackage = "github.com/mcpbridge/mcpbridge/internal/mcptest/cmd/mcptestserver"
 
-var build struct {
+// Binary is a Go command built once per test process into a fresh
+// temporary directory; Remove deletes it. The test servers of several
+// packages (this one's, the corpus replay server) are built this way.
+type Binary struct {
+	Package string // import path of the command
+	Name    string // file name, without ".exe"
+
 	once sync.Once
 	dir  string
 	path string
 	err  error
 }
+
+// Build compiles the command on the first call and returns its path.
+func (b *Binary) Build() (string, error) {
+	b.once.Do(func() {
+		dir, err := os.MkdirTemp("", b.Name+"-")
+		if err != nil {
+			b.err = err
+			return
+		}
+		name := b.Name
+		if runtime.GOOS == "windows" {
+			name += ".exe"
+		}
+		path := filepath.Join(dir, name)
+		cmd := exec.Command(goTool(), "build", "-o", path, b.Package)
+		cmd.Env = append(os.Environ(), "CGO_ENABLED=0")
+		if out, err := cmd.CombinedOutput(); err != nil {
+			_ = os.RemoveAll(dir)
+			b.err = fmt.Errorf("%w\n%s", err, out)
+			return
+		}
+		b.dir, b.path = dir, path
+	})
+	return b.path, b.err
+}
+
+// Remove deletes the built binary, if any.
+func (b *Binary) Remove() {
+	if b.dir != "" {
+		_ = os.RemoveAll(b.dir)
+	}
+}
+
+var serverBinary = &Binary{Package: ServerPackage, Name: "mcptestserver"}
 
 // BuildServer compiles the mcptestserver binary once per test process (with
 // `go build`, into a fresh temporary directory) and returns its path. Call
@@ -37,30 +77,7 @@ func BuildServer(tb testing.TB) string {
 
 // Build is BuildServer without testing.TB, for TestMain and benchmarks'
 // setup code.
-func Build() (string, error) {
-	build.once.Do(func() {
-		dir, err := os.MkdirTemp("", "mcptestserver-")
-		if err != nil {
-			build.err = err
-			return
-		}
-		name := "mcptestserver"
-		if runtime.GOOS == "windows" {
-			name += ".exe"
-		}
-		path := filepath.Join(dir, name)
-		cmd := exec.Command(goTool(), "build", "-o", path, ServerPackage)
-		cmd.Env = append(os.Environ(), "CGO_ENABLED=0")
-		out, err := cmd.CombinedOutput()
-		if err != nil {
-			_ = os.RemoveAll(dir)
-			build.err = fmt.Errorf("%w\n%s", err, out)
-			return
-		}
-		build.dir, build.path = dir, path
-	})
-	return build.path, build.err
-}
+func Build() (string, error) { return serverBinary.Build() }
 
 // VerifyTestMain runs a package's tests, deletes the binary BuildServer or
 // Build made for them, and fails the run if goroutines were leaked (checked
@@ -74,11 +91,7 @@ func VerifyTestMain(m *testing.M) {
 }
 
 // RemoveBuilt deletes the binary made by BuildServer/Build, if any.
-func RemoveBuilt() {
-	if build.dir != "" {
-		_ = os.RemoveAll(build.dir)
-	}
-}
+func RemoveBuilt() { serverBinary.Remove() }
 
 // goTool finds the go command: the one of the running toolchain first.
 func goTool() string {
