@@ -7,7 +7,6 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"net/http"
 	"os"
 	"path/filepath"
 	"strings"
@@ -33,19 +32,9 @@ func browser(t *testing.T) mcpclient.AuthorizerFunc {
 }
 
 func visit(ctx context.Context, authURL string) (mcpclient.AuthorizationResponse, error) {
-	hc := &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, authURL, nil)
+	loc, err := authtest.FollowAuthorization(ctx, authURL)
 	if err != nil {
 		return mcpclient.AuthorizationResponse{}, err
-	}
-	resp, err := hc.Do(req)
-	if err != nil {
-		return mcpclient.AuthorizationResponse{}, err
-	}
-	_ = resp.Body.Close()
-	loc, err := resp.Location()
-	if err != nil {
-		return mcpclient.AuthorizationResponse{}, fmt.Errorf("HTTP %d without redirect", resp.StatusCode)
 	}
 	return mcpclient.ParseAuthorizationResponse(loc)
 }

@@ -3,8 +3,6 @@ package authtest_test
 import (
 	"context"
 	"encoding/json"
-	"fmt"
-	"net/http"
 	"strings"
 	"testing"
 	"time"
@@ -25,19 +23,9 @@ func TestMain(m *testing.M) { mcptest.VerifyTestMain(m) }
 
 // approve plays the user approving the client in a browser.
 func approve(ctx context.Context, _, authURL string) (mcpclient.AuthorizationResponse, error) {
-	hc := &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, authURL, nil)
+	loc, err := authtest.FollowAuthorization(ctx, authURL)
 	if err != nil {
 		return mcpclient.AuthorizationResponse{}, err
-	}
-	resp, err := hc.Do(req)
-	if err != nil {
-		return mcpclient.AuthorizationResponse{}, err
-	}
-	_ = resp.Body.Close()
-	loc, err := resp.Location()
-	if err != nil {
-		return mcpclient.AuthorizationResponse{}, fmt.Errorf("HTTP %d without redirect", resp.StatusCode)
 	}
 	return mcpclient.ParseAuthorizationResponse(loc)
 }

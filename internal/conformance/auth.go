@@ -6,10 +6,10 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"net/http"
 	"slices"
 	"strings"
 
+	"github.com/mcpbridge/mcpbridge/internal/authtest"
 	"github.com/mcpbridge/mcpbridge/mcpclient"
 )
 
@@ -95,19 +95,9 @@ type headlessAuthorizer struct{}
 
 // Authorize implements mcpclient.Authorizer.
 func (headlessAuthorizer) Authorize(ctx context.Context, _, authURL string) (mcpclient.AuthorizationResponse, error) {
-	hc := &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, authURL, nil)
+	loc, err := authtest.FollowAuthorization(ctx, authURL)
 	if err != nil {
 		return mcpclient.AuthorizationResponse{}, err
-	}
-	resp, err := hc.Do(req)
-	if err != nil {
-		return mcpclient.AuthorizationResponse{}, err
-	}
-	_ = resp.Body.Close()
-	loc, err := resp.Location()
-	if err != nil {
-		return mcpclient.AuthorizationResponse{}, fmt.Errorf("authorization endpoint answered HTTP %d without a redirect", resp.StatusCode)
 	}
 	if !strings.HasPrefix(loc.String(), redirectURL) {
 		return mcpclient.AuthorizationResponse{}, errors.New("authorization endpoint redirected elsewhere than the redirect URL")
