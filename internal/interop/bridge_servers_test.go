@@ -66,11 +66,14 @@ func TestBridgeFilesystem(t *testing.T) {
 	expectOutput(t, recs, got, "write", false, "Successfully wrote to "+file)
 	expectOutput(t, recs, got, "write-outside", true, "Access denied", "outside allowed directories")
 	expectOutput(t, recs, got, "list", false, "[FILE] hello.txt")
-	expectOutput(t, recs, got, "read", false, content)
+	// read_text_file declares an output schema, so the model gets its
+	// structuredContent as JSON rather than the text block.
+	wantRead := mustJSON(t, map[string]string{"content": content})
+	expectOutput(t, recs, got, "read", false, wantRead)
 	expectOutput(t, recs, got, "read-dotdot", true, "Access denied")
 	expectOutput(t, recs, got, "allowed", false, root)
-	if got["read"].Output != content {
-		t.Errorf("read back %q, want %q", got["read"].Output, content)
+	if got["read"].Output != wantRead {
+		t.Errorf("read back %q, want %q", got["read"].Output, wantRead)
 	}
 	if data, err := readFile(file); err != nil || data != content {
 		t.Errorf("file on disk: %q, %v", data, err)
