@@ -32,6 +32,7 @@ func BenchmarkRunOneTurn(b *testing.B) {
 	ctx := context.Background()
 	s := responsestest.New(responsestest.ToolCaller(responsestest.FunctionCall{Name: "s__echo", Arguments: `{"text":"hello"}`}))
 	s.SetRecording(false)
+	s.SetValidation(false) // measure the client, not the fake's checks
 	defer s.Close()
 	c := s.Client()
 	br, err := New(ctx, []Server{InProcess("s", mcptest.NewServer())})

@@ -17,6 +17,7 @@ var instantExec = responses.ExecutorFunc(func(context.Context, responses.Call) (
 func BenchmarkRunOneCall(b *testing.B) {
 	s := responsestest.New(responsestest.ToolCaller(responsestest.FunctionCall{Name: "get_weather", Arguments: `{"city":"Paris"}`}))
 	s.SetRecording(false)
+	s.SetValidation(false) // measure the client, not the fake's checks
 	defer s.Close()
 	c := s.Client()
 	params := baseParams()
@@ -34,6 +35,7 @@ func BenchmarkRunOneCall(b *testing.B) {
 func BenchmarkRunOneCallParallel(b *testing.B) {
 	s := responsestest.New(responsestest.ToolCaller(responsestest.FunctionCall{Name: "get_weather", Arguments: `{"city":"Paris"}`}))
 	s.SetRecording(false)
+	s.SetValidation(false) // measure the client, not the fake's checks
 	defer s.Close()
 	c := s.Client()
 	params := baseParams()
