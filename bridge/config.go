@@ -43,6 +43,7 @@ type Warning struct {
 	Message string
 }
 
+// String renders the warning on one line, naming the server and the key.
 func (w Warning) String() string {
 	if w.Server == "" {
 		return fmt.Sprintf("%s: %s", w.Key, w.Message)
@@ -61,6 +62,7 @@ type ConfigError struct {
 	Err    error
 }
 
+// Error names the file, the server and the key, never a value.
 func (e *ConfigError) Error() string {
 	var b strings.Builder
 	if e.Path != "" {
