@@ -136,15 +136,23 @@ func (s *Server) Secrets() []string {
 	return slices.Clone(s.secrets)
 }
 
-// Counters of what happened.
-func (s *Server) Unauthorized() int   { return int(s.unauth.Load()) }   // 401 answers of the resource
-func (s *Server) Forbidden() int      { return int(s.forbid.Load()) }   // 403 answers of the resource
-func (s *Server) Authorizations() int { return int(s.authz.Load()) }    // authorization requests approved
-func (s *Server) Registrations() int  { return int(s.regs.Load()) }     // dynamic registrations
-func (s *Server) Refreshes() int      { return int(s.refreshs.Load()) } // refresh grants honoured
-func (s *Server) ClientCredentials() int {
-	return int(s.ccs.Load())
-} // client_credentials grants honoured
+// Unauthorized counts the resource's 401 answers.
+func (s *Server) Unauthorized() int { return int(s.unauth.Load()) }
+
+// Forbidden counts the resource's 403 answers.
+func (s *Server) Forbidden() int { return int(s.forbid.Load()) }
+
+// Authorizations counts the authorization requests approved.
+func (s *Server) Authorizations() int { return int(s.authz.Load()) }
+
+// Registrations counts the dynamic client registrations.
+func (s *Server) Registrations() int { return int(s.regs.Load()) }
+
+// Refreshes counts the refresh grants honoured.
+func (s *Server) Refreshes() int { return int(s.refreshs.Load()) }
+
+// ClientCredentials counts the client_credentials grants honoured.
+func (s *Server) ClientCredentials() int { return int(s.ccs.Load()) }
 
 func (s *Server) remember(secrets ...string) {
 	for _, v := range secrets {
