@@ -195,8 +195,15 @@ func (s *Server) protect(next http.Handler) http.Handler {
 		tok, _ := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer ")
 		s.mu.Lock()
 		g := s.access[tok]
+		var usable bool
+		var scope string
+		if g != nil {
+			// Expire and Revoke change grants under s.mu: read them under it too.
+			usable = !g.expired && !g.revoked && g.resource == s.URL
+			scope = g.scope
+		}
 		s.mu.Unlock()
-		if g == nil || g.expired || g.revoked || g.resource != s.URL {
+		if !usable {
 			s.unauth.Add(1)
 			ch := fmt.Sprintf(`Bearer resource_metadata=%q`, prm)
 			if s.opts.RequiredScope != "" {
@@ -229,7 +236,7 @@ func (s *Server) protect(next http.Handler) http.Handler {
 				}
 			}
 		}
-		if !hasScope(g.scope, need) || !hasScope(g.scope, s.opts.RequiredScope) {
+		if !hasScope(scope, need) || !hasScope(scope, s.opts.RequiredScope) {
 			s.forbid.Add(1)
 			w.Header().Set("WWW-Authenticate", fmt.Sprintf(`Bearer error="insufficient_scope", scope=%q, resource_metadata=%q`, need, prm))
 			oauthError(w, http.StatusForbidden, "insufficient_scope", "more scope needed")
