@@ -16,48 +16,57 @@ import (
 const ServerPackage = "github.com/mcpbridge/mcpbridge/internal/mcptest/cmd/mcptestserver"
 
 // Binary is a Go command built once per test process into a fresh
-// temporary directory; Remove deletes it. The test servers of several
-// packages (this one's, the corpus replay server) are built this way.
+// temporary directory; Remove deletes it, and a later Build builds it again
+// (go test -count=N runs a package's tests N times in one process). The
+// test servers of several packages (this one's, the corpus replay server)
+// are built this way.
 type Binary struct {
 	Package string // import path of the command
 	Name    string // file name, without ".exe"
 
-	once sync.Once
+	mu   sync.Mutex
 	dir  string
 	path string
 	err  error
 }
 
-// Build compiles the command on the first call and returns its path.
+// Build compiles the command unless it is built already and returns its
+// path. A failed build is not retried until Remove.
 func (b *Binary) Build() (string, error) {
-	b.once.Do(func() {
-		dir, err := os.MkdirTemp("", b.Name+"-")
-		if err != nil {
-			b.err = err
-			return
-		}
-		name := b.Name
-		if runtime.GOOS == "windows" {
-			name += ".exe"
-		}
-		path := filepath.Join(dir, name)
-		cmd := exec.Command(goTool(), "build", "-o", path, b.Package)
-		cmd.Env = append(os.Environ(), "CGO_ENABLED=0")
-		if out, err := cmd.CombinedOutput(); err != nil {
-			_ = os.RemoveAll(dir)
-			b.err = fmt.Errorf("%w\n%s", err, out)
-			return
-		}
-		b.dir, b.path = dir, path
-	})
-	return b.path, b.err
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if b.path != "" || b.err != nil {
+		return b.path, b.err
+	}
+	dir, err := os.MkdirTemp("", b.Name+"-")
+	if err != nil {
+		b.err = err
+		return "", err
+	}
+	name := b.Name
+	if runtime.GOOS == "windows" {
+		name += ".exe"
+	}
+	path := filepath.Join(dir, name)
+	cmd := exec.Command(goTool(), "build", "-o", path, b.Package)
+	cmd.Env = append(os.Environ(), "CGO_ENABLED=0")
+	if out, err := cmd.CombinedOutput(); err != nil {
+		_ = os.RemoveAll(dir)
+		b.err = fmt.Errorf("%w\n%s", err, out)
+		return "", b.err
+	}
+	b.dir, b.path = dir, path
+	return path, nil
 }
 
 // Remove deletes the built binary, if any.
 func (b *Binary) Remove() {
+	b.mu.Lock()
+	defer b.mu.Unlock()
 	if b.dir != "" {
 		_ = os.RemoveAll(b.dir)
 	}
+	b.dir, b.path, b.err = "", "", nil
 }
 
 var serverBinary = &Binary{Package: ServerPackage, Name: "mcptestserver"}
