@@ -6,6 +6,8 @@ import (
 	"strings"
 	"time"
 
+	oai "github.com/openai/openai-go/v3/responses"
+
 	"github.com/mcpbridge/mcpbridge/responses"
 	"github.com/mcpbridge/mcpbridge/responses/responsestest"
 )
@@ -39,29 +41,45 @@ func rowStream(ctx context.Context, e *env) ([]Row, error) {
 // rowFirstDelta is 7a: time from the request to the first text delta,
 // through responses.Stream and through openai-go's stream alone.
 func rowFirstDelta(ctx context.Context, e *env) (Row, error) {
-	fake := responsestest.New(func(*responsestest.Request) responsestest.Reply {
-		return responsestest.Text("The weather in Paris is sunny with a light breeze all afternoon.")
-	})
-	fake.SetRecording(false)
+	fake, api := newTextFake()
 	defer fake.Close()
-	c := fake.Client()
-	api := &c.Responses
 	params := prompt("hello")
-	errs := 0
-	ours := func() time.Duration {
+	ours := func() (time.Duration, bool) {
 		t := time.Now()
 		var d time.Duration
+		ok := true
 		for ev, err := range responses.Stream(ctx, api, params, responses.Static(instant), responses.Options{}) {
-			if err != nil {
-				errs++
-			}
+			ok = ok && err == nil
 			if ev.Kind == responses.EventTextDelta && d == 0 {
 				d = time.Since(t)
 			}
 		}
-		return d
+		return d, ok
 	}
-	raw := func() time.Duration {
+	m, err := measureFirstDelta(ctx, e, ours, rawFirstDelta(ctx, api, params))
+	if err != nil {
+		return Row{}, err
+	}
+	e.logf("  7a: Stream %s, openai-go %s, %s", fmtDur(m.ours), fmtDur(m.raw), fmtDiff(m.ours-m.raw))
+	return m.row("7a", "Streaming: time to the first text delta (fake API, no delays)",
+		"responses.Stream ", "openai-go NewStreaming "), nil
+}
+
+// newTextFake starts a fake API that answers every request with one
+// sentence of text, recording off.
+func newTextFake() (*responsestest.Server, *oai.ResponseService) {
+	fake := responsestest.New(func(*responsestest.Request) responsestest.Reply {
+		return responsestest.Text("The weather in Paris is sunny with a light breeze all afternoon.")
+	})
+	fake.SetRecording(false)
+	c := fake.Client()
+	return fake, &c.Responses
+}
+
+// rawFirstDelta times the first text delta of openai-go's own stream of
+// params: the baseline of rows 7a and 7c.
+func rawFirstDelta(ctx context.Context, api *oai.ResponseService, params oai.ResponseNewParams) func() (time.Duration, bool) {
+	return func() (time.Duration, bool) {
 		t := time.Now()
 		var d time.Duration
 		st := api.NewStreaming(ctx, params)
@@ -70,41 +88,63 @@ func rowFirstDelta(ctx context.Context, e *env) (Row, error) {
 				d = time.Since(t)
 			}
 		}
-		if st.Err() != nil {
-			errs++
-		}
+		ok := st.Err() == nil
 		_ = st.Close()
+		return d, ok
+	}
+}
+
+// firstDelta is a first-delta measurement: medians of both sides.
+type firstDelta struct {
+	ours, raw time.Duration
+	n, errs   int
+}
+
+// measureFirstDelta warms both sides up, then runs them interleaved,
+// alternating which goes first.
+func measureFirstDelta(ctx context.Context, e *env, ours, raw func() (time.Duration, bool)) (firstDelta, error) {
+	m := firstDelta{}
+	run := func(f func() (time.Duration, bool)) time.Duration {
+		d, ok := f()
+		if !ok {
+			m.errs++
+		}
 		return d
 	}
-	for range e.reps(20, 2) { // warm up both
-		ours()
-		raw()
+	for range e.reps(20, 2) {
+		run(ours)
+		run(raw)
 	}
 	var os, rs []time.Duration
 	for i := range e.reps(200, 20) {
 		if ctx.Err() != nil {
-			return Row{}, ctx.Err()
+			return m, ctx.Err()
 		}
 		if i%2 == 0 {
-			os, rs = append(os, ours()), append(rs, raw())
+			os, rs = append(os, run(ours)), append(rs, run(raw))
 		} else {
-			rs, os = append(rs, raw()), append(os, ours())
+			rs, os = append(rs, run(raw)), append(os, run(ours))
 		}
 	}
-	mo, mr := medianDur(os), medianDur(rs)
-	diff := mo - mr
-	e.logf("  7a: Stream %s, openai-go %s, %s", fmtDur(mo), fmtDur(mr), fmtDiff(diff))
+	m.ours, m.raw, m.n = medianDur(os), medianDur(rs), len(os)
+	return m, nil
+}
+
+// row is the table row of a first-delta measurement: target within 2 ms of
+// openai-go's own stream.
+func (m firstDelta) row(id, scenario, measured, baseline string) Row {
+	diff := m.ours - m.raw
 	return Row{
-		ID:       "7a",
-		Scenario: "Streaming: time to the first text delta (fake API, no delays)",
-		Measured: "responses.Stream " + fmtDur(mo),
-		Baseline: "openai-go NewStreaming " + fmtDur(mr),
-		Ratio:    fmt.Sprintf("%.3f× (%s)", float64(mo)/float64(mr), fmtDiff(diff)),
+		ID:       id,
+		Scenario: scenario,
+		Measured: measured + fmtDur(m.ours),
+		Baseline: baseline + fmtDur(m.raw),
+		Ratio:    fmt.Sprintf("%.3f× (%s)", float64(m.ours)/float64(m.raw), fmtDiff(diff)),
 		Target:   "≤ +2 ms",
-		Met:      yesNo(diff <= 2*time.Millisecond && errs == 0),
-		Errors:   errs,
-		Notes:    fmt.Sprintf("median of %d interleaved requests each", len(os)),
-	}, nil
+		Met:      yesNo(diff <= 2*time.Millisecond && m.errs == 0),
+		Errors:   m.errs,
+		Notes:    fmt.Sprintf("median of %d interleaved requests each", m.n),
+	}
 }
 
 var instant = responses.ExecutorFunc(func(context.Context, responses.Call) (responses.Output, error) {
