@@ -18,48 +18,29 @@ func stripJSONC(data []byte) []byte {
 			out[i] = ' '
 		}
 	}
-	inString := false
-	for i := 0; i < len(out); i++ {
-		c := out[i]
+	// Comments first: a comma before a comment is still a trailing comma.
+	outsideStrings(out, func(i int) int {
 		switch {
-		case inString:
-			if c == '\\' {
-				i++
-			} else if c == '"' {
-				inString = false
-			}
-		case c == '"':
-			inString = true
-		case c == '/' && i+1 < len(out) && out[i+1] == '/':
+		case out[i] == '/' && i+1 < len(out) && out[i+1] == '/':
 			for ; i < len(out) && out[i] != '\n'; i++ {
 				blank(i)
 			}
-		case c == '/' && i+1 < len(out) && out[i+1] == '*':
-			end := bytes.Index(out[i+2:], []byte("*/"))
+			return i
+		case out[i] == '/' && i+1 < len(out) && out[i+1] == '*':
 			stop := len(out)
-			if end >= 0 {
+			if end := bytes.Index(out[i+2:], []byte("*/")); end >= 0 {
 				stop = i + 2 + end + 2
 			}
 			for ; i < stop; i++ {
 				blank(i)
 			}
-			i--
+			return stop
 		}
-	}
+		return i + 1
+	})
 	// Trailing commas: a comma followed only by blanks and a closing bracket.
-	inString = false
-	for i := 0; i < len(out); i++ {
-		c := out[i]
-		switch {
-		case inString:
-			if c == '\\' {
-				i++
-			} else if c == '"' {
-				inString = false
-			}
-		case c == '"':
-			inString = true
-		case c == ',':
+	outsideStrings(out, func(i int) int {
+		if out[i] == ',' {
 			j := i + 1
 			for j < len(out) && (out[j] == ' ' || out[j] == '\t' || out[j] == '\n' || out[j] == '\r') {
 				j++
@@ -68,6 +49,24 @@ func stripJSONC(data []byte) []byte {
 				out[i] = ' '
 			}
 		}
-	}
+		return i + 1
+	})
 	return out
+}
+
+// outsideStrings calls visit for every byte of data that is not inside a
+// JSON string literal; visit returns the index to go on from.
+func outsideStrings(data []byte, visit func(i int) int) {
+	for i := 0; i < len(data); {
+		if data[i] != '"' {
+			i = visit(i)
+			continue
+		}
+		for i++; i < len(data) && data[i] != '"'; i++ {
+			if data[i] == '\\' {
+				i++
+			}
+		}
+		i++ // the closing quote
+	}
 }
