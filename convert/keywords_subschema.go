@@ -31,27 +31,21 @@ func (n *normalizer) repairProperties(out map[string]any, k string, v any, path 
 	out[k] = np
 }
 
-// repairPatternProperties normalizes the schema under each pattern. It is
-// kept apart from repairSchemaMap because its keys are regular expressions.
+// repairPatternProperties normalizes the schema under each pattern and
+// drops the patterns the API cannot read (badPattern).
 func (n *normalizer) repairPatternProperties(out map[string]any, k string, v any, path string, depth int) {
-	sm, ok := v.(map[string]any)
-	if !ok {
-		n.add(keyPath(path, k), k+" is not an object; dropped")
-		return
-	}
-	ns := make(map[string]any, len(sm))
-	for _, name := range sortedKeys(sm) {
-		if n.badPattern(keyPath(path, k)+"/"+escapePointer(name), name) {
-			continue
-		}
-		ns[name] = n.sub(sm[name], keyPath(path, k)+"/"+escapePointer(name), depth+1)
-	}
-	out[k] = ns
+	n.schemaMap(out, k, v, path, depth, n.badPattern)
 }
 
 // repairSchemaMap normalizes a keyword holding an object of subschemas
 // (dependentSchemas).
 func (n *normalizer) repairSchemaMap(out map[string]any, k string, v any, path string, depth int) {
+	n.schemaMap(out, k, v, path, depth, nil)
+}
+
+// schemaMap normalizes every subschema of an object of subschemas; dropKey,
+// when set, leaves out an entry by its key (with the key's path).
+func (n *normalizer) schemaMap(out map[string]any, k string, v any, path string, depth int, dropKey func(path, key string) bool) {
 	sm, ok := v.(map[string]any)
 	if !ok {
 		n.add(keyPath(path, k), k+" is not an object; dropped")
@@ -59,7 +53,11 @@ func (n *normalizer) repairSchemaMap(out map[string]any, k string, v any, path s
 	}
 	ns := make(map[string]any, len(sm))
 	for _, name := range sortedKeys(sm) {
-		ns[name] = n.sub(sm[name], keyPath(path, k)+"/"+escapePointer(name), depth+1)
+		at := keyPath(path, k) + "/" + escapePointer(name)
+		if dropKey != nil && dropKey(at, name) {
+			continue
+		}
+		ns[name] = n.sub(sm[name], at, depth+1)
 	}
 	out[k] = ns
 }
