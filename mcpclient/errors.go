@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"net/http"
 	"strings"
+
+	"github.com/mcpbridge/mcpbridge/internal/textsafe"
 )
 
 // Op names the step that failed in an *Error.
@@ -46,6 +48,13 @@ var (
 // the Stderr field keeps all of it.
 const maxStderrInMessage = 2048
 
+// maxCauseInMessage bounds how much of the cause's message Error() prints.
+// A server chooses the text of its JSON-RPC errors; without a bound every
+// layer that formats the error (redaction, wrapping, the output sent to the
+// model, which caps it far lower anyway) copies megabytes again. The cause
+// itself stays whole for errors.Is and errors.As.
+const maxCauseInMessage = 1 << 20
+
 // Error is the error type of this package: it names the server, the
 // operation and (for calls) the tool, carries the tail of a stdio server's
 // stderr when the process failed, and wraps the cause, so errors.Is and
@@ -79,7 +88,13 @@ func (e *Error) Error() string {
 	}
 	if e.Err != nil {
 		b.WriteString(": ")
-		b.WriteString(e.Err.Error())
+		cause := e.Err.Error()
+		if len(cause) > maxCauseInMessage {
+			kept := textsafe.Cut(cause, maxCauseInMessage)
+			fmt.Fprintf(&b, "%s... (%d bytes of the message cut)", kept, len(cause)-len(kept))
+		} else {
+			b.WriteString(cause)
+		}
 	}
 	if tail := strings.TrimSpace(e.Stderr); tail != "" {
 		if len(tail) > maxStderrInMessage {

@@ -1,0 +1,27 @@
+package mcpclient_test
+
+import (
+	"errors"
+	"strings"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+
+	"github.com/mcpbridge/mcpbridge/mcpclient"
+)
+
+// A server can put megabytes into a JSON-RPC error message. Every layer
+// that formats the error (wrapping, redaction, the output sent to the
+// model) would copy all of it again, so the message is cut where it is
+// made; the cause itself stays reachable through errors.Is and errors.As.
+func TestErrorMessageOfAHugeCauseIsBounded(t *testing.T) {
+	cause := errors.New("server says: " + strings.Repeat("é", 3<<20) + "END")
+	e := &mcpclient.Error{Server: "big", Op: mcpclient.OpCall, Tool: "t", Err: cause}
+	msg := e.Error()
+	assert.LessOrEqual(t, len(msg), 1<<20+200)
+	assert.True(t, strings.HasPrefix(msg, `mcp server "big": call tool "t": server says: éé`), "%.80s", msg)
+	assert.True(t, strings.HasSuffix(msg, "bytes of the message cut)"), "%.80s", msg[max(0, len(msg)-80):])
+	assert.False(t, strings.Contains(msg, "END"), "the end of the message is cut")
+	assert.True(t, strings.ToValidUTF8(msg, "?") == msg, "no character is split")
+	assert.ErrorIs(t, e, cause)
+}
