@@ -27,22 +27,17 @@ package bridge
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"log/slog"
-	"sort"
 	"sync"
 	"sync/atomic"
 	"time"
 
 	"github.com/mark3labs/mcp-go/server"
-	"github.com/openai/openai-go/v3/packages/param"
-	oai "github.com/openai/openai-go/v3/responses"
 
 	"github.com/mcpbridge/mcpbridge/convert"
 	"github.com/mcpbridge/mcpbridge/internal/jsonschema"
-	"github.com/mcpbridge/mcpbridge/internal/toolindex"
 	"github.com/mcpbridge/mcpbridge/mcpclient"
 )
 
@@ -126,32 +121,6 @@ func (c *conn) exposes(tool string) bool {
 		return false
 	}
 	return len(c.allow) == 0 || c.allow[tool]
-}
-
-// toolSet is an immutable snapshot of the converted tools: what one turn
-// offers and how its calls are routed and checked.
-type toolSet struct {
-	set    *convert.ToolSet
-	params []oai.ToolUnionParam
-	byName map[string]*offeredTool
-	extra  map[string]map[string]bool // server -> built-in tools added (resources.go)
-
-	// What the model is offered and calls by (toolsearch.go).
-	mode      ToolSearchMode // resolved: never ToolSearchAuto
-	ns        *convert.NamespaceSet
-	byKey     map[string]*offered // by functionKey(namespace, name)
-	keys      []string            // byKey's keys in tool set order
-	indexOnce sync.Once
-	ix        *toolindex.Index // client search index, built on first search
-}
-
-// offeredTool is one function tool with the MCP tool the server listed
-// for it when the snapshot was taken (its input schema for
-// WithValidateArguments, its text for the search index).
-type offeredTool struct {
-	*convert.FunctionTool
-	schema json.RawMessage
-	src    convert.Tool
 }
 
 // Bridge is a set of connected MCP servers behind one tool set. It is safe
@@ -336,143 +305,6 @@ func toSet(names []string) map[string]bool {
 	return m
 }
 
-// list relists one server's tools and stores the exposed ones.
-func (b *Bridge) list(ctx context.Context, c *conn) error {
-	c.stale.Store(false)
-	var skipped []convert.Diagnostic
-	var listed []mcpclient.Tool
-	var err error
-	if c.client.Capabilities().Tools != nil {
-		listed, err = c.client.ListTools(ctx, mcpclient.ReportSkipped(func(s mcpclient.SkippedTool) {
-			skipped = append(skipped, convert.Diagnostic{Server: c.srv.Name, Tool: s.Name, Field: "name", Reason: s.Reason, Dropped: true})
-		}))
-	} // else a server with only resources or prompts: no tools to list
-	if err != nil {
-		c.stale.Store(true)
-		return err
-	}
-	tools := make([]convert.Tool, 0, len(listed))
-	for _, t := range listed {
-		if !c.exposes(t.Name) {
-			continue
-		}
-		tools = append(tools, convert.Tool{Name: t.Name, Title: t.Title, Description: t.Description, InputSchema: t.InputSchema, OutputSchema: t.OutputSchema})
-	}
-	c.mu.Lock()
-	c.tools = tools
-	c.skipped = skipped
-	c.mu.Unlock()
-	return nil
-}
-
-// rebuild converts the current tool lists of all servers into a new snapshot.
-func (b *Bridge) rebuild() error {
-	in := make([]convert.ServerTools, 0, len(b.order))
-	sources := make(map[[2]string]convert.Tool)
-	for _, name := range b.order {
-		c := b.conns[name]
-		c.mu.Lock()
-		in = append(in, convert.ServerTools{Server: name, Tools: c.tools})
-		for _, t := range c.tools {
-			sources[[2]string{name, t.Name}] = t
-		}
-		c.mu.Unlock()
-	}
-	in, extra, extraDiags := b.withExtraTools(in)
-	set, err := b.conv.Convert(in)
-	if err != nil {
-		return fmt.Errorf("bridge: %w", err)
-	}
-	set.Diagnostics = append(set.Diagnostics, extraDiags...)
-	ts := &toolSet{
-		extra:  extra,
-		set:    set,
-		params: make([]oai.ToolUnionParam, 0, len(set.Tools)),
-		byName: make(map[string]*offeredTool, len(set.Tools)),
-	}
-	keep := make([][]byte, 0, len(set.Tools))
-	for i := range set.Tools {
-		ft := &set.Tools[i]
-		src := sources[[2]string{ft.Server, ft.Tool}]
-		ts.byName[ft.Name] = &offeredTool{FunctionTool: ft, schema: src.InputSchema, src: src}
-		keep = append(keep, src.InputSchema)
-	}
-	b.offer(ts)
-	// Compile every input schema once per tool set, not once per call; a
-	// run that turns validation on later compiles on first use.
-	b.compiled.Retain(keep)
-	if b.cfg.run.validateArgs {
-		for _, raw := range keep {
-			if _, err := b.compiled.Get(raw); err != nil {
-				b.log.Debug("input schema does not compile; arguments go unchecked", "error", err)
-			}
-		}
-	}
-	for _, d := range set.Diagnostics {
-		b.log.Debug("tool diagnostic", "server", d.Server, "tool", d.Tool, "field", d.Field, "reason", d.Reason, "dropped", d.Dropped)
-	}
-	b.current.Store(ts)
-	return nil
-}
-
-// functionToolParam turns a converted tool into the Responses API form.
-// strict is always sent: leaving it out makes the API treat the schema as
-// strict and invent values for optional arguments.
-func functionToolParam(ft *convert.FunctionTool) oai.ToolUnionParam {
-	fn := &oai.FunctionToolParam{
-		Name:         ft.Name,
-		Parameters:   ft.Parameters,
-		Strict:       param.NewOpt(ft.Strict),
-		OutputSchema: ft.OutputSchema,
-	}
-	if ft.Description != "" {
-		fn.Description = param.NewOpt(ft.Description)
-	}
-	return oai.ToolUnionParam{OfFunction: fn}
-}
-
-// Tools returns the tools to put in a Responses request: the function tools,
-// or with WithNamespaces one namespace tool per server; with tool search,
-// only the functions not deferred and the tool_search tool (toolsearch.go).
-// The slice is a fresh copy; the schemas inside are shared and must not be
-// modified.
-func (b *Bridge) Tools() []oai.ToolUnionParam {
-	return append([]oai.ToolUnionParam(nil), b.current.Load().params...)
-}
-
-// FunctionTools returns the converted tools with their origin (server and
-// MCP tool name) and the strict-mode decision for each.
-func (b *Bridge) FunctionTools() []convert.FunctionTool {
-	return append([]convert.FunctionTool(nil), b.current.Load().set.Tools...)
-}
-
-// Lookup returns the server and MCP tool a function name routes to.
-func (b *Bridge) Lookup(functionName string) (server, tool string, ok bool) {
-	return b.current.Load().set.Lookup(functionName)
-}
-
-// Diagnostics reports what the conversion repaired or dropped, and the
-// servers New left out, sorted by server and tool.
-func (b *Bridge) Diagnostics() []convert.Diagnostic {
-	ds := append([]convert.Diagnostic(nil), b.current.Load().set.Diagnostics...)
-	for _, name := range b.order {
-		c := b.conns[name]
-		c.mu.Lock()
-		ds = append(ds, c.skipped...)
-		c.mu.Unlock()
-	}
-	for _, m := range b.missing {
-		ds = append(ds, convert.Diagnostic{Server: m.Server, Reason: "server left out: " + m.Error(), Dropped: true})
-	}
-	sort.SliceStable(ds, func(i, j int) bool {
-		if ds[i].Server != ds[j].Server {
-			return ds[i].Server < ds[j].Server
-		}
-		return ds[i].Tool < ds[j].Tool
-	})
-	return ds
-}
-
 // MissingServers returns the servers New left out (WithSkipFailedServers),
 // in the order given to New, each with why it failed. Their tools are not
 // offered; a call to a name the model expected from them is answered as an
@@ -483,55 +315,6 @@ func (b *Bridge) MissingServers() []*ServerError {
 
 // Servers returns the names of the connected servers, in the order given to New.
 func (b *Bridge) Servers() []string { return append([]string(nil), b.order...) }
-
-// Refresh relists every server's tools and rebuilds the tool set. Tools that
-// did not change are not converted again.
-func (b *Bridge) Refresh(ctx context.Context) error {
-	return b.refresh(ctx, false)
-}
-
-// refreshStale relists only the servers that announced a change.
-func (b *Bridge) refreshStale(ctx context.Context) error {
-	return b.refresh(ctx, true)
-}
-
-func (b *Bridge) refresh(ctx context.Context, onlyStale bool) error {
-	if b.closed.Load() {
-		return ErrClosed
-	}
-	b.refreshMu.Lock()
-	defer b.refreshMu.Unlock()
-	var (
-		wg   sync.WaitGroup
-		mu   sync.Mutex
-		errs []error
-		any  bool
-	)
-	for _, name := range b.order {
-		c := b.conns[name]
-		if onlyStale && !c.stale.Load() {
-			continue
-		}
-		any = true
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			if err := b.list(ctx, c); err != nil {
-				mu.Lock()
-				errs = append(errs, asServerError(name, mcpclient.OpList, err))
-				mu.Unlock()
-			}
-		}()
-	}
-	wg.Wait()
-	if !any {
-		return nil
-	}
-	if err := b.rebuild(); err != nil {
-		errs = append(errs, err)
-	}
-	return errors.Join(errs...)
-}
 
 // Close disconnects every server and stops every process New started. Runs
 // in flight end promptly with an error matching ErrClosed, their finished
