@@ -167,6 +167,18 @@ func TestUnloadedCallTellsTheModelToSearch(t *testing.T) {
 	assert.Contains(t, c.Output.Text, "alpha__add")
 }
 
+// A program that adds its own tool_search tool while the bridge adds one
+// gets ErrToolConflict before any request, not the API's 400.
+func TestOwnToolSearchConflictsWithTheBridges(t *testing.T) {
+	api, client := fakeAPI(t, responsestest.Script(responsestest.Text("never")))
+	b := newBridge(t, twoServers(), WithToolSearch(ToolSearchHosted))
+	p := params("x")
+	p.Tools = []oai.ToolUnionParam{{OfToolSearch: &oai.ToolSearchToolParam{}}}
+	_, err := b.Run(ctxT(t), &client.Responses, p)
+	require.ErrorIs(t, err, ErrToolConflict)
+	assert.Empty(t, api.Requests())
+}
+
 func TestHostedToolSearchNamespaced(t *testing.T) {
 	loaded := map[string]any{"type": "namespace", "name": "alpha", "description": "d", "tools": []any{
 		map[string]any{"type": "function", "name": "add", "strict": false, "defer_loading": true,

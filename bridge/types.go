@@ -75,6 +75,10 @@ var (
 	ErrCallTimeout = responses.ErrCallTimeout
 	// ErrDenied: the WithApproval hook denied the call.
 	ErrDenied = responses.ErrDenied
+	// ErrToolConflict: params.Tools holds a function or namespace the
+	// bridge offers under the same name, or a tool_search tool while tool
+	// search is on; the run stops before sending anything.
+	ErrToolConflict = responses.ErrToolConflict
 )
 
 // StartError is New's error when MCP servers could not be used: it lists

@@ -340,6 +340,10 @@ var (
 	// ErrMaxIterations: the iteration limit was reached while the model
 	// was still calling functions.
 	ErrMaxIterations = errors.New("responses: iteration limit reached")
+	// ErrToolConflict: params.Tools and the ToolSource's tools would send
+	// one function or namespace name twice, or two tool_search tools, which
+	// the API refuses for the whole request; nothing was sent.
+	ErrToolConflict = errors.New("responses: a tool is given twice")
 	// ErrResponseFailed: the API answered with status "failed".
 	ErrResponseFailed = errors.New("responses: response failed")
 	// ErrResponseIncomplete: the API answered with status "incomplete".

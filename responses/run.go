@@ -171,7 +171,10 @@ func run(ctx context.Context, api API, params oai.ResponseNewParams, from *Resum
 			return res, endTurn(nil, fmt.Errorf("responses: tools: %w", err))
 		}
 		r.exec = box.Exec // this turn's calls, eager ones included, run with it
-		body.Tools = withTools(params.Tools, box.Tools)
+		if body.Tools, err = withTools(params.Tools, box.Tools); err != nil {
+			res.Pending = pending
+			return res, endTurn(nil, err)
+		}
 		outs := outputItems(pending)
 		switch {
 		case m == modeStateless:
@@ -259,13 +262,49 @@ func (r *runner) runCalls(ctx context.Context, calls []Call) ([]CallRecord, erro
 }
 
 // withTools appends a turn's tools to the caller's without touching the
-// caller's slice.
-func withTools(base, extra []oai.ToolUnionParam) []oai.ToolUnionParam {
+// caller's slice. A name given on both sides, or a second tool_search tool,
+// is ErrToolConflict: the API would refuse the whole request.
+func withTools(base, extra []oai.ToolUnionParam) ([]oai.ToolUnionParam, error) {
 	if len(extra) == 0 {
-		return base
+		return base, nil
+	}
+	if len(base) > 0 {
+		mine := make(map[string]bool, len(base))
+		for _, t := range base {
+			if n := toolKey(t); n != "" {
+				mine[n] = true
+			}
+		}
+		for _, t := range extra {
+			switch n := toolKey(t); {
+			case n == searchKey && mine[n]:
+				return nil, fmt.Errorf("%w: params.Tools has a tool_search tool and so do the tool source's tools", ErrToolConflict)
+			case n != "" && mine[n]:
+				return nil, fmt.Errorf("%w: %q is in params.Tools and in the tool source's tools", ErrToolConflict, n)
+			}
+		}
 	}
 	out := make([]oai.ToolUnionParam, 0, len(base)+len(extra))
-	return append(append(out, base...), extra...)
+	return append(append(out, base...), extra...), nil
+}
+
+// searchKey stands for the tool_search tool in toolKey; it cannot clash
+// with a function or namespace, whose names have no spaces.
+const searchKey = "tool search"
+
+// toolKey is the name a tool occupies in a request: a function's or a
+// namespace's name (they share one space), searchKey for tool_search, ""
+// for the others.
+func toolKey(t oai.ToolUnionParam) string {
+	switch {
+	case t.OfFunction != nil:
+		return t.OfFunction.Name
+	case t.OfNamespace != nil:
+		return t.OfNamespace.Name
+	case t.OfToolSearch != nil:
+		return searchKey
+	}
+	return ""
 }
 
 // requestError turns an error of api.New into the run's error.
