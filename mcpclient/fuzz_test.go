@@ -47,8 +47,10 @@ func FuzzRedactURLs(f *testing.F) {
 	f.Add("", "a", "http://")
 	f.Add("x://y?", "tok", "\"")
 	f.Fuzz(func(t *testing.T, before, secret, after string) {
-		s := before + "https://" + secret + ":" + secret + "@host.example/p?key=" + secret + "&" + secret + after
-		out := redactURLs(s)
+		withSecret := func(v string) string {
+			return before + "https://" + v + ":" + v + "@host.example/p?key=" + v + "&" + v + after
+		}
+		out := redactURLs(withSecret(secret))
 		// A secret used as a query key with a value ("&secret=x") is kept
 		// by design: keys name parameters.
 		param := secret + after
@@ -58,11 +60,17 @@ func FuzzRedactURLs(f *testing.F) {
 		valueFollows := strings.Contains(param, "=")
 		// Nor is one followed by "://": it reads as the scheme of a URL.
 		schemeFollows := strings.HasPrefix(after, ":") || strings.Contains(param, "://")
-		if secret == "" || valueFollows || schemeFollows || strings.ContainsAny(secret, " \t\r\n\f\v\"'<>&#?/@=:") || strings.Contains(before+after, secret) ||
-			strings.Contains("https://host.example/p?key=REDACTED", secret) {
+		if secret == "" || valueFollows || schemeFollows || strings.ContainsAny(secret, " \t\r\n\f\v\"'<>&#?/@=:") {
 			return
 		}
-		if strings.Contains(out, secret) {
+		// The secret's text may also be made by what surrounds it ("0" and
+		// "https" make "0h"): the same string with a neutral stand-in in
+		// the secret's places says how often it occurs without leaking.
+		standIn := "QQQQ"
+		if strings.Contains(standIn, secret) {
+			standIn = "§§§§"
+		}
+		if got, base := strings.Count(out, secret), strings.Count(redactURLs(withSecret(standIn)), secret); got > base {
 			t.Fatalf("secret %q survives in %q", secret, out)
 		}
 	})
