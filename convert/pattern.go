@@ -39,7 +39,13 @@ func (n *normalizer) badPattern(path, p string) bool {
 //     ((?i), (?s:...)), (?P<name>...), \A, \z, \Q...\E, \C, \pL without
 //     braces, \x{...}, and repetition counts over 1000 (RE2's limit).
 //   - Anything RE2 cannot parse after that is removed.
+//   - So is a pattern over maxSchemaText bytes, before it is parsed: RE2's
+//     parser costs more than linear time on long input, and no real
+//     server's pattern comes near the limit.
 func checkPattern(p string) error {
+	if len(p) > maxSchemaText {
+		return fmt.Errorf("longer than %d bytes", maxSchemaText)
+	}
 	translated, err := ecmaToRE2(p)
 	if err != nil {
 		return err
