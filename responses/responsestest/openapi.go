@@ -35,8 +35,10 @@ var (
 //     value (so an error names the branch the request meant) plus a check
 //     that the value is known;
 //   - every other oneOf becomes anyOf: the document's branches overlap (a
-//     message matches several item schemas), which the API accepts;
-//   - draft 2019-09 $recursiveRef becomes a $ref to its definition.
+//     message matches several item schemas), which the API accepts.
+//
+// (The document's draft 2019-09 recursion is already a plain $ref in the
+// extraction: testdata/extract_schema.py.)
 func loadRequestSchema() (*lib.Schema, error) {
 	requestOnce.Do(func() {
 		var doc struct {
@@ -55,7 +57,6 @@ func loadRequestSchema() (*lib.Schema, error) {
 		rw := &rewriter{defs: defs}
 		out := make(map[string]any, len(defs))
 		for name, s := range defs {
-			rw.cur = name
 			out[name] = rw.node(s)
 		}
 		root := map[string]any{
@@ -79,7 +80,6 @@ func loadRequestSchema() (*lib.Schema, error) {
 
 type rewriter struct {
 	defs map[string]any
-	cur  string // the definition being rewritten
 }
 
 func (r *rewriter) node(v any) any {
@@ -99,10 +99,7 @@ func (r *rewriter) node(v any) any {
 					e = strings.Replace(s, "#/components/schemas/", "#/$defs/", 1)
 				}
 				out[k] = e
-			case "discriminator", "oneOf", "$recursiveAnchor":
-			case "$recursiveRef":
-				// draft 2019-09 recursion to the definition itself.
-				out["$ref"] = "#/$defs/" + r.cur
+			case "discriminator", "oneOf":
 			case "properties", "$defs", "patternProperties":
 				m, _ := e.(map[string]any)
 				nm := make(map[string]any, len(m))

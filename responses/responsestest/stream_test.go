@@ -21,7 +21,7 @@ import (
 // streamSchemaJSON is ResponseStreamEvent of the OpenAI OpenAPI document
 // and every schema it references (MIT License, see
 // testdata/LICENSE-openai-openapi), extracted by
-// testdata/extract_stream_schema.py.
+// testdata/extract_schema.py.
 //
 //go:embed testdata/responses_stream_schema.json
 var streamSchemaJSON []byte
