@@ -195,6 +195,7 @@ func (c *Client) ListTools(ctx context.Context, opts ...ListOption) ([]Tool, err
 	var tools []Tool
 	var skipped []SkippedTool
 	err := c.do(ctx, OpList, "", func(ctx context.Context, s *session) error {
+		ctx = withListBudget(ctx, c.cfg.MaxMessageBytes)
 		tools, skipped = tools[:0], skipped[:0]
 		index := 0 // of the next entry, counted over all pages
 		seenTool := map[string]bool{}
@@ -208,9 +209,9 @@ func (c *Client) ListTools(ctx context.Context, opts ...ListOption) ([]Tool, err
 			raw := sink.get()
 			if raw == nil {
 				if err == nil {
-					err = errors.New("tools/list answered without a result")
+					err = errors.New("answered without a result")
 				}
-				return err
+				return fmt.Errorf("tools/list: %w", err)
 			}
 			if err != nil {
 				// The server answered but mcp-go could not decode it into its

@@ -46,6 +46,8 @@ type Config struct {
 	// than 16 times this). Reading stops at the limit and the request the
 	// message answered fails with ErrMessageTooLarge (a stdio line too
 	// long to show its id fails every call in flight on the connection).
+	// It also bounds the pages of one listing (tools, resources, resource
+	// templates, prompts) added together, so a server cannot page forever.
 	// Default 64 MiB.
 	MaxMessageBytes int
 

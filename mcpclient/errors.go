@@ -32,8 +32,9 @@ var (
 	// ErrProcessExited.
 	ErrRestartLimit = errors.New("mcpclient: restart limit reached")
 	// ErrMessageTooLarge means the server sent a message (a stdio line, an
-	// HTTP body, one SSE event) longer than Config.MaxMessageBytes; the
-	// client stopped reading it and failed the request it answered.
+	// HTTP body, one SSE event) longer than Config.MaxMessageBytes, or a
+	// listing whose pages together are; the client stopped reading and
+	// failed the request.
 	ErrMessageTooLarge = errors.New("mcpclient: message over MaxMessageBytes")
 	// ErrServerPanic means the handler of an in-process server panicked
 	// while serving a request; only that request fails.

@@ -15,7 +15,7 @@ func (c *Client) ListPrompts(ctx context.Context) ([]mcp.Prompt, error) {
 		if s.info.Capabilities.Prompts == nil {
 			return ErrNotSupported
 		}
-		res, err := s.mc.ListPrompts(ctx, mcp.ListPromptsRequest{})
+		res, err := s.mc.ListPrompts(withListBudget(ctx, c.cfg.MaxMessageBytes), mcp.ListPromptsRequest{})
 		if err != nil {
 			return fmt.Errorf("prompts/list: %w", err)
 		}

@@ -41,7 +41,7 @@ func (c *Client) ListResources(ctx context.Context) ([]mcp.Resource, error) {
 		if s.info.Capabilities.Resources == nil {
 			return ErrNotSupported
 		}
-		res, err := s.mc.ListResources(ctx, mcp.ListResourcesRequest{})
+		res, err := s.mc.ListResources(withListBudget(ctx, c.cfg.MaxMessageBytes), mcp.ListResourcesRequest{})
 		if err != nil {
 			return fmt.Errorf("resources/list: %w", err)
 		}
@@ -59,7 +59,7 @@ func (c *Client) ListResourceTemplates(ctx context.Context) ([]mcp.ResourceTempl
 		if s.info.Capabilities.Resources == nil {
 			return ErrNotSupported
 		}
-		res, err := s.mc.ListResourceTemplates(ctx, mcp.ListResourceTemplatesRequest{})
+		res, err := s.mc.ListResourceTemplates(withListBudget(ctx, c.cfg.MaxMessageBytes), mcp.ListResourceTemplatesRequest{})
 		if err != nil {
 			return fmt.Errorf("resources/templates/list: %w", err)
 		}

@@ -3,7 +3,9 @@ package mcpclient
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"sync"
+	"sync/atomic"
 
 	"github.com/mark3labs/mcp-go/client/transport"
 )
@@ -55,11 +57,40 @@ type tap struct {
 func (t *tap) SendRequest(ctx context.Context, req transport.JSONRPCRequest) (*transport.JSONRPCResponse, error) {
 	resp, err := t.Interface.SendRequest(ctx, req)
 	if err == nil && resp != nil && resp.Error == nil {
+		if b, ok := ctx.Value(budgetKey{}).(*listBudget); ok {
+			if err := b.spend(len(resp.Result)); err != nil {
+				return nil, err
+			}
+		}
 		if s, ok := ctx.Value(sinkKey{}).(*rawSink); ok && s.method == req.Method {
 			s.put(resp.Result)
 		}
 	}
 	return resp, err
+}
+
+// listBudget bounds one listing over all its pages. Each page is bounded
+// by MaxMessageBytes on its own, but a server can send pages without end
+// (a new cursor each time); the pages of one listing may not add up to
+// more than the same limit.
+type listBudget struct {
+	limit int
+	used  atomic.Int64
+}
+
+type budgetKey struct{}
+
+// withListBudget returns a context whose requests' results count against
+// one budget of limit bytes.
+func withListBudget(ctx context.Context, limit int) context.Context {
+	return context.WithValue(ctx, budgetKey{}, &listBudget{limit: limit})
+}
+
+func (b *listBudget) spend(n int) error {
+	if b.used.Add(int64(n)) > int64(b.limit) {
+		return fmt.Errorf("%w: the pages of one listing came to more than %d bytes", ErrMessageTooLarge, b.limit)
+	}
+	return nil
 }
 
 // SetRequestHandler forwards to the wrapped transport when it takes

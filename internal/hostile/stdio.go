@@ -37,6 +37,10 @@ const (
 	// ModeBadToolNames lists tools with an empty name, without a name, a
 	// non-object entry and a name listed twice, next to a good one.
 	ModeBadToolNames StdioMode = "bad-tool-names"
+	// ModeEndlessPages declares tools, resources and prompts and answers
+	// every list request with one item and a new nextCursor, forever: each
+	// page is small and no cursor repeats.
+	ModeEndlessPages StdioMode = "endless-pages"
 	// modeLinger sleeps: the setsid child.
 	modeLinger StdioMode = "linger"
 )
@@ -105,6 +109,7 @@ func serveStdio(mode StdioMode, in io.Reader, out io.Writer) int {
 	}
 	sc := bufio.NewScanner(in)
 	sc.Buffer(make([]byte, 64<<10), 16<<20)
+	pages := 0
 	for sc.Scan() {
 		var m stdioMsg
 		if json.Unmarshal(sc.Bytes(), &m) != nil || len(m.ID) == 0 {
@@ -113,8 +118,17 @@ func serveStdio(mode StdioMode, in io.Reader, out io.Writer) int {
 		id := string(m.ID)
 		switch m.Method {
 		case "initialize":
-			send(`{"jsonrpc":"2.0","id":` + id + `,"result":{"protocolVersion":"2025-06-18","capabilities":{"tools":{}},"serverInfo":{"name":"hostile","version":"0"}}}`)
-		case "tools/list":
+			send(`{"jsonrpc":"2.0","id":` + id + `,"result":{"protocolVersion":"2025-06-18","capabilities":{"tools":{},"resources":{},"prompts":{}},"serverInfo":{"name":"hostile","version":"0"}}}`)
+		case "tools/list", "resources/list", "resources/templates/list", "prompts/list":
+			if mode == ModeEndlessPages {
+				pages++
+				send(endlessPage(m.Method, id, pages))
+				continue
+			}
+			if m.Method != "tools/list" {
+				send(`{"jsonrpc":"2.0","id":` + id + `,"error":{"code":-32601,"message":"no"}}`)
+				continue
+			}
 			tools := goodTool
 			if mode == ModeBadToolNames {
 				tools = `{"name":"","inputSchema":{"type":"object"}},{"description":"no name"},42,` + goodTool + `,` + goodTool
@@ -133,6 +147,25 @@ func serveStdio(mode StdioMode, in io.Reader, out io.Writer) int {
 		}
 	}
 	return 0
+}
+
+// endlessPage is page n of a listing that never ends: one item with a
+// 4 KiB description and a cursor no earlier page had.
+func endlessPage(method, id string, n int) string {
+	desc := strings.Repeat("d", 4<<10)
+	name := "item" + strconv.Itoa(n)
+	var item, key string
+	switch method {
+	case "tools/list":
+		key, item = "tools", `{"name":"`+name+`","description":"`+desc+`","inputSchema":{"type":"object"}}`
+	case "resources/list":
+		key, item = "resources", `{"uri":"mem://`+name+`","name":"`+name+`","description":"`+desc+`"}`
+	case "resources/templates/list":
+		key, item = "resourceTemplates", `{"uriTemplate":"mem://`+name+`/{x}","name":"`+name+`","description":"`+desc+`"}`
+	default:
+		key, item = "prompts", `{"name":"`+name+`","description":"`+desc+`"}`
+	}
+	return `{"jsonrpc":"2.0","id":` + id + `,"result":{"` + key + `":[` + item + `],"nextCursor":"c` + strconv.Itoa(n) + `"}}`
 }
 
 func stdioAttack(mode StdioMode, id string, send func(string)) {

@@ -1,6 +1,7 @@
 package hostile_test
 
 import (
+	"context"
 	"os"
 	"path/filepath"
 	"runtime"
@@ -56,6 +57,31 @@ func TestDroppedReplyFailsItsCall(t *testing.T) {
 			assert.ErrorIs(t, err, tc.want)
 			assert.Contains(t, err.Error(), tc.text)
 			assert.Contains(t, err.Error(), `"dropper"`)
+		})
+	}
+}
+
+// TestEndlessListingsAreBounded: a server whose listings never end (small
+// pages, a new cursor each time) cannot make the client hold more than
+// MaxMessageBytes of one listing: the listing fails with
+// ErrMessageTooLarge instead of growing until the caller's context ends.
+func TestEndlessListingsAreBounded(t *testing.T) {
+	cfg := hostile.StdioConfig("pager", hostile.ModeEndlessPages, nil)
+	cfg.MaxMessageBytes = messageLimit
+	c := connect(t, cfg)
+	lists := map[string]func(ctx context.Context) error{
+		"tools/list":               func(ctx context.Context) error { _, err := c.ListTools(ctx); return err },
+		"resources/list":           func(ctx context.Context) error { _, err := c.ListResources(ctx); return err },
+		"resources/templates/list": func(ctx context.Context) error { _, err := c.ListResourceTemplates(ctx); return err },
+		"prompts/list":             func(ctx context.Context) error { _, err := c.ListPrompts(ctx); return err },
+	}
+	for name, list := range lists {
+		t.Run(name, func(t *testing.T) {
+			err := list(testCtx(t, 30*time.Second))
+			require.Error(t, err)
+			assert.ErrorIs(t, err, mcpclient.ErrMessageTooLarge)
+			assert.Contains(t, err.Error(), name)
+			assert.Contains(t, err.Error(), `"pager"`)
 		})
 	}
 }
