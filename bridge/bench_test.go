@@ -4,8 +4,8 @@ import (
 	"context"
 	"testing"
 
-	"github.com/mcpbridge/mcpbridge/internal/mcptest"
 	"github.com/mcpbridge/mcpbridge/responses/responsestest"
+	"github.com/mcpbridge/mcpbridge/rigs/mcptest"
 )
 
 // BenchmarkCall measures one routed tool call: name lookup, argument

@@ -20,10 +20,10 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
-	"github.com/mcpbridge/mcpbridge/internal/mcptest"
 	"github.com/mcpbridge/mcpbridge/mcpclient"
 	"github.com/mcpbridge/mcpbridge/responses"
 	"github.com/mcpbridge/mcpbridge/responses/responsestest"
+	"github.com/mcpbridge/mcpbridge/rigs/mcptest"
 )
 
 func TestFailedServerIsLeftOut(t *testing.T) {

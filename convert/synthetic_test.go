@@ -1,6 +1,6 @@
 package convert
 
-import "github.com/mcpbridge/mcpbridge/internal/schemagen"
+import "github.com/mcpbridge/mcpbridge/rigs/schemagen"
 
 // syntheticTools returns schemagen.Tools as convert tools.
 func syntheticTools(n int, seed int64) []Tool {

@@ -16,9 +16,9 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
-	"github.com/mcpbridge/mcpbridge/internal/authtest"
-	"github.com/mcpbridge/mcpbridge/internal/mcptest"
 	"github.com/mcpbridge/mcpbridge/mcpclient"
+	"github.com/mcpbridge/mcpbridge/rigs/authtest"
+	"github.com/mcpbridge/mcpbridge/rigs/mcptest"
 )
 
 const testRedirect = "http://127.0.0.1:1/callback"

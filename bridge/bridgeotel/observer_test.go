@@ -12,9 +12,9 @@ import (
 
 	"github.com/mcpbridge/mcpbridge/bridge"
 	"github.com/mcpbridge/mcpbridge/bridge/bridgeotel"
-	"github.com/mcpbridge/mcpbridge/internal/mcptest"
 	"github.com/mcpbridge/mcpbridge/responses"
 	"github.com/mcpbridge/mcpbridge/responses/responsestest"
+	"github.com/mcpbridge/mcpbridge/rigs/mcptest"
 )
 
 const secretArg = "s3cret-argument-value"

@@ -16,9 +16,9 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
-	"github.com/mcpbridge/mcpbridge/internal/authtest"
-	"github.com/mcpbridge/mcpbridge/internal/mcptest"
 	"github.com/mcpbridge/mcpbridge/responses/responsestest"
+	"github.com/mcpbridge/mcpbridge/rigs/authtest"
+	"github.com/mcpbridge/mcpbridge/rigs/mcptest"
 )
 
 // browser plays the user: it reads the agent's stderr and, on the

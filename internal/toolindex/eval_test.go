@@ -17,13 +17,13 @@ import (
 	"github.com/mcpbridge/mcpbridge/convert"
 )
 
-// corpusDir holds real servers' tools/list dumps (package internal/corpus).
+// corpusDir holds real servers' tools/list dumps (package rigs/corpus).
 // TOOLINDEX_CORPUS_DIR points elsewhere while that package is not merged.
 func corpusDir() string {
 	if d := os.Getenv("TOOLINDEX_CORPUS_DIR"); d != "" {
 		return d
 	}
-	return filepath.Join("..", "corpus", "testdata")
+	return filepath.Join("..", "..", "rigs", "corpus", "testdata")
 }
 
 type corpusServer struct {
@@ -66,7 +66,7 @@ func loadCorpus(tb testing.TB) []corpusServer {
 		out = append(out, s)
 	}
 	if len(out) == 0 {
-		tb.Skipf("no tool corpus in %s (internal/corpus/testdata is added by the corpus branch; set TOOLINDEX_CORPUS_DIR to use another copy)", corpusDir())
+		tb.Skipf("no tool corpus in %s (rigs/corpus/testdata is added by the corpus branch; set TOOLINDEX_CORPUS_DIR to use another copy)", corpusDir())
 	}
 	return out
 }

@@ -3,7 +3,7 @@ package toolindex
 import (
 	"testing"
 
-	"github.com/mcpbridge/mcpbridge/internal/mcptest"
+	"github.com/mcpbridge/mcpbridge/rigs/mcptest"
 )
 
 func TestMain(m *testing.M) { mcptest.VerifyTestMain(m) }

@@ -1,0 +1,129 @@
+package conformance
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"slices"
+	"strings"
+
+	"github.com/mcpbridge/mcpbridge/mcpclient"
+	"github.com/mcpbridge/mcpbridge/rigs/authtest"
+)
+
+// EnvContext is the environment variable in which the suite passes a
+// scenario's client context (pre-registered credentials, keys, identity
+// tokens) as JSON.
+const EnvContext = "MCP_CONFORMANCE_CONTEXT"
+
+// ClientMetadataURL is the client ID metadata document URL the suite
+// expects a client to use as its client_id (auth/basic-cimd).
+const ClientMetadataURL = "https://conformance-test.local/client-metadata.json"
+
+// redirectURL is where the suite's authorization servers send the code. No
+// browser follows it: headlessAuthorizer reads it from the redirect.
+const redirectURL = "http://127.0.0.1:3000/callback"
+
+// authScenarios are the suite's auth client scenarios Run implements, in
+// the suite's order.
+var authScenarios = []string{
+	"auth/metadata-default", "auth/metadata-var1", "auth/metadata-var2", "auth/metadata-var3",
+	"auth/basic-cimd", "auth/scope-from-www-authenticate", "auth/scope-from-scopes-supported",
+	"auth/scope-omitted-when-undefined", "auth/scope-step-up", "auth/scope-retry-limit",
+	"auth/token-endpoint-auth-basic", "auth/token-endpoint-auth-post", "auth/token-endpoint-auth-none",
+	"auth/pre-registration", "auth/2025-03-26-oauth-metadata-backcompat", "auth/2025-03-26-oauth-endpoint-fallback",
+	"auth/resource-mismatch", "auth/offline-access-scope", "auth/offline-access-not-supported",
+	"auth/client-credentials-jwt", "auth/client-credentials-basic", ScenarioCrossApp,
+}
+
+// ScenarioCrossApp is the suite's cross-app access scenario (token exchange
+// and JWT bearer grant).
+const ScenarioCrossApp = "auth/cross-app-access-complete-flow"
+
+// AuthScenarios returns the auth client scenarios Run implements.
+func AuthScenarios() []string { return slices.Clone(authScenarios) }
+
+// scenarioContext is the suite's MCP_CONFORMANCE_CONTEXT.
+type scenarioContext struct {
+	ClientID         string `json:"client_id"`
+	ClientSecret     string `json:"client_secret"`
+	PrivateKeyPEM    string `json:"private_key_pem"`
+	IDPClientID      string `json:"idp_client_id"`
+	IDPIDToken       string `json:"idp_id_token"`
+	IDPTokenEndpoint string `json:"idp_token_endpoint"`
+}
+
+// oauthFor builds the OAuth configuration a scenario needs from its
+// context.
+func oauthFor(scenario string, raw string) (*mcpclient.OAuthConfig, error) {
+	var sc scenarioContext
+	if raw != "" {
+		if err := json.Unmarshal([]byte(raw), &sc); err != nil {
+			return nil, fmt.Errorf("%s is not JSON: %w", EnvContext, err)
+		}
+	}
+	o := &mcpclient.OAuthConfig{
+		ClientID: sc.ClientID, ClientSecret: sc.ClientSecret,
+		ClientMetadataURL: ClientMetadataURL, RedirectURL: redirectURL,
+		Authorizer: headlessAuthorizer{},
+	}
+	switch {
+	case scenario == ScenarioCrossApp:
+		o.Grant = mcpclient.GrantJWTBearer
+		o.IDPClientID, o.IDPTokenEndpoint = sc.IDPClientID, sc.IDPTokenEndpoint
+		idToken := sc.IDPIDToken
+		o.IdentityToken = func(context.Context) (string, error) { return idToken, nil }
+	case strings.HasPrefix(scenario, "auth/client-credentials-"):
+		o.Grant = mcpclient.GrantClientCredentials
+		if sc.PrivateKeyPEM != "" {
+			key, err := mcpclient.ParsePrivateKeyPEM([]byte(sc.PrivateKeyPEM))
+			if err != nil {
+				return nil, err
+			}
+			o.PrivateKey = key
+		}
+	}
+	return o, nil
+}
+
+// headlessAuthorizer plays the user: it opens the authorization URL
+// without a browser and reads the code from the redirect the suite's
+// authorization server answers with (it approves every request).
+type headlessAuthorizer struct{}
+
+// Authorize implements mcpclient.Authorizer.
+func (headlessAuthorizer) Authorize(ctx context.Context, _, authURL string) (mcpclient.AuthorizationResponse, error) {
+	loc, err := authtest.FollowAuthorization(ctx, authURL)
+	if err != nil {
+		return mcpclient.AuthorizationResponse{}, err
+	}
+	if !strings.HasPrefix(loc.String(), redirectURL) {
+		return mcpclient.AuthorizationResponse{}, errors.New("authorization endpoint redirected elsewhere than the redirect URL")
+	}
+	return mcpclient.ParseAuthorizationResponse(loc)
+}
+
+// runAuth: connecting authorizes (the servers answer 401 from initialize
+// on, or from tools/list on); listing and calling the tool exercise the
+// token, and scope step-up where the server asks for more on tools/call.
+func runAuth(ctx context.Context, c *mcpclient.Client, log *slog.Logger) error {
+	tools, err := c.ListTools(ctx)
+	if err != nil {
+		return err
+	}
+	log.Info("tools listed", "count", len(tools))
+	for _, t := range tools {
+		res, err := c.CallTool(ctx, t.Name, json.RawMessage(`{}`))
+		if err != nil {
+			return err
+		}
+		text, err := resultText(res)
+		if err != nil {
+			return err
+		}
+		log.Info("tool called", "tool", t.Name, "result", text)
+	}
+	return nil
+}
