@@ -41,6 +41,10 @@ func (e *turnExec) Preapproved(call Call) bool {
 	return c != nil && autoApproved(c.srv.AutoApprove, ft.Tool)
 }
 
+// AutoApproveAll in Server.AutoApprove approves every tool of the server
+// (Gemini CLI's "trust": true in a config file).
+const AutoApproveAll = "*"
+
 func autoApproved(list []string, tool string) bool {
 	return slices.Contains(list, AutoApproveAll) || slices.Contains(list, tool)
 }

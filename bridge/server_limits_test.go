@@ -94,14 +94,3 @@ func TestServerCallTimeout(t *testing.T) {
 	require.NoError(t, err, "other servers are not bounded by it")
 	assert.Equal(t, "fine", out.Text)
 }
-
-// A config file's per-server settings reach the bridge.
-func TestConfigSettingsReachTheBridge(t *testing.T) {
-	servers, warns, err := ParseConfig([]byte(`{"mcpServers": {"s": {"command": "srv", "timeout": "2s", "alwaysAllow": ["read"], "denyTools": ["delete"]}}}`), ConfigOptions{})
-	require.NoError(t, err)
-	assert.Empty(t, warns)
-	require.Len(t, servers, 1)
-	assert.Equal(t, 2*time.Second, servers[0].CallTimeout)
-	assert.Equal(t, []string{"read"}, servers[0].AutoApprove)
-	assert.Equal(t, []string{"delete"}, servers[0].DenyTools)
-}

@@ -348,18 +348,7 @@ func TestOutputSchemaIsSentAndResultsAreItsJSON(t *testing.T) {
 	assert.True(t, json.Valid([]byte(out)))
 }
 
-func TestConfigToolSearchKeys(t *testing.T) {
-	servers, _, err := ParseConfig([]byte(`{"mcpServers": {
-		"a": {"command": "x", "description": "A's tools", "alwaysLoad": true},
-		"b": {"command": "y", "alwaysLoad": ["one", "two"]}}}`), ConfigOptions{})
-	require.NoError(t, err)
-	byName := map[string]Server{}
-	for _, s := range servers {
-		byName[s.Name] = s
-	}
-	assert.Equal(t, "A's tools", byName["a"].Description)
-	assert.Equal(t, []string{AlwaysLoadAll}, byName["a"].AlwaysLoad)
-	assert.Equal(t, []string{"one", "two"}, byName["b"].AlwaysLoad)
+func TestParseToolSearchMode(t *testing.T) {
 	mode, err := ParseToolSearchMode("Hosted")
 	require.NoError(t, err)
 	assert.Equal(t, ToolSearchHosted, mode)

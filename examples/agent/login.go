@@ -17,6 +17,7 @@ import (
 	"time"
 
 	"github.com/mcpbridge/mcpbridge/bridge"
+	"github.com/mcpbridge/mcpbridge/config"
 	"github.com/mcpbridge/mcpbridge/mcpclient"
 )
 
@@ -72,7 +73,7 @@ func (f loginFlags) applyTokens(ctx context.Context, servers []bridge.Server) er
 	}
 	store := mcpclient.NewFileTokenStore(path)
 	for i := range servers {
-		s := httpOf(servers[i]) // each server's own transport: LoadConfig shares none
+		s := httpOf(servers[i]) // each server's own transport: config.Load shares none
 		if s == nil {
 			continue
 		}
@@ -118,7 +119,7 @@ func loginHint(err error) error {
 // redirect on a loopback port, prints the authorization URL, waits for the
 // browser to come back with the code and stores the token.
 func login(ctx context.Context, f loginFlags, configPath string, stderr io.Writer) error {
-	servers, warnings, err := bridge.LoadConfig(configPath, bridge.ConfigOptions{})
+	servers, warnings, err := config.Load(configPath)
 	for _, w := range warnings {
 		fmt.Fprintf(stderr, "warning: %s: %s\n", configPath, w)
 	}

@@ -1,7 +1,7 @@
 // Command agent answers one prompt with a model served by the OpenAI
 // Responses API, using the tools of the MCP servers listed in a config file
 // written for Claude Desktop, Claude Code, Cursor, VS Code, Windsurf, Gemini
-// CLI or LiteLLM (see bridge.ParseConfig). Keys of the file that are not
+// CLI or LiteLLM (see config.Parse). Keys of the file that are not
 // used are reported on stderr as warnings.
 //
 //	go run ./examples/agent --config mcp.json [--model M] [--max-iterations N] [--header 'K: V'] "prompt"
@@ -46,6 +46,7 @@ import (
 	oai "github.com/openai/openai-go/v3/responses"
 
 	"github.com/mcpbridge/mcpbridge/bridge"
+	"github.com/mcpbridge/mcpbridge/config"
 )
 
 // headerFlags collects repeated --header 'Name: value' flags.
@@ -113,7 +114,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	if os.Getenv("OPENAI_API_KEY") == "" && os.Getenv("OPENAI_BASE_URL") == "" {
 		return errors.New("OPENAI_API_KEY is not set (or set OPENAI_BASE_URL for a gateway)")
 	}
-	servers, warnings, err := bridge.LoadConfig(*configPath, bridge.ConfigOptions{})
+	servers, warnings, err := config.Load(*configPath)
 	for _, w := range warnings {
 		fmt.Fprintf(stderr, "warning: %s: %s\n", *configPath, w)
 	}

@@ -7,7 +7,7 @@
 // Both servers are part of this program (the stdio one is this same binary
 // started with -serve-clock) so the example is self-contained; in real use
 // they are any MCP servers, for example from a config file read with
-// bridge.LoadConfig. Without OPENAI_API_KEY a scripted model stands in for
+// config.Load. Without OPENAI_API_KEY a scripted model stands in for
 // the real one.
 package main
 

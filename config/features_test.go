@@ -1,4 +1,4 @@
-package bridge
+package config
 
 import (
 	"testing"
@@ -6,19 +6,21 @@ import (
 	"github.com/mark3labs/mcp-go/mcp"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+
+	"github.com/mcpbridge/mcpbridge/bridge"
 )
 
 func TestParseConfigFeatures(t *testing.T) {
 	lookup := func(k string) (string, bool) { return map[string]string{"PROJ": "/srv/proj"}[k], k == "PROJ" }
-	servers, warns, err := ParseConfig([]byte(`{"mcpServers": {
+	servers, warns, err := Options{LookupEnv: lookup}.Parse([]byte(`{"mcpServers": {
 		"docs": {"command": "docs-server", "resources": true, "prompts": true, "logLevel": "Warning",
 			"roots": ["${PROJ}", {"uri": "file:///srv/shared", "name": "shared"}]},
 		"empty": {"url": "http://localhost:1/mcp", "roots": []},
 		"plain": {"command": "x"}
-	}}`), ConfigOptions{LookupEnv: lookup})
+	}}`))
 	require.NoError(t, err)
 	assert.Empty(t, warns)
-	byName := map[string]Server{}
+	byName := map[string]bridge.Server{}
 	for _, s := range servers {
 		byName[s.Name] = s
 	}
@@ -36,8 +38,8 @@ func TestParseConfigFeatures(t *testing.T) {
 		`{"mcpServers": {"s": {"command": "x", "roots": ["relative/dir"]}}}`,
 		`{"mcpServers": {"s": {"command": "x", "roots": [42]}}}`,
 	} {
-		_, _, err := ParseConfig([]byte(bad), ConfigOptions{LookupEnv: lookup})
-		assert.ErrorIs(t, err, ErrConfig, bad)
+		_, _, err := Options{LookupEnv: lookup}.Parse([]byte(bad))
+		assert.ErrorIs(t, err, ErrInvalid, bad)
 		assert.ErrorContains(t, err, `server "s"`)
 	}
 }

@@ -1,4 +1,18 @@
-package bridge
+// Package config reads the MCP servers of the config files people already
+// have (Claude Desktop, Claude Code, Cursor, VS Code, Windsurf, Gemini CLI,
+// Cline, LiteLLM) into [bridge.Server] values:
+//
+//	servers, warnings, err := config.Load(".vscode/mcp.json")
+//
+// [Options] supplies what a file may refer to but not contain (the
+// environment, VS Code's inputs, the workspace folder). Keys that are not
+// used come back as [Warning] values; problems come back as [*Error] values
+// naming the file, the server and the key, never a value from the file.
+//
+// A config file is trusted input: it names commands to run, and the
+// environment variables and files whose contents go to the servers it
+// names. Read only files you would run yourself.
+package config
 
 import (
 	"bytes"
@@ -11,88 +25,22 @@ import (
 	"strings"
 
 	"go.yaml.in/yaml/v3"
+
+	"github.com/mcpbridge/mcpbridge/bridge"
 )
-
-// ErrConfig is wrapped by every error ParseConfig and LoadConfig return.
-var ErrConfig = errors.New("invalid MCP server config")
-
-// ConfigOptions supplies what a config file may refer to but not contain.
-// The zero value reads variables from the process environment.
-type ConfigOptions struct {
-	// LookupEnv resolves ${VAR}, ${env:VAR}, $VAR and os.environ/VAR
-	// (default os.LookupEnv).
-	LookupEnv func(name string) (string, bool)
-	// Inputs answers ${input:ID} references (VS Code prompts the user for
-	// them; a program has to supply them). A reference with no value here
-	// is an error naming the server, the key and the input.
-	Inputs map[string]string
-	// WorkspaceFolder answers ${workspaceFolder}. When empty, a config file
-	// inside a .vscode or .cursor directory uses that directory's parent.
-	WorkspaceFolder string
-	// Dir is the directory that relative envFile paths start from.
-	// LoadConfig sets it to the config file's directory when empty.
-	Dir string
-}
-
-// Warning reports something in a config file that was not used: a key the
-// bridge does not understand, or one that has no effect on this kind of
-// server. It never contains a value from the file.
-type Warning struct {
-	Server  string // the server entry, empty for the file as a whole
-	Key     string // the key, as a path: "headers", "auth.scope", "oauth.tokenParamName"
-	Message string
-}
-
-// String renders the warning on one line, naming the server and the key.
-func (w Warning) String() string {
-	if w.Server == "" {
-		return fmt.Sprintf("%s: %s", w.Key, w.Message)
-	}
-	return fmt.Sprintf("server %q: %s: %s", w.Server, w.Key, w.Message)
-}
-
-// ConfigError reports one problem in a config file, naming the server and
-// the key. It never contains a value from the file (tokens, passwords and
-// headers stay out of errors), only names. errors.Is(err, ErrConfig) holds
-// for every ConfigError.
-type ConfigError struct {
-	Path   string // the file, when read by LoadConfig
-	Server string // the server entry, empty for the file as a whole
-	Key    string // the key, as a path: "headers.Authorization", "args[2]", "auth.token"
-	Err    error
-}
-
-// Error names the file, the server and the key, never a value.
-func (e *ConfigError) Error() string {
-	var b strings.Builder
-	if e.Path != "" {
-		b.WriteString(e.Path + ": ")
-	}
-	if e.Server == "" && e.Key == "" {
-		b.WriteString(ErrConfig.Error() + ": ")
-	}
-	if e.Server != "" {
-		fmt.Fprintf(&b, "server %q: ", e.Server)
-	}
-	if e.Key != "" {
-		b.WriteString(e.Key + ": ")
-	}
-	b.WriteString(e.Err.Error())
-	return b.String()
-}
-
-// Unwrap returns ErrConfig and the cause.
-func (e *ConfigError) Unwrap() []error { return []error{ErrConfig, e.Err} }
 
 // maxConfigBytes bounds a config file; settings files of desktop clients
 // hold history too, but not this much.
 const maxConfigBytes = 32 << 20
 
-// LoadConfig reads the MCP servers of a config file written for a desktop MCP
-// client, an editor or a gateway; see ParseConfig. A file whose name ends in
+// Load reads the MCP servers of a config file written for a desktop MCP
+// client, an editor or a gateway; see Parse. A file whose name ends in
 // .yaml or .yml is read as YAML (LiteLLM's config.yaml), any other as JSON
 // with comments and trailing commas allowed.
-func LoadConfig(path string, o ConfigOptions) ([]Server, []Warning, error) {
+func Load(path string) ([]bridge.Server, []Warning, error) { return Options{}.Load(path) }
+
+// Load is [Load] with these options.
+func (o Options) Load(path string) ([]bridge.Server, []Warning, error) {
 	st, err := os.Stat(path)
 	if err == nil && st.Size() > maxConfigBytes {
 		err = fmt.Errorf("larger than %d bytes", maxConfigBytes)
@@ -102,16 +50,16 @@ func LoadConfig(path string, o ConfigOptions) ([]Server, []Warning, error) {
 		data, err = os.ReadFile(path)
 	}
 	if err != nil {
-		return nil, nil, &ConfigError{Path: path, Err: err}
+		return nil, nil, &Error{Path: path, Err: err}
 	}
 	if o.Dir == "" {
 		o.Dir = filepath.Dir(path)
 	}
 	ext := strings.ToLower(filepath.Ext(path))
-	return parseConfig(data, ext == ".yaml" || ext == ".yml", path, o)
+	return parse(data, ext == ".yaml" || ext == ".yml", path, o)
 }
 
-// ParseConfig reads the MCP servers of a config file in any of the formats
+// Parse reads the MCP servers of a config file in any of the formats
 // people already have:
 //
 //	Claude Desktop, Claude Code, Cursor, Windsurf, Gemini CLI, Cline:
@@ -133,22 +81,25 @@ func LoadConfig(path string, o ConfigOptions) ([]Server, []Warning, error) {
 // error naming the server and the key; nothing is ever sent with an
 // unresolved reference in it. A key that is not understood, or has no
 // effect, is returned as a Warning; a value of the wrong type is an error.
-// Every problem found is reported, joined, as *ConfigError values. Servers
+// Every problem found is reported, joined, as *Error values. Servers
 // are returned sorted by name; disabled ones are left out.
-func ParseConfig(data []byte, o ConfigOptions) ([]Server, []Warning, error) {
+func Parse(data []byte) ([]bridge.Server, []Warning, error) { return Options{}.Parse(data) }
+
+// Parse is [Parse] with these options.
+func (o Options) Parse(data []byte) ([]bridge.Server, []Warning, error) {
 	trimmed := bytes.TrimLeft(stripJSONC(data), " \t\r\n")
-	return parseConfig(data, len(trimmed) > 0 && trimmed[0] != '{', "", o)
+	return parse(data, len(trimmed) > 0 && trimmed[0] != '{', "", o)
 }
 
 // serverMapKeys are the top-level keys that hold servers, by format.
 var serverMapKeys = []string{"mcpServers", "servers", "mcp_servers"}
 
-func parseConfig(data []byte, isYAML bool, path string, o ConfigOptions) ([]Server, []Warning, error) {
+func parse(data []byte, isYAML bool, path string, o Options) ([]bridge.Server, []Warning, error) {
 	if o.LookupEnv == nil {
 		o.LookupEnv = os.LookupEnv
 	}
-	fail := func(key string, err error) ([]Server, []Warning, error) {
-		return nil, nil, &ConfigError{Path: path, Key: key, Err: err}
+	fail := func(key string, err error) ([]bridge.Server, []Warning, error) {
+		return nil, nil, &Error{Path: path, Key: key, Err: err}
 	}
 	doc, err := decodeDocument(data, isYAML)
 	if err != nil {
@@ -187,7 +138,7 @@ func parseConfig(data []byte, isYAML bool, path string, o ConfigOptions) ([]Serv
 	sort.Strings(names)
 
 	var (
-		servers []Server
+		servers []bridge.Server
 		errs    []error
 		warns   []Warning
 	)

@@ -1,11 +1,15 @@
-package bridge
+package config
 
-import "encoding/json"
+import (
+	"encoding/json"
+
+	"github.com/mcpbridge/mcpbridge/bridge"
+)
 
 // toolSearch reads the keys of a config entry for large tool sets:
 // "description" (the namespace's description, WithNamespaces) and
 // "alwaysLoad" (true, or a list of MCP tool names, kept out of tool search).
-func (p *entryParser) toolSearch(s *Server) {
+func (p *entryParser) toolSearch(s *bridge.Server) {
 	if d, ok := p.str("description"); ok {
 		s.Description = p.expand("description", d)
 	}
@@ -16,7 +20,7 @@ func (p *entryParser) toolSearch(s *Server) {
 	var all bool
 	if json.Unmarshal(raw, &all) == nil {
 		if all {
-			s.AlwaysLoad = []string{AlwaysLoadAll}
+			s.AlwaysLoad = []string{bridge.AlwaysLoadAll}
 		}
 		return
 	}

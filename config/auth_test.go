@@ -1,4 +1,4 @@
-package bridge
+package config
 
 import (
 	"fmt"
@@ -7,16 +7,17 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/mcpbridge/mcpbridge/bridge"
 	"github.com/mcpbridge/mcpbridge/mcpclient"
 )
 
 var authEnv = lookupFrom(map[string]string{"TOKEN": "tok-s3cr3t", "PASS": "pw-s3cr3t", "CID": "client-1", "CSECRET": "cs-s3cr3t"})
 
-func parseOne(t *testing.T, entry string) (Server, []Warning, error) {
+func parseOne(t *testing.T, entry string) (bridge.Server, []Warning, error) {
 	t.Helper()
-	servers, warns, err := ParseConfig([]byte(`{"mcpServers": {"x": `+entry+`}}`), ConfigOptions{LookupEnv: authEnv})
+	servers, warns, err := Options{LookupEnv: authEnv}.Parse([]byte(`{"mcpServers": {"x": ` + entry + `}}`))
 	if err != nil {
-		return Server{}, warns, err
+		return bridge.Server{}, warns, err
 	}
 	require.Len(t, servers, 1)
 	return servers[0], warns, nil
@@ -99,7 +100,7 @@ func TestAuthErrors(t *testing.T) {
 		t.Run(name, func(t *testing.T) {
 			_, _, err := parseOne(t, tc.entry)
 			require.Error(t, err)
-			assert.ErrorIs(t, err, ErrConfig)
+			assert.ErrorIs(t, err, ErrInvalid)
 			assert.Contains(t, err.Error(), tc.want)
 			for _, secret := range []string{"s3cr3t", "tok-", "pw-", "cs-"} {
 				assert.NotContains(t, err.Error(), secret)

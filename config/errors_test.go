@@ -1,4 +1,4 @@
-package bridge
+package config
 
 import (
 	"errors"
@@ -49,8 +49,8 @@ func TestConfigErrors(t *testing.T) {
 		"malformed ref":      {`{"mcpServers": {"x": {"command": "a", "env": {"T": "${s3cr3t value}"}}}}`, `server "x": env.T: malformed ${...} reference`},
 		"input missing": {`{"inputs": [{"type": "promptString", "id": "api-key", "description": "Service API key", "password": true}],
 		                   "servers": {"x": {"type": "http", "url": "http://a", "headers": {"Key": "${input:api-key}"}}}}`,
-			`server "x": headers.Key: ${input:api-key} ("Service API key") is asked of the user by VS Code; a program has to supply it in ConfigOptions.Inputs`},
-		"workspace unknown": {`{"servers": {"x": {"command": "node", "args": ["${workspaceFolder}/a.js"]}}}`, `server "x": args[0]: ${workspaceFolder} needs ConfigOptions.WorkspaceFolder`},
+			`server "x": headers.Key: ${input:api-key} ("Service API key") is asked of the user by VS Code; a program has to supply it in Options.Inputs`},
+		"workspace unknown": {`{"servers": {"x": {"command": "node", "args": ["${workspaceFolder}/a.js"]}}}`, `server "x": args[0]: ${workspaceFolder} needs Options.WorkspaceFolder`},
 		"inputs not list":   {`{"inputs": {"id": "x"}, "servers": {"x": {"command": "a"}}}`, `inputs: want a list of input objects, got an object`},
 		"defined twice":     {`{"mcpServers": {"x": {"command": "a"}}, "mcp_servers": {"x": {"command": "b"}}}`, `mcp_servers: server "x" is defined twice`},
 		"empty name":        {`{"mcpServers": {"": {"command": "a"}}}`, `empty server name`},
@@ -58,10 +58,10 @@ func TestConfigErrors(t *testing.T) {
 	}
 	for name, tc := range cases {
 		t.Run(name, func(t *testing.T) {
-			servers, _, err := ParseConfig([]byte(tc.cfg), ConfigOptions{LookupEnv: env})
+			servers, _, err := Options{LookupEnv: env}.Parse([]byte(tc.cfg))
 			require.Error(t, err)
 			assert.Nil(t, servers)
-			assert.True(t, errors.Is(err, ErrConfig))
+			assert.True(t, errors.Is(err, ErrInvalid))
 			assert.Contains(t, err.Error(), tc.want)
 			assert.NotContains(t, err.Error(), "s3cr3t", "config errors must not echo values")
 		})
@@ -77,7 +77,7 @@ func TestConfigErrorsAreAllReported(t *testing.T) {
 	}}`
 	path := filepath.Join(t.TempDir(), "mcp.json")
 	require.NoError(t, os.WriteFile(path, []byte(cfg), 0o600))
-	_, _, err := LoadConfig(path, ConfigOptions{LookupEnv: lookupFrom(nil)})
+	_, _, err := Options{LookupEnv: lookupFrom(nil)}.Load(path)
 	require.Error(t, err)
 	lines := strings.Split(err.Error(), "\n")
 	require.Len(t, lines, 3)

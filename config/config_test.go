@@ -1,4 +1,4 @@
-package bridge
+package config
 
 import (
 	"errors"
@@ -11,6 +11,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/mcpbridge/mcpbridge/bridge"
 	"github.com/mcpbridge/mcpbridge/mcpclient"
 )
 
@@ -34,7 +35,7 @@ type got struct {
 	OAuth     *mcpclient.OAuthConfig
 }
 
-func summarize(servers []Server) map[string]got {
+func summarize(servers []bridge.Server) map[string]got {
 	out := map[string]got{}
 	for _, s := range servers {
 		g := got{Transport: s.Transport.Kind(), Allow: s.AllowTools, Deny: s.DenyTools, Approve: s.AutoApprove, Timeout: s.CallTimeout}
@@ -303,7 +304,7 @@ mcp_servers:
 			for name, content := range tc.files {
 				require.NoError(t, os.WriteFile(filepath.Join(dir, name), []byte(content), 0o600))
 			}
-			servers, warns, err := LoadConfig(path, ConfigOptions{LookupEnv: lookupFrom(testEnv), Inputs: tc.inputs})
+			servers, warns, err := Options{LookupEnv: lookupFrom(testEnv), Inputs: tc.inputs}.Load(path)
 			require.NoError(t, err)
 			for name, g := range tc.want {
 				for i, a := range g.Args {
@@ -340,22 +341,22 @@ func assertNoSecret(t *testing.T, msg string) {
 }
 
 func TestLoadConfigMissingFile(t *testing.T) {
-	_, _, err := LoadConfig(filepath.Join(t.TempDir(), "missing.json"), ConfigOptions{})
-	require.ErrorIs(t, err, ErrConfig)
+	_, _, err := Load(filepath.Join(t.TempDir(), "missing.json"))
+	require.ErrorIs(t, err, ErrInvalid)
 	require.ErrorIs(t, err, os.ErrNotExist)
 }
 
 func TestParseConfigSortsAndMerges(t *testing.T) {
 	// A file may hold both the desktop and the VS Code key (hand-merged).
-	servers, warns, err := ParseConfig([]byte(`{"servers": {"b": {"command": "b"}}, "mcpServers": {"a": {"command": "a"}}}`), ConfigOptions{})
+	servers, warns, err := Parse([]byte(`{"servers": {"b": {"command": "b"}}, "mcpServers": {"a": {"command": "a"}}}`))
 	require.NoError(t, err)
 	assert.Empty(t, warns)
 	require.Len(t, servers, 2)
 	assert.Equal(t, "a", servers[0].Name)
 	assert.Equal(t, "b", servers[1].Name)
 
-	_, _, err = ParseConfig([]byte(`{"servers": {"a": {"command": "b"}}, "mcpServers": {"a": {"command": "a"}}}`), ConfigOptions{})
-	require.ErrorIs(t, err, ErrConfig)
+	_, _, err = Parse([]byte(`{"servers": {"a": {"command": "b"}}, "mcpServers": {"a": {"command": "a"}}}`))
+	require.ErrorIs(t, err, ErrInvalid)
 	assert.Contains(t, err.Error(), `server "a" is defined twice`)
 }
 
@@ -366,7 +367,7 @@ func TestConfigWarnings(t *testing.T) {
 	             "oauth_unused": 1},
 	  "local": {"command": "srv", "headers": {"A": "b"}, "trust": false, "env": {"PASSWORD": "$UNSET_PASSWORD_VAR"}}
 	}}`
-	servers, warns, err := ParseConfig([]byte(cfg), ConfigOptions{LookupEnv: lookupFrom(nil)})
+	servers, warns, err := Options{LookupEnv: lookupFrom(nil)}.Parse([]byte(cfg))
 	require.NoError(t, err)
 	require.Len(t, servers, 2)
 	assert.Equal(t, []string{
@@ -388,10 +389,35 @@ func sortedWarningKeys(ws []Warning) []string {
 }
 
 func TestConfigErrorType(t *testing.T) {
-	_, _, err := ParseConfig([]byte(`{"mcpServers":{"x":{"url":"http://b","headers":{"Authorization":"Bearer ${NOPE}"}}}}`), ConfigOptions{LookupEnv: lookupFrom(nil)})
-	var ce *ConfigError
+	_, _, err := Options{LookupEnv: lookupFrom(nil)}.Parse([]byte(`{"mcpServers":{"x":{"url":"http://b","headers":{"Authorization":"Bearer ${NOPE}"}}}}`))
+	var ce *Error
 	require.True(t, errors.As(err, &ce))
 	assert.Equal(t, "x", ce.Server)
 	assert.Equal(t, "headers.Authorization", ce.Key)
-	assert.ErrorIs(t, err, ErrConfig)
+	assert.ErrorIs(t, err, ErrInvalid)
+}
+
+// A config file's per-server settings reach the bridge.
+func TestConfigSettingsReachTheBridge(t *testing.T) {
+	servers, warns, err := Parse([]byte(`{"mcpServers": {"s": {"command": "srv", "timeout": "2s", "alwaysAllow": ["read"], "denyTools": ["delete"]}}}`))
+	require.NoError(t, err)
+	assert.Empty(t, warns)
+	require.Len(t, servers, 1)
+	assert.Equal(t, 2*time.Second, servers[0].CallTimeout)
+	assert.Equal(t, []string{"read"}, servers[0].AutoApprove)
+	assert.Equal(t, []string{"delete"}, servers[0].DenyTools)
+}
+
+func TestConfigToolSearchKeys(t *testing.T) {
+	servers, _, err := Parse([]byte(`{"mcpServers": {
+		"a": {"command": "x", "description": "A's tools", "alwaysLoad": true},
+		"b": {"command": "y", "alwaysLoad": ["one", "two"]}}}`))
+	require.NoError(t, err)
+	byName := map[string]bridge.Server{}
+	for _, s := range servers {
+		byName[s.Name] = s
+	}
+	assert.Equal(t, "A's tools", byName["a"].Description)
+	assert.Equal(t, []string{bridge.AlwaysLoadAll}, byName["a"].AlwaysLoad)
+	assert.Equal(t, []string{"one", "two"}, byName["b"].AlwaysLoad)
 }

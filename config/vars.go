@@ -1,4 +1,4 @@
-package bridge
+package config
 
 import (
 	"bufio"
@@ -22,7 +22,7 @@ type resolver struct {
 	workspace string
 }
 
-func newResolver(doc map[string]json.RawMessage, o ConfigOptions) (*resolver, error) {
+func newResolver(doc map[string]json.RawMessage, o Options) (*resolver, error) {
 	r := &resolver{lookupEnv: o.LookupEnv, inputs: o.Inputs, workspace: o.WorkspaceFolder, declared: map[string]string{}}
 	if r.workspace == "" && o.Dir != "" {
 		if base := filepath.Base(o.Dir); base == ".vscode" || base == ".cursor" {
@@ -126,7 +126,7 @@ func (r *resolver) resolve(ref string, fileEnv map[string]string) (string, error
 		return "", errors.New("${userHome}: neither HOME nor USERPROFILE is set")
 	case ref == "workspaceFolder" || ref == "workspaceFolderBasename":
 		if r.workspace == "" {
-			return "", fmt.Errorf("${%s} needs ConfigOptions.WorkspaceFolder (the file is not in a .vscode or .cursor directory)", ref)
+			return "", fmt.Errorf("${%s} needs Options.WorkspaceFolder (the file is not in a .vscode or .cursor directory)", ref)
 		}
 		if ref == "workspaceFolderBasename" {
 			return filepath.Base(r.workspace), nil
@@ -177,7 +177,7 @@ func (r *resolver) input(id string) (string, error) {
 	if d, ok := r.declared[id]; ok && d != "" {
 		what = fmt.Sprintf(" (%q)", d)
 	}
-	return "", fmt.Errorf("${input:%s}%s is asked of the user by VS Code; a program has to supply it in ConfigOptions.Inputs", id, what)
+	return "", fmt.Errorf("${input:%s}%s is asked of the user by VS Code; a program has to supply it in Options.Inputs", id, what)
 }
 
 // maxEnvFileBytes bounds an envFile.

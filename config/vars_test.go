@@ -1,4 +1,4 @@
-package bridge
+package config
 
 import (
 	"encoding/json"
@@ -119,7 +119,7 @@ func TestEnvFileResolvesReferences(t *testing.T) {
 	path := filepath.Join(dir, "mcp.json")
 	require.NoError(t, os.WriteFile(path, []byte(`{"mcpServers": {"wiki": {"url": "https://${HOST}/mcp", "envFile": "wiki.env",
 		"auth": {"type": "bearer", "token": "${WIKI_TOKEN}"}}}}`), 0o600))
-	servers, warns, err := LoadConfig(path, ConfigOptions{LookupEnv: lookupFrom(map[string]string{"HOST": "env.example"})})
+	servers, warns, err := Options{LookupEnv: lookupFrom(map[string]string{"HOST": "env.example"})}.Load(path)
 	require.NoError(t, err)
 	assert.Empty(t, warns)
 	require.Len(t, servers, 1)

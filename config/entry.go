@@ -1,4 +1,4 @@
-package bridge
+package config
 
 import (
 	"encoding/json"
@@ -9,6 +9,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/mcpbridge/mcpbridge/bridge"
 	"github.com/mcpbridge/mcpbridge/mcpclient"
 )
 
@@ -54,7 +55,7 @@ func newEntryParser(name, path string, vars *resolver, dir string) *entryParser 
 }
 
 func (p *entryParser) fail(key, format string, args ...any) {
-	p.errs = append(p.errs, &ConfigError{Path: p.path, Server: p.name, Key: key, Err: fmt.Errorf(format, args...)})
+	p.errs = append(p.errs, &Error{Path: p.path, Server: p.name, Key: key, Err: fmt.Errorf(format, args...)})
 }
 
 func (p *entryParser) warn(key, format string, args ...any) {
@@ -62,19 +63,19 @@ func (p *entryParser) warn(key, format string, args ...any) {
 }
 
 // parse returns the server and whether it is disabled.
-func (p *entryParser) parse(raw json.RawMessage) (Server, bool) {
+func (p *entryParser) parse(raw json.RawMessage) (bridge.Server, bool) {
 	if p.name == "" {
 		p.fail("", "empty server name")
-		return Server{}, false
+		return bridge.Server{}, false
 	}
 	if err := json.Unmarshal(raw, &p.raw); err != nil || p.raw == nil {
 		p.fail("", "want an object, got %s", jsonKind(raw))
-		return Server{}, false
+		return bridge.Server{}, false
 	}
 	if disabled, _ := p.boolean("disabled"); disabled {
-		return Server{}, true
+		return bridge.Server{}, true
 	}
-	s := Server{}
+	s := bridge.Server{}
 	s.Name = p.name
 	if envFile, ok := p.str("envFile"); ok && envFile != "" {
 		p.loadEnvFile(envFile)
@@ -230,7 +231,7 @@ func (p *entryParser) loadEnvFile(path string) {
 	p.fileEnv = env
 }
 
-func (p *entryParser) tools(s *Server) {
+func (p *entryParser) tools(s *bridge.Server) {
 	for _, k := range allowToolKeys {
 		s.AllowTools = append(s.AllowTools, p.strList(k)...)
 	}
@@ -248,13 +249,13 @@ func (p *entryParser) tools(s *Server) {
 	}
 	// Gemini CLI's "trust" skips every confirmation for the server.
 	if trust, _ := p.boolean("trust"); trust {
-		s.AutoApprove = append(s.AutoApprove, AutoApproveAll)
+		s.AutoApprove = append(s.AutoApprove, bridge.AutoApproveAll)
 	}
 }
 
 // timeout reads a per-call timeout: a number of milliseconds (Gemini CLI) or
 // a Go duration string such as "30s".
-func (p *entryParser) timeout(s *Server) {
+func (p *entryParser) timeout(s *bridge.Server) {
 	raw, ok := p.take("timeout")
 	if !ok {
 		return

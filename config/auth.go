@@ -1,4 +1,4 @@
-package bridge
+package config
 
 import (
 	"encoding/base64"
@@ -12,10 +12,6 @@ import (
 
 	"github.com/mcpbridge/mcpbridge/mcpclient"
 )
-
-// AutoApproveAll in Server.AutoApprove approves every tool of the server
-// (Gemini CLI's "trust": true).
-const AutoApproveAll = "*"
 
 // auth applies the server's credentials: an "auth" block, LiteLLM's
 // auth_type/auth_value, or an "oauth" object.
@@ -179,7 +175,7 @@ func (p *entryParser) setAuthHeader(h *mcpclient.HTTP, key, name, value string) 
 // failedOn reports whether an error was already recorded for key.
 func (p *entryParser) failedOn(key string) bool {
 	for _, err := range p.errs {
-		var ce *ConfigError
+		var ce *Error
 		if errors.As(err, &ce) && ce.Key == key {
 			return true
 		}

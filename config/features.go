@@ -1,4 +1,4 @@
-package bridge
+package config
 
 import (
 	"encoding/json"
@@ -8,6 +8,8 @@ import (
 	"strings"
 
 	"github.com/mark3labs/mcp-go/mcp"
+
+	"github.com/mcpbridge/mcpbridge/bridge"
 )
 
 // features reads the client features of a config entry: "resources" and
@@ -15,7 +17,7 @@ import (
 // file:// URIs or absolute paths, or of objects {"uri", "name"}; variables
 // are expanded in them. An entry without "roots" declares no roots
 // capability; "roots": [] declares it with none.
-func (p *entryParser) features(s *Server) {
+func (p *entryParser) features(s *bridge.Server) {
 	s.Resources, _ = p.boolean("resources")
 	s.Prompts, _ = p.boolean("prompts")
 	if lv, ok := p.str("logLevel"); ok && lv != "" {

@@ -1,17 +1,17 @@
-package bridge_test
+package config_test
 
 import (
 	"fmt"
 	"log"
 
-	"github.com/mcpbridge/mcpbridge/bridge"
+	"github.com/mcpbridge/mcpbridge/config"
 	"github.com/mcpbridge/mcpbridge/mcpclient"
 )
 
-// ParseConfig reads the server list a desktop client, an editor or a gateway
+// Parse reads the server list a desktop client, an editor or a gateway
 // already has. Keys it does not use come back as warnings, never silently
-// dropped; in real use, call bridge.LoadConfig with the file's path.
-func ExampleParseConfig() {
+// dropped; in real use, call config.Load with the file's path.
+func ExampleParse() {
 	cfg := `{
 	  // VS Code and Cursor allow comments.
 	  "mcpServers": {
@@ -21,9 +21,9 @@ func ExampleParseConfig() {
 	  }
 	}`
 	env := map[string]string{"HOME": "/home/me", "WIKI_TOKEN": "example-token"}
-	servers, warnings, err := bridge.ParseConfig([]byte(cfg), bridge.ConfigOptions{
+	servers, warnings, err := config.Options{
 		LookupEnv: func(k string) (string, bool) { v, ok := env[k]; return v, ok },
-	})
+	}.Parse([]byte(cfg))
 	if err != nil {
 		log.Fatal(err)
 	}
