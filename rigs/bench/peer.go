@@ -32,14 +32,14 @@ func findPeer() (*peerSetup, error) {
 	if err != nil {
 		return nil, err
 	}
-	script := filepath.Join(root, "internal", "bench", "peer", "agents.mjs")
+	script := filepath.Join(root, "rigs", "bench", "peer", "agents.mjs")
 	if _, err := os.Stat(script); err != nil {
 		return nil, fmt.Errorf("peer script missing: %w", err)
 	}
 	var nm string
 	for _, dir := range []string{
 		filepath.Join(root, "internal", "interop", "node_modules"),
-		filepath.Join(root, "internal", "bench", "peer", "node_modules"),
+		filepath.Join(root, "rigs", "bench", "peer", "node_modules"),
 	} {
 		if fileExists(filepath.Join(dir, "@openai", "agents", "package.json")) && fileExists(filepath.Join(dir, "openai", "index.mjs")) {
 			nm = dir

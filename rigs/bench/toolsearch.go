@@ -46,7 +46,7 @@ func loadSearchCorpus() ([]corpusServer, error) {
 	if err != nil {
 		return nil, err
 	}
-	dumps, err := corpus.Load(filepath.Join(root, "internal", "corpus", "testdata"))
+	dumps, err := corpus.Load(filepath.Join(root, "rigs", "corpus", "testdata"))
 	if err != nil {
 		return nil, err
 	}

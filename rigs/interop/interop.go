@@ -66,14 +66,14 @@ var dirOnce = sync.OnceValue(func() string {
 	}
 	wd, err := os.Getwd()
 	if err != nil {
-		return filepath.Join("internal", "interop")
+		return filepath.Join("rigs", "interop")
 	}
 	for d := wd; ; d = filepath.Dir(d) {
 		if _, err := os.Stat(filepath.Join(d, "go.mod")); err == nil {
-			return filepath.Join(d, "internal", "interop")
+			return filepath.Join(d, "rigs", "interop")
 		}
 		if filepath.Dir(d) == d {
-			return filepath.Join(wd, "internal", "interop")
+			return filepath.Join(wd, "rigs", "interop")
 		}
 	}
 })
