@@ -38,7 +38,7 @@ func findPeer() (*peerSetup, error) {
 	}
 	var nm string
 	for _, dir := range []string{
-		filepath.Join(root, "internal", "interop", "node_modules"),
+		filepath.Join(root, "rigs", "interop", "node_modules"),
 		filepath.Join(root, "rigs", "bench", "peer", "node_modules"),
 	} {
 		if fileExists(filepath.Join(dir, "@openai", "agents", "package.json")) && fileExists(filepath.Join(dir, "openai", "index.mjs")) {
