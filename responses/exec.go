@@ -2,7 +2,6 @@ package responses
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"sync/atomic"
@@ -72,9 +71,7 @@ func (r *runner) execute(ctx context.Context, exec Executor, calls []Call) ([]Ca
 }
 
 // interrupted is the record of a call the caller's context stopped.
-func (r *runner) interrupted(c Call, err error) CallRecord {
-	return CallRecord{Call: c, Err: err, Output: r.deliverable(errorOutput(err))}
-}
+func (r *runner) interrupted(c Call, err error) CallRecord { return r.loop.Interrupted(c, err) }
 
 func errorOutput(err error) Output { return ErrorOutput(err) }
 
@@ -86,8 +83,6 @@ func (r *runner) rerunInterrupted(ctx context.Context, pending []CallRecord) ([]
 	var idx []int
 	var calls []Call
 	for i, rec := range out {
-		// Kept outputs pass the same cleaning and cap as fresh ones.
-		out[i].Output = r.deliverable(rec.Output)
 		if errors.Is(rec.Err, context.Canceled) || errors.Is(rec.Err, context.DeadlineExceeded) {
 			if rec.Search != nil { // a client tool search: toolsearch.go
 				out[i] = r.rerunSearch(ctx, rec)
@@ -102,7 +97,7 @@ func (r *runner) rerunInterrupted(ctx context.Context, pending []CallRecord) ([]
 	}
 	box, err := r.src.Toolbox(ctx)
 	if err == nil && box.Exec == nil {
-		err = errors.New("no Executor in the Toolbox")
+		err = errNoExecutor
 	}
 	if err != nil {
 		return out, fmt.Errorf("responses: tools: %w", err)
@@ -115,15 +110,13 @@ func (r *runner) rerunInterrupted(ctx context.Context, pending []CallRecord) ([]
 }
 
 // runCall takes one call through the hooks and the executor. Every failure
-// becomes an output the model can read.
+// becomes an output the model can read; the Loop builds every record.
 func (r *runner) runCall(ctx context.Context, exec Executor, c Call) (rec CallRecord) {
 	start := time.Now()
-	rec.Call = c
 	ctx = r.opts.Observer.StartCall(ctx, c)
 	defer func() { r.opts.Observer.EndCall(ctx, rec) }()
 	defer func() {
 		rec.Duration = time.Since(start)
-		rec.Output = r.deliverable(rec.Output)
 		r.log.Debug("tool call", "name", c.Name, "call_id", c.CallID, "duration", rec.Duration,
 			"ok", rec.Err == nil && !rec.Output.IsError, "denied", rec.Denied)
 		if r.opts.AfterCall != nil {
@@ -133,42 +126,20 @@ func (r *runner) runCall(ctx context.Context, exec Executor, c Call) (rec CallRe
 	if r.opts.BeforeCall != nil {
 		r.hook("BeforeCall", func() { r.opts.BeforeCall(ctx, c) })
 	}
-	if c.malformed != "" {
-		rec.Err = fmt.Errorf("%w: call %s: %s", ErrMalformedCall, c.CallID, c.malformed)
-		rec.Output = Output{Text: "error: this function call was not run: " + c.malformed +
-			"; call the function again with its name and a JSON-encoded arguments string", IsError: true}
-		return rec
+	if refused, ok := r.loop.Refused(c); ok {
+		return refused
 	}
-	if c.Arguments != "" && !json.Valid([]byte(c.Arguments)) {
-		rec.Err = fmt.Errorf("%w for %s", ErrInvalidArguments, c.Name)
-		rec.Output = errorOutput(fmt.Errorf("the arguments of %s are not valid JSON; call it again with a JSON object", c.Name))
-		return rec
-	}
-	if r.opts.Approve != nil && !preapproved(exec, c) {
+	if r.loop.NeedsApproval(preapproved(exec, c)) {
 		ok, reason, err := r.approve(ctx, c)
 		if err != nil {
-			rec.Err = err
-			rec.Output = errorOutput(fmt.Errorf("call to %s was not approved: %w", c.Name, err))
-			return rec
+			return r.loop.Completed(c, Output{}, fmt.Errorf("call to %s was not approved: %w", c.Name, err))
 		}
 		if !ok {
-			if reason == "" {
-				reason = "no reason given"
-			}
-			rec.Denied = true
-			rec.Err = fmt.Errorf("%w: %s", ErrDenied, reason)
-			rec.Output = errorOutput(fmt.Errorf("the call to %s was denied and not executed: %s", c.Name, reason))
-			return rec
+			return r.loop.Denied(c, reason)
 		}
 	}
 	out, err := r.invoke(ctx, exec, c)
-	if err != nil {
-		rec.Err = err
-		rec.Output = errorOutput(err)
-		return rec
-	}
-	rec.Output = out
-	return rec
+	return r.loop.Completed(c, out, err)
 }
 
 // preapproved reports whether the turn's executor says c needs no approval.

@@ -11,9 +11,10 @@ const DefaultMaxOutputBytes = 64 << 10
 // Responses API accepts (10 MiB); no cap goes above it.
 const APIMaxOutputBytes = 10 << 20
 
-// outputLimit is the cap applied to every output of the run.
-func (r *runner) outputLimit() int {
-	switch n := r.opts.MaxOutputBytes; {
+// outputLimit is the cap applied to every output of a run whose
+// Options.MaxOutputBytes is n.
+func outputLimit(n int) int {
+	switch {
 	case n == 0:
 		return DefaultMaxOutputBytes
 	case n < 0 || n > APIMaxOutputBytes:
@@ -29,8 +30,8 @@ func (r *runner) outputLimit() int {
 // textsafe, shared with package convert), Text is capped, and the parts
 // together are capped at the same limit, media included. Output that is
 // already clean and within the cap is returned as it is.
-func (r *runner) deliverable(out Output) Output {
-	limit := r.outputLimit()
+func (l *Loop) deliverable(out Output) Output {
+	limit := l.limit
 	out.Text, _ = textsafe.CleanCap(out.Text, limit, true)
 	if len(out.Parts) > 0 {
 		out.Parts = capParts(out.Parts, limit)

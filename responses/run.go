@@ -77,8 +77,9 @@ const (
 type runner struct {
 	api  API
 	src  ToolSource
-	opts Options
+	opts Options // normalised by NewLoop
 	log  *slog.Logger
+	loop *Loop // the run's decisions
 
 	hookMu sync.Mutex // serializes BeforeCall, AfterCall and Approve
 
@@ -89,165 +90,84 @@ type runner struct {
 	collect func(ctx context.Context, calls []Call) ([]CallRecord, error)
 }
 
-// run drives the loop; setup, when not nil, adjusts the runner first (Stream).
+// run drives a Loop from this goroutine; setup, when not nil, adjusts the
+// runner first (Stream).
 func run(ctx context.Context, api API, params oai.ResponseNewParams, from *ResumePoint, src ToolSource, opts Options, setup func(*runner)) (*Result, error) {
-	res := &Result{}
 	if api == nil {
-		return res, errors.New("responses: nil API")
+		return &Result{}, errors.New("responses: nil API")
 	}
 	if src == nil {
-		return res, errors.New("responses: nil ToolSource")
-	}
-	if opts.MaxIterations <= 0 {
-		opts.MaxIterations = DefaultMaxIterations
-	}
-	if opts.MaxConcurrency <= 0 {
-		opts.MaxConcurrency = DefaultMaxConcurrency
+		return &Result{}, errors.New("responses: nil ToolSource")
 	}
 	if opts.Observer == nil {
 		opts.Observer = NopObserver{}
 	}
-	r := &runner{api: api, src: src, opts: opts, log: opts.Logger}
+	l := NewLoop(params, from, opts)
+	r := &runner{api: api, src: src, opts: l.opts, log: opts.Logger, loop: l}
 	if r.log == nil {
 		r.log = slog.New(slog.DiscardHandler)
 	}
 	if setup != nil {
 		setup(r)
 	}
-
-	m := modeChain
-	switch {
-	case !param.IsOmitted(params.Conversation):
-		m = modeConversation
-	case params.Store.Valid() && !params.Store.Value:
-		m = modeStateless
-	}
-
-	prevID := ""
-	if params.PreviousResponseID.Valid() {
-		prevID = params.PreviousResponseID.Value
-	}
-	var pending []CallRecord
-	first := true
-	if from != nil {
-		if from.PreviousResponseID != "" {
-			prevID = from.PreviousResponseID
+	res := l.Result()
+	if len(l.pending) > 0 {
+		pending, err := r.rerunInterrupted(ctx, l.pending)
+		l.pending = pending
+		if err != nil {
+			return res, l.Stop(err)
 		}
-		res.LastResponseID = from.PreviousResponseID
-		if len(from.Pending) > 0 {
-			first = false
-			res.history = append(res.history, from.History...)
-			var err error
-			pending, err = r.rerunInterrupted(ctx, from.Pending)
-			if err != nil {
-				res.Pending = pending
-				return res, err
-			}
-		}
-	}
-	if m == modeStateless && first {
-		res.history = inputItems(params.Input)
 	}
 
 	for {
-		if res.Iterations >= opts.MaxIterations {
-			res.Pending = pending
-			r.log.Debug("iteration limit reached", "limit", opts.MaxIterations)
-			return res, fmt.Errorf("%w (%d responses)", ErrMaxIterations, opts.MaxIterations)
+		turnNo, err := l.Next()
+		if err != nil {
+			r.log.Debug("iteration limit reached", "limit", r.opts.MaxIterations)
+			return res, err
 		}
-		turnNo := res.Iterations + 1
-		tctx := opts.Observer.StartTurn(ctx, turnNo)
+		tctx := r.opts.Observer.StartTurn(ctx, turnNo)
 		endTurn := func(t *Turn, err error) error {
-			opts.Observer.EndTurn(tctx, turnNo, t, err)
+			r.opts.Observer.EndTurn(tctx, turnNo, t, err)
 			return err
 		}
-		body := params
 		box, err := r.src.Toolbox(tctx)
 		if err == nil && box.Exec == nil {
-			err = errors.New("no Executor in the Toolbox")
+			err = errNoExecutor
 		}
 		if err != nil {
-			res.Pending = pending
-			return res, endTurn(nil, fmt.Errorf("responses: tools: %w", err))
+			return res, endTurn(nil, l.Stop(fmt.Errorf("responses: tools: %w", err)))
 		}
 		r.exec = box.Exec // this turn's calls, eager ones included, run with it
-		if body.Tools, err = withTools(params.Tools, box.Tools); err != nil {
-			res.Pending = pending
-			return res, endTurn(nil, err)
-		}
-		outs := outputItems(pending)
-		switch {
-		case m == modeStateless:
-			input := make([]oai.ResponseInputItemUnionParam, 0, len(res.history)+len(outs))
-			input = append(append(input, res.history...), outs...)
-			body.Input = oai.ResponseNewParamsInputUnion{OfInputItemList: input}
-			// Only a caller-given (stored) previous response can be chained to.
-			body.PreviousResponseID = params.PreviousResponseID
-		case first:
-			if prevID != "" && m == modeChain {
-				body.PreviousResponseID = openai.String(prevID)
-			}
-		default:
-			body.Input = oai.ResponseNewParamsInputUnion{OfInputItemList: outs}
-			body.PreviousResponseID = param.Opt[string]{}
-			if m == modeChain && prevID != "" {
-				body.PreviousResponseID = openai.String(prevID)
-			}
-		}
-
-		r.log.Debug("creating response", "turn", turnNo, "outputs", len(outs), "previous_response_id", body.PreviousResponseID.Value)
-		resp, err := r.api.New(tctx, body, opts.RequestOptions...)
+		body, err := l.Request(box.Tools)
 		if err != nil {
-			res.Pending = pending
-			return res, endTurn(nil, r.requestError(tctx, turnNo, err))
-		}
-		if resp == nil || resp.ID == "" {
-			res.Pending = pending
-			return res, endTurn(nil, fmt.Errorf("%w: turn %d: response without an id", ErrMalformedResponse, turnNo))
-		}
-		res.Response = resp
-		u := usageOf(resp)
-		res.Usage.add(u)
-		if err := statusError(resp); err != nil {
-			res.Pending = pending
-			r.log.Debug("response not completed", "turn", turnNo, "response_id", resp.ID, "status", resp.Status)
 			return res, endTurn(nil, err)
 		}
 
-		// The pending outputs are delivered.
-		if m == modeStateless {
-			res.history = append(res.history, outs...)
-			res.history = append(res.history, outputAsInput(resp.Output)...)
-		}
-		pending = nil
-		first = false
-		res.Iterations++
-		res.LastResponseID = resp.ID
-		prevID = resp.ID
-		res.OutputText = resp.OutputText()
-
-		calls, err := functionCalls(resp)
+		r.log.Debug("creating response", "turn", turnNo, "outputs", len(l.pending), "previous_response_id", body.PreviousResponseID.Value)
+		resp, err := r.api.New(tctx, body, r.opts.RequestOptions...)
 		if err != nil {
-			res.Turns = append(res.Turns, Turn{ResponseID: resp.ID, Usage: u})
-			return res, fmt.Errorf("%w: turn %d: response %s: %w", ErrMalformedResponse, turnNo, resp.ID, err)
+			return res, endTurn(nil, l.Stop(r.requestError(tctx, turnNo, err)))
 		}
-		searches := toolSearchCalls(resp) // client tool search: toolsearch.go
-		turn := Turn{ResponseID: resp.ID, Usage: u}
-		r.log.Debug("response", "turn", turnNo, "response_id", resp.ID, "function_calls", len(calls))
-		if len(calls) == 0 && len(searches) == 0 {
-			res.Turns = append(res.Turns, turn)
-			return res, endTurn(&turn, nil)
+		step, err := l.Response(resp)
+		if err != nil {
+			if resp != nil {
+				r.log.Debug("response not usable", "turn", turnNo, "response_id", resp.ID, "status", resp.Status)
+			}
+			return res, endTurn(nil, err)
 		}
-		records, err := r.runCalls(tctx, calls)
-		turn.Calls = records
-		pending = records
+		r.log.Debug("response", "turn", turnNo, "response_id", resp.ID, "function_calls", len(step.Calls))
+		if step.Done {
+			t := res.Turns[len(res.Turns)-1]
+			return res, endTurn(&t, nil)
+		}
+		records, err := r.runCalls(tctx, step.Calls)
+		searches := step.Searches
 		if len(searches) > 0 {
-			turn.Searches, pending, err = r.searchTurn(tctx, searches, records, err)
+			searches, err = r.searchTurn(tctx, searches, err)
 		}
-		res.Turns = append(res.Turns, turn)
+		turn := l.EndTurn(records, searches)
 		if endTurn(&turn, err) != nil {
-			res.Pending = pending
-			return res, err
+			return res, l.Stop(err)
 		}
 	}
 }

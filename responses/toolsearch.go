@@ -108,11 +108,11 @@ func queryOf(args json.RawMessage) string {
 }
 
 // searchTurn runs the client tool searches of one turn, after its function
-// calls (records; err is what executing them returned), and returns the
-// search records and every pending output in response order.
-func (r *runner) searchTurn(ctx context.Context, searches []SearchRecord, records []CallRecord, err error) ([]SearchRecord, []CallRecord, error) {
+// calls (err is what executing them returned), and returns the search
+// records (nil when there is no searcher) and the turn's error.
+func (r *runner) searchTurn(ctx context.Context, searches []SearchRecord, err error) ([]SearchRecord, error) {
 	if r.opts.ToolSearch == nil {
-		return nil, records, fmt.Errorf("%w (call_id %q)", ErrNoToolSearch, searches[0].Call.CallID)
+		return nil, fmt.Errorf("%w (call_id %q)", ErrNoToolSearch, searches[0].Call.CallID)
 	}
 	for i := range searches {
 		if ctxErr := ctx.Err(); ctxErr != nil {
@@ -129,7 +129,7 @@ func (r *runner) searchTurn(ctx context.Context, searches []SearchRecord, record
 			}
 		}
 	}
-	return searches, mergeSearches(records, searches), err
+	return searches, err
 }
 
 // search runs one tool search and fills in its record.
