@@ -11,6 +11,7 @@ import (
 
 	"github.com/mcpbridge/mcpbridge/convert"
 	"github.com/mcpbridge/mcpbridge/mcpclient"
+	"github.com/mcpbridge/mcpbridge/responses"
 )
 
 // Call routes a function call to its server by the exact reverse name map
@@ -34,6 +35,15 @@ type turnExec struct {
 	b   *Bridge
 	ts  *toolSet
 	run *runConfig
+}
+
+// Route names the server and MCP tool a call of this turn goes to (see
+// responses.Router): the route the loop carries with the call.
+func (e *turnExec) Route(call Call) responses.Route {
+	if o := e.ts.find(call); o != nil {
+		return responses.Route{Server: o.tool.Server, Tool: o.tool.Tool}
+	}
+	return responses.Route{}
 }
 
 // Execute runs one call. The loop has already answered arguments that are

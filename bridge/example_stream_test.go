@@ -32,7 +32,7 @@ func ExampleBridge_Stream() {
 		case bridge.EventTextDelta:
 			fmt.Print(ev.Delta)
 		case bridge.EventFunctionCall:
-			fmt.Printf("-> %s on server %q (MCP tool %q) %s\n", ev.Call.Name, ev.Server, ev.Tool, ev.Call.Arguments)
+			fmt.Printf("-> %s on server %q (MCP tool %q) %s\n", ev.Call.Name, ev.Call.Route.Server, ev.Call.Route.Tool, ev.Call.Arguments)
 		case bridge.EventCallDone:
 			fmt.Println("<-", ev.Record.Output.Text)
 		case bridge.EventRunDone:

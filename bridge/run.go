@@ -118,9 +118,6 @@ func (b *Bridge) Toolbox(ctx context.Context) (responses.Toolbox, error) {
 type source struct {
 	b   *Bridge
 	run *runConfig
-	// turns, when set (Bridge.Stream), remembers each turn's tool set so
-	// events name the server and tool a call was routed to.
-	turns *turnSets
 }
 
 func (s *source) Toolbox(ctx context.Context) (responses.Toolbox, error) {
@@ -136,7 +133,6 @@ func (s *source) Toolbox(ctx context.Context) (responses.Toolbox, error) {
 		}
 	}
 	ts := b.current.Load()
-	s.turns.record(ctx, ts)
 	return responses.Toolbox{Tools: ts.params, Exec: &turnExec{b: b, ts: ts, run: s.run}}, nil
 }
 

@@ -187,13 +187,12 @@ func (b *Bridge) searchTools(ts *toolSet, query string) ([]oai.ToolUnionParam, [
 	return tools, keys
 }
 
-// resolve finds the function a call names in ts: by (namespace, name)
-// exactly. A deferred function no search of the run loaded is refused with
+// resolve finds the function a call names in ts (see toolSet.find). A deferred function no search of the run loaded is refused with
 // ErrNotLoaded (loaded nil: no run state, nothing refused).
 func (b *Bridge) resolve(ts *toolSet, call Call, loaded *loadedSet) (*offered, string, error) {
 	key := functionKey(call.Namespace, call.Name)
-	o := ts.byKey[key]
-	if o == nil || o.tool == nil {
+	o := ts.find(call)
+	if o == nil {
 		ce := &CallError{Function: key, Err: ErrUnknownFunction}
 		for _, m := range b.missing {
 			ce.missing = append(ce.missing, m.Server)
@@ -204,4 +203,20 @@ func (b *Bridge) resolve(ts *toolSet, call Call, loaded *loadedSet) (*offered, s
 		return nil, key, &CallError{Function: key, Err: ErrNotLoaded}
 	}
 	return o, key, nil
+}
+
+// find returns the function a call names in ts: by (namespace, name)
+// exactly, or nil. A deferred top-level function that the API's own tool
+// search loaded is called with its own name as the namespace.
+func (ts *toolSet) find(call Call) *offered {
+	o := ts.byKey[functionKey(call.Namespace, call.Name)]
+	if o == nil && call.Namespace != "" && call.Namespace == call.Name {
+		if flat := ts.byKey[call.Name]; flat != nil && flat.space == nil {
+			o = flat
+		}
+	}
+	if o == nil || o.tool == nil {
+		return nil
+	}
+	return o
 }

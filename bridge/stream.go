@@ -35,15 +35,10 @@ const (
 )
 
 // Event is one thing that happened during a streamed bridge run: the loop's
-// event, plus where a call goes and, at the end, the bridge's Result.
+// event (see [responses.Event] for its fields; a call's server and MCP tool
+// are in Call.Route) and, at the end, the bridge's Result.
 type Event struct {
 	responses.Event
-	// Server and Tool name the MCP server and tool the call of an
-	// EventFunctionCall, EventCallProgress or EventCallDone is routed to,
-	// by the tool set of the call's turn; both are empty for a function
-	// the bridge did not offer (the model is told it is unknown).
-	Server string
-	Tool   string
 	// Result is set for EventRunDone: the Result Bridge.Run would return,
 	// with MissingServers, never nil. It shadows the embedded
 	// responses.Event.Result, which points into it.
@@ -53,7 +48,7 @@ type Event struct {
 // Stream runs the same loop as Run, streaming (responses.Stream with the
 // bridge as the ToolSource): it yields the model's text as it is written,
 // each function call as soon as the model has finished writing it (the
-// call starts then, with Server and Tool set), the progress the MCP server
+// call starts then; its Call.Route names the server and MCP tool), the progress the MCP server
 // reports while the call runs, each call's result, the end of every
 // response and, last, EventRunDone with the Result and error Run would
 // return. Every other event comes with a nil error. The RunOptions, hooks,
@@ -88,14 +83,8 @@ func (b *Bridge) stream(ctx context.Context, api StreamAPI, params oai.ResponseN
 		if from != nil {
 			run.loaded = resumedLoaded(*from) // as Resume: what earlier searches loaded
 		}
-		turns := &turnSets{sets: make(map[int]*toolSet)}
-		src := &source{b: b, run: &run, turns: turns}
+		src := &source{b: b, run: &run}
 		lo := b.loopOptions(&run)
-		inner := lo.Observer
-		if inner == nil {
-			inner = responses.NopObserver{}
-		}
-		lo.Observer = turnTagger{Observer: inner}
 
 		var seq iter.Seq2[responses.Event, error]
 		if from == nil {
@@ -105,10 +94,7 @@ func (b *Bridge) stream(ctx context.Context, api StreamAPI, params oai.ResponseN
 		}
 		for ev, err := range seq {
 			out := Event{Event: ev}
-			switch ev.Kind {
-			case EventFunctionCall, EventCallProgress, EventCallDone:
-				out.Server, out.Tool = turns.route(ev.Turn, ev.Call.Name)
-			case EventRunDone:
+			if ev.Kind == EventRunDone {
 				res := b.result(ev.Result)
 				if res == nil {
 					res = &Result{MissingServers: b.MissingServers()}
@@ -164,48 +150,6 @@ func Stream(ctx context.Context, api StreamAPI, params oai.ResponseNewParams, se
 			}
 		}
 	}
-}
-
-// turnSets remembers the tool set each turn of a streamed run was given,
-// by turn number (0: calls rerun by ResumeStream before the first turn).
-type turnSets struct {
-	mu   sync.Mutex
-	sets map[int]*toolSet
-}
-
-type turnKey struct{}
-
-// record notes ts as the tool set of the turn whose ctx is given.
-func (t *turnSets) record(ctx context.Context, ts *toolSet) {
-	if t == nil {
-		return
-	}
-	turn, _ := ctx.Value(turnKey{}).(int)
-	t.mu.Lock()
-	t.sets[turn] = ts
-	t.mu.Unlock()
-}
-
-// route names the server and tool a function of the given turn goes to.
-func (t *turnSets) route(turn int, function string) (server, tool string) {
-	t.mu.Lock()
-	ts := t.sets[turn]
-	t.mu.Unlock()
-	if ts == nil {
-		return "", ""
-	}
-	if ft, ok := ts.byName[function]; ok {
-		return ft.Server, ft.Tool
-	}
-	return "", ""
-}
-
-// turnTagger puts the turn number in the context the loop gives the
-// ToolSource, so the source knows which turn a tool set is for.
-type turnTagger struct{ responses.Observer }
-
-func (o turnTagger) StartTurn(ctx context.Context, turn int) context.Context {
-	return context.WithValue(o.Observer.StartTurn(ctx, turn), turnKey{}, turn)
 }
 
 // progressRelay hands one call's MCP progress notifications to its stream

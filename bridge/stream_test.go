@@ -85,19 +85,19 @@ func TestStreamNamesServerAndTool(t *testing.T) {
 	require.Len(t, calls, 3)
 	route := map[string][2]string{}
 	for _, ev := range calls {
-		route[ev.Call.Name] = [2]string{ev.Server, ev.Tool}
+		route[ev.Call.Name] = eventRoute(ev)
 	}
 	assert.Equal(t, [2]string{"s", "progress"}, route["s__progress"])
 	assert.Equal(t, [2]string{"s", "echo"}, route["s__echo"])
 	assert.Equal(t, [2]string{"", ""}, route["nowhere__tool"], "an unknown function routes nowhere")
 	for _, ev := range ofKind(events, EventCallDone) {
-		assert.Equal(t, route[ev.Call.Name], [2]string{ev.Server, ev.Tool})
+		assert.Equal(t, route[ev.Call.Name], eventRoute(ev))
 	}
 	progress := ofKind(events, EventCallProgress)
 	require.NotEmpty(t, progress, "MCP progress becomes call_progress events")
 	for _, ev := range progress {
-		assert.Equal(t, "s", ev.Server)
-		assert.Equal(t, "progress", ev.Tool)
+		assert.Equal(t, "s", ev.Call.Route.Server)
+		assert.Equal(t, "progress", ev.Call.Route.Tool)
 		assert.Equal(t, 1, ev.Turn)
 		assert.LessOrEqual(t, ev.Progress.Progress, float64(3))
 	}
@@ -183,8 +183,8 @@ func TestStreamBreakStopsEverything(t *testing.T) {
 	for ev, err := range Stream(ctxT(t), &client.Responses, params("x"), []Server{stdioServer(t, "s", "-pidfile", pidfile)}) {
 		require.NoError(t, err)
 		if ev.Kind == EventFunctionCall {
-			assert.Equal(t, "s", ev.Server)
-			assert.Equal(t, "sleep", ev.Tool)
+			assert.Equal(t, "s", ev.Call.Route.Server)
+			assert.Equal(t, "sleep", ev.Call.Route.Tool)
 			sawCall = true
 			break
 		}
@@ -276,7 +276,7 @@ func TestResumeStreamRerunsInterruptedCalls(t *testing.T) {
 	done := ofKind(events, EventCallDone)
 	require.Len(t, done, 1)
 	assert.Equal(t, 0, done[0].Turn)
-	assert.Equal(t, [2]string{"g", "wait"}, [2]string{done[0].Server, done[0].Tool})
+	assert.Equal(t, [2]string{"g", "wait"}, [2]string{done[0].Call.Route.Server, done[0].Call.Route.Tool})
 	assert.Equal(t, "opened", done[0].Record.Output.Text)
 	reqs := api.Requests()
 	assert.Equal(t, "opened", reqs[len(reqs)-1].FunctionOutputs()[res.Pending[0].Call.CallID])

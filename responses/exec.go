@@ -20,6 +20,10 @@ type indexed struct {
 // abandoned executors keep their (cancelled) context and finish on their own.
 func (r *runner) execute(ctx context.Context, exec Executor, calls []Call) ([]CallRecord, error) {
 	n := len(calls)
+	calls = append([]Call(nil), calls...)
+	for i := range calls {
+		calls[i] = routed(exec, calls[i])
+	}
 	done := make(chan indexed, n) // buffered: workers never block on a departed collector
 	var next atomic.Int64
 	workers := min(r.opts.MaxConcurrency, n)
@@ -140,6 +144,25 @@ func (r *runner) runCall(ctx context.Context, exec Executor, c Call) (rec CallRe
 	}
 	out, err := r.invoke(ctx, exec, c)
 	return r.loop.Completed(c, out, err)
+}
+
+// routed returns c with the route the turn's executor gives it (see
+// Router). A malformed call goes nowhere; a Router that panics routes
+// nothing (the call itself still runs, and Execute's panic is recovered
+// as usual).
+func routed(exec Executor, c Call) (out Call) {
+	rt, ok := exec.(Router)
+	if !ok || c.malformed != "" {
+		return c
+	}
+	out = c
+	defer func() {
+		if recover() != nil {
+			out.Route = Route{}
+		}
+	}()
+	out.Route = rt.Route(c)
+	return out
 }
 
 // preapproved reports whether the turn's executor says c needs no approval.

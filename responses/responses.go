@@ -49,6 +49,12 @@ type Call struct {
 	Namespace string // the namespace of the function, when it was sent in a namespace tool
 	Arguments string // the arguments as the model wrote them (JSON text)
 	ItemID    string // id of the function_call output item
+	// Route is where the call goes, as the Executor of the call's turn
+	// said before the call ran (see [Router]); the zero Route when it did
+	// not say (an unknown function, a malformed call, an Executor that is
+	// no Router). Hooks, records, stream events and the [Observer] all see
+	// it, so none has to guess the destination again from the name.
+	Route Route
 
 	// malformed says why the item cannot be run (no name, arguments not
 	// a string); such a call is answered with an error output.
@@ -105,6 +111,24 @@ func ErrorOutput(err error) Output {
 // JSON itself.
 type Executor interface {
 	Execute(ctx context.Context, call Call) (Output, error)
+}
+
+// Route names where a call goes, in the terms of the tool source that
+// routed it: the server that runs the tool (for package bridge, the MCP
+// server) and the tool's own name there, which may differ from the
+// function name the model called. The loop does not read it.
+type Route struct {
+	Server string
+	Tool   string
+}
+
+// Router is implemented by an Executor that knows, before a call runs,
+// where it goes. The loop asks it once per call, before the hooks, the
+// approval, the [Observer] and Execute see the call, and keeps the answer
+// in [Call.Route]; a stream asks before it yields [EventFunctionCall].
+// Route must be cheap and must not block; it may be called concurrently.
+type Router interface {
+	Route(c Call) Route
 }
 
 // Preapprover is implemented by an Executor that knows some calls need no

@@ -245,3 +245,6 @@ func (p progressExecutor) Execute(ctx context.Context, c Call) (Output, error) {
 
 // Preapproved forwards to the wrapped executor, so wrapping keeps its say.
 func (p progressExecutor) Preapproved(c Call) bool { return preapproved(p.exec, c) }
+
+// Route forwards to the wrapped executor.
+func (p progressExecutor) Route(c Call) Route { return routed(p.exec, c).Route }

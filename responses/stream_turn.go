@@ -72,6 +72,7 @@ func (s *streamer) New(ctx context.Context, body oai.ResponseNewParams, opts ...
 				// malformed arguments), so the call started now is that call.
 				c, isCall, err := streamedCall(ev.Item, int(ev.OutputIndex))
 				if err == nil && isCall && s.cur.byID[c.CallID] == nil {
+					c = routed(s.cur.exec, c)
 					s.emit(Event{Kind: EventFunctionCall, Call: c})
 					s.cur.start(c)
 				}
@@ -145,6 +146,7 @@ func (s *streamer) collect(ctx context.Context, calls []Call) ([]CallRecord, err
 	use := make([]*eagerCall, len(calls))
 	kept := make(map[*eagerCall]bool, len(calls))
 	for i, c := range calls {
+		c = routed(t.exec, c)
 		ec := t.byID[c.CallID]
 		if ec == nil || kept[ec] || ec.call != c {
 			s.emit(Event{Kind: EventFunctionCall, Call: c})

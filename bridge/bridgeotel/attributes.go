@@ -16,10 +16,10 @@ import (
 // conventions'). mcp.server.name and mcp.tool.name are not (yet) in the
 // MCP semantic conventions; they are named after mcp.method.name.
 const (
-	// AttrServer is the MCP server a call went to (with WithResolver).
+	// AttrServer is the MCP server a call went to (its Call.Route).
 	AttrServer = attribute.Key("mcp.server.name")
 	// AttrTool is the MCP tool a call ran, which may differ from the
-	// function name the model used (with WithResolver).
+	// function name the model used (its Call.Route).
 	AttrTool = attribute.Key("mcp.tool.name")
 	// AttrNamespace is the namespace of a function sent in a namespace tool.
 	AttrNamespace = attribute.Key("mcpbridge.function.namespace")

@@ -22,7 +22,8 @@
 // gen_ai.tool.name, gen_ai.tool.call.id, gen_ai.tool.type), the MCP
 // conventions (mcp.method.name) and error.type. The others are this
 // package's own, named like them: mcp.server.name and mcp.tool.name (the
-// server and MCP tool a function routes to, see WithResolver) and the
+// server and MCP tool a call was routed to, from the call's
+// [responses.Call.Route]) and the
 // mcpbridge.* keys (AttrTurn, AttrIterations, AttrDenied, ...).
 //
 //   - run span "invoke_agent [model]" (internal): gen_ai.operation.name
@@ -37,8 +38,8 @@
 //   - call span "execute_tool [function]" (internal; the MCP request runs
 //     in it): gen_ai.operation.name execute_tool, gen_ai.tool.name (the
 //     function name the model called), gen_ai.tool.call.id,
-//     gen_ai.tool.type function, mcpbridge.function.namespace; with a
-//     resolver mcp.server.name, mcp.tool.name and mcp.method.name
+//     gen_ai.tool.type function, mcpbridge.function.namespace; for a
+//     routed call mcp.server.name, mcp.tool.name and mcp.method.name
 //     tools/call; at the end mcpbridge.output.bytes,
 //     mcpbridge.output.truncated and mcpbridge.call.denied.
 //
@@ -65,24 +66,12 @@ type Option func(*config)
 type config struct {
 	provider   trace.TracerProvider
 	propagator propagation.TextMapPropagator
-	resolve    Resolver
 }
-
-// Resolver names the MCP server and tool a function routes to;
-// (*bridge.Bridge).Lookup is one.
-type Resolver func(function string) (server, tool string, ok bool)
 
 // WithTracerProvider makes spans with tp instead of the global
 // TracerProvider (otel.GetTracerProvider at the time Observer is called).
 func WithTracerProvider(tp trace.TracerProvider) Option {
 	return func(c *config) { c.provider = tp }
-}
-
-// WithResolver adds the MCP server and tool to each call span:
-// bridgeotel.WithResolver(b.Lookup) for a *bridge.Bridge b. Without it a
-// call span names the function only.
-func WithResolver(r Resolver) Option {
-	return func(c *config) { c.resolve = r }
 }
 
 // WithPropagator makes Transport inject headers with p instead of the

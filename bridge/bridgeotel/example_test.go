@@ -50,7 +50,7 @@ func ExampleObserver() {
 		log.Fatal(err)
 	}
 	defer b.Close()
-	obs := bridgeotel.Observer(bridgeotel.WithTracerProvider(tp), bridgeotel.WithResolver(b.Lookup))
+	obs := bridgeotel.Observer(bridgeotel.WithTracerProvider(tp))
 	_, err = b.Run(ctx, &client.Responses, oai.ResponseNewParams{
 		Model: "gpt-5-mini",
 		Input: oai.ResponseNewParamsInputUnion{OfString: openai.String("Shout hi")},

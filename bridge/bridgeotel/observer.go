@@ -17,15 +17,14 @@ import (
 // and attributes). It is safe for concurrent use and may serve many runs:
 //
 //	res, err := b.Run(ctx, &client.Responses, params,
-//		bridge.WithObserver(bridgeotel.Observer(bridgeotel.WithResolver(b.Lookup))))
+//		bridge.WithObserver(bridgeotel.Observer()))
 func Observer(opts ...Option) responses.Observer {
 	c := newConfig(opts)
-	return &observer{tracer: c.tracer(), resolve: c.resolve}
+	return &observer{tracer: c.tracer()}
 }
 
 type observer struct {
-	tracer  trace.Tracer
-	resolve Resolver
+	tracer trace.Tracer
 }
 
 // runKey carries the run's model to its turn spans, whose hooks only get
@@ -102,10 +101,10 @@ func (o *observer) StartCall(ctx context.Context, c responses.Call) context.Cont
 	if c.Namespace != "" {
 		attrs = append(attrs, AttrNamespace.String(c.Namespace))
 	}
-	if o.resolve != nil && c.Name != "" {
-		if server, tool, ok := o.resolve(c.Name); ok {
-			attrs = append(attrs, AttrServer.String(server), AttrTool.String(tool), semconv.McpMethodNameToolsCall)
-		}
+	if r := c.Route; r.Server != "" {
+		// Where the turn's tools sent the call, decided once by the tool
+		// source: never guessed again from the function name.
+		attrs = append(attrs, AttrServer.String(r.Server), AttrTool.String(r.Tool), semconv.McpMethodNameToolsCall)
 	}
 	ctx, _ = o.tracer.Start(ctx, spanName("execute_tool", c.Name),
 		trace.WithSpanKind(trace.SpanKindInternal), trace.WithAttributes(attrs...))

@@ -36,7 +36,7 @@ func TestSpansNest(t *testing.T) {
 	require.NoError(t, err)
 	defer b.Close()
 
-	obs := bridgeotel.Observer(bridgeotel.WithTracerProvider(tp), bridgeotel.WithResolver(b.Lookup))
+	obs := bridgeotel.Observer(bridgeotel.WithTracerProvider(tp))
 	res, err := b.Run(ctx, &client.Responses, params(), bridge.WithObserver(obs))
 	require.NoError(t, err)
 	require.Len(t, res.Turns, 2)
@@ -129,7 +129,7 @@ func TestErrorsSetStatus(t *testing.T) {
 	deny := bridge.WithApproval(func(_ context.Context, c bridge.Call) (bool, string) {
 		return c.Name != "t__add", "no adding"
 	})
-	obs := bridgeotel.Observer(bridgeotel.WithTracerProvider(tp), bridgeotel.WithResolver(b.Lookup))
+	obs := bridgeotel.Observer(bridgeotel.WithTracerProvider(tp))
 	_, err = b.Run(ctx, &client.Responses, params(), deny, bridge.WithObserver(obs))
 	require.Error(t, err)
 

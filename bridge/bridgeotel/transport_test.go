@@ -109,7 +109,7 @@ func TestTraceparentReachesHTTPServer(t *testing.T) {
 			))
 			defer fake.Close()
 			client := fake.Client()
-			obs := bridgeotel.Observer(bridgeotel.WithTracerProvider(tp), bridgeotel.WithResolver(b.Lookup))
+			obs := bridgeotel.Observer(bridgeotel.WithTracerProvider(tp))
 			_, err = b.Run(ctx, &client.Responses, params(), bridge.WithObserver(obs))
 			require.NoError(t, err)
 

@@ -106,7 +106,7 @@ func run(ctx context.Context, model, prompt string) error {
 	for ev, err := range b.Stream(ctx, &client.Responses, params) {
 		switch ev.Kind {
 		case bridge.EventFunctionCall:
-			fmt.Printf("-> %s %s (server %q, MCP tool %q)\n", ev.Call.Name, ev.Call.Arguments, ev.Server, ev.Tool)
+			fmt.Printf("-> %s %s (server %q, MCP tool %q)\n", ev.Call.Name, ev.Call.Arguments, ev.Call.Route.Server, ev.Call.Route.Tool)
 		case bridge.EventCallDone:
 			fmt.Printf("<- %s: %s\n", ev.Call.Name, ev.Record.Output.Text)
 		case bridge.EventTextDelta:

@@ -235,6 +235,9 @@ func checkOutput(st *chainState, deferred map[string]bool, output []map[string]a
 			ns, _ := it["namespace"].(string)
 			name, _ := it["name"].(string)
 			k := toolKey(ns, name)
+			if ns == name && deferred[name] {
+				k = name // a top-level function a hosted search loaded
+			}
 			if deferred[k] && !st.loaded[k] {
 				return fmt.Errorf("output/%d: the scripted model called the deferred tool %q before a tool search loaded it", i, k)
 			}

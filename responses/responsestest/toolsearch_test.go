@@ -114,3 +114,50 @@ func TestChainedSearchOutputMustAnswerACall(t *testing.T) {
 	assert.Equal(t, http.StatusBadRequest, apiErr.StatusCode)
 	assert.Contains(t, apiErr.Message, "answers no tool_search_call of this conversation")
 }
+
+// TestSearchModelPlaysHostedSearch: with a hosted tool_search tool, the
+// SearchModel searches the deferred tools itself and answers in one
+// response with the search items and the call, a top-level function called
+// with namespace set to its own name and a namespaced one by its
+// namespace, as the API does.
+func TestSearchModelPlaysHostedSearch(t *testing.T) {
+	fn := func(name, desc string) oai.ToolUnionParam {
+		return oai.ToolUnionParam{OfFunction: &oai.FunctionToolParam{Name: name, Description: openai.String(desc), Strict: openai.Bool(false),
+			DeferLoading: openai.Bool(true), Parameters: map[string]any{"type": "object", "properties": map[string]any{}}}}
+	}
+	ns := oai.ToolUnionParam{OfNamespace: &oai.NamespaceToolParam{Name: "tickets", Description: "Ticket tools",
+		Tools: []oai.NamespaceToolToolUnionParam{{OfFunction: &oai.NamespaceToolToolFunctionParam{Name: "close_ticket",
+			Description: openai.String("Close a ticket"), Strict: openai.Bool(false), DeferLoading: openai.Bool(true),
+			Parameters: map[string]any{"type": "object", "properties": map[string]any{}}}}}}}
+	for _, tc := range []struct {
+		query, namespace, name string
+	}{
+		{"weather forecast", "get_weather", "get_weather"},
+		{"close ticket", "tickets", "close_ticket"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			m := &responsestest.SearchModel{Query: func(string) string { return tc.query }}
+			s := responsestest.New(m.Handler())
+			defer s.Close()
+			s.SetValidation(true)
+			c := s.Client()
+			resp, err := c.Responses.New(context.Background(), oai.ResponseNewParams{
+				Model: "m", Input: oai.ResponseNewParamsInputUnion{OfString: openai.String("hi")},
+				Tools: []oai.ToolUnionParam{{OfToolSearch: &oai.ToolSearchToolParam{Execution: oai.ToolSearchToolExecutionServer}},
+					fn("get_weather", "Weather forecast for a city"), fn("send_mail", "Send an email"), ns},
+			})
+			require.NoError(t, err)
+			require.NoError(t, s.Requests()[0].ValidationErr)
+			var types []string
+			for _, it := range resp.Output {
+				types = append(types, it.Type+":"+string(it.Execution))
+			}
+			require.Equal(t, []string{"tool_search_call:server", "tool_search_output:server", "function_call:"}, types)
+			loaded := resp.Output[1].Tools
+			require.NotEmpty(t, loaded)
+			call := resp.Output[2]
+			assert.Equal(t, tc.namespace, call.Namespace)
+			assert.Equal(t, tc.name, call.Name)
+		})
+	}
+}
