@@ -103,7 +103,7 @@ func InProcess(name string, s *server.MCPServer) Server {
 type conn struct {
 	srv    Server
 	client *mcpclient.Client
-	users  *userPool // per-user sessions (Server.PerUser); nil when shared
+	users  *mcpclient.Sessions // per-user sessions (Server.PerUser); nil when shared
 	sem    chan struct{}
 	allow  map[string]bool
 	deny   map[string]bool
@@ -276,7 +276,11 @@ func (b *Bridge) connect(ctx context.Context, s Server) (*conn, error) {
 		cfg.Logger = b.log
 	}
 	b.extendConfig(&cfg)
-	c.users = newUserPool(cfg, s.PerUser, b.cfg.connectTimeout, b.log)
+	users, err := newUserSessions(cfg, s.PerUser, b.cfg.connectTimeout)
+	if err != nil {
+		return nil, err
+	}
+	c.users = users
 	if d := b.cfg.connectTimeout; d > 0 {
 		var cancel context.CancelFunc
 		ctx, cancel = context.WithTimeout(ctx, d)
@@ -284,11 +288,14 @@ func (b *Bridge) connect(ctx context.Context, s Server) (*conn, error) {
 	}
 	client, err := mcpclient.Connect(ctx, cfg)
 	if err != nil {
+		if users != nil {
+			_ = users.Close()
+		}
 		return nil, err
 	}
 	c.client = client
 	if err := b.list(ctx, c); err != nil {
-		_ = client.Close()
+		_ = c.close()
 		return nil, err
 	}
 	return c, nil

@@ -14,6 +14,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/mark3labs/mcp-go/mcp"
 	"github.com/mark3labs/mcp-go/server"
 	"github.com/openai/openai-go/v3"
 	oai "github.com/openai/openai-go/v3/responses"
@@ -40,9 +41,13 @@ type recordingServer struct {
 }
 
 func newRecordingServer(t *testing.T) *recordingServer {
+	return newRecordingServerOf(t, mcptest.NewServer())
+}
+
+func newRecordingServerOf(t *testing.T, s *server.MCPServer) *recordingServer {
 	t.Helper()
 	rs := &recordingServer{}
-	mcp := server.NewStreamableHTTPServer(mcptest.NewServer())
+	mcp := server.NewStreamableHTTPServer(s)
 	ts := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		s := seen{auth: r.Header.Get("Authorization"), session: r.Header.Get("Mcp-Session-Id"), method: r.Method}
 		if r.Body != nil {
@@ -189,41 +194,60 @@ func TestPerUserNeedsCredentials(t *testing.T) {
 	require.ErrorIs(t, err, ErrNoCredentials)
 	assert.Contains(t, err.Error(), `"remote"`)
 	_, err = b.Call(WithCredentials(ctx, Credentials{}), "remote__echo", `{"text":"x"}`)
-	require.ErrorContains(t, err, "Credentials.ID is empty")
+	require.ErrorContains(t, err, "ID is empty")
 	out, err := b.Call(WithCredentials(ctx, testUsers["A"]), "remote__echo", `{"text":"x"}`)
 	require.NoError(t, err)
 	assert.Equal(t, "x", out.Text)
 }
 
-// TestPerUserSessionsCloseWhenIdle checks that an idle session is closed
-// (the server sees its DELETE) and that the next call opens a new one.
-func TestPerUserSessionsCloseWhenIdle(t *testing.T) {
-	ctx := context.Background()
-	rs := newRecordingServer(t)
+// TestPerUserResourcesAndPrompts: the Bridge's resource and prompt
+// methods on a per-user server go over the caller's session, with the
+// caller's credentials, and refuse a context without credentials, as
+// tool calls do (they went over the shared connection, with the service
+// token, for anyone).
+func TestPerUserResourcesAndPrompts(t *testing.T) {
+	ctx := ctxT(t)
+	srv := server.NewMCPServer("docs", "1.0.0", server.WithResourceCapabilities(true, true), server.WithPromptCapabilities(true))
+	srv.AddResource(mcp.NewResource("mem://notes", "notes"), func(_ context.Context, req mcp.ReadResourceRequest) ([]mcp.ResourceContents, error) {
+		return []mcp.ResourceContents{mcp.TextResourceContents{URI: req.Params.URI, Text: "the notes"}}, nil
+	})
+	srv.AddResourceTemplate(mcp.NewResourceTemplate("mem://doc/{id}", "doc"), func(_ context.Context, req mcp.ReadResourceRequest) ([]mcp.ResourceContents, error) {
+		return []mcp.ResourceContents{mcp.TextResourceContents{URI: req.Params.URI, Text: "a doc"}}, nil
+	})
+	srv.AddPrompt(mcp.NewPrompt("greet"), func(context.Context, mcp.GetPromptRequest) (*mcp.GetPromptResult, error) {
+		return mcp.NewGetPromptResult("greeting", []mcp.PromptMessage{mcp.NewPromptMessage(mcp.RoleUser, mcp.NewTextContent("hello"))}), nil
+	})
+	rs := newRecordingServerOf(t, srv)
 	remote := HTTP("remote", rs.url)
-	remote.PerUser = &UserSessions{IdleTimeout: time.Millisecond}
+	remote.Transport.(*mcpclient.HTTP).Headers = map[string]string{"Authorization": "Bearer service-token"}
+	remote.PerUser = &UserSessions{}
 	b, err := New(ctx, []Server{remote})
 	require.NoError(t, err)
 	defer b.Close()
-	pool := b.conns["remote"].users
-	userCtx := WithCredentials(ctx, testUsers["B"])
-	_, err = b.Call(userCtx, "remote__echo", `{"text":"B:1"}`)
-	require.NoError(t, err)
-	require.Eventually(t, func() bool { return pool.size() == 0 }, 30*time.Second, 5*time.Millisecond)
-	deleted := func() int {
-		n := 0
-		for _, r := range rs.requests() {
-			if r.method == http.MethodDelete && r.auth == wantAuth["B"] {
-				n++
-			}
-		}
-		return n
+
+	uses := map[string]func(context.Context) error{
+		"resources/list": func(ctx context.Context) error { _, err := b.ListResources(ctx, "remote"); return err },
+		"resources/templates/list": func(ctx context.Context) error {
+			_, err := b.ListResourceTemplates(ctx, "remote")
+			return err
+		},
+		"resources/read":        func(ctx context.Context) error { _, err := b.ReadResource(ctx, "remote", "mem://notes"); return err },
+		"resources/subscribe":   func(ctx context.Context) error { return b.Subscribe(ctx, "remote", "mem://notes") },
+		"resources/unsubscribe": func(ctx context.Context) error { return b.Unsubscribe(ctx, "remote", "mem://notes") },
+		"prompts/list":          func(ctx context.Context) error { _, err := b.ListPrompts(ctx, "remote"); return err },
+		"prompts/get":           func(ctx context.Context) error { _, err := b.GetPrompt(ctx, "remote", "greet", nil); return err },
 	}
-	// The pool forgets the session before its client sends the DELETE.
-	require.Eventually(t, func() bool { return deleted() >= 1 }, 30*time.Second, 5*time.Millisecond, "the idle session was ended on the server")
-	require.Equal(t, 1, deleted(), "one DELETE for one session")
-	_, err = b.Call(userCtx, "remote__echo", `{"text":"B:2"}`)
-	require.NoError(t, err)
+	for method, use := range uses {
+		before := len(rs.requests())
+		require.ErrorIs(t, use(ctx), ErrNoCredentials, method)
+		assert.Len(t, rs.requests(), before, "%s without credentials sends nothing", method)
+		require.NoError(t, use(WithCredentials(ctx, testUsers["A"])), method)
+	}
+	for _, r := range rs.requests() {
+		if _, ok := uses[r.method]; ok {
+			assert.Equal(t, wantAuth["A"], r.auth, "%s went with the caller's credentials", r.method)
+		}
+	}
 }
 
 // TestPerUserIgnoredByStdio checks that a stdio server with PerUser keeps

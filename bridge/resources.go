@@ -166,8 +166,8 @@ func textOutput(s string, o convert.ResultOptions) responses.Output {
 	return convert.Result(&mcp.CallToolResult{Content: []mcp.Content{mcp.NewTextContent(s)}}, o)
 }
 
-// client returns the connected server's client.
-func (b *Bridge) client(server string) (*mcpclient.Client, error) {
+// conn returns the connected server.
+func (b *Bridge) conn(server string) (*conn, error) {
 	if b.closed.Load() {
 		return nil, ErrClosed
 	}
@@ -175,71 +175,111 @@ func (b *Bridge) client(server string) (*mcpclient.Client, error) {
 	if !ok {
 		return nil, &ServerError{Server: server, Err: errors.New("not connected to this server")}
 	}
+	return c, nil
+}
+
+// client returns the connected server's shared client, for what concerns
+// the connection rather than a user (roots, log level).
+func (b *Bridge) client(server string) (*mcpclient.Client, error) {
+	c, err := b.conn(server)
+	if err != nil {
+		return nil, err
+	}
 	return c.client, nil
+}
+
+// session returns the client a request of ctx to server goes over (the
+// caller's session for a per-user server, see conn.session) and the
+// function to call once the request is over.
+func (b *Bridge) session(ctx context.Context, server string) (*mcpclient.Client, func(), error) {
+	c, err := b.conn(server)
+	if err != nil {
+		return nil, nil, err
+	}
+	client, release, err := c.session(ctx)
+	if err != nil {
+		return nil, nil, &ServerError{Server: server, Err: err}
+	}
+	return client, release, nil
 }
 
 // ListResources lists every resource of server, for programs that want
 // them without the model (no opt-in needed).
+//
+// On a per-user server (Server.PerUser), this method and the other
+// resource and prompt methods (ListResourceTemplates, ReadResource,
+// Subscribe, Unsubscribe, ListPrompts, GetPrompt) go over the caller's
+// session (WithCredentials), as tool calls do, and fail with
+// ErrNoCredentials when ctx carries none.
 func (b *Bridge) ListResources(ctx context.Context, server string) ([]mcp.Resource, error) {
-	c, err := b.client(server)
+	c, release, err := b.session(ctx, server)
 	if err != nil {
 		return nil, err
 	}
+	defer release()
 	return c.ListResources(ctx)
 }
 
 // ListResourceTemplates lists every resource template of server.
 func (b *Bridge) ListResourceTemplates(ctx context.Context, server string) ([]mcp.ResourceTemplate, error) {
-	c, err := b.client(server)
+	c, release, err := b.session(ctx, server)
 	if err != nil {
 		return nil, err
 	}
+	defer release()
 	return c.ListResourceTemplates(ctx)
 }
 
 // ReadResource reads the resource at uri from server.
 func (b *Bridge) ReadResource(ctx context.Context, server, uri string) ([]mcp.ResourceContents, error) {
-	c, err := b.client(server)
+	c, release, err := b.session(ctx, server)
 	if err != nil {
 		return nil, err
 	}
+	defer release()
 	return c.ReadResource(ctx, uri)
 }
 
 // Subscribe subscribes to updates of the resource at uri on server; they
-// arrive in the server's Config.OnResourceUpdated.
+// arrive in the server's Config.OnResourceUpdated. On a per-user server
+// the subscription belongs to the caller's session and ends with it
+// (UserSessions.IdleTimeout).
 func (b *Bridge) Subscribe(ctx context.Context, server, uri string) error {
-	c, err := b.client(server)
+	c, release, err := b.session(ctx, server)
 	if err != nil {
 		return err
 	}
+	defer release()
 	return c.Subscribe(ctx, uri)
 }
 
 // Unsubscribe ends a subscription made with Subscribe.
 func (b *Bridge) Unsubscribe(ctx context.Context, server, uri string) error {
-	c, err := b.client(server)
+	c, release, err := b.session(ctx, server)
 	if err != nil {
 		return err
 	}
+	defer release()
 	return c.Unsubscribe(ctx, uri)
 }
 
 // ListPrompts lists every prompt of server.
 func (b *Bridge) ListPrompts(ctx context.Context, server string) ([]mcp.Prompt, error) {
-	c, err := b.client(server)
+	c, release, err := b.session(ctx, server)
 	if err != nil {
 		return nil, err
 	}
+	defer release()
 	return c.ListPrompts(ctx)
 }
 
 // GetPrompt renders the named prompt of server with args.
 func (b *Bridge) GetPrompt(ctx context.Context, server, name string, args map[string]string) (*mcp.GetPromptResult, error) {
-	c, err := b.client(server)
+	c, release, err := b.session(ctx, server)
 	if err != nil {
 		return nil, err
 	}
+	defer release()
 	return c.GetPrompt(ctx, name, args)
 }
 

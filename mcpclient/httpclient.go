@@ -1,6 +1,7 @@
 package mcpclient
 
 import (
+	"context"
 	"log/slog"
 	"net/http"
 	"strings"
@@ -36,17 +37,19 @@ func httpClientFor(server string, t *HTTP, maxMessageBytes int, log *slog.Logger
 	}
 	home := configuredOrigin(t.URL)
 	guarded := &guardTransport{base: base, server: server, limit: int64(maxMessageBytes)}
-	hc.Transport = &headerTransport{base: guarded, headers: headers, origin: home}
+	hc.Transport = &headerTransport{base: guarded, headers: headers, token: t.token, origin: home}
 	hc.CheckRedirect = sameOriginRedirects(server, home, hc.CheckRedirect)
 	return hc, own
 }
 
-// headerTransport sets fixed headers on every request and retries a
-// request lost to a stale pooled connection.
+// headerTransport sets fixed headers (and a user's bearer token, for a
+// per-user session) on every request and retries a request lost to a
+// stale pooled connection.
 type headerTransport struct {
 	base    http.RoundTripper
 	headers http.Header
-	origin  string // the configured URL's; headers go nowhere else
+	token   func(context.Context) (string, error) // User.Token, or nil
+	origin  string                                // the configured URL's; headers go nowhere else
 }
 
 // CloseIdleConnections forwards to the wrapped transport.
@@ -68,6 +71,14 @@ func (t *headerTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 	if origin(req.URL) == t.origin {
 		for k, v := range t.headers {
 			out.Header[k] = v
+		}
+		if t.token != nil {
+			if err := bearer(out, t.token); err != nil {
+				if req.Body != nil {
+					_ = req.Body.Close()
+				}
+				return nil, err
+			}
 		}
 	}
 	resp, err := t.base.RoundTrip(out)

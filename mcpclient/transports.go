@@ -1,6 +1,7 @@
 package mcpclient
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"net/http"
@@ -130,6 +131,10 @@ type HTTP struct {
 	// OAuth authorizes the Client with OAuth 2.1 when the server asks for
 	// it (see OAuthConfig).
 	OAuth *OAuthConfig
+
+	// token is the User.Token of a per-user session (Sessions), set on
+	// the session's copy only.
+	token func(context.Context) (string, error)
 }
 
 // Kind returns TransportSSE when SSE is set, TransportHTTP otherwise.
