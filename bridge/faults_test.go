@@ -150,6 +150,7 @@ func TestHugeAndBinaryOutputsAreCapped(t *testing.T) {
 	for _, c := range res.Turns[0].Calls {
 		assert.LessOrEqual(t, len(c.Output.Text), 32<<10)
 		assert.Contains(t, c.Output.Text, "truncated")
+		assert.True(t, c.Output.Truncated, "the loop's cap, the only one, marks the cut")
 		assert.True(t, strings.ToValidUTF8(c.Output.Text, "") == c.Output.Text, "valid UTF-8")
 	}
 	assert.Len(t, api.Requests()[1].FunctionOutputs(), 2)

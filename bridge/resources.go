@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"time"
 
 	"github.com/mark3labs/mcp-go/mcp"
 
@@ -26,24 +25,25 @@ const (
 	ToolGetPrompt     = "get_prompt"
 )
 
-// extraTool describes one built-in function tool.
-type extraTool struct {
+// builtin describes one built-in function tool and how it runs.
+type builtin struct {
 	name, desc string
 	schema     string
+	run        runFunc
 }
 
 var (
-	resourceTools = []extraTool{
+	resourceTools = []builtin{
 		{ToolListResources, "List the resources (documents, files, data) this server offers, with their URIs, and the URI templates it accepts.",
-			`{"type":"object","properties":{},"additionalProperties":false}`},
+			`{"type":"object","properties":{},"additionalProperties":false}`, runListResources},
 		{ToolReadResource, "Read one resource of this server by its URI (from list_resources, or a template with its placeholders filled in).",
-			`{"type":"object","properties":{"uri":{"type":"string","description":"The resource URI."}},"required":["uri"],"additionalProperties":false}`},
+			`{"type":"object","properties":{"uri":{"type":"string","description":"The resource URI."}},"required":["uri"],"additionalProperties":false}`, runReadResource},
 	}
-	promptTools = []extraTool{
+	promptTools = []builtin{
 		{ToolListPrompts, "List the prompt templates this server offers, with their arguments.",
-			`{"type":"object","properties":{},"additionalProperties":false}`},
+			`{"type":"object","properties":{},"additionalProperties":false}`, runListPrompts},
 		{ToolGetPrompt, "Get one prompt template of this server, rendered with its arguments.",
-			`{"type":"object","properties":{"name":{"type":"string","description":"The prompt name."},"arguments":{"type":"object","description":"Argument values by argument name.","additionalProperties":{"type":"string"}}},"required":["name"]}`},
+			`{"type":"object","properties":{"name":{"type":"string","description":"The prompt name."},"arguments":{"type":"object","description":"Argument values by argument name.","additionalProperties":{"type":"string"}}},"required":["name"]}`, runGetPrompt},
 	}
 )
 
@@ -55,17 +55,17 @@ func (b *Bridge) extendConfig(cfg *mcpclient.Config) {
 	}
 }
 
-// withExtraTools appends the built-in resource and prompt tools of the
+// withBuiltins appends the built-in resource and prompt tools of the
 // servers that opted in (and declare the capability) to the conversion
-// input (hook in rebuild). It returns, per server, the built-in names it
-// added and the diagnostics for the ones a server tool shadows.
-func (b *Bridge) withExtraTools(in []convert.ServerTools) ([]convert.ServerTools, map[string]map[string]bool, []convert.Diagnostic) {
-	added := map[string]map[string]bool{}
+// input (hook in rebuild). It returns how each built-in it added runs, by
+// server and tool, and the diagnostics for the ones a server tool shadows.
+func (b *Bridge) withBuiltins(in []convert.ServerTools) ([]convert.ServerTools, map[[2]string]runFunc, []convert.Diagnostic) {
+	added := map[[2]string]runFunc{}
 	var diags []convert.Diagnostic
 	for i := range in {
 		c := b.conns[in[i].Server]
 		caps := c.client.Capabilities()
-		var extra []extraTool
+		var extra []builtin
 		if c.srv.Resources && caps.Resources != nil {
 			extra = append(extra, resourceTools...)
 		}
@@ -87,81 +87,79 @@ func (b *Bridge) withExtraTools(in []convert.ServerTools) ([]convert.ServerTools
 				continue
 			}
 			tools = append(tools, convert.Tool{Name: e.name, Description: e.desc, InputSchema: json.RawMessage(e.schema)})
-			if added[in[i].Server] == nil {
-				added[in[i].Server] = map[string]bool{}
-			}
-			added[in[i].Server][e.name] = true
+			added[[2]string{in[i].Server, e.name}] = e.run
 		}
 		in[i].Tools = tools
 	}
 	return in, added, diags
 }
 
-// callExtra runs a built-in tool; ok is false when ft is a server tool.
-func (b *Bridge) callExtra(ctx context.Context, client *mcpclient.Client, ts *toolSet, ft *convert.FunctionTool, args json.RawMessage, o *runConfig) (out responses.Output, ok bool, err error) {
-	if !ts.extra[ft.Server][ft.Tool] {
-		return responses.Output{}, false, nil
-	}
-	c := b.conns[ft.Server]
-	var in struct {
-		URI       string            `json:"uri"`
-		Name      string            `json:"name"`
-		Arguments map[string]string `json:"arguments"`
-	}
-	if err := json.Unmarshal(args, &in); err != nil {
-		return responses.Output{}, true, fmt.Errorf("%w: %w", ErrInvalidArguments, err)
-	}
-	select {
-	case c.sem <- struct{}{}:
-	case <-ctx.Done():
-		return responses.Output{}, true, ctx.Err()
-	}
-	defer func() { <-c.sem }()
-	start := time.Now()
-	defer func() {
-		b.log.Debug("built-in tool call", "server", ft.Server, "tool", ft.Tool, "duration", time.Since(start), "ok", err == nil)
-	}()
-	ropts := convert.ResultOptions{ArrayOutputs: o.arrayOutputs, MaxBytes: o.maxOutputBytes}
-	switch ft.Tool {
-	case ToolListResources:
-		res, err := client.ListResources(ctx)
-		if err != nil {
-			return responses.Output{}, true, err
-		}
-		tpl, err := client.ListResourceTemplates(ctx)
-		if err != nil {
-			b.log.Debug("listing resource templates failed", "server", ft.Server, "error", err)
-		}
-		return textOutput(convert.ResourceList(res, tpl), ropts), true, nil
-	case ToolReadResource:
-		if in.URI == "" {
-			return responses.Output{}, true, fmt.Errorf("%w: uri is empty", ErrInvalidArguments)
-		}
-		contents, err := client.ReadResource(ctx, in.URI)
-		if err != nil {
-			return responses.Output{}, true, err
-		}
-		return convert.ResourceOutput(contents, ropts), true, nil
-	case ToolListPrompts:
-		ps, err := client.ListPrompts(ctx)
-		if err != nil {
-			return responses.Output{}, true, err
-		}
-		return textOutput(convert.PromptList(ps), ropts), true, nil
-	case ToolGetPrompt:
-		if in.Name == "" {
-			return responses.Output{}, true, fmt.Errorf("%w: name is empty", ErrInvalidArguments)
-		}
-		p, err := client.GetPrompt(ctx, in.Name, in.Arguments)
-		if err != nil {
-			return responses.Output{}, true, err
-		}
-		return convert.PromptOutput(p, ropts), true, nil
-	}
-	return responses.Output{}, true, fmt.Errorf("%w: %s", ErrUnknownFunction, ft.Tool)
+// builtinArgs are the arguments of the built-in tools.
+type builtinArgs struct {
+	URI       string            `json:"uri"`
+	Name      string            `json:"name"`
+	Arguments map[string]string `json:"arguments"`
 }
 
-// textOutput renders plain text within the output cap.
+func readBuiltinArgs(args json.RawMessage) (builtinArgs, error) {
+	var in builtinArgs
+	if err := json.Unmarshal(args, &in); err != nil {
+		return in, fmt.Errorf("%w: %w", ErrInvalidArguments, err)
+	}
+	return in, nil
+}
+
+func runListResources(ctx context.Context, b *Bridge, r *route, client *mcpclient.Client, _ json.RawMessage, run *runConfig) (Output, error) {
+	res, err := client.ListResources(ctx)
+	if err != nil {
+		return Output{}, err
+	}
+	tpl, err := client.ListResourceTemplates(ctx)
+	if err != nil {
+		b.log.Debug("listing resource templates failed", "server", r.fn.Server, "error", err)
+	}
+	return textOutput(convert.ResourceList(res, tpl), resultOptions(run)), nil
+}
+
+func runReadResource(ctx context.Context, _ *Bridge, _ *route, client *mcpclient.Client, args json.RawMessage, run *runConfig) (Output, error) {
+	in, err := readBuiltinArgs(args)
+	if err != nil {
+		return Output{}, err
+	}
+	if in.URI == "" {
+		return Output{}, fmt.Errorf("%w: uri is empty", ErrInvalidArguments)
+	}
+	contents, err := client.ReadResource(ctx, in.URI)
+	if err != nil {
+		return Output{}, err
+	}
+	return convert.ResourceOutput(contents, resultOptions(run)), nil
+}
+
+func runListPrompts(ctx context.Context, _ *Bridge, _ *route, client *mcpclient.Client, _ json.RawMessage, run *runConfig) (Output, error) {
+	ps, err := client.ListPrompts(ctx)
+	if err != nil {
+		return Output{}, err
+	}
+	return textOutput(convert.PromptList(ps), resultOptions(run)), nil
+}
+
+func runGetPrompt(ctx context.Context, _ *Bridge, _ *route, client *mcpclient.Client, args json.RawMessage, run *runConfig) (Output, error) {
+	in, err := readBuiltinArgs(args)
+	if err != nil {
+		return Output{}, err
+	}
+	if in.Name == "" {
+		return Output{}, fmt.Errorf("%w: name is empty", ErrInvalidArguments)
+	}
+	p, err := client.GetPrompt(ctx, in.Name, in.Arguments)
+	if err != nil {
+		return Output{}, err
+	}
+	return convert.PromptOutput(p, resultOptions(run)), nil
+}
+
+// textOutput renders plain text as a tool result.
 func textOutput(s string, o convert.ResultOptions) responses.Output {
 	return convert.Result(&mcp.CallToolResult{Content: []mcp.Content{mcp.NewTextContent(s)}}, o)
 }

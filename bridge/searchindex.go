@@ -7,7 +7,6 @@ import (
 
 	oai "github.com/openai/openai-go/v3/responses"
 
-	"github.com/mcpbridge/mcpbridge/convert"
 	"github.com/mcpbridge/mcpbridge/internal/toolindex"
 	"github.com/mcpbridge/mcpbridge/responses"
 )
@@ -131,25 +130,15 @@ func (ts *toolSet) index() *toolindex.Index {
 		}
 		docs := make([]toolindex.Doc, 0, len(ts.keys))
 		for _, k := range ts.keys {
-			o := ts.byKey[k]
-			if anyDeferred && !o.deferred {
+			r := ts.byKey[k]
+			if anyDeferred && !r.deferred {
 				continue
 			}
-			docs = append(docs, toolindex.DocOf(o.fn.Server, k, o.source()))
+			docs = append(docs, toolindex.DocOf(r.fn.Server, k, r.src))
 		}
 		ts.ix = toolindex.New(docs)
 	})
 	return ts.ix
-}
-
-// source is the MCP tool behind o, for its search document; a built-in
-// tool (resources, prompts) is described by its converted form.
-func (o *offered) source() convert.Tool {
-	if o.tool != nil && o.tool.src.Name != "" {
-		return o.tool.src
-	}
-	schema, _ := json.Marshal(o.fn.Parameters)
-	return convert.Tool{Name: o.fn.Tool, Description: o.fn.Description, InputSchema: schema}
 }
 
 // searchTools runs one search over ts and returns the tools to load, in
@@ -166,57 +155,51 @@ func (b *Bridge) searchTools(ts *toolSet, query string) ([]oai.ToolUnionParam, [
 		at    = map[string]int{} // namespace -> its tool in tools
 	)
 	for _, h := range ts.index().Search(query, k) {
-		o := ts.byKey[h.ID]
-		if o == nil {
+		r := ts.byKey[h.ID]
+		if r == nil {
 			continue
 		}
 		keys = append(keys, h.ID)
-		if o.space == nil {
-			tools = append(tools, functionToolParam(o.fn))
+		if r.space == nil {
+			tools = append(tools, functionToolParam(r.sent))
 			continue
 		}
-		i, ok := at[o.space.Name]
+		i, ok := at[r.space.Name]
 		if !ok {
 			i = len(tools)
-			at[o.space.Name] = i
-			tools = append(tools, namespaceParam(o.space, nil))
+			at[r.space.Name] = i
+			tools = append(tools, namespaceParam(r.space, nil))
 		}
 		ns := tools[i].OfNamespace
-		ns.Tools = append(ns.Tools, namespacedParam(o.fn, false))
+		ns.Tools = append(ns.Tools, namespacedParam(r.sent, false))
 	}
 	return tools, keys
 }
 
-// resolve finds the function a call names in ts (see toolSet.find). A deferred function no search of the run loaded is refused with
+// resolve finds the function a call names in ts (see toolSet.find). A
+// deferred function no search of the run loaded is refused with
 // ErrNotLoaded (loaded nil: no run state, nothing refused).
-func (b *Bridge) resolve(ts *toolSet, call Call, loaded *loadedSet) (*offered, string, error) {
+func (b *Bridge) resolve(ts *toolSet, call Call, loaded *loadedSet) (*route, error) {
 	key := functionKey(call.Namespace, call.Name)
-	o := ts.find(call)
-	if o == nil {
-		ce := &CallError{Function: key, Err: ErrUnknownFunction}
-		for _, m := range b.missing {
-			ce.missing = append(ce.missing, m.Server)
-		}
-		return nil, key, ce
+	r := ts.find(call)
+	if r == nil {
+		return nil, b.unknown(key)
 	}
-	if o.deferred && ts.mode == ToolSearchClient && loaded != nil && !loaded.has(key) {
-		return nil, key, &CallError{Function: key, Err: ErrNotLoaded}
+	if r.deferred && ts.mode == ToolSearchClient && loaded != nil && !loaded.has(r.key) {
+		return nil, &CallError{Function: key, Err: ErrNotLoaded}
 	}
-	return o, key, nil
+	return r, nil
 }
 
 // find returns the function a call names in ts: by (namespace, name)
 // exactly, or nil. A deferred top-level function that the API's own tool
 // search loaded is called with its own name as the namespace.
-func (ts *toolSet) find(call Call) *offered {
-	o := ts.byKey[functionKey(call.Namespace, call.Name)]
-	if o == nil && call.Namespace != "" && call.Namespace == call.Name {
+func (ts *toolSet) find(call Call) *route {
+	r := ts.byKey[functionKey(call.Namespace, call.Name)]
+	if r == nil && call.Namespace != "" && call.Namespace == call.Name {
 		if flat := ts.byKey[call.Name]; flat != nil && flat.space == nil {
-			o = flat
+			r = flat
 		}
 	}
-	if o == nil || o.tool == nil {
-		return nil
-	}
-	return o
+	return r
 }

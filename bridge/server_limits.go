@@ -30,17 +30,6 @@ func (c *conn) callTool(ctx context.Context, client *mcpclient.Client, tool stri
 	return res, err
 }
 
-// Preapproved reports whether the server's config auto-approves the tool
-// a call is routed to in this turn, so the run's approval hook is skipped.
-func (e *turnExec) Preapproved(call Call) bool {
-	o := e.ts.find(call)
-	if o == nil {
-		return false
-	}
-	c := e.b.conns[o.tool.Server]
-	return c != nil && autoApproved(c.srv.AutoApprove, o.tool.Tool)
-}
-
 // AutoApproveAll in Server.AutoApprove approves every tool of the server
 // (Gemini CLI's "trust": true in a config file).
 const AutoApproveAll = "*"

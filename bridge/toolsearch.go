@@ -153,15 +153,6 @@ func (b *Bridge) alwaysLoaded(server, tool string) bool {
 	return false
 }
 
-// offered is one function as the model knows it: by its key, "name" for a
-// flat function or "namespace/name" inside a namespace.
-type offered struct {
-	tool     *offeredTool          // routes the call (flat tool: server, MCP tool, schema)
-	space    *convert.Namespace    // nil when flat
-	fn       *convert.FunctionTool // as sent: flat, or the namespaced copy
-	deferred bool                  // not in the request until a search loads it
-}
-
 // functionKey names a function the way the model calls it.
 func functionKey(namespace, name string) string {
 	if namespace == "" {
@@ -191,23 +182,24 @@ func (b *Bridge) effectiveMode(n int) ToolSearchMode {
 func (b *Bridge) offer(ts *toolSet) {
 	set := ts.set
 	ts.mode = b.effectiveMode(len(set.Tools))
-	ts.byKey = make(map[string]*offered, len(set.Tools))
+	ts.byKey = make(map[string]*route, len(set.Tools))
 	ts.keys = make([]string, 0, len(set.Tools))
 	ts.params = ts.params[:0]
 	deferred := func(ft *convert.FunctionTool) bool {
 		return ts.mode != ToolSearchOff && !b.alwaysLoaded(ft.Server, ft.Tool)
 	}
-	add := func(key string, o *offered) {
-		ts.byKey[key] = o
-		ts.keys = append(ts.keys, key)
+	add := func(r *route) {
+		ts.byKey[r.key] = r
+		ts.keys = append(ts.keys, r.key)
 	}
 	if !b.cfg.search.namespaces {
 		for i := range set.Tools {
 			ft := &set.Tools[i]
-			o := &offered{tool: ts.byName[ft.Name], fn: ft, deferred: deferred(ft)}
-			add(ft.Name, o)
+			r := ts.byName[ft.Name]
+			r.deferred = deferred(ft)
+			add(r)
 			switch {
-			case !o.deferred:
+			case !r.deferred:
 				ts.params = append(ts.params, functionToolParam(ft))
 			case ts.mode == ToolSearchHosted:
 				p := functionToolParam(ft)
@@ -216,9 +208,9 @@ func (b *Bridge) offer(ts *toolSet) {
 			}
 		}
 	} else {
-		flat := make(map[[2]string]*offeredTool, len(set.Tools))
-		for _, ot := range ts.byName {
-			flat[[2]string{ot.Server, ot.Tool}] = ot
+		flat := make(map[[2]string]*route, len(set.Tools))
+		for _, r := range ts.byName {
+			flat[[2]string{r.fn.Server, r.fn.Tool}] = r
 		}
 		ts.ns = convert.BuildNamespaces(set, convert.NamespaceOptions{
 			Descriptions:        b.namespaceDescriptions(),
@@ -230,10 +222,11 @@ func (b *Bridge) offer(ts *toolSet) {
 			var fns []oai.NamespaceToolToolUnionParam
 			for j := range n.Tools {
 				ft := &n.Tools[j]
-				o := &offered{tool: flat[[2]string{ft.Server, ft.Tool}], space: n, fn: ft, deferred: deferred(ft)}
-				add(functionKey(n.Name, ft.Name), o)
+				r := *flat[[2]string{ft.Server, ft.Tool}] // the flat route, sent inside n
+				r.sent, r.space, r.key, r.deferred = ft, n, functionKey(n.Name, ft.Name), deferred(ft)
+				add(&r)
 				switch {
-				case !o.deferred:
+				case !r.deferred:
 					fns = append(fns, namespacedParam(ft, false))
 				case ts.mode == ToolSearchHosted:
 					fns = append(fns, namespacedParam(ft, true))

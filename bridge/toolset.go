@@ -5,7 +5,6 @@ package bridge
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"sort"
@@ -24,25 +23,15 @@ import (
 type toolSet struct {
 	set    *convert.ToolSet
 	params []oai.ToolUnionParam
-	byName map[string]*offeredTool
-	extra  map[string]map[string]bool // server -> built-in tools added (resources.go)
+	byName map[string]*route // by flat function name (Bridge.Call)
 
 	// What the model is offered and calls by (toolsearch.go).
 	mode      ToolSearchMode // resolved: never ToolSearchAuto
 	ns        *convert.NamespaceSet
-	byKey     map[string]*offered // by functionKey(namespace, name)
-	keys      []string            // byKey's keys in tool set order
+	byKey     map[string]*route // by functionKey(namespace, name)
+	keys      []string          // byKey's keys in tool set order
 	indexOnce sync.Once
 	ix        *toolindex.Index // client search index, built on first search
-}
-
-// offeredTool is one function tool with the MCP tool the server listed
-// for it when the snapshot was taken (its input schema for
-// WithValidateArguments, its text for the search index).
-type offeredTool struct {
-	*convert.FunctionTool
-	schema json.RawMessage
-	src    convert.Tool
 }
 
 // list relists one server's tools and stores the exposed ones.
@@ -77,34 +66,39 @@ func (b *Bridge) list(ctx context.Context, c *conn) error {
 // rebuild converts the current tool lists of all servers into a new snapshot.
 func (b *Bridge) rebuild() error {
 	in := make([]convert.ServerTools, 0, len(b.order))
-	sources := make(map[[2]string]convert.Tool)
 	for _, name := range b.order {
 		c := b.conns[name]
 		c.mu.Lock()
 		in = append(in, convert.ServerTools{Server: name, Tools: c.tools})
-		for _, t := range c.tools {
-			sources[[2]string{name, t.Name}] = t
-		}
 		c.mu.Unlock()
 	}
-	in, extra, extraDiags := b.withExtraTools(in)
+	in, builtins, extraDiags := b.withBuiltins(in)
+	sources := make(map[[2]string]convert.Tool)
+	for _, st := range in {
+		for _, t := range st.Tools {
+			sources[[2]string{st.Server, t.Name}] = t
+		}
+	}
 	set, err := b.conv.Convert(in)
 	if err != nil {
 		return fmt.Errorf("bridge: %w", err)
 	}
 	set.Diagnostics = append(set.Diagnostics, extraDiags...)
 	ts := &toolSet{
-		extra:  extra,
 		set:    set,
 		params: make([]oai.ToolUnionParam, 0, len(set.Tools)),
-		byName: make(map[string]*offeredTool, len(set.Tools)),
+		byName: make(map[string]*route, len(set.Tools)),
 	}
 	keep := make([][]byte, 0, len(set.Tools))
 	for i := range set.Tools {
 		ft := &set.Tools[i]
-		src := sources[[2]string{ft.Server, ft.Tool}]
-		ts.byName[ft.Name] = &offeredTool{FunctionTool: ft, schema: src.InputSchema, src: src}
-		keep = append(keep, src.InputSchema)
+		at := [2]string{ft.Server, ft.Tool}
+		run := builtins[at]
+		if run == nil {
+			run = runTool
+		}
+		ts.byName[ft.Name] = &route{conn: b.conns[ft.Server], fn: ft, sent: ft, key: ft.Name, src: sources[at], run: run}
+		keep = append(keep, sources[at].InputSchema)
 	}
 	b.offer(ts)
 	// Compile every input schema once per tool set, not once per call; a

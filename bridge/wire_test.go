@@ -84,7 +84,7 @@ func TestValidateArgumentsCompilesOncePerToolSet(t *testing.T) {
 	b := newBridge(t, []Server{InProcess("s", mcptest.NewServer())}, WithValidateArguments(true))
 	distinct := map[string]bool{}
 	for _, ft := range b.current.Load().byName {
-		distinct[string(ft.schema)] = true
+		distinct[string(ft.src.InputSchema)] = true
 	}
 	assert.Equal(t, len(distinct), b.compiled.Len(), "one compiled schema per distinct input schema")
 	_, err := b.Call(ctxT(t), "s__add", `{"a":"two","b":"three"}`)

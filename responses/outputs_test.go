@@ -116,3 +116,19 @@ func TestRunCapsAndCleansEveryOutput(t *testing.T) {
 		})
 	}
 }
+
+// TestDeliverableIsWhatTheLoopSends: Deliverable cleans and caps an output
+// the way the loop does, and says when it cut.
+func TestDeliverableIsWhatTheLoopSends(t *testing.T) {
+	out := responses.Deliverable(responses.Output{Text: "a\x00b" + strings.Repeat("x", 500)}, 64)
+	assert.LessOrEqual(t, len(out.Text), 64)
+	assert.NotContains(t, out.Text, "\x00")
+	assert.True(t, out.Truncated)
+	parts := responses.Deliverable(responses.Output{Parts: []responses.Part{
+		{Type: responses.PartText, Text: "see"},
+		{Type: responses.PartImage, ImageURL: "data:image/png;base64," + strings.Repeat("A", 200)},
+	}}, 100)
+	assert.True(t, parts.Truncated, "an image left out is a cut")
+	kept := responses.Deliverable(responses.Output{Text: "fine"}, 64)
+	assert.Equal(t, responses.Output{Text: "fine"}, kept)
+}
