@@ -61,7 +61,7 @@ func WithCredentials(ctx context.Context, creds Credentials) context.Context {
 }
 
 // CredentialsFrom returns the Credentials WithCredentials put in ctx. An
-// OAuthConfig.Authorizer of a per-user server can use it to know which
+// oauth.Config.Authorizer of a per-user server can use it to know which
 // user to send to the authorization URL, and the hooks that answer a
 // server's requests (SamplingConfig.Approve, an OnElicitation) which user's
 // session the request came on.

@@ -11,6 +11,7 @@ import (
 	"strings"
 
 	"github.com/mcpbridge/mcpbridge/mcpclient"
+	"github.com/mcpbridge/mcpbridge/mcpclient/oauth"
 )
 
 // auth applies the server's credentials: an "auth" block, LiteLLM's
@@ -200,13 +201,13 @@ func hasKey(m map[string]json.RawMessage, norm string) bool {
 // "enabled": false. Endpoint overrides some tools accept are not used: the
 // client discovers the authorization server from the MCP server itself, and
 // a warning says so rather than dropping them silently.
-func (p *entryParser) oauth(prefix string, raw json.RawMessage) *mcpclient.OAuthConfig {
+func (p *entryParser) oauth(prefix string, raw json.RawMessage) *oauth.Config {
 	var m map[string]json.RawMessage
 	if err := json.Unmarshal(raw, &m); err != nil {
 		p.fail(prefix, "want an object, got %s", jsonKind(raw))
 		return nil
 	}
-	o := &mcpclient.OAuthConfig{}
+	o := &oauth.Config{}
 	enabled := true
 	callbackPort := 0
 	for _, k := range sortedKeys(m) {
@@ -239,9 +240,9 @@ func (p *entryParser) oauth(prefix string, raw json.RawMessage) *mcpclient.OAuth
 		case "grant", "granttype":
 			switch g := str(); g {
 			case "", "authorization_code":
-				o.Grant = mcpclient.GrantAuthorizationCode
+				o.Grant = oauth.GrantAuthorizationCode
 			case "client_credentials":
-				o.Grant = mcpclient.GrantClientCredentials
+				o.Grant = oauth.GrantClientCredentials
 			default:
 				p.fail(key, "unknown grant %q (want \"authorization_code\" or \"client_credentials\")", g)
 			}
@@ -259,7 +260,7 @@ func (p *entryParser) oauth(prefix string, raw json.RawMessage) *mcpclient.OAuth
 			}
 		case "tokenfile":
 			if path := expandHome(str()); path != "" {
-				o.TokenStore = mcpclient.NewFileTokenStore(path)
+				o.TokenStore = oauth.NewFileTokenStore(path)
 			}
 		case "authorizationurl", "tokenurl", "registrationurl", "audiences", "audience", "resource":
 			p.warn(key, "not used: the authorization server and resource are discovered from the MCP server; ignored")
@@ -270,7 +271,7 @@ func (p *entryParser) oauth(prefix string, raw json.RawMessage) *mcpclient.OAuth
 	if o.RedirectURL == "" && callbackPort > 0 {
 		o.RedirectURL = fmt.Sprintf("http://localhost:%d/callback", callbackPort)
 	}
-	if o.Grant == mcpclient.GrantClientCredentials && (o.ClientID == "" || o.ClientSecret == "") && !p.failedOn(prefix+".client_secret") {
+	if o.Grant == oauth.GrantClientCredentials && (o.ClientID == "" || o.ClientSecret == "") && !p.failedOn(prefix+".client_secret") {
 		p.fail(prefix, "grant \"client_credentials\" needs a client id and a client secret")
 	}
 	if !enabled {

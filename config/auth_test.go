@@ -9,6 +9,7 @@ import (
 
 	"github.com/mcpbridge/mcpbridge/bridge"
 	"github.com/mcpbridge/mcpbridge/mcpclient"
+	"github.com/mcpbridge/mcpbridge/mcpclient/oauth"
 )
 
 var authEnv = lookupFrom(map[string]string{"TOKEN": "tok-s3cr3t", "PASS": "pw-s3cr3t", "CID": "client-1", "CSECRET": "cs-s3cr3t"})
@@ -27,7 +28,7 @@ func TestAuthBlocks(t *testing.T) {
 	cases := []struct {
 		name, entry string
 		headers     map[string]string
-		oauth       *mcpclient.OAuthConfig
+		oauth       *oauth.Config
 		warnings    []string
 	}{
 		{"bearer", `{"url": "https://a/mcp", "auth": {"type": "bearer", "token": "${TOKEN}"}}`,
@@ -46,16 +47,16 @@ func TestAuthBlocks(t *testing.T) {
 			map[string]string{"X-Team": "a", "Authorization": "Bearer t"}, nil, nil},
 		{"oauth", `{"url": "https://a/mcp", "auth": {"type": "oauth", "client_id": "${CID}", "client_secret": "${CSECRET}", "scopes": ["read", "write"],
 			"redirect_url": "http://localhost:8976/callback", "token_file": "/var/lib/app/tokens.json", "grant": "authorization_code", "resource": "https://a/mcp"}}`,
-			nil, &mcpclient.OAuthConfig{Grant: mcpclient.GrantAuthorizationCode, ClientID: "client-1", ClientSecret: "cs-s3cr3t", Scopes: []string{"read", "write"},
-				RedirectURL: "http://localhost:8976/callback", TokenStore: mcpclient.NewFileTokenStore("/var/lib/app/tokens.json")},
+			nil, &oauth.Config{Grant: oauth.GrantAuthorizationCode, ClientID: "client-1", ClientSecret: "cs-s3cr3t", Scopes: []string{"read", "write"},
+				RedirectURL: "http://localhost:8976/callback", TokenStore: oauth.NewFileTokenStore("/var/lib/app/tokens.json")},
 			[]string{"x:auth.resource"}},
 		{"oauth client credentials, scope string", `{"url": "https://a/mcp", "auth": {"type": "oauth", "grant": "client_credentials", "client_id": "c", "client_secret": "s", "scope": "a b", "token_url": "https://idp/token"}}`,
-			nil, &mcpclient.OAuthConfig{Grant: mcpclient.GrantClientCredentials, ClientID: "c", ClientSecret: "s", Scopes: []string{"a", "b"}},
+			nil, &oauth.Config{Grant: oauth.GrantClientCredentials, ClientID: "c", ClientSecret: "s", Scopes: []string{"a", "b"}},
 			[]string{"x:auth.token_url"}},
 		{"Cursor static oauth", `{"url": "https://a/mcp", "auth": {"CLIENT_ID": "${CID}", "CLIENT_SECRET": "${CSECRET}", "scopes": ["read"]}}`,
-			nil, &mcpclient.OAuthConfig{ClientID: "client-1", ClientSecret: "cs-s3cr3t", Scopes: []string{"read"}}, nil},
+			nil, &oauth.Config{ClientID: "client-1", ClientSecret: "cs-s3cr3t", Scopes: []string{"read"}}, nil},
 		{"Claude Code callback port", `{"url": "https://a/mcp", "oauth": {"clientId": "c", "callbackPort": 8080}}`,
-			nil, &mcpclient.OAuthConfig{ClientID: "c", RedirectURL: "http://localhost:8080/callback"}, nil},
+			nil, &oauth.Config{ClientID: "c", RedirectURL: "http://localhost:8080/callback"}, nil},
 		{"Gemini oauth disabled", `{"url": "https://a/mcp", "oauth": {"enabled": false, "clientId": "x"}}`, nil, nil, nil},
 		{"LiteLLM none", `{"url": "https://a/mcp", "auth_type": "none"}`, nil, nil, nil},
 	}
@@ -126,7 +127,7 @@ func TestAuthWarnings(t *testing.T) {
 }
 
 func TestOAuthConfigHidesSecret(t *testing.T) {
-	o := mcpclient.OAuthConfig{ClientID: "c", ClientSecret: "cs-s3cr3t", IDPClientSecret: "idp-s3cr3t", Scopes: []string{"read"}}
+	o := oauth.Config{ClientID: "c", ClientSecret: "cs-s3cr3t", IDPClientSecret: "idp-s3cr3t", Scopes: []string{"read"}}
 	for _, format := range []string{"%v", "%+v", "%#v", "%s"} {
 		out := fmt.Sprintf(format, o)
 		assert.NotContains(t, out, "s3cr3t", format)

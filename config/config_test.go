@@ -13,6 +13,7 @@ import (
 
 	"github.com/mcpbridge/mcpbridge/bridge"
 	"github.com/mcpbridge/mcpbridge/mcpclient"
+	"github.com/mcpbridge/mcpbridge/mcpclient/oauth"
 )
 
 func lookupFrom(m map[string]string) func(string) (string, bool) {
@@ -32,7 +33,7 @@ type got struct {
 	Deny      []string
 	Approve   []string
 	Timeout   time.Duration
-	OAuth     *mcpclient.OAuthConfig
+	OAuth     *oauth.Config
 }
 
 func summarize(servers []bridge.Server) map[string]got {
@@ -117,7 +118,7 @@ func TestConfigFormats(t *testing.T) {
 			"api-server": {Transport: "http", URL: "https://api.example.com/mcp", Headers: map[string]string{"Authorization": "Bearer sk-secret-1"}, Timeout: 30 * time.Second},
 			"local":      {Transport: "stdio", Command: "/path/to/server", Env: map[string]string{"CACHE_DIR": "/tmp"}},
 			"events":     {Transport: "sse", URL: "https://mcp.example.com/sse"},
-			"sso":        {Transport: "http", URL: "https://mcp.example.com/mcp", OAuth: &mcpclient.OAuthConfig{ClientID: "my-client", RedirectURL: "http://localhost:8080/callback"}},
+			"sso":        {Transport: "http", URL: "https://mcp.example.com/mcp", OAuth: &oauth.Config{ClientID: "my-client", RedirectURL: "http://localhost:8080/callback"}},
 		},
 	}, {
 		name:  "Cursor",
@@ -220,7 +221,7 @@ func TestConfigFormats(t *testing.T) {
 			"httpServer": {Transport: "http", URL: "http://localhost:3000/mcp", Timeout: 5 * time.Second},
 			"sseServer":  {Transport: "sse", URL: "http://localhost:8080/sse", Headers: map[string]string{"X-Api-Key": "sk-secret-1"}},
 			"trusted":    {Transport: "stdio", Command: "node", Args: []string{"dist/server.js"}, Deny: []string{"dangerous_tool"}, Approve: []string{"*"}},
-			"discovered": {Transport: "sse", URL: "https://api.example.com/sse", OAuth: &mcpclient.OAuthConfig{
+			"discovered": {Transport: "sse", URL: "https://api.example.com/sse", OAuth: &oauth.Config{
 				ClientID: "your-client-id", ClientSecret: "sk-secret-1", Scopes: []string{"read", "write"}}},
 		},
 	}, {

@@ -5,6 +5,8 @@ import (
 	"log/slog"
 	"net/http"
 	"strings"
+
+	"github.com/mcpbridge/mcpbridge/mcpclient/oauth"
 )
 
 // httpClientFor returns the HTTP client a Client of server uses:
@@ -30,7 +32,9 @@ func httpClientFor(server string, t *HTTP, maxMessageBytes int, log *slog.Logger
 	if base == nil {
 		base = http.DefaultTransport
 	}
-	base = wrapOAuth(server, t, log, base)
+	if t.OAuth != nil {
+		base = oauth.NewTransport(server, t.URL, t.OAuth, log, base)
+	}
 	headers := make(http.Header, len(t.Headers))
 	for k, v := range t.Headers {
 		headers.Set(k, v)

@@ -9,6 +9,8 @@ import (
 	"time"
 
 	"github.com/mark3labs/mcp-go/mcp"
+
+	"github.com/mcpbridge/mcpbridge/mcpclient/oauth"
 )
 
 // Defaults of SessionLimits.
@@ -47,7 +49,7 @@ type Sessions struct {
 	cfg    Config // the server's, as given
 	http   *HTTP  // cfg's, validated
 	log    *slog.Logger
-	tokens TokenStore
+	tokens oauth.TokenStore
 	limits SessionLimits
 	life   context.Context // cancelled by Close: ends connects in flight
 	stop   context.CancelFunc
@@ -99,7 +101,7 @@ func NewSessions(cfg Config, limits SessionLimits) (*Sessions, error) {
 	if p.tokens == nil {
 		// One store for every user's session, so a session reopened
 		// after its idle time finds the user's tokens.
-		p.tokens = &MemoryTokenStore{}
+		p.tokens = &oauth.MemoryTokenStore{}
 	}
 	p.life, p.stop = context.WithCancel(context.Background())
 	return p, nil

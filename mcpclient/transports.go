@@ -11,6 +11,8 @@ import (
 	"time"
 
 	"github.com/mark3labs/mcp-go/server"
+
+	"github.com/mcpbridge/mcpbridge/mcpclient/oauth"
 )
 
 // TransportKind names a transport, as Client.Transport reports it and logs
@@ -129,8 +131,9 @@ type HTTP struct {
 	// (Config.MaxMessageBytes).
 	HTTPClient *http.Client
 	// OAuth authorizes the Client with OAuth 2.1 when the server asks for
-	// it (see OAuthConfig).
-	OAuth *OAuthConfig
+	// it (see [oauth.Config]), or sends the token of the program's own
+	// [oauth.Config.TokenSource].
+	OAuth *oauth.Config
 
 	// token is the User.Token of a per-user session (Sessions), set on
 	// the session's copy only.
@@ -157,7 +160,7 @@ func (t *HTTP) prepared(server string) (Transport, error) {
 		return nil, fmt.Errorf("mcpclient: server %q: HTTP.URL is empty", server)
 	}
 	if t.OAuth != nil {
-		if err := t.OAuth.validate(server); err != nil {
+		if err := t.OAuth.Validate(server); err != nil {
 			return nil, err
 		}
 	}

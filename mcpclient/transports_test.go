@@ -7,6 +7,7 @@ import (
 	"github.com/stretchr/testify/assert"
 
 	"github.com/mcpbridge/mcpbridge/mcpclient"
+	"github.com/mcpbridge/mcpbridge/mcpclient/oauth"
 )
 
 // TestPrintedConfigHidesSecrets: a Config printed by mistake (%v, %+v, a
@@ -17,7 +18,7 @@ func TestPrintedConfigHidesSecrets(t *testing.T) {
 		&mcpclient.Stdio{Command: "server", Args: []string{"--token", "ARG-SECRET"}, Env: map[string]string{"TOKEN": "ENV-SECRET"}},
 		&mcpclient.HTTP{URL: "https://user:URL-SECRET@mcp.example/mcp?key=QUERY-SECRET",
 			Headers: map[string]string{"Authorization": "Bearer HEADER-SECRET"},
-			OAuth:   &mcpclient.OAuthConfig{ClientSecret: "OAUTH-SECRET"}},
+			OAuth:   &oauth.Config{ClientSecret: "OAUTH-SECRET"}},
 	} {
 		cfg := mcpclient.Config{Name: "srv", Transport: tr}
 		for _, format := range []string{"%v", "%+v", "%s"} {

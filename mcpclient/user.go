@@ -9,6 +9,8 @@ import (
 	"net/http"
 	"sort"
 	"strings"
+
+	"github.com/mcpbridge/mcpbridge/mcpclient/oauth"
 )
 
 // User is one user's credentials for a server reached over per-user
@@ -101,7 +103,7 @@ func (u User) key() string {
 // forUser returns the transport of u's session of t: the server's
 // headers with u's on top, and u's token source instead of OAuth, or the
 // server's OAuth with its tokens kept under u's ID in store.
-func (t *HTTP) forUser(u User, store TokenStore) *HTTP {
+func (t *HTTP) forUser(u User, store oauth.TokenStore) *HTTP {
 	h := *t
 	headers := make(map[string]string, len(t.Headers)+len(u.Headers))
 	for k, v := range t.Headers {
@@ -143,7 +145,7 @@ func bearer(out *http.Request, token func(context.Context) (string, error)) erro
 // userTokenStore keeps each user's OAuth tokens under a key of their own
 // in the server's store.
 type userTokenStore struct {
-	inner TokenStore
+	inner oauth.TokenStore
 	user  string
 }
 
@@ -151,17 +153,17 @@ type userTokenStore struct {
 // server key (a URL) is the same for every user.
 func (s userTokenStore) key(k string) string { return "user:" + s.user + " " + k }
 
-// Load implements TokenStore.
-func (s userTokenStore) Load(ctx context.Context, key string) (*Token, error) {
+// Load implements [oauth.TokenStore].
+func (s userTokenStore) Load(ctx context.Context, key string) (*oauth.Token, error) {
 	return s.inner.Load(ctx, s.key(key))
 }
 
-// Save implements TokenStore.
-func (s userTokenStore) Save(ctx context.Context, key string, t *Token) error {
+// Save implements [oauth.TokenStore].
+func (s userTokenStore) Save(ctx context.Context, key string, t *oauth.Token) error {
 	return s.inner.Save(ctx, s.key(key), t)
 }
 
-// Delete implements TokenStore.
+// Delete implements [oauth.TokenStore].
 func (s userTokenStore) Delete(ctx context.Context, key string) error {
 	return s.inner.Delete(ctx, s.key(key))
 }

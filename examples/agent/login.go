@@ -19,6 +19,7 @@ import (
 	"github.com/mcpbridge/mcpbridge/bridge"
 	"github.com/mcpbridge/mcpbridge/config"
 	"github.com/mcpbridge/mcpbridge/mcpclient"
+	"github.com/mcpbridge/mcpbridge/mcpclient/oauth"
 )
 
 // loginFlags are the flags of the OAuth login: --login SERVER runs the
@@ -71,7 +72,7 @@ func (f loginFlags) applyTokens(ctx context.Context, servers []bridge.Server) er
 	if err != nil {
 		return err
 	}
-	store := mcpclient.NewFileTokenStore(path)
+	store := oauth.NewFileTokenStore(path)
 	for i := range servers {
 		s := httpOf(servers[i]) // each server's own transport: config.Load shares none
 		if s == nil {
@@ -88,7 +89,7 @@ func (f loginFlags) applyTokens(ctx context.Context, servers []bridge.Server) er
 			if tok == nil {
 				continue
 			}
-			s.OAuth = &mcpclient.OAuthConfig{}
+			s.OAuth = &oauth.Config{}
 		}
 		if s.OAuth.TokenStore == nil || *f.tokenFile != "" {
 			s.OAuth.TokenStore = store
@@ -108,7 +109,7 @@ func httpOf(s bridge.Server) *mcpclient.HTTP {
 
 // loginHint adds what to do to an error asking for authorization.
 func loginHint(err error) error {
-	var ar *mcpclient.AuthorizationRequiredError
+	var ar *oauth.AuthorizationRequiredError
 	if errors.As(err, &ar) {
 		return fmt.Errorf("%w (run: agent --login %s)", err, ar.Server)
 	}
@@ -147,14 +148,14 @@ func login(ctx context.Context, f loginFlags, configPath string, stderr io.Write
 	}
 
 	remote := *httpOf(*srv) // a copy: the login adapts its OAuth
-	oauth := mcpclient.OAuthConfig{}
+	auth := oauth.Config{}
 	if remote.OAuth != nil {
-		oauth = *remote.OAuth
+		auth = *remote.OAuth
 	}
-	if oauth.Grant != "" && oauth.Grant != mcpclient.GrantAuthorizationCode {
-		return fmt.Errorf("--login: server %q uses the %s grant, which needs no login", srv.Name, oauth.Grant)
+	if auth.Grant != "" && auth.Grant != oauth.GrantAuthorizationCode {
+		return fmt.Errorf("--login: server %q uses the %s grant, which needs no login", srv.Name, auth.Grant)
 	}
-	ln, redirect, err := listenLoopback(oauth.RedirectURL)
+	ln, redirect, err := listenLoopback(auth.RedirectURL)
 	if err != nil {
 		return fmt.Errorf("--login: %w", err)
 	}
@@ -163,9 +164,9 @@ func login(ctx context.Context, f loginFlags, configPath string, stderr io.Write
 	go func() { _ = hs.Serve(ln) }()
 	defer func() { _ = hs.Close() }()
 
-	oauth.RedirectURL = redirect.String()
-	oauth.TokenStore = mcpclient.NewFileTokenStore(path)
-	oauth.Authorizer = mcpclient.AuthorizerFunc(func(ctx context.Context, server, authURL string) (mcpclient.AuthorizationResponse, error) {
+	auth.RedirectURL = redirect.String()
+	auth.TokenStore = oauth.NewFileTokenStore(path)
+	auth.Authorizer = oauth.AuthorizerFunc(func(ctx context.Context, server, authURL string) (oauth.AuthorizationResponse, error) {
 		fmt.Fprintf(stderr, "To authorize the agent for %q, open this URL in a browser:\n%s\n", server, authURL)
 		if *f.openBrowser {
 			if err := openURL(authURL); err != nil {
@@ -174,13 +175,13 @@ func login(ctx context.Context, f loginFlags, configPath string, stderr io.Write
 		}
 		select {
 		case u := <-codes:
-			return mcpclient.ParseAuthorizationResponse(u)
+			return oauth.ParseAuthorizationResponse(u)
 		case <-ctx.Done():
-			return mcpclient.AuthorizationResponse{}, ctx.Err()
+			return oauth.AuthorizationResponse{}, ctx.Err()
 		}
 	})
 	cfg := srv.Config
-	remote.OAuth = &oauth
+	remote.OAuth = &auth
 	cfg.Transport = &remote
 	client, err := mcpclient.Connect(ctx, cfg)
 	if err != nil {
@@ -189,7 +190,7 @@ func login(ctx context.Context, f loginFlags, configPath string, stderr io.Write
 	if err := client.Close(); err != nil {
 		return err
 	}
-	tok, err := oauth.TokenStore.Load(ctx, remote.URL)
+	tok, err := auth.TokenStore.Load(ctx, remote.URL)
 	if err != nil {
 		return fmt.Errorf("token file: %w", err)
 	}

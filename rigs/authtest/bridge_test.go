@@ -14,6 +14,7 @@ import (
 
 	"github.com/mcpbridge/mcpbridge/bridge"
 	"github.com/mcpbridge/mcpbridge/mcpclient"
+	"github.com/mcpbridge/mcpbridge/mcpclient/oauth"
 	"github.com/mcpbridge/mcpbridge/responses/responsestest"
 	"github.com/mcpbridge/mcpbridge/rigs/authtest"
 	"github.com/mcpbridge/mcpbridge/rigs/mcptest"
@@ -22,12 +23,12 @@ import (
 func TestMain(m *testing.M) { mcptest.VerifyTestMain(m) }
 
 // approve plays the user approving the client in a browser.
-func approve(ctx context.Context, _, authURL string) (mcpclient.AuthorizationResponse, error) {
+func approve(ctx context.Context, _, authURL string) (oauth.AuthorizationResponse, error) {
 	loc, err := authtest.FollowAuthorization(ctx, authURL)
 	if err != nil {
-		return mcpclient.AuthorizationResponse{}, err
+		return oauth.AuthorizationResponse{}, err
 	}
-	return mcpclient.ParseAuthorizationResponse(loc)
+	return oauth.ParseAuthorizationResponse(loc)
 }
 
 // TestBridgeRunWithOAuth runs a conversation through bridge.Run against a
@@ -50,7 +51,7 @@ func TestBridgeRunWithOAuth(t *testing.T) {
 	client := api.Client()
 
 	remote := bridge.HTTP("remote", srv.URL)
-	remote.Transport.(*mcpclient.HTTP).OAuth = &mcpclient.OAuthConfig{RedirectURL: "http://127.0.0.1:1/callback", Authorizer: mcpclient.AuthorizerFunc(approve)}
+	remote.Transport.(*mcpclient.HTTP).OAuth = &oauth.Config{RedirectURL: "http://127.0.0.1:1/callback", Authorizer: oauth.AuthorizerFunc(approve)}
 	res, err := bridge.Run(ctx, &client.Responses, oai.ResponseNewParams{
 		Model: "test-model",
 		Input: oai.ResponseNewParamsInputUnion{OfString: openai.String("use the protected server")},

@@ -10,6 +10,7 @@ import (
 
 	"github.com/mcpbridge/mcpbridge/bridge"
 	"github.com/mcpbridge/mcpbridge/mcpclient"
+	"github.com/mcpbridge/mcpbridge/mcpclient/oauth"
 	"github.com/mcpbridge/mcpbridge/rigs/authtest"
 	"github.com/mcpbridge/mcpbridge/rigs/mcptest"
 )
@@ -20,12 +21,12 @@ func TestPerUserOAuth(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
 	srv := authtest.New(t, mcptest.NewServer(), authtest.Options{Scopes: []string{"mcp:read"}, RequiredScope: "mcp:read"})
-	store := &mcpclient.MemoryTokenStore{}
+	store := &oauth.MemoryTokenStore{}
 	var asked []string
 	remote := bridge.HTTP("remote", srv.URL)
 	remote.PerUser = &bridge.UserSessions{}
-	remote.Transport.(*mcpclient.HTTP).OAuth = &mcpclient.OAuthConfig{RedirectURL: "http://127.0.0.1:1/callback", TokenStore: store,
-		Authorizer: mcpclient.AuthorizerFunc(func(ctx context.Context, server, authURL string) (mcpclient.AuthorizationResponse, error) {
+	remote.Transport.(*mcpclient.HTTP).OAuth = &oauth.Config{RedirectURL: "http://127.0.0.1:1/callback", TokenStore: store,
+		Authorizer: oauth.AuthorizerFunc(func(ctx context.Context, server, authURL string) (oauth.AuthorizationResponse, error) {
 			c, _ := bridge.CredentialsFrom(ctx)
 			asked = append(asked, c.ID) // calls here are sequential
 			return approve(ctx, server, authURL)

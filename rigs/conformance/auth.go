@@ -10,6 +10,7 @@ import (
 	"strings"
 
 	"github.com/mcpbridge/mcpbridge/mcpclient"
+	"github.com/mcpbridge/mcpbridge/mcpclient/oauth"
 	"github.com/mcpbridge/mcpbridge/rigs/authtest"
 )
 
@@ -57,28 +58,28 @@ type scenarioContext struct {
 
 // oauthFor builds the OAuth configuration a scenario needs from its
 // context.
-func oauthFor(scenario string, raw string) (*mcpclient.OAuthConfig, error) {
+func oauthFor(scenario string, raw string) (*oauth.Config, error) {
 	var sc scenarioContext
 	if raw != "" {
 		if err := json.Unmarshal([]byte(raw), &sc); err != nil {
 			return nil, fmt.Errorf("%s is not JSON: %w", EnvContext, err)
 		}
 	}
-	o := &mcpclient.OAuthConfig{
+	o := &oauth.Config{
 		ClientID: sc.ClientID, ClientSecret: sc.ClientSecret,
 		ClientMetadataURL: ClientMetadataURL, RedirectURL: redirectURL,
 		Authorizer: headlessAuthorizer{},
 	}
 	switch {
 	case scenario == ScenarioCrossApp:
-		o.Grant = mcpclient.GrantJWTBearer
+		o.Grant = oauth.GrantJWTBearer
 		o.IDPClientID, o.IDPTokenEndpoint = sc.IDPClientID, sc.IDPTokenEndpoint
 		idToken := sc.IDPIDToken
 		o.IdentityToken = func(context.Context) (string, error) { return idToken, nil }
 	case strings.HasPrefix(scenario, "auth/client-credentials-"):
-		o.Grant = mcpclient.GrantClientCredentials
+		o.Grant = oauth.GrantClientCredentials
 		if sc.PrivateKeyPEM != "" {
-			key, err := mcpclient.ParsePrivateKeyPEM([]byte(sc.PrivateKeyPEM))
+			key, err := oauth.ParsePrivateKeyPEM([]byte(sc.PrivateKeyPEM))
 			if err != nil {
 				return nil, err
 			}
@@ -93,16 +94,16 @@ func oauthFor(scenario string, raw string) (*mcpclient.OAuthConfig, error) {
 // authorization server answers with (it approves every request).
 type headlessAuthorizer struct{}
 
-// Authorize implements mcpclient.Authorizer.
-func (headlessAuthorizer) Authorize(ctx context.Context, _, authURL string) (mcpclient.AuthorizationResponse, error) {
+// Authorize implements oauth.Authorizer.
+func (headlessAuthorizer) Authorize(ctx context.Context, _, authURL string) (oauth.AuthorizationResponse, error) {
 	loc, err := authtest.FollowAuthorization(ctx, authURL)
 	if err != nil {
-		return mcpclient.AuthorizationResponse{}, err
+		return oauth.AuthorizationResponse{}, err
 	}
 	if !strings.HasPrefix(loc.String(), redirectURL) {
-		return mcpclient.AuthorizationResponse{}, errors.New("authorization endpoint redirected elsewhere than the redirect URL")
+		return oauth.AuthorizationResponse{}, errors.New("authorization endpoint redirected elsewhere than the redirect URL")
 	}
-	return mcpclient.ParseAuthorizationResponse(loc)
+	return oauth.ParseAuthorizationResponse(loc)
 }
 
 // runAuth: connecting authorizes (the servers answer 401 from initialize

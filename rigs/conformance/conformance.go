@@ -21,6 +21,7 @@ import (
 	"github.com/mark3labs/mcp-go/mcp"
 
 	"github.com/mcpbridge/mcpbridge/mcpclient"
+	"github.com/mcpbridge/mcpbridge/mcpclient/oauth"
 )
 
 // EnvScenario is the environment variable in which the suite passes the
@@ -88,7 +89,7 @@ func Run(ctx context.Context, scenario, url string, logger *slog.Logger, opts ..
 	for _, opt := range opts {
 		opt(&o)
 	}
-	var oauth *mcpclient.OAuthConfig
+	var oauth *oauth.Config
 	var steps func(ctx context.Context, c *mcpclient.Client, log *slog.Logger) error
 	switch {
 	case slices.Contains(authScenarios, scenario):

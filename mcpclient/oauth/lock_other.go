@@ -1,6 +1,6 @@
 //go:build !unix
 
-package mcpclient
+package oauth
 
 // lockFile is a no-op where flock is not available: the FileTokenStore's
 // mutex still serializes the goroutines of this process, and the atomic

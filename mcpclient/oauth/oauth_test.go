@@ -1,4 +1,4 @@
-package mcpclient_test
+package oauth_test
 
 import (
 	"bytes"
@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"net/url"
 	"os"
 	"path/filepath"
 	"strings"
@@ -15,8 +16,11 @@ import (
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+	"golang.org/x/oauth2"
+	"golang.org/x/oauth2/clientcredentials"
 
 	"github.com/mcpbridge/mcpbridge/mcpclient"
+	"github.com/mcpbridge/mcpbridge/mcpclient/oauth"
 	"github.com/mcpbridge/mcpbridge/rigs/authtest"
 	"github.com/mcpbridge/mcpbridge/rigs/mcptest"
 )
@@ -25,18 +29,18 @@ const testRedirect = "http://127.0.0.1:1/callback"
 
 // browser plays the user: it opens the authorization URL and reads the
 // code from the redirect, without following it.
-func browser(t *testing.T) mcpclient.AuthorizerFunc {
-	return func(ctx context.Context, server, authURL string) (mcpclient.AuthorizationResponse, error) {
+func browser(t *testing.T) oauth.AuthorizerFunc {
+	return func(ctx context.Context, server, authURL string) (oauth.AuthorizationResponse, error) {
 		return visit(ctx, authURL)
 	}
 }
 
-func visit(ctx context.Context, authURL string) (mcpclient.AuthorizationResponse, error) {
+func visit(ctx context.Context, authURL string) (oauth.AuthorizationResponse, error) {
 	loc, err := authtest.FollowAuthorization(ctx, authURL)
 	if err != nil {
-		return mcpclient.AuthorizationResponse{}, err
+		return oauth.AuthorizationResponse{}, err
 	}
-	return mcpclient.ParseAuthorizationResponse(loc)
+	return oauth.ParseAuthorizationResponse(loc)
 }
 
 // oauthEnv is one protected server and what the client logged.
@@ -66,7 +70,7 @@ func newOAuthEnv(t *testing.T, opts authtest.Options) *oauthEnv {
 	return &oauthEnv{srv: authtest.New(t, mcptest.NewServer(), opts), logs: &syncBuffer{}}
 }
 
-func (e *oauthEnv) config(o *mcpclient.OAuthConfig) mcpclient.Config {
+func (e *oauthEnv) config(o *oauth.Config) mcpclient.Config {
 	return mcpclient.Config{
 		Name: "protected", Transport: &mcpclient.HTTP{URL: e.srv.URL, OAuth: o},
 		Logger: slog.New(slog.NewTextHandler(e.logs, &slog.HandlerOptions{Level: slog.LevelDebug})),
@@ -95,7 +99,7 @@ func callEcho(t *testing.T, c *mcpclient.Client, tool string) string {
 
 func TestOAuthAuthorizationCode(t *testing.T) {
 	e := newOAuthEnv(t, authtest.Options{Scopes: []string{"mcp:read"}, RequiredScope: "mcp:read"})
-	c, err := mcpclient.Connect(testCtx(t), e.config(&mcpclient.OAuthConfig{RedirectURL: testRedirect, Authorizer: browser(t)}))
+	c, err := mcpclient.Connect(testCtx(t), e.config(&oauth.Config{RedirectURL: testRedirect, Authorizer: browser(t)}))
 	require.NoError(t, err)
 	defer c.Close()
 	tools, err := c.ListTools(testCtx(t))
@@ -110,7 +114,7 @@ func TestOAuthAuthorizationCode(t *testing.T) {
 
 func TestOAuthRefreshOnExpiryAndRevocation(t *testing.T) {
 	e := newOAuthEnv(t, authtest.Options{})
-	c, err := mcpclient.Connect(testCtx(t), e.config(&mcpclient.OAuthConfig{RedirectURL: testRedirect, Authorizer: browser(t)}))
+	c, err := mcpclient.Connect(testCtx(t), e.config(&oauth.Config{RedirectURL: testRedirect, Authorizer: browser(t)}))
 	require.NoError(t, err)
 	defer c.Close()
 
@@ -129,7 +133,7 @@ func TestOAuthRefreshBeforeExpiry(t *testing.T) {
 	// Tokens live 10 s, inside the client's 30 s margin: each use refreshes
 	// first, so the server never answers 401 after the first request.
 	e := newOAuthEnv(t, authtest.Options{TokenTTL: 10})
-	c, err := mcpclient.Connect(testCtx(t), e.config(&mcpclient.OAuthConfig{RedirectURL: testRedirect, Authorizer: browser(t)}))
+	c, err := mcpclient.Connect(testCtx(t), e.config(&oauth.Config{RedirectURL: testRedirect, Authorizer: browser(t)}))
 	require.NoError(t, err)
 	defer c.Close()
 	callEcho(t, c, "echo")
@@ -142,7 +146,7 @@ func TestOAuthStepUp(t *testing.T) {
 		Scopes: []string{"mcp:read", "mcp:admin"}, RequiredScope: "mcp:read",
 		ToolScopes: map[string]string{"add": "mcp:admin", "fail": "mcp:never"},
 	})
-	c, err := mcpclient.Connect(testCtx(t), e.config(&mcpclient.OAuthConfig{RedirectURL: testRedirect, Authorizer: browser(t)}))
+	c, err := mcpclient.Connect(testCtx(t), e.config(&oauth.Config{RedirectURL: testRedirect, Authorizer: browser(t)}))
 	require.NoError(t, err)
 	defer c.Close()
 	res, err := c.CallTool(testCtx(t), "add", json.RawMessage(`{"a":1,"b":2}`))
@@ -154,17 +158,17 @@ func TestOAuthStepUp(t *testing.T) {
 	// A scope the authorization server never grants: bounded retries.
 	_, err = c.CallTool(testCtx(t), "fail", json.RawMessage(`{}`))
 	require.Error(t, err)
-	assert.Equal(t, 1+mcpclient.DefaultMaxStepUps, e.srv.Forbidden()-1, "403 answers for the impossible scope")
+	assert.Equal(t, 1+oauth.DefaultMaxStepUps, e.srv.Forbidden()-1, "403 answers for the impossible scope")
 	e.assertNoSecrets(t, err.Error())
 }
 
 func TestOAuthAuthorizationRequiredError(t *testing.T) {
 	e := newOAuthEnv(t, authtest.Options{})
-	cfg := e.config(&mcpclient.OAuthConfig{RedirectURL: testRedirect})
+	cfg := e.config(&oauth.Config{RedirectURL: testRedirect})
 	_, err := mcpclient.Connect(testCtx(t), cfg)
-	var need *mcpclient.AuthorizationRequiredError
+	var need *oauth.AuthorizationRequiredError
 	require.ErrorAs(t, err, &need)
-	assert.ErrorIs(t, err, mcpclient.ErrAuthorizationRequired)
+	assert.ErrorIs(t, err, oauth.ErrAuthorizationRequired)
 	assert.Equal(t, "protected", need.Server)
 	assert.True(t, strings.HasPrefix(need.URL, e.srv.Base+"/authorize?"), need.URL)
 
@@ -180,10 +184,10 @@ func TestOAuthAuthorizationRequiredError(t *testing.T) {
 
 func TestOAuthAuthorizationRequiredThenRetry(t *testing.T) {
 	e := newOAuthEnv(t, authtest.Options{})
-	store := &mcpclient.MemoryTokenStore{}
-	cfg := e.config(&mcpclient.OAuthConfig{RedirectURL: testRedirect, TokenStore: store})
+	store := &oauth.MemoryTokenStore{}
+	cfg := e.config(&oauth.Config{RedirectURL: testRedirect, TokenStore: store})
 	_, err := mcpclient.Connect(testCtx(t), cfg)
-	var need *mcpclient.AuthorizationRequiredError
+	var need *oauth.AuthorizationRequiredError
 	require.ErrorAs(t, err, &need)
 	resp, err := visit(testCtx(t), need.URL)
 	require.NoError(t, err)
@@ -200,8 +204,8 @@ func TestOAuthAuthorizationRequiredThenRetry(t *testing.T) {
 
 func TestOAuthClientCredentials(t *testing.T) {
 	e := newOAuthEnv(t, authtest.Options{Scopes: []string{"mcp:read"}, Clients: map[string]string{"svc": "svc-secret-value"}})
-	c, err := mcpclient.Connect(testCtx(t), e.config(&mcpclient.OAuthConfig{
-		Grant: mcpclient.GrantClientCredentials, ClientID: "svc", ClientSecret: "svc-secret-value",
+	c, err := mcpclient.Connect(testCtx(t), e.config(&oauth.Config{
+		Grant: oauth.GrantClientCredentials, ClientID: "svc", ClientSecret: "svc-secret-value",
 	}))
 	require.NoError(t, err)
 	defer c.Close()
@@ -210,8 +214,8 @@ func TestOAuthClientCredentials(t *testing.T) {
 	assert.Equal(t, 0, e.srv.Authorizations())
 	e.assertNoSecrets(t)
 
-	_, err = mcpclient.Connect(testCtx(t), e.config(&mcpclient.OAuthConfig{
-		Grant: mcpclient.GrantClientCredentials, ClientID: "svc", ClientSecret: "wrong-secret-value",
+	_, err = mcpclient.Connect(testCtx(t), e.config(&oauth.Config{
+		Grant: oauth.GrantClientCredentials, ClientID: "svc", ClientSecret: "wrong-secret-value",
 	}))
 	require.Error(t, err)
 	assert.Contains(t, err.Error(), "invalid_client")
@@ -221,7 +225,7 @@ func TestOAuthClientCredentials(t *testing.T) {
 func TestOAuthFileTokenStore(t *testing.T) {
 	e := newOAuthEnv(t, authtest.Options{})
 	path := filepath.Join(t.TempDir(), "tokens.json")
-	cfg := e.config(&mcpclient.OAuthConfig{RedirectURL: testRedirect, Authorizer: browser(t), TokenStore: mcpclient.NewFileTokenStore(path)})
+	cfg := e.config(&oauth.Config{RedirectURL: testRedirect, Authorizer: browser(t), TokenStore: oauth.NewFileTokenStore(path)})
 	c, err := mcpclient.Connect(testCtx(t), cfg)
 	require.NoError(t, err)
 	callEcho(t, c, "echo")
@@ -232,7 +236,7 @@ func TestOAuthFileTokenStore(t *testing.T) {
 	assert.Equal(t, os.FileMode(0o600), fi.Mode().Perm())
 
 	// A later run (a new store on the same file) uses the saved token.
-	cfg.Transport.(*mcpclient.HTTP).OAuth.TokenStore = mcpclient.NewFileTokenStore(path)
+	cfg.Transport.(*mcpclient.HTTP).OAuth.TokenStore = oauth.NewFileTokenStore(path)
 	c, err = mcpclient.Connect(testCtx(t), cfg)
 	require.NoError(t, err)
 	defer c.Close()
@@ -247,13 +251,13 @@ func TestFileTokenStoreConcurrent(t *testing.T) {
 	var wg sync.WaitGroup
 	for i := range 16 {
 		wg.Go(func() {
-			s := mcpclient.NewFileTokenStore(path) // separate stores: the file lock serializes them
+			s := oauth.NewFileTokenStore(path) // separate stores: the file lock serializes them
 			key := fmt.Sprintf("https://s%d.example/mcp", i)
-			assert.NoError(t, s.Save(ctx, key, &mcpclient.Token{AccessToken: fmt.Sprintf("tok-%d", i)}))
+			assert.NoError(t, s.Save(ctx, key, &oauth.Token{AccessToken: fmt.Sprintf("tok-%d", i)}))
 		})
 	}
 	wg.Wait()
-	s := mcpclient.NewFileTokenStore(path)
+	s := oauth.NewFileTokenStore(path)
 	for i := range 16 {
 		tok, err := s.Load(ctx, fmt.Sprintf("https://s%d.example/mcp", i))
 		require.NoError(t, err)
@@ -272,17 +276,17 @@ func TestFileTokenStoreConcurrent(t *testing.T) {
 }
 
 func TestTokenStringHidesSecrets(t *testing.T) {
-	tok := mcpclient.Token{AccessToken: "at-secret", RefreshToken: "rt-secret", ClientSecret: "cs-secret"}
+	tok := oauth.Token{AccessToken: "at-secret", RefreshToken: "rt-secret", ClientSecret: "cs-secret"}
 	for _, s := range []string{fmt.Sprint(tok), fmt.Sprintf("%v %+v %#v", tok, tok, tok), fmt.Sprint(&tok)} {
 		assert.NotContains(t, s, "secret")
 	}
 }
 
 func TestOAuthConfigValidation(t *testing.T) {
-	for name, o := range map[string]*mcpclient.OAuthConfig{
+	for name, o := range map[string]*oauth.Config{
 		"no redirect":          {},
-		"cc without secret":    {Grant: mcpclient.GrantClientCredentials, ClientID: "x"},
-		"jwt without idp":      {Grant: mcpclient.GrantJWTBearer, ClientID: "x"},
+		"cc without secret":    {Grant: oauth.GrantClientCredentials, ClientID: "x"},
+		"jwt without idp":      {Grant: oauth.GrantJWTBearer, ClientID: "x"},
 		"unknown grant":        {Grant: "password"},
 		"http metadata URL":    {RedirectURL: testRedirect, ClientMetadataURL: "http://x.example/c.json"},
 		"metadata URL no path": {RedirectURL: testRedirect, ClientMetadataURL: "https://x.example"},
@@ -293,3 +297,28 @@ func TestOAuthConfigValidation(t *testing.T) {
 		assert.False(t, errors.As(err, &e), "%s: rejected before connecting", name)
 	}
 }
+
+func TestOAuthProgramTokenSource(t *testing.T) {
+	e := newOAuthEnv(t, authtest.Options{Scopes: []string{"mcp:read"}, Clients: map[string]string{"svc": "svc-secret-value"}})
+	// The program's own token source: x/oauth2's client credentials,
+	// against the same authorization server.
+	cc := clientcredentials.Config{ClientID: "svc", ClientSecret: "svc-secret-value", TokenURL: e.srv.Base + "/token",
+		EndpointParams: url.Values{"resource": {e.srv.URL}}}
+	c, err := mcpclient.Connect(testCtx(t), e.config(&oauth.Config{TokenSource: cc.TokenSource(testCtx(t))}))
+	require.NoError(t, err)
+	defer c.Close()
+	callEcho(t, c, "echo")
+	assert.Equal(t, 1, e.srv.ClientCredentials(), "the source's token is reused")
+	assert.Equal(t, 0, e.srv.Unauthorized(), "every request carries the token")
+	assert.Equal(t, 0, e.srv.Registrations())
+	e.assertNoSecrets(t)
+
+	// A failing source fails the request, naming it, quoting nothing.
+	_, err = mcpclient.Connect(testCtx(t), e.config(&oauth.Config{TokenSource: failingSource{}}))
+	require.Error(t, err)
+	assert.Contains(t, err.Error(), "token source")
+}
+
+type failingSource struct{}
+
+func (failingSource) Token() (*oauth2.Token, error) { return nil, errors.New("no token today") }

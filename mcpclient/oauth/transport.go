@@ -1,4 +1,4 @@
-package mcpclient
+package oauth
 
 import (
 	"bytes"
@@ -6,35 +6,40 @@ import (
 	"io"
 	"log/slog"
 	"net/http"
+
+	"golang.org/x/oauth2"
 )
 
-// oauthTransport sends the server's requests with the current bearer token
+// transport sends the server's requests with the current bearer token
 // and, when the server refuses it, authorizes and sends the request again:
 // after a 401 once, after a 403 insufficient_scope up to MaxStepUps times.
 // mcp-go above it never sees the challenge.
-type oauthTransport struct {
+type transport struct {
 	base http.RoundTripper
-	flow *oauthFlow
+	flow *flow
 }
 
-// wrapOAuth puts the OAuth handling of server's transport t (if any) on
-// top of base.
-func wrapOAuth(server string, t *HTTP, log *slog.Logger, base http.RoundTripper) http.RoundTripper {
-	if t.OAuth == nil {
-		return base
+// NewTransport returns a transport that authorizes the requests it sends
+// through base to the server named server at serverURL, as cfg says
+// (cfg must have passed [Config.Validate]). Discovery and token requests
+// go through base too, without anything the layers above base add. log
+// receives what the authorization does, never a secret; nil discards it.
+func NewTransport(server, serverURL string, cfg *Config, log *slog.Logger, base http.RoundTripper) http.RoundTripper {
+	if cfg.TokenSource != nil {
+		return &sourceTransport{base: base, src: cfg.TokenSource}
 	}
-	return &oauthTransport{base: base, flow: newOAuthFlow(server, t, log, base)}
+	return &transport{base: base, flow: newFlow(server, serverURL, cfg, log, base)}
 }
 
 // CloseIdleConnections forwards to the wrapped transport.
-func (t *oauthTransport) CloseIdleConnections() {
+func (t *transport) CloseIdleConnections() {
 	if c, ok := t.base.(interface{ CloseIdleConnections() }); ok {
 		c.CloseIdleConnections()
 	}
 }
 
 // RoundTrip implements http.RoundTripper.
-func (t *oauthTransport) RoundTrip(req *http.Request) (*http.Response, error) {
+func (t *transport) RoundTrip(req *http.Request) (*http.Response, error) {
 	ctx := req.Context()
 	body, err := replayableBody(req)
 	if err != nil {
@@ -113,4 +118,31 @@ func replayableBody(req *http.Request) (func() (io.ReadCloser, error), error) {
 		return nil, fmt.Errorf("request body over %d bytes", maxReplayBody)
 	}
 	return func() (io.ReadCloser, error) { return io.NopCloser(bytes.NewReader(data)), nil }, nil
+}
+
+// sourceTransport sends the token of a program's own token source.
+type sourceTransport struct {
+	base http.RoundTripper
+	src  oauth2.TokenSource
+}
+
+// CloseIdleConnections forwards to the wrapped transport.
+func (t *sourceTransport) CloseIdleConnections() {
+	if c, ok := t.base.(interface{ CloseIdleConnections() }); ok {
+		c.CloseIdleConnections()
+	}
+}
+
+// RoundTrip implements http.RoundTripper.
+func (t *sourceTransport) RoundTrip(req *http.Request) (*http.Response, error) {
+	tok, err := t.src.Token()
+	if err != nil {
+		if req.Body != nil {
+			_ = req.Body.Close()
+		}
+		return nil, fmt.Errorf("oauth: token source: %w", err)
+	}
+	out := req.Clone(req.Context())
+	out.Header.Set("Authorization", "Bearer "+tok.AccessToken)
+	return t.base.RoundTrip(out)
 }

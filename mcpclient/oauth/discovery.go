@@ -1,4 +1,4 @@
-package mcpclient
+package oauth
 
 import (
 	"context"
@@ -107,7 +107,7 @@ type discovery struct {
 // server without resource metadata (the 2025-03-26 protocol) has its
 // authorization server at its own origin, with default endpoints when it
 // publishes no metadata either.
-func (o *oauthFlow) discover(ctx context.Context, ch challenge) (*discovery, error) {
+func (o *flow) discover(ctx context.Context, ch challenge) (*discovery, error) {
 	server, err := url.Parse(o.serverURL)
 	if err != nil {
 		return nil, err
@@ -168,7 +168,7 @@ func (o *oauthFlow) discover(ctx context.Context, ch challenge) (*discovery, err
 
 // authServerMetadata tries the RFC 8414 and OpenID Connect locations for
 // issuer, path-aware; nil when none answers.
-func (o *oauthFlow) authServerMetadata(ctx context.Context, issuer string) (*authServer, error) {
+func (o *flow) authServerMetadata(ctx context.Context, issuer string) (*authServer, error) {
 	u, err := url.Parse(issuer)
 	if err != nil || u.Host == "" {
 		return nil, fmt.Errorf("authorization server %q is not a URL", issuer)
@@ -204,7 +204,7 @@ func (o *oauthFlow) authServerMetadata(ctx context.Context, issuer string) (*aut
 
 // getJSON fetches a metadata document into v; found is false for 4xx
 // answers (the document is not there).
-func (o *oauthFlow) getJSON(ctx context.Context, rawURL string, v any) (found bool, err error) {
+func (o *flow) getJSON(ctx context.Context, rawURL string, v any) (found bool, err error) {
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, rawURL, nil)
 	if err != nil {
 		return false, err
@@ -212,17 +212,17 @@ func (o *oauthFlow) getJSON(ctx context.Context, rawURL string, v any) (found bo
 	req.Header.Set("Accept", "application/json")
 	resp, err := o.http.Do(req)
 	if err != nil {
-		return false, fmt.Errorf("GET %s: %w", redactURL(rawURL), err)
+		return false, fmt.Errorf("GET %s: %w", endpointName(rawURL), err)
 	}
 	defer drainClose(resp.Body)
 	if resp.StatusCode >= 400 && resp.StatusCode < 500 {
 		return false, nil
 	}
 	if resp.StatusCode != http.StatusOK {
-		return false, fmt.Errorf("GET %s: HTTP %d", redactURL(rawURL), resp.StatusCode)
+		return false, fmt.Errorf("GET %s: HTTP %d", endpointName(rawURL), resp.StatusCode)
 	}
 	if err := json.NewDecoder(io.LimitReader(resp.Body, maxMetadataBytes)).Decode(v); err != nil {
-		return false, fmt.Errorf("GET %s: %w", redactURL(rawURL), err)
+		return false, fmt.Errorf("GET %s: %w", endpointName(rawURL), err)
 	}
 	return true, nil
 }
@@ -256,4 +256,24 @@ func resourceCovers(resource string, server *url.URL) bool {
 	rp := strings.TrimSuffix(r.Path, "/")
 	sp := strings.TrimSuffix(server.Path, "/")
 	return rp == "" || rp == sp || strings.HasPrefix(sp, rp+"/")
+}
+
+// endpointName is an endpoint URL as errors may show it: without user
+// information, query or fragment, where credentials could hide.
+func endpointName(raw string) string {
+	u, err := url.Parse(raw)
+	if err != nil {
+		return "(unparsable URL)"
+	}
+	return u.Scheme + "://" + u.Host + u.EscapedPath()
+}
+
+// scrubURLError drops the *url.Error wrapper, whose message repeats the
+// URL; the callers name the endpoint themselves.
+func scrubURLError(err error) error {
+	var ue *url.Error
+	if errors.As(err, &ue) {
+		return ue.Err
+	}
+	return err
 }

@@ -1,0 +1,101 @@
+package oauth
+
+import (
+	"context"
+	"crypto/rand"
+	"crypto/subtle"
+	"encoding/base64"
+	"errors"
+	"fmt"
+	"slices"
+
+	"golang.org/x/oauth2"
+)
+
+// authorizationCode runs the authorization code grant with PKCE: it builds
+// the authorization URL, has the Authorizer send the user there (or
+// returns an *AuthorizationRequiredError) and exchanges the code.
+func (o *flow) authorizationCode(ctx context.Context, scope string) (*Token, error) {
+	as := o.disc.as
+	if len(as.CodeChallengeMethodsSupported) > 0 && !slices.Contains(as.CodeChallengeMethodsSupported, "S256") {
+		return nil, errors.New("oauth: the authorization server does not support PKCE with S256")
+	}
+	if as.AuthorizationEndpoint == "" {
+		return nil, errors.New("oauth: the authorization server has no authorization_endpoint")
+	}
+	creds, err := o.codeClient(ctx)
+	if err != nil {
+		return nil, err
+	}
+	// A client assertion is made at exchange time, fresh; a secret goes
+	// as the method says.
+	style, secret := oauth2.AuthStyleInParams, ""
+	switch creds.method {
+	case authSecretBasic:
+		style, secret = oauth2.AuthStyleInHeader, creds.secret
+	case authSecretPost:
+		secret = creds.secret
+	}
+	conf := &oauth2.Config{
+		ClientID: creds.id, ClientSecret: secret, RedirectURL: o.cfg.RedirectURL, Scopes: scopeList(scope),
+		Endpoint: oauth2.Endpoint{AuthURL: as.AuthorizationEndpoint, TokenURL: as.TokenEndpoint, AuthStyle: style},
+	}
+	verifier := oauth2.GenerateVerifier()
+	state := randomString(16)
+	resource := o.disc.resource
+	authURL := conf.AuthCodeURL(state, oauth2.S256ChallengeOption(verifier), oauth2.SetAuthURLParam("resource", resource))
+
+	exchange := func(ctx context.Context, resp AuthorizationResponse) (*Token, error) {
+		if subtle.ConstantTimeCompare([]byte(resp.State), []byte(state)) != 1 {
+			return nil, errors.New("oauth: the authorization response's state does not match the request")
+		}
+		if resp.Code == "" {
+			return nil, errors.New("oauth: the authorization response has no code")
+		}
+		opts := []oauth2.AuthCodeOption{oauth2.VerifierOption(verifier), oauth2.SetAuthURLParam("resource", resource)}
+		if creds.method == authPrivateKeyJWT {
+			assertion, err := clientAssertion(creds.key, creds.id, creds.audience)
+			if err != nil {
+				return nil, fmt.Errorf("oauth authorization code exchange: client assertion: %w", err)
+			}
+			opts = append(opts,
+				oauth2.SetAuthURLParam("client_assertion_type", "urn:ietf:params:oauth:client-assertion-type:jwt-bearer"),
+				oauth2.SetAuthURLParam("client_assertion", assertion))
+		}
+		tr, err := conf.Exchange(o.httpContext(ctx), resp.Code, opts...)
+		if err != nil {
+			return nil, fmt.Errorf("oauth authorization code exchange: %w", o.tokenError(conf.Endpoint.TokenURL, err))
+		}
+		t := toToken(tr, scope)
+		t.TokenEndpoint = conf.Endpoint.TokenURL
+		t.ClientID, t.ClientSecret, t.AuthMethod = creds.id, creds.secret, creds.method
+		return t, nil
+	}
+
+	if o.cfg.Authorizer == nil {
+		return nil, &AuthorizationRequiredError{Server: o.server, URL: authURL,
+			complete: func(ctx context.Context, resp AuthorizationResponse) error {
+				t, err := exchange(ctx, resp)
+				if err != nil {
+					return err
+				}
+				if err := o.acquire(ctx); err != nil {
+					return err
+				}
+				defer o.release()
+				return o.saveLocked(ctx, t)
+			}}
+	}
+	resp, err := o.cfg.Authorizer.Authorize(ctx, o.server, authURL)
+	if err != nil {
+		return nil, fmt.Errorf("oauth authorization: %w", err)
+	}
+	return exchange(ctx, resp)
+}
+
+// randomString returns n random bytes, base64url encoded.
+func randomString(n int) string {
+	b := make([]byte, n)
+	_, _ = rand.Read(b) // never fails (crypto/rand panics rather)
+	return base64.RawURLEncoding.EncodeToString(b)
+}

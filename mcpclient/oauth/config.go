@@ -1,0 +1,154 @@
+package oauth
+
+import (
+	"context"
+	"crypto"
+	"fmt"
+	"net/url"
+
+	"golang.org/x/oauth2"
+)
+
+// Grant selects how a client obtains access tokens for a server that
+// requires OAuth 2.1 authorization.
+type Grant string
+
+// The grants a client supports.
+const (
+	// GrantAuthorizationCode is the interactive authorization code grant
+	// with PKCE: a user approves the client in a browser (through
+	// [Config.Authorizer]). The default.
+	GrantAuthorizationCode Grant = "authorization_code"
+	// GrantClientCredentials authenticates the client itself, with a
+	// client secret or a private key (private_key_jwt); no user takes part.
+	GrantClientCredentials Grant = "client_credentials"
+	// GrantJWTBearer is cross-app access (enterprise-managed
+	// authorization): the user's identity token from an identity provider
+	// is exchanged there (RFC 8693) for an identity assertion
+	// authorization grant, which the server's authorization server turns
+	// into an access token (RFC 7523 JWT bearer grant).
+	GrantJWTBearer Grant = "urn:ietf:params:oauth:grant-type:jwt-bearer"
+)
+
+// DefaultMaxStepUps bounds how many times in a row one request is
+// re-authorized with more scopes after 403 insufficient_scope answers.
+const DefaultMaxStepUps = 2
+
+// Config is the OAuth 2.1 authorization of one HTTP or SSE server. The
+// client discovers everything else: it reads the server's 401 challenge
+// (resource_metadata, scope), the protected resource metadata, then the
+// authorization server's metadata, registers itself when it has no client
+// id, obtains a token with the configured grant, sends it as a bearer
+// token, refreshes it before it expires and on 401, and asks for more
+// scopes on 403 insufficient_scope.
+//
+// Tokens, authorization codes, PKCE verifiers, client secrets and keys
+// never appear in logs or errors.
+type Config struct {
+	// TokenSource, when set, supplies the bearer token of every request
+	// and nothing else here is used: no discovery, no grant, no store. A
+	// 401 answer is returned to the caller as it is.
+	TokenSource oauth2.TokenSource
+
+	// Grant is how tokens are obtained. Default [GrantAuthorizationCode].
+	Grant Grant
+
+	// ClientID and ClientSecret identify a pre-registered client. With
+	// no ClientID the client uses ClientMetadataURL where the
+	// authorization server supports client ID metadata documents, and
+	// dynamic client registration otherwise.
+	ClientID     string
+	ClientSecret string
+	// ClientMetadataURL is the https URL of this client's metadata
+	// document, used as its client_id by authorization servers that
+	// advertise client_id_metadata_document_supported.
+	ClientMetadataURL string
+	// ClientName is sent in dynamic client registration. Default
+	// "mcpbridge".
+	ClientName string
+	// PrivateKey, when set, authenticates the client at the token endpoint
+	// with a signed JWT (private_key_jwt) instead of a secret: an
+	// *ecdsa.PrivateKey (ES256/ES384/ES512 by curve), an *rsa.PrivateKey
+	// (RS256) or an ed25519.PrivateKey (EdDSA). [ParsePrivateKeyPEM]
+	// reads one.
+	PrivateKey crypto.Signer
+
+	// Scopes requested, overriding the discovered ones (the challenge's
+	// scope, else the resource's scopes_supported).
+	Scopes []string
+	// RedirectURL is where the authorization server sends the user back
+	// with the code ([GrantAuthorizationCode]; required there).
+	RedirectURL string
+	// Authorizer performs the interactive step of [GrantAuthorizationCode].
+	// When nil, requests fail with an *[AuthorizationRequiredError]
+	// carrying the URL to send the user to.
+	Authorizer Authorizer
+
+	// TokenStore keeps tokens, per server URL. Default: in memory, for
+	// the life of the client. [FileTokenStore] keeps them across runs.
+	TokenStore TokenStore
+
+	// IdentityToken returns the user's identity token (an OpenID Connect
+	// ID token) for [GrantJWTBearer].
+	IdentityToken func(ctx context.Context) (string, error)
+	// IDPTokenEndpoint is the identity provider's token endpoint where
+	// the identity token is exchanged ([GrantJWTBearer]), with
+	// IDPClientID and IDPClientSecret as this client's credentials there.
+	IDPTokenEndpoint string
+	IDPClientID      string
+	IDPClientSecret  string
+
+	// MaxStepUps bounds the re-authorizations of one request after 403
+	// insufficient_scope answers. Default [DefaultMaxStepUps]; negative
+	// disables step-up.
+	MaxStepUps int
+}
+
+// String describes the configuration without its secrets (client secret,
+// identity-provider secret, private key), so it can be printed or logged.
+func (c Config) String() string {
+	hidden := func(set bool) string {
+		if set {
+			return "<redacted>"
+		}
+		return ""
+	}
+	return fmt.Sprintf("oauth{grant=%q client_id=%q client_secret=%s private_key=%s scopes=%q redirect_url=%q idp_client_secret=%s token_source=%t}",
+		c.Grant, c.ClientID, hidden(c.ClientSecret != ""), hidden(c.PrivateKey != nil), c.Scopes, c.RedirectURL, hidden(c.IDPClientSecret != ""), c.TokenSource != nil)
+}
+
+// GoString is String, so %#v hides the secrets too.
+func (c Config) GoString() string { return c.String() }
+
+// Validate checks the configuration of server (its name, for the error).
+func (c *Config) Validate(server string) error {
+	if c.TokenSource != nil {
+		return nil
+	}
+	switch c.Grant {
+	case "", GrantAuthorizationCode:
+		if c.RedirectURL == "" {
+			return fmt.Errorf("mcpclient: server %q: OAuth.RedirectURL is required for the authorization code grant", server)
+		}
+		if _, err := url.Parse(c.RedirectURL); err != nil {
+			return fmt.Errorf("mcpclient: server %q: OAuth.RedirectURL: %w", server, err)
+		}
+	case GrantClientCredentials:
+		if c.ClientID == "" || (c.ClientSecret == "" && c.PrivateKey == nil) {
+			return fmt.Errorf("mcpclient: server %q: OAuth client_credentials needs ClientID and ClientSecret or PrivateKey", server)
+		}
+	case GrantJWTBearer:
+		if c.ClientID == "" || c.IdentityToken == nil || c.IDPTokenEndpoint == "" {
+			return fmt.Errorf("mcpclient: server %q: OAuth jwt-bearer needs ClientID, IdentityToken and IDPTokenEndpoint", server)
+		}
+	default:
+		return fmt.Errorf("mcpclient: server %q: OAuth.Grant %q is not supported", server, c.Grant)
+	}
+	if c.ClientMetadataURL != "" {
+		u, err := url.Parse(c.ClientMetadataURL)
+		if err != nil || u.Scheme != "https" || u.Path == "" || u.Path == "/" {
+			return fmt.Errorf("mcpclient: server %q: OAuth.ClientMetadataURL must be an https URL with a path", server)
+		}
+	}
+	return nil
+}

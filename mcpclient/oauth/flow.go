@@ -1,0 +1,203 @@
+package oauth
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"slices"
+	"strings"
+	"time"
+)
+
+// clientName is the default client_name of dynamic registration.
+const clientName = "mcpbridge"
+
+// flow obtains, keeps and refreshes the tokens of one server.
+type flow struct {
+	server    string // the server's name, for errors and logs
+	serverURL string // its URL, also the token store key
+	cfg       Config
+	store     TokenStore
+	http      *http.Client // for discovery and token requests; never sends the server's headers
+	log       *slog.Logger
+	now       func() time.Time
+
+	// lock allows one token acquisition at a time; waiting for it honours
+	// the context (an interactive authorization can take minutes).
+	lock   chan struct{}
+	cur    *Token
+	loaded bool
+	disc   *discovery
+}
+
+func newFlow(server, serverURL string, cfg *Config, log *slog.Logger, base http.RoundTripper) *flow {
+	o := &flow{
+		server: server, serverURL: serverURL, cfg: *cfg, store: cfg.TokenStore,
+		http: &http.Client{Transport: base, CheckRedirect: func(req *http.Request, via []*http.Request) error {
+			if len(via) >= 5 {
+				return errors.New("too many redirects")
+			}
+			return nil
+		}},
+		log: log, now: time.Now, lock: make(chan struct{}, 1),
+	}
+	if o.log == nil {
+		o.log = slog.New(slog.DiscardHandler)
+	}
+	if o.store == nil {
+		o.store = &MemoryTokenStore{}
+	}
+	if o.cfg.Grant == "" {
+		o.cfg.Grant = GrantAuthorizationCode
+	}
+	if o.cfg.MaxStepUps == 0 {
+		o.cfg.MaxStepUps = DefaultMaxStepUps
+	}
+	if o.cfg.ClientName == "" {
+		o.cfg.ClientName = clientName
+	}
+	return o
+}
+
+// token returns the token to send, refreshing it first when it is about to
+// expire; nil when there is none yet.
+func (o *flow) token(ctx context.Context) (*Token, error) {
+	if err := o.acquire(ctx); err != nil {
+		return nil, err
+	}
+	defer o.release()
+	if err := o.loadLocked(ctx); err != nil {
+		return nil, err
+	}
+	if o.cur != nil && o.cur.expiresSoon(o.now()) && o.cur.RefreshToken != "" {
+		if err := o.refreshLocked(ctx); err != nil {
+			o.log.Info("oauth: refreshing the token failed; will re-authorize when the server asks", "server", o.server, "err", err)
+		}
+	}
+	return o.cur, nil
+}
+
+func (o *flow) acquire(ctx context.Context) error {
+	select {
+	case o.lock <- struct{}{}:
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+}
+
+func (o *flow) release() { <-o.lock }
+
+func (o *flow) loadLocked(ctx context.Context) error {
+	if o.loaded {
+		return nil
+	}
+	t, err := o.store.Load(ctx, o.serverURL)
+	if err != nil {
+		return fmt.Errorf("oauth: load token: %w", err)
+	}
+	o.cur, o.loaded = t, true
+	return nil
+}
+
+// authorize gets a new token after the server refused sent (401, or 403
+// insufficient_scope when stepUp). A token another request got meanwhile
+// is used instead; a refreshable token is refreshed before a full
+// authorization.
+func (o *flow) authorize(ctx context.Context, ch challenge, sent *Token, stepUp bool) (*Token, error) {
+	if err := o.acquire(ctx); err != nil {
+		return nil, err
+	}
+	defer o.release()
+	if err := o.loadLocked(ctx); err != nil {
+		return nil, err
+	}
+	if o.cur != nil && (sent == nil || o.cur.AccessToken != sent.AccessToken) {
+		return o.cur, nil
+	}
+	if !stepUp && o.cur != nil && o.cur.RefreshToken != "" {
+		err := o.refreshLocked(ctx)
+		if err == nil {
+			return o.cur, nil
+		}
+		o.log.Info("oauth: refreshing the token failed; authorizing again", "server", o.server, "err", err)
+	}
+	if o.disc == nil || (ch.resourceMetadata != "" && stepUp) {
+		d, err := o.discover(ctx, ch)
+		if err != nil {
+			return nil, fmt.Errorf("oauth discovery: %w", err)
+		}
+		o.disc = d
+	}
+	scope := o.chooseScope(ch, sent, stepUp)
+	var t *Token
+	var err error
+	switch o.cfg.Grant {
+	case GrantClientCredentials:
+		t, err = o.clientCredentials(ctx, scope)
+	case GrantJWTBearer:
+		t, err = o.jwtBearer(ctx, scope)
+	default:
+		t, err = o.authorizationCode(ctx, scope)
+	}
+	if err != nil {
+		return nil, err
+	}
+	if err := o.saveLocked(ctx, t); err != nil {
+		return nil, err
+	}
+	o.log.Info("oauth: authorized", "server", o.server, "grant", string(o.cfg.Grant), "scope", t.Scope)
+	return t, nil
+}
+
+func (o *flow) saveLocked(ctx context.Context, t *Token) error {
+	if err := o.store.Save(ctx, o.serverURL, t); err != nil {
+		return fmt.Errorf("oauth: save token: %w", err)
+	}
+	o.cur, o.loaded = t, true
+	return nil
+}
+
+// chooseScope: the configured scopes, else the challenge's, else the
+// resource's scopes_supported; a step-up keeps what the token had. The
+// authorization code grant adds offline_access when the authorization
+// server offers it, to get a refresh token.
+func (o *flow) chooseScope(ch challenge, sent *Token, stepUp bool) string {
+	var scopes []string
+	switch {
+	case len(o.cfg.Scopes) > 0:
+		scopes = slices.Clone(o.cfg.Scopes)
+	case ch.scope != "":
+		scopes = strings.Fields(ch.scope)
+	default:
+		scopes = slices.Clone(o.disc.scopes)
+	}
+	if stepUp && sent != nil {
+		for _, s := range strings.Fields(sent.Scope) {
+			if !slices.Contains(scopes, s) {
+				scopes = append(scopes, s)
+			}
+		}
+		if ch.scope != "" && len(o.cfg.Scopes) > 0 {
+			for _, s := range strings.Fields(ch.scope) {
+				if !slices.Contains(scopes, s) {
+					scopes = append(scopes, s)
+				}
+			}
+		}
+	}
+	if o.cfg.Grant == GrantAuthorizationCode && len(scopes) > 0 &&
+		slices.Contains(o.disc.as.ScopesSupported, "offline_access") && !slices.Contains(scopes, "offline_access") {
+		scopes = append(scopes, "offline_access")
+	}
+	return strings.Join(scopes, " ")
+}
+
+func (o *flow) issuer() string {
+	if o.disc == nil {
+		return ""
+	}
+	return o.disc.as.Issuer
+}
