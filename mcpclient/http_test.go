@@ -1,12 +1,16 @@
 package mcpclient_test
 
 import (
+	"context"
 	"encoding/json"
+	"fmt"
+	"sync"
 	"net/http"
 	"net/http/httptest"
 	"sync/atomic"
 	"testing"
 
+	"github.com/mark3labs/mcp-go/mcp"
 	"github.com/mark3labs/mcp-go/server"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -119,6 +123,62 @@ func TestHTTPHeadersAreSent(t *testing.T) {
 			e := requireMCPError(t, err, op)
 			assert.Equal(t, "auth", e.Server)
 			assert.NotContains(t, err.Error(), "token-123")
+		})
+	}
+}
+
+// TestHTTPSessionExpiryWithCallsInFlight: calls sent at once on a session
+// the server has forgotten each get a 404 (so none ran); every one is
+// re-sent once on the new session and runs exactly once. Closing the old
+// session when the first 404 came back used to cancel the others, which
+// failed with "context canceled".
+func TestHTTPSessionExpiryWithCallsInFlight(t *testing.T) {
+	const calls = 5
+	for _, perUser := range []bool{false, true} {
+		t.Run(map[bool]string{false: "shared", true: "per_user"}[perUser], func(t *testing.T) {
+			var ran atomic.Int64
+			srv := server.NewMCPServer("counting", "1.0.0")
+			srv.AddTool(mcp.NewTool("count", mcp.WithString("text")), func(_ context.Context, req mcp.CallToolRequest) (*mcp.CallToolResult, error) {
+				ran.Add(1)
+				return mcp.NewToolResultText(req.GetString("text", "")), nil
+			})
+			h := mcptest.NewHTTPServer(t, srv, mcptest.KindStreamable)
+			cfg := mcpclient.Config{Name: "expiring", Transport: &mcpclient.HTTP{URL: h.URL}}
+			ctx := testCtx(t)
+			var c *mcpclient.Client
+			if perUser {
+				p, err := mcpclient.NewSessions(cfg, mcpclient.SessionLimits{})
+				require.NoError(t, err)
+				defer p.Close()
+				ctx = mcpclient.WithUser(ctx, mcpclient.User{ID: "u"})
+				var release func()
+				c, release, err = p.Get(ctx)
+				require.NoError(t, err)
+				defer release()
+			} else {
+				c = connect(t, cfg)
+			}
+			for round := range 3 {
+				ran.Store(0)
+				h.ExpireSessions()
+				var wg sync.WaitGroup
+				start := make(chan struct{})
+				for i := range calls {
+					wg.Add(1)
+					go func() {
+						defer wg.Done()
+						<-start
+						text := fmt.Sprintf("%d-%d", round, i)
+						res, err := c.CallTool(ctx, "count", json.RawMessage(fmt.Sprintf(`{"text":%q}`, text)))
+						if assert.NoError(t, err, text) {
+							assert.Equal(t, text, textOfNoT(res))
+						}
+					}()
+				}
+				close(start)
+				wg.Wait()
+				assert.Equal(t, int64(calls), ran.Load(), "every call ran once")
+			}
 		})
 	}
 }

@@ -31,7 +31,9 @@ func (c *Client) do(ctx context.Context, op Op, tool string, fn func(context.Con
 			}
 			return err
 		}
+		s.enter()
 		err = fn(ctx, s)
+		s.leave()
 		if err == nil {
 			c.mu.Lock()
 			if c.sess == s {
@@ -47,7 +49,16 @@ func (c *Client) do(ctx context.Context, op Op, tool string, fn func(context.Con
 			// The reply was cut off at the size limit; mcp-go may not say so.
 			err = fmt.Errorf("%w (%w)", tripped, err)
 		}
-		if errors.Is(err, transport.ErrSessionTerminated) || s.sse && sseSessionGone(err) {
+		if errors.Is(err, transport.ErrSessionTerminated) {
+			// The server refused the request without running it.
+			c.cfg.Logger.Info("mcp server session expired; re-initializing", "server", c.cfg.Name)
+			s.retire()
+			if !retried {
+				retried = true
+				continue
+			}
+		}
+		if s.sse && sseSessionGone(err) {
 			c.cfg.Logger.Info("mcp server session expired; re-initializing", "server", c.cfg.Name)
 			s.markLost(nil)
 			if !retried {
@@ -163,7 +174,7 @@ func (c *Client) acquire(ctx context.Context, op Op, tool string) (*session, err
 }
 
 func (c *Client) reconnect(ctx context.Context, old *session, delay time.Duration) (*session, error) {
-	if old != nil {
+	if old != nil && !old.isRetired() {
 		if err := old.close(); err != nil {
 			c.cfg.Logger.Debug("closing the old connection failed", "server", c.cfg.Name, "err", err)
 		}

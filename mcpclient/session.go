@@ -33,6 +33,53 @@ type session struct {
 	lostOnce  sync.Once
 	closeOnce sync.Once
 	closeErr  error
+
+	// uses counts the requests in flight on s; a retired session (one the
+	// server forgot) is closed once the last of them is over.
+	useMu   sync.Mutex
+	uses    int
+	retired bool
+}
+
+// enter counts a request in flight on s.
+func (s *session) enter() {
+	s.useMu.Lock()
+	s.uses++
+	s.useMu.Unlock()
+}
+
+// leave ends a request of enter; the last one closes a retired session.
+func (s *session) leave() {
+	s.useMu.Lock()
+	s.uses--
+	last := s.retired && s.uses == 0
+	s.useMu.Unlock()
+	if last {
+		go func() { _ = s.close() }()
+	}
+}
+
+// retire takes s out of service because the server no longer knows the
+// session (HTTP 404 on its id): new requests reconnect, while the ones
+// already sent on s get their own answer (a 404 too, and a retry, or the
+// reply of a call the server was already running) before s is closed.
+// Closing at once would cancel them, and they could not tell whether the
+// server had run them.
+func (s *session) retire() {
+	s.lostOnce.Do(func() { close(s.lost) })
+	s.useMu.Lock()
+	s.retired = true
+	idle := s.uses == 0
+	s.useMu.Unlock()
+	if idle {
+		go func() { _ = s.close() }()
+	}
+}
+
+func (s *session) isRetired() bool {
+	s.useMu.Lock()
+	defer s.useMu.Unlock()
+	return s.retired
 }
 
 // alive reports whether requests can still be sent on s.
