@@ -114,6 +114,8 @@ type conn struct {
 	// skipped holds the entries of the last listing mcpclient could not
 	// use (no name, not an object, a repeated name), as diagnostics.
 	skipped []convert.Diagnostic
+	// inflight counts the calls in flight per run (sampling.go).
+	inflight map[runKey]int
 }
 
 func (c *conn) exposes(tool string) bool {

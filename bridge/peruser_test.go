@@ -290,3 +290,36 @@ func (s *syncBuffer) String() string {
 	defer s.mu.Unlock()
 	return s.buf.String()
 }
+
+// TestPerUserSampling: a sampling request that comes on a user's session
+// reaches the hooks with that user's credentials (it came with none), and
+// with LimitPerUser each user has a rate of their own.
+func TestPerUserSampling(t *testing.T) {
+	ctx := ctxT(t)
+	rs := newRecordingServerOf(t, samplingServer())
+	_, client := fakeAPI(t, samplingModel)
+	remote := HTTP("remote", rs.url)
+	remote.PerUser = &UserSessions{}
+	var mu sync.Mutex
+	var approvedFor []string
+	b := newBridge(t, []Server{remote}, WithSampling(SamplingConfig{
+		API: &client.Responses, Model: "m", Rate: 1, Per: 24 * time.Hour, LimitPerUser: true,
+		Approve: func(ctx context.Context, _ string, _ mcp.CreateMessageRequest) (bool, string) {
+			c, _ := CredentialsFrom(ctx)
+			mu.Lock()
+			approvedFor = append(approvedFor, c.ID)
+			mu.Unlock()
+			return true, ""
+		},
+	}))
+	for i, u := range []string{"A", "B", "A"} {
+		out, err := b.Call(WithCredentials(ctx, testUsers[u]), "remote__ask", "{}")
+		require.NoError(t, err)
+		if i < 2 {
+			assert.Contains(t, out.Text, "completion", "user %s has a rate of their own", u)
+		} else {
+			assert.Contains(t, out.Text, "sampling limit reached", "user A's one request a day is spent")
+		}
+	}
+	assert.Equal(t, []string{"user-a", "user-b"}, approvedFor)
+}

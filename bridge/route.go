@@ -65,6 +65,7 @@ func (r *route) call(ctx context.Context, b *Bridge, function, arguments string,
 		return fail(err)
 	}
 	defer release()
+	defer r.conn.enterRun(ctx, run)()
 	select {
 	case r.conn.sem <- struct{}{}:
 	case <-ctx.Done():

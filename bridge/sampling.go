@@ -1,9 +1,12 @@
 package bridge
 
 import (
+	"bytes"
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
+	"slices"
 	"sync"
 	"time"
 
@@ -29,6 +32,11 @@ const (
 	DefaultSamplingPer             = time.Minute
 	DefaultSamplingMaxOutputTokens = 1024
 	DefaultSamplingTimeout         = 2 * time.Minute
+	DefaultSamplingMaxInputBytes   = 1 << 20
+	// SamplingImageTokens is what an image of a sampling request reserves
+	// of the token budget (MaxTotalTokens), whatever its size: the API
+	// charges images by their tiles, not their bytes.
+	SamplingImageTokens = 2000
 )
 
 // SamplingConfig lets servers ask the model for completions
@@ -62,13 +70,35 @@ type SamplingConfig struct {
 	// MaxOutputTokens caps each request's maxTokens (default 1024).
 	MaxOutputTokens int64
 	// MaxTotalTokens, when > 0, is each server's budget of tokens (input
-	// and output, as the API reports them) over the bridge's life; once it
-	// is spent, requests are refused with ErrSamplingLimit.
+	// and output) over the bridge's life. It is a hard cap, also for
+	// requests at the same time: each request to the API first reserves
+	// what it may cost (its max_output_tokens, and its input counted as
+	// one token per byte of text, which no tokenizer exceeds, and
+	// SamplingImageTokens per image), is refused with ErrSamplingLimit
+	// when the reservations and the spending so far would pass the
+	// budget, and settles at the usage the API reports.
 	MaxTotalTokens int64
+	// MaxInputBytes bounds each request's input as the server sent it
+	// (the text of its messages and system prompt, and the bytes of its
+	// images and audio); a larger request is refused with an error to
+	// the server and never reaches the API. Default
+	// DefaultSamplingMaxInputBytes.
+	MaxInputBytes int
+	// LimitPerUser applies Rate and MaxTotalTokens to each user of a
+	// per-user server (Server.PerUser) on their own: a request that came
+	// on a user's session counts against that user's rate and budget
+	// (its Credentials.ID), not the server's. The hooks (Approve,
+	// ChooseModel) can tell the user with CredentialsFrom either way.
+	LimitPerUser bool
 	// AllowTools lets a sampling request use the bridge's tools: the
 	// completion then runs through the whole tool loop (at most
-	// MaxIterations turns, default 4). Off (the default), the model is
-	// offered no tools and answers in one response.
+	// MaxIterations turns, default 4), each of whose requests reserves
+	// its share of the budget. Its calls pass the approval policy
+	// (WithApproval) of every run with a call in flight on the server
+	// that asked (the run whose call the request serves), and the one
+	// given to New; a call any of them refuses is denied. Off (the
+	// default), the model is offered no tools and answers in one
+	// response.
 	AllowTools    bool
 	MaxIterations int
 	// Prepare, when set, may adjust each request before it is sent (for
@@ -108,9 +138,10 @@ type sampler struct {
 }
 
 type samplingBucket struct {
-	tokens float64   // requests available
-	last   time.Time // last refill
-	used   int64     // API tokens spent
+	tokens   float64   // requests available
+	last     time.Time // last refill
+	used     int64     // API tokens spent
+	reserved int64     // API tokens reserved by requests in flight
 }
 
 func newSampler(b *Bridge, cfg SamplingConfig) (*sampler, error) {
@@ -135,22 +166,43 @@ func newSampler(b *Bridge, cfg SamplingConfig) (*sampler, error) {
 	if cfg.MaxIterations <= 0 {
 		cfg.MaxIterations = 4
 	}
+	if cfg.MaxInputBytes <= 0 {
+		cfg.MaxInputBytes = DefaultSamplingMaxInputBytes
+	}
 	return &sampler{b: b, cfg: cfg, buckets: map[string]*samplingBucket{}}, nil
 }
 
-// take reserves one request of server's rate, or says why not.
-func (s *sampler) take(server string) error {
-	s.mu.Lock()
-	defer s.mu.Unlock()
+// limitKey is whose rate and budget a request of server in ctx counts
+// against: the server's, or with LimitPerUser the user's of the session it
+// came on.
+func (s *sampler) limitKey(ctx context.Context, server string) string {
+	if s.cfg.LimitPerUser {
+		if c, ok := CredentialsFrom(ctx); ok {
+			return server + "\x00" + c.ID
+		}
+	}
+	return server
+}
+
+// bucket returns the bucket of key, refilled; s.mu is held.
+func (s *sampler) bucketLocked(key string) *samplingBucket {
 	now := time.Now()
-	bk := s.buckets[server]
+	bk := s.buckets[key]
 	if bk == nil {
 		bk = &samplingBucket{tokens: float64(s.cfg.Rate), last: now}
-		s.buckets[server] = bk
+		s.buckets[key] = bk
 	}
 	refill := now.Sub(bk.last).Seconds() / s.cfg.Per.Seconds() * float64(s.cfg.Rate)
 	bk.tokens = min(float64(s.cfg.Rate), bk.tokens+refill)
 	bk.last = now
+	return bk
+}
+
+// take takes one request of key's rate, or says why not.
+func (s *sampler) take(key string) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	bk := s.bucketLocked(key)
 	if s.cfg.MaxTotalTokens > 0 && bk.used >= s.cfg.MaxTotalTokens {
 		return fmt.Errorf("%w: token budget of %d spent", ErrSamplingLimit, s.cfg.MaxTotalTokens)
 	}
@@ -161,12 +213,112 @@ func (s *sampler) take(server string) error {
 	return nil
 }
 
-func (s *sampler) spent(server string, tokens int64) {
+// reserve sets aside n tokens of key's budget for one API request, or
+// says why not; settle replaces the reservation by what was spent.
+func (s *sampler) reserve(key string, n int64) error {
+	if s.cfg.MaxTotalTokens <= 0 {
+		return nil
+	}
 	s.mu.Lock()
-	if bk := s.buckets[server]; bk != nil {
-		bk.used += tokens
+	defer s.mu.Unlock()
+	bk := s.bucketLocked(key)
+	if bk.used+bk.reserved+n > s.cfg.MaxTotalTokens {
+		return fmt.Errorf("%w: token budget of %d spent (%d used, %d reserved by requests in flight, this request may take %d)",
+			ErrSamplingLimit, s.cfg.MaxTotalTokens, bk.used, bk.reserved, n)
+	}
+	bk.reserved += n
+	return nil
+}
+
+func (s *sampler) settle(key string, reserved, spent int64) {
+	s.mu.Lock()
+	if bk := s.buckets[key]; bk != nil {
+		if s.cfg.MaxTotalTokens > 0 {
+			bk.reserved -= reserved
+		}
+		bk.used += spent
 	}
 	s.mu.Unlock()
+}
+
+// budgetAPI is the API as one sampling request uses it: every request
+// reserves its share of the budget first and settles after.
+type budgetAPI struct {
+	s   *sampler
+	key string
+}
+
+func (a budgetAPI) New(ctx context.Context, params oai.ResponseNewParams, opts ...option.RequestOption) (*oai.Response, error) {
+	n, err := reservation(params, a.s.cfg.MaxOutputTokens)
+	if err != nil {
+		return nil, err
+	}
+	if err := a.s.reserve(a.key, n); err != nil {
+		return nil, err
+	}
+	resp, err := a.s.cfg.API.New(ctx, params, opts...)
+	var spent int64
+	if resp != nil {
+		spent = resp.Usage.TotalTokens
+	}
+	a.s.settle(a.key, n, spent)
+	return resp, err
+}
+
+// reservation is the most a request may cost: its output cap, and its
+// input as sent counted as one token per byte, with each inline image
+// counted as SamplingImageTokens instead of its bytes.
+func reservation(params oai.ResponseNewParams, maxOutput int64) (int64, error) {
+	body, err := json.Marshal(params)
+	if err != nil {
+		return 0, err
+	}
+	n := int64(len(body))
+	marker := []byte(`"data:image/`)
+	for rest := body; ; {
+		i := bytes.Index(rest, marker)
+		if i < 0 {
+			break
+		}
+		rest = rest[i+1:]
+		end := bytes.IndexByte(rest, '"')
+		if end < 0 {
+			break
+		}
+		n += SamplingImageTokens - int64(end)
+		rest = rest[end:]
+	}
+	if params.MaxOutputTokens.Valid() {
+		maxOutput = params.MaxOutputTokens.Value
+	}
+	return max(n, 0) + maxOutput, nil
+}
+
+// inputBytes is the size of a request's input as the server sent it.
+func inputBytes(req mcp.CreateMessageRequest) int {
+	n := len(req.SystemPrompt)
+	var add func(c any)
+	add = func(c any) {
+		switch c := c.(type) {
+		case mcp.TextContent:
+			n += len(c.Text)
+		case mcp.ImageContent:
+			n += len(c.Data)
+		case mcp.AudioContent:
+			n += len(c.Data)
+		case []mcp.Content:
+			for _, x := range c {
+				add(x)
+			}
+		default:
+			b, _ := json.Marshal(c)
+			n += len(b)
+		}
+	}
+	for _, m := range req.Messages {
+		add(m.Content)
+	}
+	return n
 }
 
 // handle answers one sampling/createMessage of server.
@@ -183,7 +335,11 @@ func (s *sampler) sample(ctx context.Context, server string, req mcp.CreateMessa
 	ctx, cancel := context.WithTimeout(ctx, s.cfg.Timeout)
 	defer cancel()
 	// Limits first: a flood of requests must not reach a person.
-	if err := s.take(server); err != nil {
+	if n := inputBytes(req); n > s.cfg.MaxInputBytes {
+		return nil, fmt.Errorf("%w: the request's input (messages and system prompt) is %d bytes, over the limit of %d", ErrSamplingLimit, n, s.cfg.MaxInputBytes)
+	}
+	key := s.limitKey(ctx, server)
+	if err := s.take(key); err != nil {
 		return nil, err
 	}
 	if s.cfg.Approve != nil {
@@ -209,24 +365,23 @@ func (s *sampler) sample(ctx context.Context, server string, req mcp.CreateMessa
 	if s.cfg.Prepare != nil {
 		s.cfg.Prepare(server, &params)
 	}
+	api := budgetAPI{s: s, key: key}
 	var resp *oai.Response
 	if s.cfg.AllowTools {
 		if s.b.current.Load() == nil {
 			return nil, errors.New("the bridge is still connecting")
 		}
-		res, err := s.b.Run(ctx, s.cfg.API, params, WithMaxIterations(s.cfg.MaxIterations), WithRequestOptions(s.cfg.RequestOptions...))
-		if res != nil {
-			s.spent(server, res.Usage.TotalTokens)
+		opts := []RunOption{WithMaxIterations(s.cfg.MaxIterations), WithRequestOptions(s.cfg.RequestOptions...)}
+		if approve := s.b.samplingApproval(ctx, server); approve != nil {
+			opts = append(opts, WithApproval(approve))
 		}
+		res, err := s.b.Run(ctx, api, params, opts...)
 		if err != nil {
 			return nil, err
 		}
 		resp = res.Response
 	} else {
-		resp, err = s.cfg.API.New(ctx, params, s.cfg.RequestOptions...)
-		if resp != nil {
-			s.spent(server, resp.Usage.TotalTokens)
-		}
+		resp, err = api.New(ctx, params, s.cfg.RequestOptions...)
 		if err != nil {
 			return nil, err
 		}
@@ -242,4 +397,74 @@ func safeApprove(ctx context.Context, fn func(context.Context, string, mcp.Creat
 		}
 	}()
 	return fn(ctx, server, req)
+}
+
+// enterRun records that a call of run is in flight on c (for user, on a
+// per-user server), until the returned function is called: a sampling
+// request the server sends meanwhile serves that run (samplingApproval).
+func (c *conn) enterRun(ctx context.Context, run *runConfig) func() {
+	var user string
+	if cr, ok := CredentialsFrom(ctx); ok && c.users != nil {
+		user = cr.ID
+	}
+	k := runKey{run: run, user: user}
+	c.mu.Lock()
+	if c.inflight == nil {
+		c.inflight = map[runKey]int{}
+	}
+	c.inflight[k]++
+	c.mu.Unlock()
+	return func() {
+		c.mu.Lock()
+		if c.inflight[k]--; c.inflight[k] == 0 {
+			delete(c.inflight, k)
+		}
+		c.mu.Unlock()
+	}
+}
+
+// runKey is a run with calls in flight on a server, and the user they
+// were made for on a per-user server.
+type runKey struct {
+	run  *runConfig
+	user string
+}
+
+// samplingApproval is the approval policy of the tool calls of a
+// sampling request server sent (SamplingConfig.AllowTools): every run
+// with a call in flight on the server (on the same user's session for a
+// per-user server) must approve, as it would a call of its own; with no
+// such run, the policy given to New decides. nil means no policy.
+func (b *Bridge) samplingApproval(ctx context.Context, server string) func(context.Context, Call) (bool, string) {
+	var hooks []func(context.Context, Call) (bool, string)
+	if c := b.conns[server]; c != nil {
+		var user string
+		if cr, ok := CredentialsFrom(ctx); ok && c.users != nil {
+			user = cr.ID
+		}
+		found := false
+		c.mu.Lock()
+		for k := range c.inflight {
+			if k.user == user {
+				found = true
+				hooks = append(hooks, k.run.loop.Approve)
+			}
+		}
+		c.mu.Unlock()
+		if !found {
+			hooks = append(hooks, b.cfg.run.loop.Approve)
+		}
+	}
+	hooks = slices.DeleteFunc(hooks, func(h func(context.Context, Call) (bool, string)) bool { return h == nil })
+	if len(hooks) == 0 {
+		return nil
+	}
+	return func(ctx context.Context, call Call) (bool, string) {
+		for _, h := range hooks {
+			if ok, reason := h(ctx, call); !ok {
+				return false, reason
+			}
+		}
+		return true, ""
+	}
 }

@@ -3,6 +3,8 @@ package bridge
 import (
 	"context"
 	"strings"
+	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -109,7 +111,7 @@ func TestSamplingLimits(t *testing.T) {
 	t.Run("tokens", func(t *testing.T) {
 		api, client := fakeAPI(t, samplingModel)
 		b := newBridge(t, []Server{InProcess("s", samplingServer())}, WithSampling(SamplingConfig{
-			API: &client.Responses, Model: "m", MaxTotalTokens: 150, MaxOutputTokens: 20,
+			API: &client.Responses, Model: "m", MaxTotalTokens: 250, MaxOutputTokens: 20,
 		}))
 		var texts []string
 		for range 3 {
@@ -118,8 +120,8 @@ func TestSamplingLimits(t *testing.T) {
 			texts = append(texts, out.Text)
 		}
 		assert.Contains(t, texts[0], "completion")
-		assert.Contains(t, texts[1], "completion", "100 of 150 tokens spent: still allowed")
-		assert.Contains(t, texts[2], "token budget of 150 spent")
+		assert.Contains(t, texts[1], "completion", "100 of 250 tokens spent, and the request may take 144: still allowed")
+		assert.Contains(t, texts[2], "token budget of 250 spent", "200 spent: 144 more could pass the budget")
 		reqs := samplingRequests(api)
 		require.Len(t, reqs, 2)
 		assert.Equal(t, float64(20), reqs[0].Body["max_output_tokens"], "MaxOutputTokens caps the server's maxTokens")
@@ -174,4 +176,113 @@ func TestNoSamplingWithoutTheOption(t *testing.T) {
 	out, err := b.Call(ctxT(t), "s__ask", "{}")
 	require.NoError(t, err)
 	assert.Contains(t, out.Text, "refused")
+}
+
+// TestSamplingBudgetIsAHardCap: 20 sampling requests at once against a
+// budget of 1,000 tokens, each costing 100: the requests the API sees may
+// cost 1,000 at most. The model holds every request it gets until all 20
+// are either with it or refused, so they are all in flight together
+// (before reservations, 20 went through and spent 2,000).
+func TestSamplingBudgetIsAHardCap(t *testing.T) {
+	const n = 20
+	var mu sync.Mutex
+	arrived, refused := 0, 0
+	all := make(chan struct{})
+	check := func() {
+		if arrived+refused == n {
+			close(all)
+		}
+	}
+	api, client := fakeAPI(t, func(req *responsestest.Request) responsestest.Reply {
+		if req.Instructions == "sampling" {
+			mu.Lock()
+			arrived++
+			check()
+			mu.Unlock()
+			<-all
+		}
+		return samplingModel(req)
+	})
+	b := newBridge(t, []Server{InProcess("s", samplingServer())}, WithServerConcurrency(n), WithSampling(SamplingConfig{
+		API: &client.Responses, Model: "m", MaxTotalTokens: 1000, Rate: 1000,
+	}))
+	var wg sync.WaitGroup
+	for range n {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			out, err := b.Call(ctxT(t), "s__ask", "{}")
+			assert.NoError(t, err)
+			if strings.Contains(out.Text, "refused") {
+				assert.Contains(t, out.Text, "token budget of 1000")
+				mu.Lock()
+				refused++
+				check()
+				mu.Unlock()
+			}
+		}()
+	}
+	wg.Wait()
+	got := len(samplingRequests(api))
+	assert.LessOrEqual(t, got*100, 1000, "%d requests of 100 tokens reached the API", got)
+	assert.Positive(t, got)
+}
+
+// TestSamplingInputIsBounded: a request whose input passes the bound is
+// refused with a clear error to the server and never reaches the API.
+func TestSamplingInputIsBounded(t *testing.T) {
+	srv := server.NewMCPServer("big", "1.0.0", server.WithToolCapabilities(false))
+	srv.AddTool(mcp.NewTool("ask"), func(ctx context.Context, _ mcp.CallToolRequest) (*mcp.CallToolResult, error) {
+		req := mcp.CreateMessageRequest{}
+		req.Messages = []mcp.SamplingMessage{
+			{Role: mcp.RoleUser, Content: mcp.NewTextContent(strings.Repeat("a", 600<<10))},
+			{Role: mcp.RoleUser, Content: mcp.NewImageContent(strings.Repeat("QUFB", 150<<10), "image/png")},
+		}
+		req.MaxTokens = 10
+		//lint:ignore SA1019 the legacy protocol the servers negotiate still has sampling; testing it is the point.
+		if _, err := srv.RequestSampling(ctx, req); err != nil {
+			return mcp.NewToolResultError("refused: " + err.Error()), nil
+		}
+		return mcp.NewToolResultText("sampled"), nil
+	})
+	api, client := fakeAPI(t, samplingModel)
+	b := newBridge(t, []Server{InProcess("s", srv)}, WithSampling(SamplingConfig{API: &client.Responses, Model: "m"}))
+	out, err := b.Call(ctxT(t), "s__ask", "{}")
+	require.NoError(t, err)
+	assert.Contains(t, out.Text, "over the limit of 1048576")
+	assert.Empty(t, api.Requests(), "nothing went to the API")
+}
+
+// TestSampledToolCallsPassTheRunsApproval: with AllowTools, the tools the
+// sampled model calls go through the approval policy of the run whose
+// call the sampling request serves (they ran unchecked).
+func TestSampledToolCallsPassTheRunsApproval(t *testing.T) {
+	srv := samplingServer()
+	var dangerous atomic.Int64
+	srv.AddTool(mcp.NewTool("wipe"), func(context.Context, mcp.CallToolRequest) (*mcp.CallToolResult, error) {
+		dangerous.Add(1)
+		return mcp.NewToolResultText("wiped"), nil
+	})
+	_, client := fakeAPI(t, func(req *responsestest.Request) responsestest.Reply {
+		outs := req.Outputs()
+		switch {
+		case req.Instructions == "sampling" && len(outs) == 0:
+			return responsestest.Calls(responsestest.FunctionCall{Name: "s__wipe", CallID: "w"})
+		case req.Instructions == "sampling":
+			return responsestest.Text("sampled: " + outs[0].Output)
+		case len(outs) == 0:
+			return responsestest.Calls(responsestest.FunctionCall{Name: "s__ask", CallID: "a"})
+		}
+		return responsestest.Text("done: " + outs[0].Output)
+	})
+	b := newBridge(t, []Server{InProcess("s", srv)}, WithSampling(SamplingConfig{API: &client.Responses, Model: "m", AllowTools: true}))
+	var asked []string
+	res, err := b.Run(ctxT(t), &client.Responses, params("go"), WithApproval(func(_ context.Context, c Call) (bool, string) {
+		asked = append(asked, c.Name)
+		return c.Name != "s__wipe", "wiping needs a person"
+	}))
+	require.NoError(t, err)
+	assert.Zero(t, dangerous.Load(), "the sampled model's call was denied")
+	assert.Equal(t, []string{"s__ask", "s__wipe"}, asked)
+	assert.Contains(t, res.OutputText, "wiping needs a person")
 }
