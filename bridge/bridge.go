@@ -110,7 +110,8 @@ type conn struct {
 	stale  atomic.Bool
 
 	mu    sync.Mutex
-	tools []convert.Tool // filtered, as last listed
+	tools []convert.Tool       // filtered, as last listed
+	hints map[string]toolHints // by MCP tool name, as last listed (describe.go)
 	// skipped holds the entries of the last listing mcpclient could not
 	// use (no name, not an object, a repeated name), as diagnostics.
 	skipped []convert.Diagnostic

@@ -31,6 +31,7 @@ type route struct {
 	deferred bool                  // not in the request until a tool search loads it
 	src      convert.Tool          // the tool as listed: input schema (validation) and search text
 	run      runFunc
+	hints    toolHints // the server's annotations (describe.go)
 }
 
 // runFunc runs one call over a session of the route's server; args is a

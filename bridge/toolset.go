@@ -50,14 +50,19 @@ func (b *Bridge) list(ctx context.Context, c *conn) error {
 		return err
 	}
 	tools := make([]convert.Tool, 0, len(listed))
+	hints := make(map[string]toolHints)
 	for _, t := range listed {
 		if !c.exposes(t.Name) {
 			continue
 		}
 		tools = append(tools, convert.Tool{Name: t.Name, Title: t.Title, Description: t.Description, InputSchema: t.InputSchema, OutputSchema: t.OutputSchema})
+		if h := hintsOf(t.Annotations); h != (toolHints{}) {
+			hints[t.Name] = h
+		}
 	}
 	c.mu.Lock()
 	c.tools = tools
+	c.hints = hints
 	c.skipped = skipped
 	c.mu.Unlock()
 	return nil
@@ -66,10 +71,14 @@ func (b *Bridge) list(ctx context.Context, c *conn) error {
 // rebuild converts the current tool lists of all servers into a new snapshot.
 func (b *Bridge) rebuild() error {
 	in := make([]convert.ServerTools, 0, len(b.order))
+	hints := make(map[[2]string]toolHints)
 	for _, name := range b.order {
 		c := b.conns[name]
 		c.mu.Lock()
 		in = append(in, convert.ServerTools{Server: name, Tools: c.tools})
+		for t, h := range c.hints {
+			hints[[2]string{name, t}] = h
+		}
 		c.mu.Unlock()
 	}
 	in, builtins, extraDiags := b.withBuiltins(in)
@@ -97,7 +106,7 @@ func (b *Bridge) rebuild() error {
 		if run == nil {
 			run = runTool
 		}
-		ts.byName[ft.Name] = &route{conn: b.conns[ft.Server], fn: ft, sent: ft, key: ft.Name, src: sources[at], run: run}
+		ts.byName[ft.Name] = &route{conn: b.conns[ft.Server], fn: ft, sent: ft, key: ft.Name, src: sources[at], run: run, hints: hints[at]}
 		keep = append(keep, sources[at].InputSchema)
 	}
 	b.offer(ts)

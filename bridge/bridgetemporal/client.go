@@ -1,0 +1,140 @@
+package bridgetemporal
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"time"
+
+	oai "github.com/openai/openai-go/v3/responses"
+	"go.temporal.io/sdk/client"
+	"go.temporal.io/sdk/temporal"
+)
+
+// Start starts a durable run of params on c's workers and returns its
+// handle; the run's workflow id is run.GetID(). Workers of the task queue
+// (NewWorker) do the work; Start only records the run.
+func Start(ctx context.Context, c client.Client, params oai.ResponseNewParams, opts RunOptions) (client.WorkflowRun, error) {
+	raw, err := json.Marshal(params)
+	if err != nil {
+		return nil, fmt.Errorf("bridgetemporal: encoding params: %w", err)
+	}
+	if len(raw) > MaxPayloadBytes {
+		return nil, fmt.Errorf("bridgetemporal: params of %d bytes are %w (%d bytes)", len(raw), ErrHistoryTooLarge, MaxPayloadBytes)
+	}
+	q := opts.TaskQueue
+	if q == "" {
+		q = DefaultTaskQueue
+	}
+	run, err := c.ExecuteWorkflow(ctx, client.StartWorkflowOptions{ID: opts.ID, TaskQueue: q}, WorkflowName, RunInput{Params: raw, Options: opts})
+	if err != nil {
+		return nil, fmt.Errorf("bridgetemporal: starting the run: %w", err)
+	}
+	return run, nil
+}
+
+// Result waits for the run of workflow id and returns its output. A failed
+// run's error has the run's own message.
+func Result(ctx context.Context, c client.Client, id string) (*RunOutput, error) {
+	var out RunOutput
+	if err := c.GetWorkflow(ctx, id, "").Get(ctx, &out); err != nil {
+		return nil, runFailure(err)
+	}
+	return &out, nil
+}
+
+// runFailure unwraps a workflow's failure to the run's message.
+func runFailure(err error) error {
+	var appErr *temporal.ApplicationError
+	if errors.As(err, &appErr) && appErr.Type() == errTypeRun {
+		return errors.New(appErr.Message())
+	}
+	return err
+}
+
+// Follow calls fn with each event of the run of workflow id as it happens
+// (polling QueryEvents every poll, 200 ms when 0) and returns the run's
+// output when it is over. Queries add nothing to the run's history.
+func Follow(ctx context.Context, c client.Client, id string, poll time.Duration, fn func(Event)) (*RunOutput, error) {
+	if poll <= 0 {
+		poll = 200 * time.Millisecond
+	}
+	done := make(chan struct{})
+	var out *RunOutput
+	var runErr error
+	go func() {
+		defer close(done)
+		out, runErr = Result(ctx, c, id)
+	}()
+	next := 0
+	drain := func() {
+		for {
+			v, err := c.QueryWorkflow(ctx, id, "", QueryEvents, next)
+			if err != nil {
+				return
+			}
+			var p EventsPage
+			if v.Get(&p) != nil {
+				return
+			}
+			for _, ev := range p.Events {
+				fn(ev)
+			}
+			if p.Next == next || len(p.Events) == 0 {
+				return
+			}
+			next = p.Next
+		}
+	}
+	t := time.NewTicker(poll)
+	defer t.Stop()
+	for {
+		select {
+		case <-done:
+			drain() // the events of the end
+			return out, runErr
+		case <-t.C:
+			drain()
+		case <-ctx.Done():
+			<-done
+			return nil, ctx.Err()
+		}
+	}
+}
+
+// Pending lists the calls of the run of workflow id that wait for approval.
+func Pending(ctx context.Context, c client.Client, id string) ([]PendingCall, error) {
+	v, err := c.QueryWorkflow(ctx, id, "", QueryPending)
+	if err != nil {
+		return nil, fmt.Errorf("bridgetemporal: run %s: %w", id, err)
+	}
+	var out []PendingCall
+	if err := v.Get(&out); err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+// Approve lets a pending call of the run of workflow id run.
+func Approve(ctx context.Context, c client.Client, id, callID string) error {
+	return decide(ctx, c, id, Decision{CallID: callID, Approve: true})
+}
+
+// Deny answers a pending call with a denial the model reads, with reason.
+func Deny(ctx context.Context, c client.Client, id, callID, reason string) error {
+	return decide(ctx, c, id, Decision{CallID: callID, Reason: reason})
+}
+
+func decide(ctx context.Context, c client.Client, id string, d Decision) error {
+	h, err := c.UpdateWorkflow(ctx, client.UpdateWorkflowOptions{
+		WorkflowID: id, UpdateName: UpdateDecide, Args: []any{d}, WaitForStage: client.WorkflowUpdateStageCompleted,
+	})
+	if err != nil {
+		return fmt.Errorf("bridgetemporal: run %s: %w", id, err)
+	}
+	if err := h.Get(ctx, nil); err != nil {
+		return fmt.Errorf("bridgetemporal: run %s: %w", id, err)
+	}
+	return nil
+}

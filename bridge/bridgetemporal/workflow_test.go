@@ -1,0 +1,252 @@
+package bridgetemporal_test
+
+import (
+	"context"
+	"errors"
+	"net/http"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/mock"
+	"github.com/stretchr/testify/require"
+	enumspb "go.temporal.io/api/enums/v1"
+	"go.temporal.io/sdk/converter"
+	"go.temporal.io/sdk/temporal"
+	"go.temporal.io/sdk/testsuite"
+	"go.temporal.io/sdk/workflow"
+
+	"github.com/mcpbridge/mcpbridge/bridge"
+	"github.com/mcpbridge/mcpbridge/bridge/bridgetemporal"
+	"github.com/mcpbridge/mcpbridge/responses/responsestest"
+)
+
+// env runs the workflow in the SDK's test environment with real
+// activities: a Bridge over the shop server and the fake Responses API.
+type env struct {
+	*testsuite.TestWorkflowEnvironment
+	api  *responsestest.Server
+	shop *shop
+	b    *bridge.Bridge
+}
+
+func newEnv(t *testing.T, h responsestest.Handler, wopts bridgetemporal.WorkerOptions, bopts ...bridge.Option) *env {
+	t.Helper()
+	var suite testsuite.WorkflowTestSuite
+	e := &env{TestWorkflowEnvironment: suite.NewTestWorkflowEnvironment(), shop: &shop{}}
+	e.api = responsestest.New(h)
+	t.Cleanup(e.api.Close)
+	e.b = newShopBridge(t, e.shop, bopts...)
+	client := e.api.Client()
+	bridgetemporal.Register(e, bridgetemporal.NewActivities(e.b, &client.Responses, wopts))
+	return e
+}
+
+// shopModel calls lookup, then charge, then answers with what it got.
+func shopModel() responsestest.Handler {
+	m := &responsestest.Model{
+		Plan: func(prompt string) []responsestest.FunctionCall {
+			return []responsestest.FunctionCall{
+				{Name: "shop__lookup", Arguments: `{"item":"tea"}`},
+				{Name: "shop__charge", Arguments: `{"amount":3}`},
+			}
+		},
+	}
+	return m.Handler()
+}
+
+func TestDurableRunAnswersAsBridgeRun(t *testing.T) {
+	e := newEnv(t, shopModel(), bridgetemporal.WorkerOptions{})
+	e.ExecuteWorkflow(bridgetemporal.Workflow, input(t, params("buy tea"), bridgetemporal.RunOptions{}))
+	require.True(t, e.IsWorkflowCompleted())
+	require.NoError(t, e.GetWorkflowError())
+	var out bridgetemporal.RunOutput
+	require.NoError(t, e.GetWorkflowResult(&out))
+
+	// The same run in a goroutine, on a fresh fake and server.
+	s2 := &shop{}
+	b2 := newShopBridge(t, s2)
+	api2 := responsestest.New(shopModel())
+	t.Cleanup(api2.Close)
+	c2 := api2.Client()
+	res, err := b2.Run(context.Background(), &c2.Responses, params("buy tea"))
+	require.NoError(t, err)
+
+	assert.Equal(t, res.OutputText, out.OutputText)
+	assert.Equal(t, res.Iterations, out.Iterations)
+	assert.Equal(t, 2, out.Calls)
+	assert.Equal(t, int64(1), e.shop.charges.Load())
+	assert.Equal(t, int64(1), e.shop.lookups.Load())
+	assert.Contains(t, out.OutputText, "charged 3")
+
+	// The requests are the same, but for the ids the fake generates.
+	require.Equal(t, api2.Count(), e.api.Count())
+	for i, r := range e.api.Requests() {
+		want := api2.Requests()[i]
+		assert.Equal(t, len(want.Tools), len(r.Tools), "request %d tools", i)
+		assert.Equal(t, want.ItemTypes(), r.ItemTypes(), "request %d items", i)
+		assert.Equal(t, want.PreviousResponseID != "", r.PreviousResponseID != "", "request %d chaining", i)
+	}
+}
+
+func TestRefusedAPIRequestEndsTheRunWithTheAPIMessage(t *testing.T) {
+	e := newEnv(t, responsestest.Script(responsestest.APIError(http.StatusBadRequest, "invalid_value", "model gpt-nope does not exist")), bridgetemporal.WorkerOptions{})
+	e.ExecuteWorkflow(bridgetemporal.Workflow, input(t, params("hi"), bridgetemporal.RunOptions{}))
+	err := e.GetWorkflowError()
+	require.Error(t, err)
+	assert.Contains(t, err.Error(), "HTTP 400")
+	assert.Contains(t, err.Error(), "model gpt-nope does not exist")
+	assert.Equal(t, 1, e.api.Count(), "a 400 is not retried")
+}
+
+func TestRateLimitedRequestIsRetried(t *testing.T) {
+	limited := responsestest.APIError(http.StatusTooManyRequests, "rate_limit_exceeded", "slow down").WithHeader("retry-after", "2")
+	e := newEnv(t, responsestest.Script(limited, limited, responsestest.Text("done")), bridgetemporal.WorkerOptions{})
+	e.ExecuteWorkflow(bridgetemporal.Workflow, input(t, params("hi"), bridgetemporal.RunOptions{}))
+	require.NoError(t, e.GetWorkflowError())
+	var out bridgetemporal.RunOutput
+	require.NoError(t, e.GetWorkflowResult(&out))
+	assert.Equal(t, "done", out.OutputText)
+	assert.Equal(t, 3, e.api.Count(), "two 429s retried by Temporal, none by the SDK")
+}
+
+func TestApprovalsAreDurableWaits(t *testing.T) {
+	e := newEnv(t, shopModel(), bridgetemporal.WorkerOptions{})
+	var pending []bridgetemporal.PendingCall
+	e.RegisterDelayedCallback(func() {
+		v, err := e.QueryWorkflow(bridgetemporal.QueryPending)
+		require.NoError(t, err)
+		require.NoError(t, v.Get(&pending))
+		for _, p := range pending {
+			d := bridgetemporal.Decision{CallID: p.CallID, Approve: p.Tool == "lookup", Reason: "not today"}
+			e.UpdateWorkflow(bridgetemporal.UpdateDecide, "d-"+p.CallID, &testsuite.TestUpdateCallback{
+				OnReject: func(err error) { t.Errorf("rejected: %v", err) },
+			}, d)
+		}
+		// An unknown call id is refused by the validator.
+		e.UpdateWorkflow(bridgetemporal.UpdateDecide, "bad", &testsuite.TestUpdateCallback{
+			OnAccept: func() { t.Error("accepted a decision for no pending call") },
+			OnReject: func(err error) { assert.Contains(t, err.Error(), "call_nope") },
+		}, bridgetemporal.Decision{CallID: "call_nope", Approve: true})
+	}, 48*time.Hour) // a person answering two days later
+	e.ExecuteWorkflow(bridgetemporal.Workflow, input(t, params("buy tea"), bridgetemporal.RunOptions{RequireApproval: true}))
+	require.NoError(t, e.GetWorkflowError())
+	var out bridgetemporal.RunOutput
+	require.NoError(t, e.GetWorkflowResult(&out))
+	require.Len(t, pending, 2)
+	assert.Equal(t, "shop__lookup", pending[0].Function)
+	assert.Equal(t, "shop", pending[0].Server)
+	assert.Equal(t, `{"item":"tea"}`, pending[0].Arguments)
+	assert.Equal(t, int64(0), e.shop.charges.Load(), "denied: not run")
+	assert.Equal(t, int64(1), e.shop.lookups.Load())
+	assert.Contains(t, out.OutputText, "denied and not executed: not today")
+}
+
+func TestAutoApprovedToolsDoNotWait(t *testing.T) {
+	var suite testsuite.WorkflowTestSuite
+	e := suite.NewTestWorkflowEnvironment()
+	s := &shop{}
+	srv := bridge.InProcess("shop", s.server())
+	srv.AutoApprove = []string{"lookup", "charge"}
+	b, err := bridge.New(context.Background(), []bridge.Server{srv})
+	require.NoError(t, err)
+	t.Cleanup(func() { _ = b.Close() })
+	api := responsestest.New(shopModel())
+	t.Cleanup(api.Close)
+	c := api.Client()
+	bridgetemporal.Register(e, bridgetemporal.NewActivities(b, &c.Responses, bridgetemporal.WorkerOptions{}))
+	e.ExecuteWorkflow(bridgetemporal.Workflow, input(t, params("buy tea"), bridgetemporal.RunOptions{RequireApproval: true}))
+	require.NoError(t, e.GetWorkflowError())
+	assert.Equal(t, int64(1), s.charges.Load())
+}
+
+// A call with side effects whose activity timed out (its worker died) is
+// answered as interrupted and not retried; a read-only one is retried.
+func TestInterruptedCallsAreNotRerun(t *testing.T) {
+	e := newEnv(t, shopModel(), bridgetemporal.WorkerOptions{})
+	attempts := map[string]int{}
+	var mu sync.Mutex // activities run on goroutines of their own
+	e.OnActivity("mcpbridge.CallTool", mock.Anything, mock.Anything).Return(
+		func(ctx context.Context, in bridgetemporal.CallInput) (bridgetemporal.CallResult, error) {
+			mu.Lock()
+			attempts[in.Call.Name]++
+			n := attempts[in.Call.Name]
+			mu.Unlock()
+			if n == 1 {
+				return bridgetemporal.CallResult{}, temporal.NewTimeoutError(enumspb.TIMEOUT_TYPE_HEARTBEAT, nil)
+			}
+			return bridgetemporal.CallResult{Output: bridgeOutput(in.Call.Name + " ran")}, nil
+		})
+	e.ExecuteWorkflow(bridgetemporal.Workflow, input(t, params("buy tea"), bridgetemporal.RunOptions{}))
+	require.NoError(t, e.GetWorkflowError())
+	var out bridgetemporal.RunOutput
+	require.NoError(t, e.GetWorkflowResult(&out))
+	assert.Equal(t, 1, attempts["shop__charge"], "at most once")
+	assert.Equal(t, 2, attempts["shop__lookup"], "read-only: retried")
+	assert.Contains(t, out.OutputText, "shop__lookup ran")
+	assert.Contains(t, out.OutputText, "may or may not have taken effect")
+}
+
+func TestRetryOverridesByServerAndTool(t *testing.T) {
+	e := newEnv(t, shopModel(), bridgetemporal.WorkerOptions{Retry: map[string]bool{"shop": true, "shop/lookup": false}})
+	attempts := map[string]int{}
+	var mu sync.Mutex // activities run on goroutines of their own
+	e.OnActivity("mcpbridge.CallTool", mock.Anything, mock.Anything).Return(
+		func(ctx context.Context, in bridgetemporal.CallInput) (bridgetemporal.CallResult, error) {
+			mu.Lock()
+			attempts[in.Call.Name]++
+			n := attempts[in.Call.Name]
+			mu.Unlock()
+			if n == 1 {
+				return bridgetemporal.CallResult{}, temporal.NewTimeoutError(enumspb.TIMEOUT_TYPE_HEARTBEAT, nil)
+			}
+			return bridgetemporal.CallResult{Output: bridgeOutput("ok")}, nil
+		})
+	e.ExecuteWorkflow(bridgetemporal.Workflow, input(t, params("buy tea"), bridgetemporal.RunOptions{}))
+	require.NoError(t, e.GetWorkflowError())
+	assert.Equal(t, 2, attempts["shop__charge"], "the server is marked retryable")
+	assert.Equal(t, 1, attempts["shop__lookup"], "the tool is marked at most once")
+}
+
+func TestContinueAsNewKeepsTheRun(t *testing.T) {
+	m := &responsestest.Model{Rounds: 3, Calls: []responsestest.FunctionCall{{Name: "shop__lookup", Arguments: `{"item":"tea"}`}}}
+	h := m.Handler()
+	in := input(t, params("buy tea"), bridgetemporal.RunOptions{TurnsPerExecution: 1})
+	var suite testsuite.WorkflowTestSuite
+	s := &shop{}
+	b := newShopBridge(t, s)
+	api := responsestest.New(h)
+	t.Cleanup(api.Close)
+	c := api.Client()
+	acts := bridgetemporal.NewActivities(b, &c.Responses, bridgetemporal.WorkerOptions{})
+	executions := 0
+	for {
+		executions++
+		require.Less(t, executions, 10)
+		e := suite.NewTestWorkflowEnvironment()
+		bridgetemporal.Register(e, acts)
+		e.ExecuteWorkflow(bridgetemporal.Workflow, in)
+		err := e.GetWorkflowError()
+		var can *workflow.ContinueAsNewError
+		if errors.As(err, &can) {
+			in = bridgetemporal.RunInput{}
+			require.NoError(t, converter.GetDefaultDataConverter().FromPayloads(can.Input, &in))
+			require.NotNil(t, in.State)
+			continue
+		}
+		require.NoError(t, err)
+		var out bridgetemporal.RunOutput
+		require.NoError(t, e.GetWorkflowResult(&out))
+		assert.Equal(t, 4, out.Iterations)
+		assert.Equal(t, 3, out.Calls)
+		assert.True(t, strings.HasPrefix(out.OutputText, "Tool results:"), out.OutputText)
+		break
+	}
+	assert.Equal(t, 4, executions, "one turn per execution")
+	assert.Equal(t, int64(3), s.lookups.Load())
+	for i, r := range api.Requests()[1:] {
+		assert.NotEmpty(t, r.PreviousResponseID, "request %d chains", i+2)
+	}
+}
