@@ -8,6 +8,7 @@ import (
 	"os"
 	"path/filepath"
 	"sort"
+	"strconv"
 	"strings"
 
 	"github.com/mcpbridge/mcpbridge/mcpclient"
@@ -38,16 +39,16 @@ func (p *entryParser) auth(h *mcpclient.HTTP) {
 }
 
 // authBlock reads {"type": "bearer"|"api_key"|"basic"|"authorization"|"oauth"|"none", ...}.
-func (p *entryParser) authBlock(h *mcpclient.HTTP, raw json.RawMessage) {
-	var m map[string]json.RawMessage
-	if err := json.Unmarshal(raw, &m); err != nil {
-		p.fail("auth", "want an object, got %s", jsonKind(raw))
+func (p *entryParser) authBlock(h *mcpclient.HTTP, raw any) {
+	m, ok := raw.(map[string]any)
+	if !ok {
+		p.fail("auth", "want an object, got %s", kindOf(raw))
 		return
 	}
 	var typ string
 	if t, ok := m["type"]; ok {
-		if err := json.Unmarshal(t, &typ); err != nil {
-			p.fail("auth.type", "want a string, got %s", jsonKind(t))
+		if typ, ok = asString(t); !ok {
+			p.fail("auth.type", "want a string, got %s", kindOf(t))
 			return
 		}
 	} else if hasKey(m, "clientid") {
@@ -58,13 +59,13 @@ func (p *entryParser) authBlock(h *mcpclient.HTTP, raw json.RawMessage) {
 		read[name] = true
 		key := "auth." + name
 		v, ok := m[name]
-		if !ok || isNull(v) {
+		if !ok || v == nil {
 			p.fail(key, "missing")
 			return ""
 		}
-		var str string
-		if err := json.Unmarshal(v, &str); err != nil {
-			p.fail(key, "want a string, got %s", jsonKind(v))
+		str, ok := v.(string)
+		if !ok {
+			p.fail(key, "want a string, got %s", kindOf(v))
 			return ""
 		}
 		str = p.expand(key, str)
@@ -187,7 +188,7 @@ func (p *entryParser) failedOn(key string) bool {
 // normKey makes client_id, clientId and CLIENT_ID the same key.
 func normKey(k string) string { return strings.ToLower(strings.ReplaceAll(k, "_", "")) }
 
-func hasKey(m map[string]json.RawMessage, norm string) bool {
+func hasKey(m map[string]any, norm string) bool {
 	for k := range m {
 		if normKey(k) == norm {
 			return true
@@ -201,10 +202,10 @@ func hasKey(m map[string]json.RawMessage, norm string) bool {
 // "enabled": false. Endpoint overrides some tools accept are not used: the
 // client discovers the authorization server from the MCP server itself, and
 // a warning says so rather than dropping them silently.
-func (p *entryParser) oauth(prefix string, raw json.RawMessage) *oauth.Config {
-	var m map[string]json.RawMessage
-	if err := json.Unmarshal(raw, &m); err != nil {
-		p.fail(prefix, "want an object, got %s", jsonKind(raw))
+func (p *entryParser) oauth(prefix string, raw any) *oauth.Config {
+	m, ok := raw.(map[string]any)
+	if !ok {
+		p.fail(prefix, "want an object, got %s", kindOf(raw))
 		return nil
 	}
 	o := &oauth.Config{}
@@ -213,16 +214,15 @@ func (p *entryParser) oauth(prefix string, raw json.RawMessage) *oauth.Config {
 	for _, k := range sortedKeys(m) {
 		v, key := m[k], prefix+"."+k
 		str := func() string {
-			var s string
-			if err := json.Unmarshal(v, &s); err != nil {
-				p.fail(key, "want a string, got %s", jsonKind(v))
+			s, ok := asString(v)
+			if !ok {
+				p.fail(key, "want a string, got %s", kindOf(v))
 				return ""
 			}
 			return p.expand(key, s)
 		}
 		list := func() []string {
-			var one string
-			if json.Unmarshal(v, &one) == nil {
+			if one, ok := asString(v); ok {
 				return strings.Fields(p.expand(key, one))
 			}
 			items := decodeStrList(v, func(sub, format string, args ...any) { p.fail(key+sub, format, args...) })
@@ -234,8 +234,12 @@ func (p *entryParser) oauth(prefix string, raw json.RawMessage) *oauth.Config {
 		switch normKey(k) {
 		case "type":
 		case "enabled":
-			if err := json.Unmarshal(v, &enabled); err != nil {
-				p.fail(key, "want true or false, got %s", jsonKind(v))
+			switch b := v.(type) {
+			case bool:
+				enabled = b
+			case nil:
+			default:
+				p.fail(key, "want true or false, got %s", kindOf(v))
 			}
 		case "grant", "granttype":
 			switch g := str(); g {
@@ -255,7 +259,10 @@ func (p *entryParser) oauth(prefix string, raw json.RawMessage) *oauth.Config {
 		case "redirecturl", "redirecturi":
 			o.RedirectURL = str()
 		case "callbackport":
-			if err := json.Unmarshal(v, &callbackPort); err != nil || callbackPort <= 0 || callbackPort > 65535 {
+			if n, ok := v.(json.Number); ok {
+				callbackPort, _ = strconv.Atoi(n.String())
+			}
+			if callbackPort <= 0 || callbackPort > 65535 {
 				p.fail(key, "want a port number")
 			}
 		case "tokenfile":

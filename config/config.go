@@ -15,8 +15,6 @@
 package config
 
 import (
-	"bytes"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"os"
@@ -24,14 +22,8 @@ import (
 	"sort"
 	"strings"
 
-	"go.yaml.in/yaml/v3"
-
 	"github.com/mcpbridge/mcpbridge/bridge"
 )
-
-// maxConfigBytes bounds a config file; settings files of desktop clients
-// hold history too, but not this much.
-const maxConfigBytes = 32 << 20
 
 // Load reads the MCP servers of a config file written for a desktop MCP
 // client, an editor or a gateway; see Parse. A file whose name ends in
@@ -41,13 +33,13 @@ func Load(path string) ([]bridge.Server, []Warning, error) { return Options{}.Lo
 
 // Load is [Load] with these options.
 func (o Options) Load(path string) ([]bridge.Server, []Warning, error) {
-	st, err := os.Stat(path)
-	if err == nil && st.Size() > maxConfigBytes {
-		err = fmt.Errorf("larger than %d bytes", maxConfigBytes)
-	}
+	f, err := os.Open(path)
 	var data []byte
 	if err == nil {
-		data, err = os.ReadFile(path)
+		// Bounded whatever the path is: a pipe or a device has no size to
+		// check first.
+		data, err = readBounded(f, maxConfigBytes)
+		f.Close()
 	}
 	if err != nil {
 		return nil, nil, &Error{Path: path, Err: err}
@@ -87,8 +79,7 @@ func Parse(data []byte) ([]bridge.Server, []Warning, error) { return Options{}.P
 
 // Parse is [Parse] with these options.
 func (o Options) Parse(data []byte) ([]bridge.Server, []Warning, error) {
-	trimmed := bytes.TrimLeft(stripJSONC(data), " \t\r\n")
-	return parse(data, len(trimmed) > 0 && trimmed[0] != '{', "", o)
+	return parse(data, !looksLikeJSON(data), "", o)
 }
 
 // serverMapKeys are the top-level keys that hold servers, by format.
@@ -101,21 +92,25 @@ func parse(data []byte, isYAML bool, path string, o Options) ([]bridge.Server, [
 	fail := func(key string, err error) ([]bridge.Server, []Warning, error) {
 		return nil, nil, &Error{Path: path, Key: key, Err: err}
 	}
-	doc, err := decodeDocument(data, isYAML)
+	doc, dups, err := decodeDocument(data, isYAML)
 	if err != nil {
 		return fail("", err)
 	}
-	entries := map[string]json.RawMessage{}
+	var errs []error
+	for _, d := range dups {
+		errs = append(errs, dupError(d, path))
+	}
+	entries := map[string]any{}
 	found := false
 	for _, key := range serverMapKeys {
 		raw, ok := doc[key]
-		if !ok || isNull(raw) {
+		if !ok || raw == nil {
 			continue
 		}
 		found = true
-		var m map[string]json.RawMessage
-		if err := json.Unmarshal(raw, &m); err != nil {
-			return fail(key, fmt.Errorf("want an object of servers, got %s", jsonKind(raw)))
+		m, ok := raw.(map[string]any)
+		if !ok {
+			return fail(key, fmt.Errorf("want an object of servers, got %s", kindOf(raw)))
 		}
 		for name, e := range m {
 			if _, dup := entries[name]; dup {
@@ -139,7 +134,6 @@ func parse(data []byte, isYAML bool, path string, o Options) ([]bridge.Server, [
 
 	var (
 		servers []bridge.Server
-		errs    []error
 		warns   []Warning
 	)
 	for _, name := range names {
@@ -150,62 +144,12 @@ func parse(data []byte, isYAML bool, path string, o Options) ([]bridge.Server, [
 		if !skip && len(p.errs) == 0 {
 			servers = append(servers, s)
 		}
+		if vars.exhausted() {
+			break // reported once, by the entry that spent the budget
+		}
 	}
 	if len(errs) > 0 {
 		return nil, warns, errors.Join(errs...)
 	}
 	return servers, warns, nil
-}
-
-// decodeDocument returns the top-level object of a JSON (with comments and
-// trailing commas) or YAML document.
-func decodeDocument(data []byte, isYAML bool) (map[string]json.RawMessage, error) {
-	if isYAML {
-		var v any
-		if err := yaml.Unmarshal(data, &v); err != nil {
-			return nil, err
-		}
-		// Through JSON, so both formats share one parser and its errors.
-		j, err := json.Marshal(v)
-		if err != nil {
-			return nil, fmt.Errorf("YAML document cannot be read as JSON: %w", err)
-		}
-		data = j
-	} else {
-		data = stripJSONC(data)
-	}
-	var doc map[string]json.RawMessage
-	if err := json.Unmarshal(data, &doc); err != nil {
-		var typeErr *json.UnmarshalTypeError
-		if errors.As(err, &typeErr) {
-			return nil, fmt.Errorf("want a JSON object at the top, got %s", typeErr.Value)
-		}
-		return nil, err
-	}
-	return doc, nil
-}
-
-func isNull(raw json.RawMessage) bool { return string(bytes.TrimSpace(raw)) == "null" }
-
-// jsonKind names the JSON type of raw, for error messages that must not
-// quote the value itself.
-func jsonKind(raw json.RawMessage) string {
-	t := bytes.TrimSpace(raw)
-	if len(t) == 0 {
-		return "nothing"
-	}
-	switch t[0] {
-	case '"':
-		return "a string"
-	case '{':
-		return "an object"
-	case '[':
-		return "a list"
-	case 't', 'f':
-		return "a boolean"
-	case 'n':
-		return "null"
-	default:
-		return "a number"
-	}
 }

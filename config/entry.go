@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net/url"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"time"
 
@@ -44,7 +45,7 @@ type entryParser struct {
 	dir        string
 	vars       *resolver
 	fileEnv    map[string]string
-	raw        map[string]json.RawMessage
+	raw        map[string]any
 	used       map[string]bool
 	errs       []error
 	warns      []Warning
@@ -63,15 +64,17 @@ func (p *entryParser) warn(key, format string, args ...any) {
 }
 
 // parse returns the server and whether it is disabled.
-func (p *entryParser) parse(raw json.RawMessage) (bridge.Server, bool) {
+func (p *entryParser) parse(raw any) (bridge.Server, bool) {
 	if p.name == "" {
 		p.fail("", "empty server name")
 		return bridge.Server{}, false
 	}
-	if err := json.Unmarshal(raw, &p.raw); err != nil || p.raw == nil {
-		p.fail("", "want an object, got %s", jsonKind(raw))
+	m, ok := raw.(map[string]any)
+	if !ok {
+		p.fail("", "want an object, got %s", kindOf(raw))
 		return bridge.Server{}, false
 	}
+	p.raw = m
 	if disabled, _ := p.boolean("disabled"); disabled {
 		return bridge.Server{}, true
 	}
@@ -182,6 +185,10 @@ func (p *entryParser) stdio(command string) *mcpclient.Stdio {
 	if len(p.fileEnv) > 0 || len(env) > 0 {
 		st.Env = make(map[string]string, len(p.fileEnv)+len(env))
 		for k, v := range p.fileEnv {
+			if err := p.vars.charge(len(k) + len(v)); err != nil {
+				p.overBudget("envFile")
+				break
+			}
 			st.Env[k] = v
 		}
 		for k, v := range env {
@@ -223,7 +230,11 @@ func (p *entryParser) loadEnvFile(path string) {
 	if !filepath.IsAbs(path) && p.dir != "" {
 		path = filepath.Join(p.dir, path)
 	}
-	env, err := readEnvFile(path)
+	env, err := p.vars.envFile(path)
+	if errors.Is(err, errExpansionBudget) {
+		p.overBudget("envFile")
+		return
+	}
 	if err != nil {
 		p.fail("envFile", "%w", err)
 		return
@@ -261,22 +272,25 @@ func (p *entryParser) timeout(s *bridge.Server) {
 		return
 	}
 	var d time.Duration
-	var ms float64
-	var text string
-	switch {
-	case json.Unmarshal(raw, &ms) == nil:
+	switch v := raw.(type) {
+	case json.Number:
+		ms, err := v.Float64()
+		if err != nil {
+			p.fail("timeout", "want a number of milliseconds")
+			return
+		}
 		d = time.Duration(ms * float64(time.Millisecond))
 		if ms > 0 && ms < 1000 {
 			p.warn("timeout", "%v is read as milliseconds (Gemini CLI's unit); write \"%vs\" for seconds", ms, ms)
 		}
-	case json.Unmarshal(raw, &text) == nil:
+	case string:
 		var err error
-		if d, err = time.ParseDuration(text); err != nil {
+		if d, err = time.ParseDuration(v); err != nil {
 			p.fail("timeout", "want milliseconds or a duration such as \"30s\"")
 			return
 		}
 	default:
-		p.fail("timeout", "want a number of milliseconds or a duration string, got %s", jsonKind(raw))
+		p.fail("timeout", "want a number of milliseconds or a duration string, got %s", kindOf(raw))
 		return
 	}
 	if d < 0 {
@@ -318,6 +332,10 @@ func (p *entryParser) expand(key, s string) string {
 		p.warn(key, "the value looks like a $VARIABLE reference but that variable is not set; it is used as written (write ${VAR} to make a missing variable an error)")
 		return v
 	}
+	if errors.Is(err, errExpansionBudget) {
+		p.overBudget(key)
+		return ""
+	}
 	if err != nil {
 		p.fail(key, "%w", err)
 		return ""
@@ -325,14 +343,23 @@ func (p *entryParser) expand(key, s string) string {
 	return v
 }
 
+// overBudget reports, once per file, that variables spent the expansion
+// budget at key; parsing stops after this entry.
+func (p *entryParser) overBudget(key string) {
+	if !p.vars.overReported {
+		p.vars.overReported = true
+		p.fail(key, "%w", errExpansionBudget)
+	}
+}
+
 // take marks key as read and returns its raw value; null counts as absent.
-func (p *entryParser) take(key string) (json.RawMessage, bool) {
+func (p *entryParser) take(key string) (any, bool) {
 	raw, ok := p.raw[key]
 	if !ok {
 		return nil, false
 	}
 	p.used[key] = true
-	if isNull(raw) {
+	if raw == nil {
 		return nil, false
 	}
 	return raw, true
@@ -343,9 +370,9 @@ func (p *entryParser) str(key string) (string, bool) {
 	if !ok {
 		return "", false
 	}
-	var s string
-	if err := json.Unmarshal(raw, &s); err != nil {
-		p.fail(key, "want a string, got %s", jsonKind(raw))
+	s, ok := raw.(string)
+	if !ok {
+		p.fail(key, "want a string, got %s", kindOf(raw))
 		return "", false
 	}
 	return s, true
@@ -356,9 +383,9 @@ func (p *entryParser) boolean(key string) (bool, bool) {
 	if !ok {
 		return false, false
 	}
-	var b bool
-	if err := json.Unmarshal(raw, &b); err != nil {
-		p.fail(key, "want true or false, got %s", jsonKind(raw))
+	b, ok := raw.(bool)
+	if !ok {
+		p.fail(key, "want true or false, got %s", kindOf(raw))
 		return false, false
 	}
 	return b, true
@@ -372,17 +399,17 @@ func (p *entryParser) strList(key string) []string {
 	return decodeStrList(raw, func(sub, format string, args ...any) { p.fail(key+sub, format, args...) })
 }
 
-func decodeStrList(raw json.RawMessage, fail func(sub, format string, args ...any)) []string {
-	var items []json.RawMessage
-	if err := json.Unmarshal(raw, &items); err != nil {
-		fail("", "want a list of strings, got %s", jsonKind(raw))
+func decodeStrList(raw any, fail func(sub, format string, args ...any)) []string {
+	items, ok := raw.([]any)
+	if !ok {
+		fail("", "want a list of strings, got %s", kindOf(raw))
 		return nil
 	}
 	out := make([]string, 0, len(items))
 	for i, it := range items {
-		var s string
-		if err := json.Unmarshal(it, &s); err != nil {
-			fail(fmt.Sprintf("[%d]", i), "want a string, got %s", jsonKind(it))
+		s, ok := asString(it)
+		if !ok {
+			fail(fmt.Sprintf("[%d]", i), "want a string, got %s", kindOf(it))
 			continue
 		}
 		out = append(out, s)
@@ -394,9 +421,9 @@ func decodeStrList(raw json.RawMessage, fail func(sub, format string, args ...an
 func (p *entryParser) strMap(key string) map[string]string {
 	out := map[string]string{}
 	for k, raw := range p.objectOf(key) {
-		var s string
-		if err := json.Unmarshal(raw, &s); err != nil {
-			p.fail(key+"."+k, "want a string, got %s", jsonKind(raw))
+		s, ok := asString(raw)
+		if !ok {
+			p.fail(key+"."+k, "want a string, got %s", kindOf(raw))
 			continue
 		}
 		out[k] = s
@@ -409,29 +436,29 @@ func (p *entryParser) strMap(key string) map[string]string {
 func (p *entryParser) envMap(key string) map[string]string {
 	out := map[string]string{}
 	for k, raw := range p.objectOf(key) {
-		switch kind := jsonKind(raw); kind {
-		case "a string":
-			var s string
-			_ = json.Unmarshal(raw, &s)
-			out[k] = s
-		case "a number", "a boolean":
-			out[k] = strings.TrimSpace(string(raw))
-		case "null":
+		switch v := raw.(type) {
+		case string:
+			out[k] = v
+		case json.Number:
+			out[k] = v.String()
+		case bool:
+			out[k] = strconv.FormatBool(v)
+		case nil:
 		default:
-			p.fail(key+"."+k, "want a string, got %s", kind)
+			p.fail(key+"."+k, "want a string, got %s", kindOf(raw))
 		}
 	}
 	return out
 }
 
-func (p *entryParser) objectOf(key string) map[string]json.RawMessage {
+func (p *entryParser) objectOf(key string) map[string]any {
 	raw, ok := p.take(key)
 	if !ok {
 		return nil
 	}
-	var m map[string]json.RawMessage
-	if err := json.Unmarshal(raw, &m); err != nil {
-		p.fail(key, "want an object, got %s", jsonKind(raw))
+	m, ok := raw.(map[string]any)
+	if !ok {
+		p.fail(key, "want an object, got %s", kindOf(raw))
 		return nil
 	}
 	return m

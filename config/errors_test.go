@@ -17,7 +17,7 @@ func TestConfigErrors(t *testing.T) {
 	env := lookupFrom(map[string]string{"SECRET_VALUE": "s3cr3t", "EMPTY": ""})
 	cases := map[string]struct{ cfg, want string }{
 		"not json":           {`{"mcpServers": {`, "invalid MCP server config"},
-		"top not object":     {`["mcpServers"]`, "want a JSON object at the top, got array"},
+		"top not object":     {`["mcpServers"]`, "want an object at the top, got a list"},
 		"no servers":         {`{"other": {}}`, `no "mcpServers", "servers" or "mcp_servers" object`},
 		"servers not map":    {`{"mcpServers": ["a"]}`, `mcpServers: want an object of servers, got a list`},
 		"entry not object":   {`{"mcpServers": {"x": "npx s3cr3t"}}`, `server "x": want an object, got a string`},
@@ -54,7 +54,7 @@ func TestConfigErrors(t *testing.T) {
 		"inputs not list":   {`{"inputs": {"id": "x"}, "servers": {"x": {"command": "a"}}}`, `inputs: want a list of input objects, got an object`},
 		"defined twice":     {`{"mcpServers": {"x": {"command": "a"}}, "mcp_servers": {"x": {"command": "b"}}}`, `mcp_servers: server "x" is defined twice`},
 		"empty name":        {`{"mcpServers": {"": {"command": "a"}}}`, `empty server name`},
-		"envFile missing":   {`{"mcpServers": {"x": {"command": "a", "envFile": "/nonexistent/.env"}}}`, `server "x": envFile: open /nonexistent/.env`},
+		"envFile missing":   {`{"mcpServers": {"x": {"command": "a", "envFile": "/nonexistent/.env"}}}`, `server "x": envFile: /nonexistent/.env does not exist`},
 	}
 	for name, tc := range cases {
 		t.Run(name, func(t *testing.T) {

@@ -34,17 +34,20 @@ func (p *entryParser) features(s *bridge.Server) {
 	if !ok {
 		return
 	}
-	var items []json.RawMessage
-	if err := json.Unmarshal(raw, &items); err != nil {
-		p.fail("roots", "want a list, got %s", jsonKind(raw))
+	items, ok := raw.([]any)
+	if !ok {
+		p.fail("roots", "want a list, got %s", kindOf(raw))
 		return
 	}
 	s.Roots = make([]mcp.Root, 0, len(items))
 	for i, item := range items {
 		key := fmt.Sprintf("roots[%d]", i)
 		var r mcp.Root
-		if err := json.Unmarshal(item, &r.URI); err != nil {
-			if err := json.Unmarshal(item, &r); err != nil {
+		var ok bool
+		if r.URI, ok = asString(item); !ok {
+			// An object is read as MCP's Root type reads it.
+			j, err := json.Marshal(item)
+			if err != nil || json.Unmarshal(j, &r) != nil {
 				p.fail(key, "want a URI or path string, or {\"uri\", \"name\"}")
 				continue
 			}

@@ -1,8 +1,6 @@
 package config
 
 import (
-	"encoding/json"
-
 	"github.com/mcpbridge/mcpbridge/bridge"
 )
 
@@ -17,8 +15,7 @@ func (p *entryParser) toolSearch(s *bridge.Server) {
 	if !ok {
 		return
 	}
-	var all bool
-	if json.Unmarshal(raw, &all) == nil {
+	if all, ok := raw.(bool); ok {
 		if all {
 			s.AlwaysLoad = []string{bridge.AlwaysLoadAll}
 		}

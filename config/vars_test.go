@@ -17,6 +17,7 @@ func TestExpandVariables(t *testing.T) {
 		lookupEnv: lookupFrom(map[string]string{"A": "alpha", "EMPTY": "", "HOME": "/home/me", "B_2": "beta"}),
 		inputs:    map[string]string{"key": "k-1"},
 		workspace: filepath.FromSlash("/work/proj"),
+		budget:    maxExpandedBytes,
 	}
 	fileEnv := map[string]string{"FROM_FILE": "file", "A": "shadowed"}
 	cases := []struct{ in, want string }{
