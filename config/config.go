@@ -25,6 +25,25 @@ import (
 	"github.com/mcpbridge/mcpbridge/bridge"
 )
 
+// Options supplies what a config file may refer to but not contain.
+// The zero value reads variables from the process environment.
+type Options struct {
+	// LookupEnv resolves ${VAR}, ${env:VAR}, $VAR and os.environ/VAR
+	// (default os.LookupEnv).
+	LookupEnv func(name string) (string, bool)
+	// Inputs answers ${input:ID} references (VS Code prompts the user for
+	// them; a program has to supply them). A reference with no value here
+	// is an error naming the server, the key and the input.
+	Inputs map[string]string
+	// WorkspaceFolder answers ${workspaceFolder}, made absolute. When
+	// empty, a config file inside a .vscode or .cursor directory uses that
+	// directory's parent.
+	WorkspaceFolder string
+	// Dir is the directory that relative envFile paths start from.
+	// Load sets it to the config file's directory when empty.
+	Dir string
+}
+
 // Load reads the MCP servers of a config file written for a desktop MCP
 // client, an editor or a gateway; see Parse. A file whose name ends in
 // .yaml or .yml is read as YAML (LiteLLM's config.yaml), any other as JSON
@@ -42,7 +61,7 @@ func (o Options) Load(path string) ([]bridge.Server, []Warning, error) {
 		f.Close()
 	}
 	if err != nil {
-		return nil, nil, &Error{Path: path, Err: err}
+		return nil, nil, &Error{Path: path, Err: newReadError(err)}
 	}
 	if o.Dir == "" {
 		o.Dir = filepath.Dir(path)
@@ -56,7 +75,7 @@ func (o Options) Load(path string) ([]bridge.Server, []Warning, error) {
 //
 //	Claude Desktop, Claude Code, Cursor, Windsurf, Gemini CLI, Cline:
 //	  {"mcpServers": {"files": {"command": "npx", "args": ["-y", "fs-server"]}}}
-//	VS Code:
+//	VS Code (.vscode/mcp.json; user settings.json holds the same under "mcp" or as "mcp.servers"):
 //	  {"inputs": [...], "servers": {"wiki": {"type": "http", "url": "https://...", "headers": {...}}}}
 //	LiteLLM (YAML, or the same shape in JSON):
 //	  mcp_servers: {wiki: {url: "https://...", transport: http, auth_type: bearer_token, auth_value: os.environ/TOKEN}}
@@ -72,9 +91,14 @@ func (o Options) Load(path string) ([]bridge.Server, []Warning, error) {
 // os.environ/VAR. A variable that is not set (and has no default) is an
 // error naming the server and the key; nothing is ever sent with an
 // unresolved reference in it. A key that is not understood, or has no
-// effect, is returned as a Warning; a value of the wrong type is an error.
-// Every problem found is reported, joined, as *Error values. Servers
-// are returned sorted by name; disabled ones are left out.
+// effect, is returned as a [Warning]; a value of the wrong type, a key
+// given twice or a URL that is not http(s) is an error. Every problem
+// found is reported, joined, as [*Error] values. Servers are returned
+// sorted by name; disabled ones are left out.
+//
+// Parsing is bounded whatever data holds: at most 32 MiB (4 MiB of YAML),
+// YAML aliases may expand a file to 4 times its size plus 1 MiB, and
+// variables and env files may add 16 MiB in all.
 func Parse(data []byte) ([]bridge.Server, []Warning, error) { return Options{}.Parse(data) }
 
 // Parse is [Parse] with these options.
@@ -82,8 +106,30 @@ func (o Options) Parse(data []byte) ([]bridge.Server, []Warning, error) {
 	return parse(data, !looksLikeJSON(data), "", o)
 }
 
-// serverMapKeys are the top-level keys that hold servers, by format.
-var serverMapKeys = []string{"mcpServers", "servers", "mcp_servers"}
+// serverMapKeys are the top-level keys that hold servers, by format. VS
+// Code's user settings hold them under "mcp.servers" (see serverMaps).
+var serverMapKeys = []string{"mcpServers", "servers", "mcp_servers", "mcp.servers"}
+
+type serverMap struct {
+	key   string // as errors name it
+	value any
+}
+
+// serverMaps returns the objects of servers a document holds, in the
+// order of serverMapKeys; VS Code's {"mcp": {"servers": ...}} counts as
+// "mcp.servers".
+func serverMaps(doc map[string]any) []serverMap {
+	var out []serverMap
+	for _, key := range serverMapKeys {
+		if v, ok := doc[key]; ok && v != nil {
+			out = append(out, serverMap{key, v})
+		}
+	}
+	if mcp, ok := doc["mcp"].(map[string]any); ok && mcp["servers"] != nil {
+		out = append(out, serverMap{"mcp.servers", mcp["servers"]})
+	}
+	return out
+}
 
 func parse(data []byte, isYAML bool, path string, o Options) ([]bridge.Server, []Warning, error) {
 	if o.LookupEnv == nil {
@@ -102,11 +148,8 @@ func parse(data []byte, isYAML bool, path string, o Options) ([]bridge.Server, [
 	}
 	entries := map[string]any{}
 	found := false
-	for _, key := range serverMapKeys {
-		raw, ok := doc[key]
-		if !ok || raw == nil {
-			continue
-		}
+	for _, src := range serverMaps(doc) {
+		key, raw := src.key, src.value
 		found = true
 		m, ok := raw.(map[string]any)
 		if !ok {
@@ -120,7 +163,7 @@ func parse(data []byte, isYAML bool, path string, o Options) ([]bridge.Server, [
 		}
 	}
 	if !found {
-		return fail("", errors.New(`no "mcpServers", "servers" or "mcp_servers" object`))
+		return fail("", errors.New(`no servers: want an object "mcpServers", "servers", "mcp_servers" or "mcp.servers"`))
 	}
 	vars, err := newResolver(doc, o)
 	if err != nil {

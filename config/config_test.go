@@ -341,10 +341,14 @@ func assertNoSecret(t *testing.T, msg string) {
 	}
 }
 
+// A missing file is named as missing, in those words, not as an invalid
+// config with the stat call's text.
 func TestLoadConfigMissingFile(t *testing.T) {
-	_, _, err := Load(filepath.Join(t.TempDir(), "missing.json"))
+	t.Chdir(t.TempDir())
+	_, _, err := Load("mcp.json")
 	require.ErrorIs(t, err, ErrInvalid)
 	require.ErrorIs(t, err, os.ErrNotExist)
+	assert.EqualError(t, err, "config file mcp.json does not exist")
 }
 
 func TestParseConfigSortsAndMerges(t *testing.T) {
@@ -421,4 +425,85 @@ func TestConfigToolSearchKeys(t *testing.T) {
 	assert.Equal(t, "A's tools", byName["a"].Description)
 	assert.Equal(t, []string{bridge.AlwaysLoadAll}, byName["a"].AlwaysLoad)
 	assert.Equal(t, []string{"one", "two"}, byName["b"].AlwaysLoad)
+}
+
+// ${workspaceFolder} is an absolute path whatever path the file was given
+// by: relative from inside .vscode, relative from the workspace, or a
+// relative Options.WorkspaceFolder.
+func TestWorkspaceFolderIsAbsolute(t *testing.T) {
+	root, err := filepath.EvalSymlinks(t.TempDir())
+	require.NoError(t, err)
+	require.NoError(t, os.MkdirAll(filepath.Join(root, ".vscode"), 0o700))
+	cfg := `{"servers": {"s": {"command": "node", "args": ["${workspaceFolder}/a.js", "${workspaceFolderBasename}"]}}}`
+	require.NoError(t, os.WriteFile(filepath.Join(root, ".vscode", "mcp.json"), []byte(cfg), 0o600))
+	want := []string{filepath.Join(root, "a.js"), filepath.Base(root)}
+
+	t.Chdir(root)
+	for _, path := range []string{".vscode/mcp.json", "./.vscode/mcp.json", filepath.Join(root, ".vscode", "mcp.json")} {
+		servers, _, err := Load(path)
+		require.NoError(t, err, path)
+		assert.Equal(t, want, summarize(servers)["s"].Args, path)
+	}
+	t.Chdir(filepath.Join(root, ".vscode"))
+	servers, _, err := Load("mcp.json")
+	require.NoError(t, err)
+	assert.Equal(t, want, summarize(servers)["s"].Args, "loaded from inside .vscode")
+
+	t.Chdir(filepath.Dir(root))
+	servers, _, err = Options{WorkspaceFolder: filepath.Base(root)}.Parse([]byte(cfg))
+	require.NoError(t, err)
+	assert.Equal(t, want, summarize(servers)["s"].Args, "a relative WorkspaceFolder")
+}
+
+// VS Code's user settings hold servers under "mcp" (or the flat
+// "mcp.servers" key), with their inputs beside them; a settings.json is
+// read like .vscode/mcp.json.
+func TestVSCodeUserSettings(t *testing.T) {
+	inputs := map[string]string{"key": "k-1"}
+	for name, cfg := range map[string]string{
+		"nested": `{
+		  "editor.fontSize": 13,
+		  "mcp": {
+		    "inputs": [{"type": "promptString", "id": "key", "description": "API key", "password": true}],
+		    "servers": {"wiki": {"type": "http", "url": "https://wiki.example/mcp", "headers": {"X-Key": "${input:key}"}}}
+		  }
+		}`,
+		"flat": `{
+		  "editor.fontSize": 13,
+		  "mcp.inputs": [{"type": "promptString", "id": "key", "description": "API key", "password": true}],
+		  "mcp.servers": {"wiki": {"type": "http", "url": "https://wiki.example/mcp", "headers": {"X-Key": "${input:key}"}}}
+		}`,
+	} {
+		t.Run(name, func(t *testing.T) {
+			servers, warns, err := Options{Inputs: inputs}.Parse([]byte(cfg))
+			require.NoError(t, err)
+			assert.Empty(t, warns)
+			assert.Equal(t, map[string]string{"X-Key": "k-1"}, summarize(servers)["wiki"].Headers)
+
+			_, _, err = Parse([]byte(cfg))
+			assert.ErrorContains(t, err, `server "wiki": headers.X-Key: ${input:key} ("API key") is asked of the user by VS Code`)
+		})
+	}
+	_, _, err := Parse([]byte(`{"mcp": {"servers": {"x": {"command": "a", "command": "b"}}}}`))
+	assert.ErrorContains(t, err, `server "x": command: defined twice`)
+	_, _, err = Parse([]byte(`{"mcp.servers": {"x": {"command": "a"}}, "mcp": {"servers": {"x": {"command": "b"}}}}`))
+	assert.ErrorContains(t, err, `server "x" is defined twice`)
+}
+
+// A server's URL is checked when the file is read, before anything starts,
+// with an error naming the server and the key but not the URL (it may
+// carry a key in its query).
+func TestConfigURLsChecked(t *testing.T) {
+	for cfg, want := range map[string]string{
+		`{"mcpServers": {"x": {"url": "not a url?key=s3cr3t"}}}`:            `server "x": url: want an absolute http:// or https:// URL, got one with no scheme`,
+		`{"mcpServers": {"x": {"url": "ftp://h/mcp?key=s3cr3t"}}}`:          `server "x": url: want an absolute http:// or https:// URL, got scheme "ftp"`,
+		`{"mcpServers": {"x": {"httpUrl": "https:///mcp?key=s3cr3t"}}}`:     `server "x": httpUrl: want an absolute http:// or https:// URL, got one with no host`,
+		`{"mcpServers": {"x": {"serverUrl": "http://h:port/?key=s3cr3t"}}}`: `server "x": serverUrl: not a URL`,
+		`{"mcpServers": {"x": {"url": "${HOST}/mcp"}}}`:                     `server "x": url: want an absolute http:// or https:// URL, got one with no scheme`,
+	} {
+		_, _, err := Options{LookupEnv: lookupFrom(map[string]string{"HOST": "wiki.example"})}.Parse([]byte(cfg))
+		require.ErrorIs(t, err, ErrInvalid, cfg)
+		assert.ErrorContains(t, err, want, cfg)
+		assert.NotContains(t, err.Error(), "s3cr3t")
+	}
 }

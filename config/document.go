@@ -26,7 +26,10 @@ func errTooLarge(limit int, what string) error {
 
 // readKeys are the top-level keys the parser reads; the rest of a settings
 // file is neither decoded nor checked.
-var readKeys = map[string]bool{"mcpServers": true, "servers": true, "mcp_servers": true, "inputs": true}
+var readKeys = map[string]bool{
+	"mcpServers": true, "servers": true, "mcp_servers": true, "inputs": true,
+	"mcp": true, "mcp.servers": true, "mcp.inputs": true, // VS Code's user settings
+}
 
 // decodeDocument returns the keys of a JSON (with comments and trailing
 // commas) or YAML document's top-level object that the parser reads,
@@ -279,25 +282,30 @@ func (p keyPath) with(key string) []string {
 // dupError turns the path of a key given twice into an error naming the
 // server and the key.
 func dupError(path []string, file string) *Error {
-	inServers := len(path) > 0 && isServerMapKey(path[0])
+	mapName, n := serverMapOf(path)
 	switch {
-	case len(path) == 1:
-		return &Error{Path: file, Key: path[0], Err: errors.New("defined twice")}
-	case inServers && len(path) == 2:
-		return &Error{Path: file, Key: path[0], Err: fmt.Errorf("server %q is defined twice", path[1])}
-	case inServers:
-		return &Error{Path: file, Server: path[1], Key: joinPath(path[2:]), Err: errors.New("defined twice")}
+	case n > 0 && len(path) == n:
+		return &Error{Path: file, Key: mapName, Err: errors.New("defined twice")}
+	case n > 0 && len(path) == n+1:
+		return &Error{Path: file, Key: mapName, Err: fmt.Errorf("server %q is defined twice", path[n])}
+	case n > 0:
+		return &Error{Path: file, Server: path[n], Key: joinPath(path[n+1:]), Err: errors.New("defined twice")}
 	}
 	return &Error{Path: file, Key: joinPath(path), Err: errors.New("defined twice")}
 }
 
-func isServerMapKey(key string) bool {
-	for _, k := range serverMapKeys {
-		if k == key {
-			return true
-		}
+// serverMapOf returns the name of the server map a path goes through and
+// how many of its steps lead there (0 for a path outside the servers).
+func serverMapOf(path []string) (string, int) {
+	switch {
+	case len(path) == 0:
+		return "", 0
+	case slices.Contains(serverMapKeys, path[0]):
+		return path[0], 1
+	case len(path) > 1 && path[0] == "mcp" && path[1] == "servers":
+		return "mcp.servers", 2
 	}
-	return false
+	return "", 0
 }
 
 // joinPath writes a path as errors name keys: "headers.K", "roots[0].uri".

@@ -107,7 +107,11 @@ func (p *entryParser) parse(raw any) (bridge.Server, bool) {
 		case kind == "":
 			kind = mcpclient.TransportHTTP
 		}
-		s.Transport = p.remote(p.expand(urlKey, rawURL), kind == mcpclient.TransportSSE)
+		endpoint := p.expand(urlKey, rawURL)
+		if !p.failedOn(urlKey) {
+			p.checkURL(urlKey, endpoint)
+		}
+		s.Transport = p.remote(endpoint, kind == mcpclient.TransportSSE)
 		p.ignore(stdioOnlyKeys, "applies only to servers started with \"command\"; ignored")
 	default:
 		p.fail("", "needs \"command\" or \"url\"")
@@ -173,6 +177,23 @@ func ssePath(raw string) bool {
 		return false
 	}
 	return strings.HasSuffix(strings.TrimSuffix(u.Path, "/"), "/sse")
+}
+
+// checkURL refuses what no HTTP client can reach, before anything starts.
+// The URL itself stays out of the message: it may carry a key.
+func (p *entryParser) checkURL(key, raw string) {
+	const want = "want an absolute http:// or https:// URL"
+	u, err := url.Parse(raw)
+	switch {
+	case err != nil:
+		p.fail(key, "not a URL")
+	case u.Scheme == "":
+		p.fail(key, "%s, got one with no scheme", want)
+	case u.Scheme != "http" && u.Scheme != "https":
+		p.fail(key, "%s, got scheme %q", want, u.Scheme)
+	case u.Host == "":
+		p.fail(key, "%s, got one with no host", want)
+	}
 }
 
 // stdio reads the keys of a server started with command.

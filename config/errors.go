@@ -3,29 +3,12 @@ package config
 import (
 	"errors"
 	"fmt"
+	"io/fs"
 	"strings"
 )
 
 // ErrInvalid is wrapped by every error Parse and Load return.
 var ErrInvalid = errors.New("invalid MCP server config")
-
-// Options supplies what a config file may refer to but not contain.
-// The zero value reads variables from the process environment.
-type Options struct {
-	// LookupEnv resolves ${VAR}, ${env:VAR}, $VAR and os.environ/VAR
-	// (default os.LookupEnv).
-	LookupEnv func(name string) (string, bool)
-	// Inputs answers ${input:ID} references (VS Code prompts the user for
-	// them; a program has to supply them). A reference with no value here
-	// is an error naming the server, the key and the input.
-	Inputs map[string]string
-	// WorkspaceFolder answers ${workspaceFolder}. When empty, a config file
-	// inside a .vscode or .cursor directory uses that directory's parent.
-	WorkspaceFolder string
-	// Dir is the directory that relative envFile paths start from.
-	// Load sets it to the config file's directory when empty.
-	Dir string
-}
 
 // Warning reports something in a config file that was not used: a key the
 // bridge does not understand, or one that has no effect on this kind of
@@ -57,11 +40,16 @@ type Error struct {
 
 // Error names the file, the server and the key, never a value.
 func (e *Error) Error() string {
+	var read *readError
+	isRead := errors.As(e.Err, &read)
+	if isRead && errors.Is(read.err, fs.ErrNotExist) {
+		return fmt.Sprintf("config file %s does not exist", e.Path)
+	}
 	var b strings.Builder
 	if e.Path != "" {
 		b.WriteString(e.Path + ": ")
 	}
-	if e.Server == "" && e.Key == "" {
+	if e.Server == "" && e.Key == "" && !isRead {
 		b.WriteString(ErrInvalid.Error() + ": ")
 	}
 	if e.Server != "" {
@@ -73,6 +61,21 @@ func (e *Error) Error() string {
 	b.WriteString(e.Err.Error())
 	return b.String()
 }
+
+// readError is a file that could not be read; the message is the
+// system's reason without the path, which Error names once.
+type readError struct{ err error }
+
+func newReadError(err error) *readError {
+	var pe *fs.PathError
+	if errors.As(err, &pe) {
+		return &readError{fmt.Errorf("cannot read it: %w", pe.Err)}
+	}
+	return &readError{err}
+}
+
+func (r *readError) Error() string { return r.err.Error() }
+func (r *readError) Unwrap() error { return r.err }
 
 // Unwrap returns ErrInvalid and the cause.
 func (e *Error) Unwrap() []error { return []error{ErrInvalid, e.Err} }

@@ -18,7 +18,7 @@ func TestConfigErrors(t *testing.T) {
 	cases := map[string]struct{ cfg, want string }{
 		"not json":           {`{"mcpServers": {`, "invalid MCP server config"},
 		"top not object":     {`["mcpServers"]`, "want an object at the top, got a list"},
-		"no servers":         {`{"other": {}}`, `no "mcpServers", "servers" or "mcp_servers" object`},
+		"no servers":         {`{"other": {}}`, `no servers: want an object "mcpServers", "servers", "mcp_servers" or "mcp.servers"`},
 		"servers not map":    {`{"mcpServers": ["a"]}`, `mcpServers: want an object of servers, got a list`},
 		"entry not object":   {`{"mcpServers": {"x": "npx s3cr3t"}}`, `server "x": want an object, got a string`},
 		"neither":            {`{"mcpServers": {"x": {}}}`, `server "x": needs "command" or "url"`},

@@ -51,12 +51,26 @@ func newResolver(doc map[string]any, o Options) (*resolver, error) {
 		lookupEnv: o.LookupEnv, inputs: o.Inputs, workspace: o.WorkspaceFolder,
 		declared: map[string]string{}, budget: maxExpandedBytes, envFiles: map[string]envFileResult{},
 	}
+	// ${workspaceFolder} is absolute whatever path the file was given by
+	// ("mcp.json" from inside .vscode has the directory ".").
 	if r.workspace == "" && o.Dir != "" {
-		if base := filepath.Base(o.Dir); base == ".vscode" || base == ".cursor" {
-			r.workspace = filepath.Dir(o.Dir)
+		dir, err := filepath.Abs(o.Dir)
+		if base := filepath.Base(dir); err == nil && (base == ".vscode" || base == ".cursor") {
+			r.workspace = filepath.Dir(dir)
+		}
+	} else if r.workspace != "" {
+		if abs, err := filepath.Abs(r.workspace); err == nil {
+			r.workspace = abs
 		}
 	}
-	if raw, ok := doc["inputs"]; ok && raw != nil {
+	sources := []any{doc["inputs"], doc["mcp.inputs"]}
+	if mcp, ok := doc["mcp"].(map[string]any); ok {
+		sources = append(sources, mcp["inputs"]) // VS Code's user settings
+	}
+	for _, raw := range sources {
+		if raw == nil {
+			continue
+		}
 		list, ok := raw.([]any)
 		if !ok {
 			return nil, fmt.Errorf("want a list of input objects, got %s", kindOf(raw))
