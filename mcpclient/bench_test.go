@@ -4,7 +4,9 @@ import (
 	"bufio"
 	"context"
 	"encoding/json"
+	"fmt"
 	"os/exec"
+	"sync"
 	"testing"
 
 	"github.com/mark3labs/mcp-go/mcp"
@@ -70,5 +72,44 @@ func BenchmarkInitializeRoundTrip(b *testing.B) {
 		_ = stdin.Close()
 		_ = cmd.Wait()
 		b.StartTimer()
+	}
+}
+
+// BenchmarkCloseManyStdio measures closing 300 stdio servers at once, as
+// Bridge.Close does: each close looks for the server's descendants and
+// waits for its process group to be gone. Ideally it takes about one
+// server's exit time, whatever the number of servers; reading the whole
+// process table for every server made it grow with the square of it.
+func BenchmarkCloseManyStdio(b *testing.B) {
+	const n = 300
+	ctx := context.Background()
+	for b.Loop() {
+		b.StopTimer()
+		clients := make([]*mcpclient.Client, n)
+		var wg sync.WaitGroup
+		for i := range clients {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				c, err := mcpclient.Connect(ctx, stdioConfig(fmt.Sprintf("s%d", i)))
+				if err != nil {
+					b.Error(err)
+					return
+				}
+				clients[i] = c
+			}()
+		}
+		wg.Wait()
+		b.StartTimer()
+		for _, c := range clients {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				if c != nil {
+					_ = c.Close()
+				}
+			}()
+		}
+		wg.Wait()
 	}
 }

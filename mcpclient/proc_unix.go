@@ -8,6 +8,7 @@ import (
 	"os/exec"
 	"strconv"
 	"strings"
+	"sync"
 	"syscall"
 )
 
@@ -35,6 +36,13 @@ func groupAlive(pgid int) bool {
 	if pgid <= 0 {
 		return false
 	}
+	// An empty group is the common case once the server exited: kill(2)
+	// tells it without reading the whole process table (which, done for
+	// every one of many servers closing at once, cost the square of their
+	// number).
+	if err := syscall.Kill(-pgid, 0); errors.Is(err, syscall.ESRCH) {
+		return false
+	}
 	if alive, ok := procGroupAlive(pgid); ok {
 		return alive
 	}
@@ -42,31 +50,83 @@ func groupAlive(pgid int) bool {
 	return err == nil || errors.Is(err, syscall.EPERM)
 }
 
-// procGroupAlive scans /proc; ok is false when /proc is unavailable.
+// procGroupAlive reads the process table; ok is false when /proc is
+// unavailable.
 func procGroupAlive(pgid int) (alive, ok bool) {
-	entries, err := os.ReadDir("/proc")
-	if err != nil {
+	procs, ok := processTable()
+	if !ok {
 		return false, false
 	}
+	for _, st := range procs {
+		if st.pgrp == pgid {
+			return true, true
+		}
+	}
+	return false, true
+}
+
+// processTable returns the live (not zombie) processes from /proc, read
+// after the call began; ok is false when /proc is unavailable. Reading it
+// costs a file per process, so callers at the same time share one
+// reading: a reading gathers the callers that arrive while the previous
+// one runs, then starts. Closing many servers at once (each looks for its
+// descendants) then reads the table a few times instead of once per
+// server, which grew with the square of their number.
+func processTable() (map[int]procStatus, bool) {
+	procScans.mu.Lock()
+	s := procScans.next
+	if s == nil {
+		s = &procScan{done: make(chan struct{})}
+		procScans.next = s
+		prev := procScans.running
+		procScans.mu.Unlock()
+		if prev != nil {
+			<-prev.done // one reading at a time; callers join s meanwhile
+		}
+		procScans.mu.Lock()
+		procScans.next, procScans.running = nil, s
+		procScans.mu.Unlock()
+		s.procs, s.ok = readProcessTable()
+		close(s.done)
+		return s.procs, s.ok
+	}
+	procScans.mu.Unlock()
+	<-s.done
+	return s.procs, s.ok
+}
+
+// procScans are the reading of the process table under way and the one
+// gathering callers to start next.
+var procScans struct {
+	mu      sync.Mutex
+	running *procScan
+	next    *procScan
+}
+
+type procScan struct {
+	done  chan struct{}
+	procs map[int]procStatus
+	ok    bool
+}
+
+func readProcessTable() (map[int]procStatus, bool) {
+	entries, err := os.ReadDir("/proc")
+	if err != nil {
+		return nil, false
+	}
+	procs := map[int]procStatus{}
 	found := false
 	for _, e := range entries {
-		pid, err := strconv.Atoi(e.Name())
+		p, err := strconv.Atoi(e.Name())
 		if err != nil {
 			continue
 		}
 		found = true
-		state, group, ok := procStat(pid)
-		if ok && group == pgid && state != "Z" && state != "X" {
-			return true, true
+		if st, ok := readStat(p); ok && st.state != "Z" && st.state != "X" {
+			procs[p] = st
 		}
 	}
-	return false, found
-}
-
-// procStat returns the state and process group of pid from /proc/pid/stat.
-func procStat(pid int) (state string, pgrp int, ok bool) {
-	st, ok := readStat(pid)
-	return st.state, st.pgrp, ok
+	return procs, found
 }
 
 // procRef names one process for as long as it lives: the pid with the
@@ -87,26 +147,12 @@ func strayDescendants(pid int) []procRef {
 	if pid <= 0 {
 		return nil
 	}
-	entries, err := os.ReadDir("/proc")
-	if err != nil {
+	procs, ok := processTable()
+	if !ok {
 		return nil
 	}
-	type info struct {
-		ppid, pgrp int
-		start      string
-	}
-	procs := map[int]info{}
 	children := map[int][]int{}
-	for _, e := range entries {
-		p, err := strconv.Atoi(e.Name())
-		if err != nil {
-			continue
-		}
-		st, ok := readStat(p)
-		if !ok || st.state == "Z" || st.state == "X" {
-			continue
-		}
-		procs[p] = info{st.ppid, st.pgrp, st.start}
+	for p, st := range procs {
 		children[st.ppid] = append(children[st.ppid], p)
 	}
 	var strays []procRef
