@@ -10,6 +10,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/mark3labs/mcp-go/client/transport"
@@ -72,6 +73,13 @@ func (t *stdioTransport) read() {
 	t.log.Warn("mcp server process ended", "server", t.server, "pid", t.pid, "err", t.deadErr)
 }
 
+// tooDeep reports whether encoding/json refused a line for its nesting
+// depth (it has no sentinel for it), as opposed to a syntax error.
+func tooDeep(err error) bool {
+	var se *json.SyntaxError
+	return errors.As(err, &se) && strings.Contains(se.Error(), "exceeded max depth")
+}
+
 type wireMessage struct {
 	ID     json.RawMessage `json:"id"`
 	Method string          `json:"method"`
@@ -94,10 +102,17 @@ func (t *stdioTransport) handleLine(line []byte) {
 	}
 	var m wireMessage
 	if err := json.Unmarshal(line, &m); err != nil {
-		// A reply whose id can be read fails its call (a reply nested
-		// deeper than encoding/json accepts, say); anything else is noise.
-		if id, kind := peekID(line[:min(len(line), peekBytes)]); kind == peekedResponse {
-			t.fail(id, fmt.Errorf("%w: mcp server %q: the reply to request %v could not be decoded: %v", ErrMalformedMessage, t.server, id.Value(), err))
+		// A reply the reader had to drop because it is nested deeper
+		// than encoding/json takes fails its call, whose id can be read:
+		// its real reply will never come. Any other unparsable line
+		// (partial JSON, even with a call's id) is noise, and the reply
+		// that follows it answers the call.
+		if tooDeep(err) {
+			if id, kind := peekID(line[:min(len(line), peekBytes)]); kind == peekedResponse {
+				t.log.Warn("mcp server wrote a reply nested too deep to read; dropped", "server", t.server, "bytes", len(line))
+				t.fail(id, fmt.Errorf("%w: mcp server %q: the reply to request %v could not be decoded: %v", ErrMalformedMessage, t.server, id.Value(), err))
+				return
+			}
 		}
 		t.log.Debug("mcp server wrote an unparsable line; ignored", "server", t.server, "bytes", len(line))
 		return

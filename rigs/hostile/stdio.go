@@ -31,6 +31,10 @@ const (
 	// ModeDeepReply answers tools/call with a short line nested deeper than
 	// encoding/json accepts.
 	ModeDeepReply StdioMode = "deep-reply"
+	// ModePartialThenReply answers tools/call with a partial JSON line
+	// carrying the call's id, then lines of other malformed JSON, then the
+	// real reply.
+	ModePartialThenReply StdioMode = "partial-then-reply"
 	// ModeSetsidChild starts a child in a new session (setsid), which
 	// writes its pid to the file named by $HOSTILE_PIDFILE and sleeps.
 	ModeSetsidChild StdioMode = "setsid-child"
@@ -180,6 +184,11 @@ func stdioAttack(mode StdioMode, id string, send func(string)) {
 		send(`{"jsonrpc":"2.0","id":` + id + `,"result":{"content":[{"type":"text","text":"` + strings.Repeat("A", OversizedReplyBytes) + `"}]}}`)
 	case ModeOversizedReplyIDLast:
 		send(`{"jsonrpc":"2.0","result":{"content":[{"type":"text","text":"` + strings.Repeat("A", OversizedReplyBytes) + `"}]},"id":` + id + `}`)
+	case ModePartialThenReply:
+		send(`{"jsonrpc":"2.0","id":` + id + `,"result":{"content":[{"type":"text","text":"cut off`)
+		send(`{"jsonrpc":"2.0","id":` + id + `,"result":}`)
+		send(`{"jsonrpc":"2.0","id":` + id + `,"result":{"content":[]}}}`)
+		send(`{"jsonrpc":"2.0","id":` + id + `,"result":` + okResult + `}`)
 	case ModeDeepReply:
 		send(`{"jsonrpc":"2.0","id":` + id + `,"result":{"content":[],"deep":` + strings.Repeat("[", DeepReplyDepth) + strings.Repeat("]", DeepReplyDepth) + `}}`)
 	default:

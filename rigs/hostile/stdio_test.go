@@ -11,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/mark3labs/mcp-go/mcp"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
@@ -58,6 +59,23 @@ func TestDroppedReplyFailsItsCall(t *testing.T) {
 			assert.Contains(t, err.Error(), tc.text)
 			assert.Contains(t, err.Error(), `"dropper"`)
 		})
+	}
+}
+
+// TestMalformedLinesDoNotFailTheCall: lines of malformed JSON within the
+// limits, even ones that carry the call's id, are logged and ignored; the
+// real reply that follows answers the call (the README's failure table
+// promises it). Only a reply the reader had to drop fails its call
+// (TestDroppedReplyFailsItsCall).
+func TestMalformedLinesDoNotFailTheCall(t *testing.T) {
+	cfg := hostile.StdioConfig("garbler", hostile.ModePartialThenReply, nil)
+	cfg.MaxMessageBytes = messageLimit
+	c := connect(t, cfg)
+	for range 3 {
+		res, err := c.CallTool(testCtx(t, 45*time.Second), "attack", nil)
+		require.NoError(t, err)
+		require.Len(t, res.Content, 1)
+		assert.Equal(t, "done", res.Content[0].(mcp.TextContent).Text)
 	}
 }
 
