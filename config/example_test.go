@@ -1,8 +1,12 @@
 package config_test
 
 import (
+	"errors"
 	"fmt"
+	"io/fs"
 	"log"
+	"os"
+	"path/filepath"
 
 	"github.com/mcpbridge/mcpbridge/config"
 	"github.com/mcpbridge/mcpbridge/mcpclient"
@@ -42,4 +46,36 @@ func ExampleParse() {
 	// files stdio npx [-y fs-server /home/me/docs] 0s
 	// wiki http https://wiki.example/mcp 30s
 	// warning: server "wiki": colour: unknown key; ignored
+}
+
+// Load reads a file by its path; a file in a .vscode directory gets that
+// directory's parent as ${workspaceFolder}.
+func ExampleLoad() {
+	root, _ := os.MkdirTemp("", "project")
+	defer os.RemoveAll(root)
+	_ = os.Mkdir(filepath.Join(root, ".vscode"), 0o700)
+	_ = os.WriteFile(filepath.Join(root, ".vscode", "mcp.json"), []byte(`{
+	  "servers": {
+	    "tasks": {"command": "node", "args": ["${workspaceFolder}/tools/tasks.js"]},
+	    "old":   {"command": "legacy-server", "disabled": true}
+	  }
+	}`), 0o600)
+
+	servers, warnings, err := config.Load(filepath.Join(root, ".vscode", "mcp.json"))
+	if err != nil {
+		log.Fatal(err)
+	}
+	for _, s := range servers {
+		st := s.Transport.(*mcpclient.Stdio)
+		rel, _ := filepath.Rel(root, st.Args[0])
+		fmt.Println(s.Name, st.Command, filepath.ToSlash(rel))
+	}
+	fmt.Println(len(warnings), "warnings")
+
+	_, _, err = config.Load(filepath.Join(root, "mcp.json"))
+	fmt.Println(errors.Is(err, fs.ErrNotExist))
+	// Output:
+	// tasks node tools/tasks.js
+	// 0 warnings
+	// true
 }
