@@ -499,6 +499,7 @@ func TestConfigURLsChecked(t *testing.T) {
 		`{"mcpServers": {"x": {"url": "ftp://h/mcp?key=s3cr3t"}}}`:          `server "x": url: want an absolute http:// or https:// URL, got scheme "ftp"`,
 		`{"mcpServers": {"x": {"httpUrl": "https:///mcp?key=s3cr3t"}}}`:     `server "x": httpUrl: want an absolute http:// or https:// URL, got one with no host`,
 		`{"mcpServers": {"x": {"serverUrl": "http://h:port/?key=s3cr3t"}}}`: `server "x": serverUrl: not a URL`,
+		`{"mcpServers": {"x": {"url": "localhost:8080/mcp?key=s3cr3t"}}}`:   `server "x": url: want an absolute http:// or https:// URL, got a host and port with no scheme`,
 		`{"mcpServers": {"x": {"url": "${HOST}/mcp"}}}`:                     `server "x": url: want an absolute http:// or https:// URL, got one with no scheme`,
 	} {
 		_, _, err := Options{LookupEnv: lookupFrom(map[string]string{"HOST": "wiki.example"})}.Parse([]byte(cfg))

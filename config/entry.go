@@ -189,6 +189,8 @@ func (p *entryParser) checkURL(key, raw string) {
 		p.fail(key, "not a URL")
 	case u.Scheme == "":
 		p.fail(key, "%s, got one with no scheme", want)
+	case u.Scheme != "http" && u.Scheme != "https" && u.Opaque != "" && u.Opaque[0] >= '0' && u.Opaque[0] <= '9':
+		p.fail(key, "%s, got a host and port with no scheme", want) // "localhost:8080/mcp"
 	case u.Scheme != "http" && u.Scheme != "https":
 		p.fail(key, "%s, got scheme %q", want, u.Scheme)
 	case u.Host == "":
