@@ -138,3 +138,20 @@ func decide(ctx context.Context, c client.Client, id string, d Decision) error {
 	}
 	return nil
 }
+
+// Dial connects to the Temporal server at hostPort (opts.HostPort is set
+// to it), failing within ctx's deadline, 10 s when it has none, with an
+// error that names the address when the server cannot be reached.
+func Dial(ctx context.Context, hostPort string, opts client.Options) (client.Client, error) {
+	if _, ok := ctx.Deadline(); !ok {
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithTimeout(ctx, 10*time.Second)
+		defer cancel()
+	}
+	opts.HostPort = hostPort
+	c, err := client.DialContext(ctx, opts)
+	if err != nil {
+		return nil, fmt.Errorf("bridgetemporal: cannot reach the Temporal server at %s: %w", hostPort, err)
+	}
+	return c, nil
+}

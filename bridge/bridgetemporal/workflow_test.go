@@ -3,6 +3,7 @@ package bridgetemporal_test
 import (
 	"context"
 	"errors"
+	"log/slog"
 	"net/http"
 	"strings"
 	"sync"
@@ -14,6 +15,7 @@ import (
 	"github.com/stretchr/testify/require"
 	enumspb "go.temporal.io/api/enums/v1"
 	"go.temporal.io/sdk/converter"
+	tlog "go.temporal.io/sdk/log"
 	"go.temporal.io/sdk/temporal"
 	"go.temporal.io/sdk/testsuite"
 	"go.temporal.io/sdk/workflow"
@@ -35,6 +37,7 @@ type env struct {
 func newEnv(t *testing.T, h responsestest.Handler, wopts bridgetemporal.WorkerOptions, bopts ...bridge.Option) *env {
 	t.Helper()
 	var suite testsuite.WorkflowTestSuite
+	suite.SetLogger(tlog.NewStructuredLogger(slog.New(slog.DiscardHandler)))
 	e := &env{TestWorkflowEnvironment: suite.NewTestWorkflowEnvironment(), shop: &shop{}}
 	e.api = responsestest.New(h)
 	t.Cleanup(e.api.Close)
@@ -146,6 +149,7 @@ func TestApprovalsAreDurableWaits(t *testing.T) {
 
 func TestAutoApprovedToolsDoNotWait(t *testing.T) {
 	var suite testsuite.WorkflowTestSuite
+	suite.SetLogger(tlog.NewStructuredLogger(slog.New(slog.DiscardHandler)))
 	e := suite.NewTestWorkflowEnvironment()
 	s := &shop{}
 	srv := bridge.InProcess("shop", s.server())
@@ -215,6 +219,7 @@ func TestContinueAsNewKeepsTheRun(t *testing.T) {
 	h := m.Handler()
 	in := input(t, params("buy tea"), bridgetemporal.RunOptions{TurnsPerExecution: 1})
 	var suite testsuite.WorkflowTestSuite
+	suite.SetLogger(tlog.NewStructuredLogger(slog.New(slog.DiscardHandler)))
 	s := &shop{}
 	b := newShopBridge(t, s)
 	api := responsestest.New(h)
