@@ -57,6 +57,9 @@ type Client struct {
 	progress *progressRouter
 	queue    *notifyQueue
 	ext      extState // roots, log level, subscriptions (roots.go)
+	// secrets are the values handed to the server that its echoes must
+	// not carry into errors and logs (scrub.go).
+	secrets *scrubber
 	// ownHTTP is the transport of the http.Client made for this Client when
 	// HTTP.HTTPClient is nil; Close drops its idle connections.
 	ownHTTP *http.Transport
@@ -88,14 +91,16 @@ func Connect(ctx context.Context, cfg Config) (*Client, error) {
 		return nil, err
 	}
 	life, stop := context.WithCancel(context.Background())
-	c := &Client{cfg: cfg, life: life, stopLife: stop, progress: newProgressRouter()}
+	c := &Client{cfg: cfg, life: life, stopLife: stop, progress: newProgressRouter(), secrets: newScrubber(cfg.Transport)}
+	c.cfg.Logger = scrubLogger(c.cfg.Logger, c.secrets)
+	cfg = c.cfg
 	c.ext.init(cfg)
 	switch t := cfg.Transport.(type) {
 	case *Stdio:
 		c.stdio = t
 	case *HTTP:
 		c.http = t // a copy made by withDefaults
-		c.http.HTTPClient, c.ownHTTP = httpClientFor(cfg.Name, t, cfg.MaxMessageBytes, cfg.Logger)
+		c.http.HTTPClient, c.ownHTTP = httpClientFor(cfg.Name, t, cfg.MaxMessageBytes, cfg.Logger, c.secrets)
 	}
 	if cfg.OnNotification != nil || cfg.OnToolsChanged != nil || cfg.OnResourceUpdated != nil {
 		c.queue = newNotifyQueue(func(limit int) {
@@ -176,7 +181,7 @@ func (c *Client) Stderr() string {
 	if c.sess == nil {
 		return ""
 	}
-	return c.sess.stderr()
+	return c.secrets.scrub(c.sess.stderr())
 }
 
 // ListTools lists every tool of the server, following nextCursor until the

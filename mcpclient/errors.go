@@ -72,6 +72,10 @@ type Error struct {
 	// from, without user info or query.
 	HTTPStatus int
 	Endpoint   string
+
+	// secrets are the values the client handed the server, scrubbed
+	// from the message (a server may echo them; scrub.go).
+	secrets *scrubber
 }
 
 // Error describes the failure: server, operation, tool, cause and the end
@@ -104,7 +108,7 @@ func (e *Error) Error() string {
 		b.WriteString("; stderr: ")
 		b.WriteString(tail)
 	}
-	return redactURLs(b.String())
+	return redactURLs(e.secrets.scrub(b.String()))
 }
 
 // Unwrap returns the cause.

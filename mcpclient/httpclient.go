@@ -16,7 +16,7 @@ import (
 // every request. mcp-go adds configured headers to most requests but not
 // to all (the DELETE that ends a streamable HTTP session goes without
 // them), so they are added here, below mcp-go.
-func httpClientFor(server string, t *HTTP, maxMessageBytes int, log *slog.Logger) (hc *http.Client, own *http.Transport) {
+func httpClientFor(server string, t *HTTP, maxMessageBytes int, log *slog.Logger, secrets *scrubber) (hc *http.Client, own *http.Transport) {
 	if t.HTTPClient != nil {
 		copied := *t.HTTPClient
 		hc = &copied
@@ -41,7 +41,7 @@ func httpClientFor(server string, t *HTTP, maxMessageBytes int, log *slog.Logger
 	}
 	home := configuredOrigin(t.URL)
 	guarded := &guardTransport{base: base, server: server, limit: int64(maxMessageBytes)}
-	hc.Transport = &headerTransport{base: guarded, headers: headers, token: t.token, origin: home}
+	hc.Transport = &headerTransport{base: guarded, headers: headers, token: t.token, secrets: secrets, origin: home}
 	hc.CheckRedirect = sameOriginRedirects(server, home, hc.CheckRedirect)
 	return hc, own
 }
@@ -53,6 +53,7 @@ type headerTransport struct {
 	base    http.RoundTripper
 	headers http.Header
 	token   func(context.Context) (string, error) // User.Token, or nil
+	secrets *scrubber                             // learns the tokens sent
 	origin  string                                // the configured URL's; headers go nowhere else
 }
 
@@ -77,7 +78,7 @@ func (t *headerTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 			out.Header[k] = v
 		}
 		if t.token != nil {
-			if err := bearer(out, t.token); err != nil {
+			if err := bearer(out, t.token, t.secrets); err != nil {
 				if req.Body != nil {
 					_ = req.Body.Close()
 				}

@@ -27,7 +27,7 @@ func (c *Client) do(ctx context.Context, op Op, tool string, fn func(context.Con
 			if errors.As(err, &e) && e.Op != op {
 				// Reconnecting failed: report it as a failure of this
 				// operation, saying which step went wrong.
-				return &Error{Server: e.Server, Op: op, Tool: tool, Stderr: e.Stderr, Err: fmt.Errorf("reconnect: %s: %w", e.Op, e.Err)}
+				return &Error{Server: e.Server, Op: op, Tool: tool, Stderr: e.Stderr, Err: fmt.Errorf("reconnect: %s: %w", e.Op, e.Err), secrets: c.secrets}
 			}
 			return err
 		}
@@ -213,9 +213,9 @@ func isContextError(err error) bool {
 // newError builds an *Error; s (optional) supplies the stderr tail when
 // the process failed or the connection could not be set up.
 func (c *Client) newError(op Op, tool string, err error, s *session) *Error {
-	e := &Error{Server: c.cfg.Name, Op: op, Tool: tool, Err: err}
+	e := &Error{Server: c.cfg.Name, Op: op, Tool: tool, Err: err, secrets: c.secrets}
 	if s != nil && (op == OpSpawn || op == OpHandshake || errors.Is(err, ErrProcessExited)) {
-		e.Stderr = s.stderr()
+		e.Stderr = c.secrets.scrub(s.stderr())
 	}
 	return e
 }

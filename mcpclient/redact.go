@@ -105,7 +105,8 @@ func plainKey(k string) bool {
 // redactingHandler is a slog.Handler that redacts URLs in the message and
 // in every attribute before passing the record on.
 type redactingHandler struct {
-	next slog.Handler
+	next    slog.Handler
+	secrets *scrubber // values handed to the server, or nil
 }
 
 // redactLogger wraps l so that nothing it logs carries URL credentials.
@@ -121,9 +122,9 @@ func (h *redactingHandler) Enabled(ctx context.Context, level slog.Level) bool {
 }
 
 func (h *redactingHandler) Handle(ctx context.Context, r slog.Record) error {
-	out := slog.NewRecord(r.Time, r.Level, redactURLs(r.Message), r.PC)
+	out := slog.NewRecord(r.Time, r.Level, h.secrets.scrub(redactURLs(r.Message)), r.PC)
 	r.Attrs(func(a slog.Attr) bool {
-		out.AddAttrs(redactAttr(a))
+		out.AddAttrs(h.clean(a))
 		return true
 	})
 	return h.next.Handle(ctx, out)
@@ -132,13 +133,52 @@ func (h *redactingHandler) Handle(ctx context.Context, r slog.Record) error {
 func (h *redactingHandler) WithAttrs(attrs []slog.Attr) slog.Handler {
 	clean := make([]slog.Attr, len(attrs))
 	for i, a := range attrs {
-		clean[i] = redactAttr(a)
+		clean[i] = h.clean(a)
 	}
-	return &redactingHandler{next: h.next.WithAttrs(clean)}
+	return &redactingHandler{next: h.next.WithAttrs(clean), secrets: h.secrets}
 }
 
 func (h *redactingHandler) WithGroup(name string) slog.Handler {
-	return &redactingHandler{next: h.next.WithGroup(name)}
+	return &redactingHandler{next: h.next.WithGroup(name), secrets: h.secrets}
+}
+
+// scrubLogger returns l (made by redactLogger) also scrubbing the values
+// handed to one server.
+func scrubLogger(l *slog.Logger, secrets *scrubber) *slog.Logger {
+	h, ok := l.Handler().(*redactingHandler)
+	if !ok {
+		h = &redactingHandler{next: l.Handler()}
+	}
+	return slog.New(&redactingHandler{next: h.next, secrets: secrets})
+}
+
+// clean redacts URLs in a and scrubs the secrets from it.
+func (h *redactingHandler) clean(a slog.Attr) slog.Attr {
+	a = redactAttr(a)
+	if h.secrets == nil {
+		return a
+	}
+	v := a.Value.Resolve()
+	switch v.Kind() {
+	case slog.KindString:
+		return slog.String(a.Key, h.secrets.scrub(v.String()))
+	case slog.KindGroup:
+		attrs := v.Group()
+		clean := make([]slog.Attr, len(attrs))
+		for i, g := range attrs {
+			clean[i] = h.clean(g)
+		}
+		return slog.Attr{Key: a.Key, Value: slog.GroupValue(clean...)}
+	case slog.KindAny:
+		text := fmt.Sprint(v.Any())
+		if e, ok := v.Any().(error); ok {
+			text = e.Error()
+		}
+		if scrubbed := h.secrets.scrub(text); scrubbed != text {
+			return slog.String(a.Key, scrubbed)
+		}
+	}
+	return a
 }
 
 // redactAttr redacts strings, errors and other values that render as

@@ -130,7 +130,7 @@ func (t *HTTP) forUser(u User, store oauth.TokenStore) *HTTP {
 }
 
 // bearer sets the Authorization header of out from the token source.
-func bearer(out *http.Request, token func(context.Context) (string, error)) error {
+func bearer(out *http.Request, token func(context.Context) (string, error), secrets *scrubber) error {
 	tok, err := token(out.Context())
 	if err != nil {
 		return fmt.Errorf("user token source: %w", err)
@@ -138,6 +138,7 @@ func bearer(out *http.Request, token func(context.Context) (string, error)) erro
 	if tok == "" || strings.ContainsAny(tok, "\r\n") {
 		return errors.New("user token source returned an empty or malformed token")
 	}
+	secrets.remember(tok)
 	out.Header.Set("Authorization", "Bearer "+tok)
 	return nil
 }

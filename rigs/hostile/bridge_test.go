@@ -3,6 +3,8 @@ package hostile_test
 import (
 	"fmt"
 	"net"
+	"net/http"
+	"net/http/httptest"
 	"net/url"
 	"strings"
 	"testing"
@@ -12,6 +14,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/mcpbridge/mcpbridge/bridge"
+	"github.com/mcpbridge/mcpbridge/mcpclient"
 	"github.com/mcpbridge/mcpbridge/rigs/hostile"
 	"github.com/mcpbridge/mcpbridge/rigs/mcptest"
 )
@@ -106,5 +109,59 @@ func TestUnusableToolNamesAreDiagnosed(t *testing.T) {
 	assert.Contains(t, joined, "twice")
 	for _, i := range []string{"0", "1", "2"} {
 		assert.Contains(t, joined, "entry "+i)
+	}
+}
+
+// TestEchoedSecretsStayOut: values the bridge hands a server (a token in
+// its arguments, a key in its environment, header values) appear in no
+// error, stderr tail, diagnostic, log line or model output, even when the
+// server prints them on stderr or quotes them in an HTTP error body.
+func TestEchoedSecretsStayOut(t *testing.T) {
+	const argSecret, envSecret, tokenSecret, headerSecret = "arg-s3cret-91c2e7a4", "env-s3cret-5f0b88d1", "tok-s3cret-1e2d3c4b", "hdr-s3cret-a9b8c7d6"
+	echo := func(name string, exitEarly bool) bridge.Server {
+		env := map[string]string{"SERVICE_API_KEY": envSecret}
+		if exitEarly {
+			env[hostile.EchoSecretsAndExit] = "1"
+		}
+		cfg := hostile.StdioConfig(name, hostile.ModeEchoSecrets, env)
+		st := cfg.Transport.(*mcpclient.Stdio)
+		st.Args = append(st.Args, "--token", argSecret)
+		return bridge.Server{Config: cfg}
+	}
+	quoting := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		http.Error(w, "bad key "+r.Header.Get("X-Api-Key")+" with "+r.Header.Get("Authorization"), http.StatusInternalServerError)
+	}))
+	t.Cleanup(quoting.Close)
+	remote := bridge.HTTP("quoting", quoting.URL+"/mcp")
+	remote.Transport.(*mcpclient.HTTP).Headers = map[string]string{"X-Api-Key": headerSecret, "Authorization": "Bearer " + tokenSecret}
+	servers := []bridge.Server{echo("early", true), remote, echo("crashing", false)}
+
+	var logs logBuffer
+	_, startErr := bridge.New(testCtx(t, 60*time.Second), servers, bridge.WithLogger(logs.logger()))
+	require.Error(t, startErr)
+	b, err := bridge.New(testCtx(t, 60*time.Second), servers, bridge.WithLogger(logs.logger()), bridge.WithSkipFailedServers(true))
+	require.NoError(t, err)
+	t.Cleanup(func() { _ = b.Close() })
+	seen := []string{startErr.Error()}
+	var se *bridge.StartError
+	require.ErrorAs(t, startErr, &se)
+	for _, f := range se.Failed {
+		seen = append(seen, f.Stderr)
+	}
+	require.Len(t, b.MissingServers(), 2)
+	for _, m := range b.MissingServers() {
+		seen = append(seen, m.Error(), m.Stderr)
+	}
+	for _, d := range b.Diagnostics() {
+		seen = append(seen, d.String())
+	}
+	_, err = b.Call(testCtx(t, 60*time.Second), "crashing__attack", `{}`)
+	require.Error(t, err)
+	seen = append(seen, err.Error(), logs.String())
+	all := strings.Join(seen, "\n")
+	require.Contains(t, all, "starting with", "the stderr tail is still shown")
+	require.Contains(t, all, "HTTP 500")
+	for _, secret := range []string{argSecret, envSecret, tokenSecret, headerSecret} {
+		assert.NotContains(t, all, secret)
 	}
 }

@@ -35,6 +35,10 @@ const (
 	// carrying the call's id, then lines of other malformed JSON, then the
 	// real reply.
 	ModePartialThenReply StdioMode = "partial-then-reply"
+	// ModeEchoSecrets writes its arguments and environment to stderr;
+	// with EchoSecretsAndExit set it then exits before the handshake,
+	// otherwise it exits when called.
+	ModeEchoSecrets StdioMode = "echo-secrets"
 	// ModeSetsidChild starts a child in a new session (setsid), which
 	// writes its pid to the file named by $HOSTILE_PIDFILE and sleeps.
 	ModeSetsidChild StdioMode = "setsid-child"
@@ -55,6 +59,10 @@ const (
 	OversizedReplyBytes = 4 << 20
 	DeepReplyDepth      = 20_000
 )
+
+// EchoSecretsAndExit, set in the environment of a ModeEchoSecrets
+// server, makes it exit before the handshake.
+const EchoSecretsAndExit = "MCPBRIDGE_HOSTILE_EXIT_EARLY"
 
 // EnvMode, EnvPidfile name the variables that make the test binary a
 // hostile stdio server.
@@ -98,6 +106,15 @@ func serveStdio(mode StdioMode, in io.Reader, out io.Writer) int {
 		}
 		time.Sleep(time.Hour)
 		return 0
+	}
+	if mode == ModeEchoSecrets {
+		fmt.Fprintln(os.Stderr, "starting with", strings.Join(os.Args[1:], " "))
+		for _, kv := range os.Environ() {
+			fmt.Fprintln(os.Stderr, "env", kv)
+		}
+		if os.Getenv(EchoSecretsAndExit) != "" {
+			return 1
+		}
 	}
 	if mode == ModeSetsidChild {
 		if err := startSetsidChild(); err != nil {
@@ -175,6 +192,8 @@ func endlessPage(method, id string, n int) string {
 func stdioAttack(mode StdioMode, id string, send func(string)) {
 	okResult := `{"content":[{"type":"text","text":"done"}]}`
 	switch mode {
+	case ModeEchoSecrets:
+		os.Exit(3)
 	case ModePingFlood:
 		for i := range PingFloodCount {
 			send(`{"jsonrpc":"2.0","id":"flood-` + strconv.Itoa(i) + `","method":"ping"}`)
