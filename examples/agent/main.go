@@ -26,6 +26,21 @@
 // when the run is over), a log of tool calls to stderr: one line per call,
 // progress report and result.
 // The exit status is 0 on success and 1 otherwise, with a one-line reason.
+//
+// --require-approval asks on the terminal before every call the config
+// does not auto-approve (alwaysAllow, autoApprove), and denies when stdin
+// is not a terminal. Durable runs on Temporal (durable.go):
+//
+//	go run ./examples/agent worker --temporal HOST:PORT --config FILE [--task-queue Q]
+//	go run ./examples/agent --temporal HOST:PORT --config FILE [--no-worker] [--require-approval] PROMPT
+//	go run ./examples/agent --temporal HOST:PORT --attach ID
+//	go run ./examples/agent pending --temporal HOST:PORT ID
+//	go run ./examples/agent approve --temporal HOST:PORT ID CALL_ID
+//	go run ./examples/agent deny --temporal HOST:PORT ID CALL_ID [reason]
+//
+// The run prints "workflow: ID" on stderr; the default task queue is
+// mcpbridge. Subcommands are recognised only as the first argument:
+// agent -- worker ... makes the rest a prompt.
 package main
 
 import (
@@ -74,6 +89,9 @@ func main() {
 }
 
 func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	if len(args) > 0 && subcommands[args[0]] { // durable.go
+		return subcommand(ctx, args[0], args[1:], stdout, stderr)
+	}
 	fs := flag.NewFlagSet("agent", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	var (
@@ -90,6 +108,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs.Var(&headers, "header", "extra HTTP header for the Responses API, 'Name: value' (repeatable)")
 	loginOpts := addLoginFlags(fs)       // login.go
 	searchOptions := toolSearchFlags(fs) // toolsearch.go
+	durable := addDurableFlags(fs)       // durable.go
 	fs.Usage = func() {
 		fmt.Fprintf(fs.Output(), "usage: agent [flags] prompt...\n\n"+
 			"Answers the prompt with the tools of the MCP servers in --config.\n"+
@@ -106,6 +125,17 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		ctx, cancel := context.WithTimeout(ctx, *timeout)
 		defer cancel()
 		return login(ctx, loginOpts, *configPath, stderr)
+	}
+	if *durable.attach != "" {
+		if *durable.temporal == "" {
+			return errors.New("--attach needs --temporal HOST:PORT")
+		}
+		c, err := dial(ctx, *durable.temporal)
+		if err != nil {
+			return err
+		}
+		defer c.Close()
+		return follow(ctx, c, *durable.attach, *durable.temporal, stdout, stderr)
 	}
 	prompt := strings.TrimSpace(strings.Join(fs.Args(), " "))
 	if prompt == "" {
@@ -146,11 +176,17 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		params.Instructions = openai.String(*instructions)
 	}
 
+	if *durable.temporal != "" { // durable.go: the workers hold the servers
+		return runDurable(ctx, durable, *configPath, params, *maxIter, stdout, stderr)
+	}
 	opts := append(searchOptions(), // toolsearch.go
 		bridge.WithSkipFailedServers(*skipFailed),
 		bridge.WithStrict(*strict),
 		bridge.WithMaxIterations(*maxIter),
 	)
+	if *durable.requireApproval {
+		opts = append(opts, bridge.WithApproval(terminalApproval(os.Stdin, stderr)))
+	}
 	if !*noStream { // stream.go
 		return loginHint(streamAnswer(ctx, &client.Responses, params, servers, opts, stdout, stderr))
 	}
