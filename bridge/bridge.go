@@ -217,7 +217,7 @@ func New(ctx context.Context, servers []Server, opts ...Option) (*Bridge, error)
 		_ = b.Close()
 		return nil, err
 	}
-	if err := b.rebuild(); err != nil {
+	if err := b.rebuild(ctx); err != nil {
 		_ = b.Close()
 		return nil, err
 	}

@@ -90,7 +90,7 @@ func TestValidationUsesTheOfferedSchema(t *testing.T) {
 	}
 	c.tools = tools
 	c.mu.Unlock()
-	require.NoError(t, b.rebuild())
+	require.NoError(t, b.rebuild(ctxT(t)))
 
 	exec := &turnExec{b: b, ts: offered, run: &b.cfg.run}
 	out, err := exec.Execute(ctxT(t), Call{Name: "s__add", Arguments: `{"a":2,"b":3}`})

@@ -14,6 +14,7 @@ import (
 	oai "github.com/openai/openai-go/v3/responses"
 
 	"github.com/mcpbridge/mcpbridge/convert"
+	"github.com/mcpbridge/mcpbridge/internal/jsonschema"
 	"github.com/mcpbridge/mcpbridge/internal/toolindex"
 	"github.com/mcpbridge/mcpbridge/mcpclient"
 )
@@ -68,8 +69,10 @@ func (b *Bridge) list(ctx context.Context, c *conn) error {
 	return nil
 }
 
-// rebuild converts the current tool lists of all servers into a new snapshot.
-func (b *Bridge) rebuild() error {
+// rebuild converts the current tool lists of all servers into a new
+// snapshot. With WithValidateArguments it compiles the input schemas
+// while ctx lasts (the rest compile on first use).
+func (b *Bridge) rebuild(ctx context.Context) error {
 	in := make([]convert.ServerTools, 0, len(b.order))
 	hints := make(map[[2]string]toolHints)
 	for _, name := range b.order {
@@ -100,6 +103,15 @@ func (b *Bridge) rebuild() error {
 	}
 	keep := make([][]byte, 0, len(set.Tools))
 	for i := range set.Tools {
+		if b.cfg.run.validateArgs {
+			// A schema past the compile bounds is never compiled: say so.
+			if err := jsonschema.CheckBounds(sources[[2]string{set.Tools[i].Server, set.Tools[i].Tool}].InputSchema); err != nil {
+				set.Diagnostics = append(set.Diagnostics, convert.Diagnostic{Server: set.Tools[i].Server, Tool: set.Tools[i].Tool, Field: "inputSchema",
+					Reason: err.Error() + "; its arguments are not checked (WithValidateArguments), the server checks them"})
+			}
+		}
+	}
+	for i := range set.Tools {
 		ft := &set.Tools[i]
 		at := [2]string{ft.Server, ft.Tool}
 		run := builtins[at]
@@ -115,6 +127,9 @@ func (b *Bridge) rebuild() error {
 	b.compiled.Retain(keep)
 	if b.cfg.run.validateArgs {
 		for _, raw := range keep {
+			if ctx.Err() != nil {
+				break // the rest compile on first use
+			}
 			if _, err := b.compiled.Get(raw); err != nil {
 				b.log.Debug("input schema does not compile; arguments go unchecked", "error", err)
 			}
@@ -228,7 +243,7 @@ func (b *Bridge) refresh(ctx context.Context, onlyStale bool) error {
 	if !any {
 		return nil
 	}
-	if err := b.rebuild(); err != nil {
+	if err := b.rebuild(ctx); err != nil {
 		errs = append(errs, err)
 	}
 	return errors.Join(errs...)

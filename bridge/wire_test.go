@@ -1,9 +1,12 @@
 package bridge
 
 import (
+	"context"
 	"encoding/json"
+	"strings"
 	"testing"
 
+	"github.com/mark3labs/mcp-go/mcp"
 	"github.com/mark3labs/mcp-go/server"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -92,4 +95,34 @@ func TestValidateArgumentsCompilesOncePerToolSet(t *testing.T) {
 	assert.Contains(t, err.Error(), "field a")
 	assert.Contains(t, err.Error(), "field b")
 	assert.Equal(t, len(distinct), b.compiled.Len(), "calls reuse the compiled schemas")
+}
+
+// TestDeepSchemasAreNotCompiled: with WithValidateArguments, an input
+// schema nested past the compile bound (a 1,200-deep object took the
+// validator library 9 s, which no context stopped) is not compiled: New
+// reports it in a diagnostic, and the tool's calls go to the server
+// unchecked, while the other tools are checked.
+func TestDeepSchemasAreNotCompiled(t *testing.T) {
+	const depth = 1200
+	deep := strings.Repeat(`{"type":"object","properties":{"a":`, depth) + `{"type":"string"}` + strings.Repeat(`}}`, depth)
+	srv := mcptest.NewServer()
+	srv.AddTool(mcp.NewToolWithRawSchema("deep", "A tool with a deep schema.", json.RawMessage(deep)),
+		func(context.Context, mcp.CallToolRequest) (*mcp.CallToolResult, error) {
+			return mcp.NewToolResultText("ran"), nil
+		})
+	b := newBridge(t, []Server{InProcess("s", srv)}, WithValidateArguments(true))
+	var diag []string
+	for _, d := range b.Diagnostics() {
+		if d.Server == "s" && d.Tool == "deep" && d.Field == "inputSchema" {
+			diag = append(diag, d.Reason)
+		}
+	}
+	require.Len(t, diag, 1)
+	assert.Contains(t, diag[0], "nested more than")
+	assert.Contains(t, diag[0], "not checked")
+	out, err := b.Call(ctxT(t), "s__deep", `{"a":1}`)
+	require.NoError(t, err)
+	assert.Equal(t, "ran", out.Text)
+	_, err = b.Call(ctxT(t), "s__add", `{"a":"two","b":"three"}`)
+	require.ErrorIs(t, err, ErrInvalidArguments, "the other tools are still checked")
 }

@@ -157,3 +157,21 @@ func TestOneOfAndNot(t *testing.T) {
 	require.Error(t, ValidateJSON([]byte(`{"not":{"const":7}}`), []byte(`7`)))
 	require.Error(t, ValidateJSON([]byte(`false`), []byte(`7`)))
 }
+
+// TestCompileIsBounded: a schema nested past MaxCompileDepth or larger
+// than MaxCompileBytes is refused before the library reads it; brackets
+// inside strings do not count.
+func TestCompileIsBounded(t *testing.T) {
+	nest := func(d int) string {
+		return strings.Repeat(`{"type":"object","properties":{"a":`, d) + `{"type":"string"}` + strings.Repeat(`}}`, d)
+	}
+	_, err := Compile([]byte(nest(MaxCompileDepth/2 - 1)))
+	require.NoError(t, err)
+	_, err = Compile([]byte(nest(1200)))
+	require.ErrorIs(t, err, ErrTooComplex)
+	assert.Contains(t, err.Error(), "nested more than 100 levels")
+	_, err = Compile([]byte(`{"description":"` + strings.Repeat(`{[\"`, 500) + `"}`))
+	require.NoError(t, err, "brackets in strings are text")
+	_, err = Compile([]byte(`{"description":"` + strings.Repeat("x", MaxCompileBytes) + `"}`))
+	require.ErrorIs(t, err, ErrTooComplex)
+}
