@@ -460,3 +460,22 @@ func TestStrictOptionalArguments(t *testing.T) {
 	assert.ElementsMatch(t, []any{"name", "title"}, p["required"], "strict lists every property as required")
 	assert.Equal(t, false, p["additionalProperties"])
 }
+
+// TestWithoutPrefixClash: with WithoutPrefix, when two servers have a tool
+// of the same name, the server given first to New keeps the bare name and
+// the other gets a suffix, whatever order they connect in (the README
+// says so).
+func TestWithoutPrefixClash(t *testing.T) {
+	for _, order := range [][]string{{"alpha", "beta"}, {"beta", "alpha"}} {
+		servers := []Server{InProcess(order[0], mcptest.NewServer()), InProcess(order[1], mcptest.NewServer())}
+		b := newBridge(t, servers, WithoutPrefix())
+		names := map[string]string{}
+		for _, ft := range b.FunctionTools() {
+			if ft.Tool == "echo" {
+				names[ft.Server] = ft.Name
+			}
+		}
+		assert.Equal(t, "echo", names[order[0]], "the first server keeps the name")
+		assert.True(t, strings.HasPrefix(names[order[1]], "echo_") && len(names[order[1]]) > len("echo_"), names[order[1]])
+	}
+}
