@@ -199,9 +199,10 @@ func hasKey(m map[string]any, norm string) bool {
 
 // oauth reads an OAuth object under prefix ("auth" or "oauth") into the
 // OAuth configuration of mcpclient. It returns nil when the object says
-// "enabled": false. Endpoint overrides some tools accept are not used: the
-// client discovers the authorization server from the MCP server itself, and
-// a warning says so rather than dropping them silently.
+// "enabled": false. The token and authorization URLs and the authorization
+// server (issuer) pin what discovery would find; the registration URL,
+// resource and audiences some tools accept are not used, and a warning
+// says so rather than dropping them silently.
 func (p *entryParser) oauth(prefix string, raw any) *oauth.Config {
 	m, ok := raw.(map[string]any)
 	if !ok {
@@ -269,8 +270,14 @@ func (p *entryParser) oauth(prefix string, raw any) *oauth.Config {
 			if path := expandHome(str()); path != "" {
 				o.TokenStore = oauth.NewFileTokenStore(path)
 			}
-		case "authorizationurl", "tokenurl", "registrationurl", "audiences", "audience", "resource":
-			p.warn(key, "not used: the authorization server and resource are discovered from the MCP server; ignored")
+		case "tokenurl":
+			o.TokenURL = str()
+		case "authorizationurl":
+			o.AuthorizationURL = str()
+		case "authorizationserver", "issuer":
+			o.AuthorizationServer = str()
+		case "registrationurl", "audiences", "audience", "resource":
+			p.warn(key, "not used: registration and the resource are discovered from the MCP server; ignored")
 		default:
 			p.warn(key, "unknown OAuth key; ignored")
 		}

@@ -214,7 +214,7 @@ func TestConfigFormats(t *testing.T) {
 		    }
 		  }
 		}`,
-		warns: []string{"discovered:oauth.authorizationUrl", "discovered:oauth.tokenUrl"},
+		warns: nil,
 		want: map[string]got{
 			"pythonTools": {Transport: "stdio", Command: "python", Args: []string{"-m", "my_mcp_server", "--port", "8080"}, Dir: "./mcp-servers/python",
 				Env: map[string]string{"DATABASE_URL": "postgres://u:pw_secret6@db/x", "API_KEY": "ext_secret5"}, Timeout: 15 * time.Second, Allow: []string{"safe_tool", "file_reader"}},
@@ -222,7 +222,8 @@ func TestConfigFormats(t *testing.T) {
 			"sseServer":  {Transport: "sse", URL: "http://localhost:8080/sse", Headers: map[string]string{"X-Api-Key": "sk-secret-1"}},
 			"trusted":    {Transport: "stdio", Command: "node", Args: []string{"dist/server.js"}, Deny: []string{"dangerous_tool"}, Approve: []string{"*"}},
 			"discovered": {Transport: "sse", URL: "https://api.example.com/sse", OAuth: &oauth.Config{
-				ClientID: "your-client-id", ClientSecret: "sk-secret-1", Scopes: []string{"read", "write"}}},
+				ClientID: "your-client-id", ClientSecret: "sk-secret-1", Scopes: []string{"read", "write"},
+				AuthorizationURL: "https://auth.example.com/authorize", TokenURL: "https://auth.example.com/token"}},
 		},
 	}, {
 		name: "LiteLLM config.yaml",

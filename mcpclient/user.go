@@ -168,3 +168,11 @@ func (s userTokenStore) Save(ctx context.Context, key string, t *oauth.Token) er
 func (s userTokenStore) Delete(ctx context.Context, key string) error {
 	return s.inner.Delete(ctx, s.key(key))
 }
+
+// Lock implements [oauth.Locker] with the inner store's lock, if it has one.
+func (s userTokenStore) Lock(ctx context.Context, key string) (func(), error) {
+	if l, ok := s.inner.(oauth.Locker); ok {
+		return l.Lock(ctx, s.key(key))
+	}
+	return func() {}, nil
+}

@@ -251,6 +251,29 @@ func callbackHandler(path string, codes chan<- *url.URL) http.Handler {
 
 // openURL opens u in the user's browser.
 func openURL(u string) error {
+	if err := browsable(u); err != nil {
+		return err
+	}
+	return startBrowser(u)
+}
+
+// browsable refuses every URL but https, and http to this machine: the
+// system's URL opener runs whatever handler a scheme has (file:, custom
+// protocols), which an authorization server must not choose.
+func browsable(raw string) error {
+	u, err := url.Parse(raw)
+	if err == nil && u.Host != "" {
+		host := u.Hostname()
+		ip := net.ParseIP(host)
+		if u.Scheme == "https" || u.Scheme == "http" && (host == "localhost" || ip != nil && ip.IsLoopback()) {
+			return nil
+		}
+	}
+	return errors.New("not opening the authorization URL: only https URLs (and http on this machine) are opened")
+}
+
+// startBrowser hands u to the system's URL opener.
+var startBrowser = func(u string) error {
 	var cmd *exec.Cmd
 	switch runtime.GOOS {
 	case "darwin":

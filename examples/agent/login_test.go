@@ -135,3 +135,21 @@ func TestAgentLoginUnknownServer(t *testing.T) {
 	_, _, err = runAgent(t, "--config", cfg, "--login", "tools", "--token-file", filepath.Join(t.TempDir(), "t.json"))
 	require.ErrorContains(t, err, "not an HTTP or SSE server")
 }
+
+// The system's URL opener runs whatever handles a scheme: only https (and
+// http on this machine) reach it, whatever an authorization server puts in
+// its metadata.
+func TestOpenBrowserOnlyHTTPS(t *testing.T) {
+	var opened []string
+	old := startBrowser
+	startBrowser = func(u string) error { opened = append(opened, u); return nil }
+	defer func() { startBrowser = old }()
+	for _, u := range []string{"file:///etc/passwd", "javascript:alert(1)", "ms-settings:display", "smb://evil.example.com/share",
+		"http://as.example.com/authorize", "https:/relative"} {
+		assert.Error(t, openURL(u), u)
+	}
+	for _, u := range []string{"https://as.example.com/authorize?x=1", "http://127.0.0.1:9000/authorize", "http://localhost:9000/authorize", "http://[::1]:9000/authorize"} {
+		assert.NoError(t, openURL(u), u)
+	}
+	assert.Equal(t, []string{"https://as.example.com/authorize?x=1", "http://127.0.0.1:9000/authorize", "http://localhost:9000/authorize", "http://[::1]:9000/authorize"}, opened)
+}

@@ -28,6 +28,10 @@ func (f AuthorizerFunc) Authorize(ctx context.Context, server, authURL string) (
 type AuthorizationResponse struct {
 	Code  string
 	State string
+	// Issuer is the iss parameter (RFC 9207): the authorization server
+	// that answered, when it says so. The client compares it, exactly,
+	// with the issuer it sent the user to.
+	Issuer string
 }
 
 // ParseAuthorizationResponse reads the code and state from the redirect
@@ -40,7 +44,7 @@ func ParseAuthorizationResponse(redirected *url.URL) (AuthorizationResponse, err
 	if q.Get("code") == "" {
 		return AuthorizationResponse{}, errors.New("authorization response has no code")
 	}
-	return AuthorizationResponse{Code: q.Get("code"), State: q.Get("state")}, nil
+	return AuthorizationResponse{Code: q.Get("code"), State: q.Get("state"), Issuer: q.Get("iss")}, nil
 }
 
 // ErrAuthorizationRequired is wrapped by *[AuthorizationRequiredError].

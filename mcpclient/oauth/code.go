@@ -43,6 +43,7 @@ func (o *flow) authorizationCode(ctx context.Context, scope string) (*Token, err
 	verifier := oauth2.GenerateVerifier()
 	state := randomString(16)
 	resource := o.disc.resource
+	issuer, issRequired := as.Issuer, as.IssParameterSupported
 	authURL := conf.AuthCodeURL(state, oauth2.S256ChallengeOption(verifier), oauth2.SetAuthURLParam("resource", resource))
 
 	exchange := func(ctx context.Context, resp AuthorizationResponse) (*Token, error) {
@@ -51,6 +52,15 @@ func (o *flow) authorizationCode(ctx context.Context, scope string) (*Token, err
 		}
 		if resp.Code == "" {
 			return nil, errors.New("oauth: the authorization response has no code")
+		}
+		// RFC 9207: the response names the server that sent it, compared
+		// as a plain string; one from another server (a mix-up) never
+		// gets our code and verifier.
+		switch {
+		case resp.Issuer != "" && resp.Issuer != issuer:
+			return nil, fmt.Errorf("oauth: the authorization response's iss %q is not the authorization server %q", truncate(resp.Issuer, 200), issuer)
+		case resp.Issuer == "" && issRequired:
+			return nil, fmt.Errorf("oauth: the authorization response has no iss, which authorization server %q promised", issuer)
 		}
 		opts := []oauth2.AuthCodeOption{oauth2.VerifierOption(verifier), oauth2.SetAuthURLParam("resource", resource)}
 		if creds.method == authPrivateKeyJWT {
@@ -64,11 +74,18 @@ func (o *flow) authorizationCode(ctx context.Context, scope string) (*Token, err
 		}
 		tr, err := conf.Exchange(o.httpContext(ctx), resp.Code, opts...)
 		if err != nil {
-			return nil, fmt.Errorf("oauth authorization code exchange: %w", o.tokenError(conf.Endpoint.TokenURL, err))
+			secrets := []string{resp.Code, verifier, creds.secret}
+			return nil, fmt.Errorf("oauth authorization code exchange: %w", o.tokenError(conf.Endpoint.TokenURL, err, secrets))
 		}
-		t := toToken(tr, scope)
-		t.TokenEndpoint = conf.Endpoint.TokenURL
+		t, err := toToken(tr, scope)
+		if err != nil {
+			return nil, err
+		}
+		t.Issuer, t.TokenEndpoint = issuer, conf.Endpoint.TokenURL
 		t.ClientID, t.ClientSecret, t.AuthMethod = creds.id, creds.secret, creds.method
+		if o.cfg.ClientID != "" && creds.id == o.cfg.ClientID {
+			t.ClientSecret = "" // the configuration has it
+		}
 		return t, nil
 	}
 

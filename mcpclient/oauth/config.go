@@ -73,6 +73,17 @@ type Config struct {
 	// reads one.
 	PrivateKey crypto.Signer
 
+	// AuthorizationServer pins the authorization server: its issuer
+	// identifier (an https URL). The client then uses this one whatever
+	// the server's protected resource metadata names, and refuses a
+	// resource that names others; a client secret or key goes nowhere else.
+	AuthorizationServer string
+	// TokenURL pins the token endpoint: every token request goes there,
+	// whatever the authorization server metadata says. AuthorizationURL
+	// pins the authorization endpoint likewise.
+	TokenURL         string
+	AuthorizationURL string
+
 	// Scopes requested, overriding the discovered ones (the challenge's
 	// scope, else the resource's scopes_supported).
 	Scopes []string
@@ -130,8 +141,8 @@ func (c *Config) Validate(server string) error {
 		if c.RedirectURL == "" {
 			return fmt.Errorf("mcpclient: server %q: OAuth.RedirectURL is required for the authorization code grant", server)
 		}
-		if _, err := url.Parse(c.RedirectURL); err != nil {
-			return fmt.Errorf("mcpclient: server %q: OAuth.RedirectURL: %w", server, err)
+		if err := checkSecureURL("OAuth.RedirectURL", c.RedirectURL); err != nil {
+			return fmt.Errorf("mcpclient: server %q: %w", server, err)
 		}
 	case GrantClientCredentials:
 		if c.ClientID == "" || (c.ClientSecret == "" && c.PrivateKey == nil) {
@@ -143,6 +154,14 @@ func (c *Config) Validate(server string) error {
 		}
 	default:
 		return fmt.Errorf("mcpclient: server %q: OAuth.Grant %q is not supported", server, c.Grant)
+	}
+	for _, u := range [][2]string{{"OAuth.IDPTokenEndpoint", c.IDPTokenEndpoint}, {"OAuth.AuthorizationServer", c.AuthorizationServer}, {"OAuth.TokenURL", c.TokenURL}, {"OAuth.AuthorizationURL", c.AuthorizationURL}} {
+		if u[1] == "" {
+			continue
+		}
+		if err := checkSecureURL(u[0], u[1]); err != nil {
+			return fmt.Errorf("mcpclient: server %q: %w", server, err)
+		}
 	}
 	if c.ClientMetadataURL != "" {
 		u, err := url.Parse(c.ClientMetadataURL)

@@ -8,6 +8,7 @@ import (
 	"io"
 	"net/http"
 	"net/url"
+	"slices"
 	"strings"
 )
 
@@ -92,6 +93,9 @@ type authServer struct {
 	TokenEndpointAuthMethodsSupported []string `json:"token_endpoint_auth_methods_supported"`
 	CodeChallengeMethodsSupported     []string `json:"code_challenge_methods_supported"`
 	ClientIDMetadataDocumentSupported bool     `json:"client_id_metadata_document_supported"`
+	// IssParameterSupported: the authorization response carries iss
+	// (RFC 9207), so one without it is refused.
+	IssParameterSupported bool `json:"authorization_response_iss_parameter_supported"`
 }
 
 // discovery is what the client learnt about a server's authorization.
@@ -124,6 +128,9 @@ func (o *flow) discover(ctx context.Context, ch challenge) (*discovery, error) {
 
 	var prm *protectedResource
 	for _, c := range candidates {
+		if err := checkSecureURL("protected resource metadata URL", c); err != nil {
+			return nil, err
+		}
 		var m protectedResource
 		found, err := o.getJSON(ctx, c, &m)
 		if err != nil {
@@ -147,9 +154,23 @@ func (o *flow) discover(ctx context.Context, ch challenge) (*discovery, error) {
 			return nil, errors.New("protected resource metadata lists no authorization server")
 		}
 		issuer = prm.AuthorizationServers[0]
+		if pin := o.cfg.AuthorizationServer; pin != "" {
+			if !slices.Contains(prm.AuthorizationServers, pin) {
+				return nil, fmt.Errorf("the server names authorization servers %q, not the pinned %s", prm.AuthorizationServers, pin)
+			}
+			issuer = pin
+		}
 		d.scopes = prm.ScopesSupported
+	} else if pin := o.cfg.AuthorizationServer; pin != "" {
+		issuer = pin
 	}
-	as, err := o.authServerMetadata(ctx, issuer)
+	if err := checkSecureURL("authorization server", issuer); err != nil {
+		return nil, err
+	}
+	// Without resource metadata (2025-03-26) the metadata location comes
+	// from the server's own URL, not from an issuer identifier, and that
+	// protocol did not bind the two.
+	as, err := o.authServerMetadata(ctx, issuer, prm != nil || o.cfg.AuthorizationServer != "")
 	if err != nil {
 		return nil, err
 	}
@@ -159,8 +180,19 @@ func (o *flow) discover(ctx context.Context, ch challenge) (*discovery, error) {
 		as = &authServer{Issuer: base, AuthorizationEndpoint: base + "/authorize", TokenEndpoint: base + "/token", RegistrationEndpoint: base + "/register"}
 		o.log.Info("oauth: no authorization server metadata; using default endpoints", "server", o.server)
 	}
-	if as.Issuer == "" {
-		as.Issuer = issuer
+	if pin := o.cfg.TokenURL; pin != "" {
+		as.TokenEndpoint = pin
+	}
+	if pin := o.cfg.AuthorizationURL; pin != "" {
+		as.AuthorizationEndpoint = pin
+	}
+	for _, e := range [][2]string{{"token endpoint", as.TokenEndpoint}, {"authorization endpoint", as.AuthorizationEndpoint}, {"registration endpoint", as.RegistrationEndpoint}} {
+		if e[1] == "" {
+			continue
+		}
+		if err := checkSecureURL(e[0], e[1]); err != nil {
+			return nil, err
+		}
 	}
 	d.as = as
 	return d, nil
@@ -168,7 +200,7 @@ func (o *flow) discover(ctx context.Context, ch challenge) (*discovery, error) {
 
 // authServerMetadata tries the RFC 8414 and OpenID Connect locations for
 // issuer, path-aware; nil when none answers.
-func (o *flow) authServerMetadata(ctx context.Context, issuer string) (*authServer, error) {
+func (o *flow) authServerMetadata(ctx context.Context, issuer string, exactIssuer bool) (*authServer, error) {
 	u, err := url.Parse(issuer)
 	if err != nil || u.Host == "" {
 		return nil, fmt.Errorf("authorization server %q is not a URL", issuer)
@@ -194,8 +226,17 @@ func (o *flow) authServerMetadata(ctx context.Context, issuer string) (*authServ
 		if !found {
 			continue
 		}
+		// RFC 8414 section 3.3: the metadata is for the issuer it was
+		// fetched for, exactly, or a lying server could have us sign
+		// assertions and send codes for another.
+		if exactIssuer && m.Issuer != issuer {
+			return nil, fmt.Errorf("authorization server metadata at %s names issuer %q, not %q", endpointName(mu), truncate(m.Issuer, 200), issuer)
+		}
 		if m.TokenEndpoint == "" {
-			return nil, fmt.Errorf("authorization server metadata at %s has no token_endpoint", mu)
+			return nil, fmt.Errorf("authorization server metadata at %s has no token_endpoint", endpointName(mu))
+		}
+		if m.Issuer == "" {
+			m.Issuer = issuer
 		}
 		return &m, nil
 	}

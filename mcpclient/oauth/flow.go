@@ -72,7 +72,7 @@ func (o *flow) token(ctx context.Context) (*Token, error) {
 		return nil, err
 	}
 	if o.cur != nil && o.cur.expiresSoon(o.now()) && o.cur.RefreshToken != "" {
-		if err := o.refreshLocked(ctx); err != nil {
+		if err := o.refreshShared(ctx); err != nil {
 			o.log.Info("oauth: refreshing the token failed; will re-authorize when the server asks", "server", o.server, "err", err)
 		}
 	}
@@ -103,9 +103,10 @@ func (o *flow) loadLocked(ctx context.Context) error {
 }
 
 // authorize gets a new token after the server refused sent (401, or 403
-// insufficient_scope when stepUp). A token another request got meanwhile
-// is used instead; a refreshable token is refreshed before a full
-// authorization.
+// insufficient_scope when stepUp). A token another request, client or
+// process got meanwhile is used instead; a refreshable token is refreshed
+// before a full authorization, unless its authorization server is no
+// longer the one the server names.
 func (o *flow) authorize(ctx context.Context, ch challenge, sent *Token, stepUp bool) (*Token, error) {
 	if err := o.acquire(ctx); err != nil {
 		return nil, err
@@ -114,26 +115,37 @@ func (o *flow) authorize(ctx context.Context, ch challenge, sent *Token, stepUp 
 	if err := o.loadLocked(ctx); err != nil {
 		return nil, err
 	}
+	if err := o.reloadLocked(ctx); err != nil {
+		return nil, err
+	}
 	if o.cur != nil && (sent == nil || o.cur.AccessToken != sent.AccessToken) {
 		return o.cur, nil
 	}
+	// Discover afresh: the server may have moved to another
+	// authorization server since the token was issued.
+	d, err := o.discover(ctx, ch)
+	if err != nil {
+		return nil, fmt.Errorf("oauth discovery: %w", err)
+	}
+	o.disc = d
+	if o.cur != nil && o.cur.Issuer != "" && o.cur.Issuer != d.as.Issuer {
+		if o.cfg.ClientID != "" && o.cfg.AuthorizationServer == "" {
+			// A pre-registered client's credentials stay with the
+			// authorization server they were used with.
+			return nil, fmt.Errorf("oauth: the authorization server changed from %s to %s; the configured client is not sent to the new one (pin OAuth.AuthorizationServer to the one it is registered with)", o.cur.Issuer, d.as.Issuer)
+		}
+		o.log.Info("oauth: the server names another authorization server; registering anew", "server", o.server, "from", o.cur.Issuer, "to", d.as.Issuer)
+		o.cur = nil // neither its refresh token nor its registration goes to the new one
+	}
 	if !stepUp && o.cur != nil && o.cur.RefreshToken != "" {
-		err := o.refreshLocked(ctx)
+		err := o.refreshShared(ctx)
 		if err == nil {
 			return o.cur, nil
 		}
 		o.log.Info("oauth: refreshing the token failed; authorizing again", "server", o.server, "err", err)
 	}
-	if o.disc == nil || (ch.resourceMetadata != "" && stepUp) {
-		d, err := o.discover(ctx, ch)
-		if err != nil {
-			return nil, fmt.Errorf("oauth discovery: %w", err)
-		}
-		o.disc = d
-	}
 	scope := o.chooseScope(ch, sent, stepUp)
 	var t *Token
-	var err error
 	switch o.cfg.Grant {
 	case GrantClientCredentials:
 		t, err = o.clientCredentials(ctx, scope)
@@ -150,6 +162,42 @@ func (o *flow) authorize(ctx context.Context, ch challenge, sent *Token, stepUp 
 	}
 	o.log.Info("oauth: authorized", "server", o.server, "grant", string(o.cfg.Grant), "scope", t.Scope)
 	return t, nil
+}
+
+// reloadLocked reads the store again, where another client or process
+// may have put a newer token.
+func (o *flow) reloadLocked(ctx context.Context) error {
+	t, err := o.store.Load(ctx, o.serverURL)
+	if err != nil {
+		return fmt.Errorf("oauth: load token: %w", err)
+	}
+	if t != nil {
+		o.cur = t
+	}
+	return nil
+}
+
+// refreshShared refreshes o.cur under the store's lock (see [Locker]),
+// after reading the store once more: when another client or process
+// refreshed meanwhile, its token is used, and the refresh token it
+// rotated is never sent again.
+func (o *flow) refreshShared(ctx context.Context) error {
+	unlock, err := lockStore(ctx, o.store, o.serverURL)
+	if err != nil {
+		return fmt.Errorf("oauth: lock token store: %w", err)
+	}
+	defer unlock()
+	held := o.cur
+	if err := o.reloadLocked(ctx); err != nil {
+		return err
+	}
+	if o.cur.AccessToken != held.AccessToken && !o.cur.expiresSoon(o.now()) {
+		return nil
+	}
+	if o.cur.RefreshToken == "" {
+		return errors.New("no refresh token")
+	}
+	return o.refreshLocked(ctx)
 }
 
 func (o *flow) saveLocked(ctx context.Context, t *Token) error {

@@ -79,9 +79,21 @@ func (o *flow) tokenRequest(ctx context.Context, endpoint string, params url.Val
 	cc := clientcredentials.Config{ClientID: creds.id, ClientSecret: secret, TokenURL: endpoint, EndpointParams: params, AuthStyle: style}
 	tok, err := cc.Token(o.httpContext(ctx))
 	if err != nil {
-		return nil, o.tokenError(endpoint, err)
+		return nil, o.tokenError(endpoint, err, sentSecrets(params, creds))
 	}
 	return tok, nil
+}
+
+// sentSecrets are the values of a token request that must not come back
+// in an error, however the authorization server quotes them.
+func sentSecrets(params url.Values, creds clientCreds) []string {
+	out := []string{creds.secret, url.QueryEscape(creds.secret)}
+	for _, k := range []string{"code", "code_verifier", "refresh_token", "client_assertion", "assertion", "subject_token", "client_secret"} {
+		if v := params.Get(k); v != "" {
+			out = append(out, v, url.QueryEscape(v))
+		}
+	}
+	return out
 }
 
 // httpContext makes x/oauth2 send its requests with the flow's client.
@@ -90,11 +102,12 @@ func (o *flow) httpContext(ctx context.Context) context.Context {
 }
 
 // tokenError turns an x/oauth2 error into one that names the endpoint and
-// quotes nothing of the request or of the answer's body.
-func (o *flow) tokenError(endpoint string, err error) error {
+// quotes nothing of the request (secrets, scrubbed also from what the
+// server wrote) or of the answer's body.
+func (o *flow) tokenError(endpoint string, err error, secrets []string) error {
 	var re *oauth2.RetrieveError
 	if errors.As(err, &re) {
-		e := &Error{Endpoint: "token", Code: re.ErrorCode, Description: re.ErrorDescription}
+		e := &Error{Endpoint: "token", Code: scrub(re.ErrorCode, secrets), Description: scrub(re.ErrorDescription, secrets)}
 		if re.Response != nil {
 			e.Status = re.Response.StatusCode
 		}
@@ -104,11 +117,16 @@ func (o *flow) tokenError(endpoint string, err error) error {
 	if errors.As(err, &ue) {
 		err = ue.Err // its message repeats the URL
 	}
-	return fmt.Errorf("token endpoint %s: %w", endpointName(endpoint), err)
+	return fmt.Errorf("token endpoint %s: %s", endpointName(endpoint), scrub(err.Error(), secrets))
 }
 
-// toToken turns a token answer into a stored Token.
-func toToken(t *oauth2.Token, requestedScope string) *Token {
+// toToken turns a token answer into a stored Token. Only bearer tokens
+// are sent as bearer tokens: a DPoP-bound or other token would be
+// refused, or worse, accepted without its proof.
+func toToken(t *oauth2.Token, requestedScope string) (*Token, error) {
+	if t.TokenType != "" && !strings.EqualFold(t.TokenType, "bearer") {
+		return nil, fmt.Errorf("oauth: the authorization server issued a token of type %q; only Bearer tokens can be used", truncate(t.TokenType, 40))
+	}
 	out := &Token{AccessToken: t.AccessToken, TokenType: t.TokenType, RefreshToken: t.RefreshToken, Expiry: t.Expiry}
 	if s, ok := t.Extra("scope").(string); ok {
 		out.Scope = s
@@ -116,7 +134,7 @@ func toToken(t *oauth2.Token, requestedScope string) *Token {
 	if out.Scope == "" {
 		out.Scope = requestedScope
 	}
-	return out
+	return out, nil
 }
 
 // refreshLocked uses the refresh token of o.cur.
@@ -129,7 +147,14 @@ func (o *flow) refreshLocked(ctx context.Context) error {
 	if o.disc != nil {
 		params.Set("resource", o.disc.resource)
 	}
-	creds := clientCreds{id: old.ClientID, secret: old.ClientSecret, method: old.AuthMethod, key: o.cfg.PrivateKey, audience: o.issuer()}
+	audience := old.Issuer
+	if audience == "" {
+		audience = o.issuer()
+	}
+	creds := clientCreds{id: old.ClientID, secret: old.ClientSecret, method: old.AuthMethod, key: o.cfg.PrivateKey, audience: audience}
+	if o.cfg.ClientID != "" && old.ClientID == o.cfg.ClientID {
+		creds.secret = o.cfg.ClientSecret // never stored with the token
+	}
 	tr, err := o.tokenRequest(ctx, old.TokenEndpoint, params, creds)
 	if err != nil {
 		var oe *Error
@@ -139,21 +164,33 @@ func (o *flow) refreshLocked(ctx context.Context) error {
 		}
 		return err
 	}
-	t := toToken(tr, old.Scope)
+	t, err := toToken(tr, old.Scope)
+	if err != nil {
+		return err
+	}
 	if t.RefreshToken == "" {
 		t.RefreshToken = old.RefreshToken
 	}
-	t.TokenEndpoint, t.ClientID, t.ClientSecret, t.AuthMethod = old.TokenEndpoint, old.ClientID, old.ClientSecret, old.AuthMethod
+	t.Issuer, t.TokenEndpoint, t.ClientID, t.ClientSecret, t.AuthMethod = old.Issuer, old.TokenEndpoint, old.ClientID, old.ClientSecret, old.AuthMethod
 	o.log.Info("oauth: token refreshed", "server", o.server)
 	return o.saveLocked(ctx, t)
 }
 
-// finish records where the token came from, for refreshing it later.
-func (o *flow) finish(tr *oauth2.Token, scope string, creds clientCreds) *Token {
-	t := toToken(tr, scope)
-	t.TokenEndpoint = o.disc.as.TokenEndpoint
+// finish records where the token came from, for refreshing it later: the
+// issuer, its token endpoint and the client. The secret of a configured
+// client is not kept (the configuration has it); a registered client's
+// is, as the registration is the store's to keep.
+func (o *flow) finish(tr *oauth2.Token, scope string, creds clientCreds) (*Token, error) {
+	t, err := toToken(tr, scope)
+	if err != nil {
+		return nil, err
+	}
+	t.Issuer, t.TokenEndpoint = o.disc.as.Issuer, o.disc.as.TokenEndpoint
 	t.ClientID, t.ClientSecret, t.AuthMethod = creds.id, creds.secret, creds.method
-	return t
+	if o.cfg.ClientID != "" && creds.id == o.cfg.ClientID {
+		t.ClientSecret = ""
+	}
+	return t, nil
 }
 
 // configuredCreds are the credentials of a pre-registered client.
@@ -181,7 +218,7 @@ func (o *flow) clientCredentials(ctx context.Context, scope string) (*Token, err
 	if err != nil {
 		return nil, fmt.Errorf("oauth client_credentials: %w", err)
 	}
-	return o.finish(tr, scope, creds), nil
+	return o.finish(tr, scope, creds)
 }
 
 // jwtBearer runs cross-app access: the identity token is exchanged at the
@@ -215,7 +252,7 @@ func (o *flow) jwtBearer(ctx context.Context, scope string) (*Token, error) {
 	if err != nil {
 		return nil, fmt.Errorf("oauth jwt-bearer: %w", err)
 	}
-	return o.finish(tr, scope, creds), nil
+	return o.finish(tr, scope, creds)
 }
 
 // scopeList splits a space-separated scope for x/oauth2.

@@ -26,7 +26,9 @@ func (o *flow) codeClient(ctx context.Context) (clientCreds, error) {
 	switch {
 	case o.cfg.ClientID != "":
 		return o.configuredCreds(), nil
-	case o.cur != nil && o.cur.ClientID != "" && o.cur.TokenEndpoint == as.TokenEndpoint:
+	case o.cur != nil && o.cur.ClientID != "" && (o.cur.Issuer == as.Issuer || o.cur.Issuer == "" && o.cur.TokenEndpoint == as.TokenEndpoint):
+		// Registered with this authorization server (a registration is
+		// never presented to another).
 		return clientCreds{id: o.cur.ClientID, secret: o.cur.ClientSecret, method: o.cur.AuthMethod}, nil
 	case as.ClientIDMetadataDocumentSupported && o.cfg.ClientMetadataURL != "":
 		return clientCreds{id: o.cfg.ClientMetadataURL, method: authNone}, nil

@@ -21,6 +21,8 @@ type Token struct {
 	Expiry       time.Time `json:"expiry,omitzero"` // zero: unknown
 	Scope        string    `json:"scope,omitempty"` // space-separated, as granted or requested
 
+	// Issuer is the authorization server that issued the token.
+	Issuer string `json:"issuer,omitempty"`
 	// TokenEndpoint, ClientID, ClientSecret and AuthMethod are the
 	// authorization server's token endpoint and the client (possibly
 	// dynamically registered) that the token was issued to.
@@ -55,10 +57,48 @@ type TokenStore interface {
 	Delete(ctx context.Context, key string) error
 }
 
+// Locker is implemented by token stores that clients or processes share,
+// so that they refresh a token once: a client holds the lock of a key
+// while it reads the stored token again, refreshes it and saves the
+// result. Without it, two clients could both send the same refresh token;
+// a server that rotates refresh tokens then revokes the grant and the user
+// must log in again. [MemoryTokenStore] and [FileTokenStore] implement it;
+// a store of your own shared between processes should too.
+type Locker interface {
+	// Lock waits for key's lock (or ctx's end) and returns its release.
+	// Load and Save must still work while it is held.
+	Lock(ctx context.Context, key string) (unlock func(), err error)
+}
+
+// lockStore takes key's lock of store when it has one.
+func lockStore(ctx context.Context, store TokenStore, key string) (func(), error) {
+	if l, ok := store.(Locker); ok {
+		return l.Lock(ctx, key)
+	}
+	return func() {}, nil
+}
+
 // MemoryTokenStore keeps tokens in memory. The zero value is ready.
 type MemoryTokenStore struct {
-	mu     sync.Mutex
-	tokens map[string]Token
+	mu      sync.Mutex
+	tokens  map[string]Token
+	refresh chan struct{} // held during a refresh, by any key (refreshes are rare)
+}
+
+// Lock implements [Locker].
+func (s *MemoryTokenStore) Lock(ctx context.Context, _ string) (func(), error) {
+	s.mu.Lock()
+	if s.refresh == nil {
+		s.refresh = make(chan struct{}, 1)
+	}
+	ch := s.refresh
+	s.mu.Unlock()
+	select {
+	case ch <- struct{}{}:
+		return func() { <-ch }, nil
+	case <-ctx.Done():
+		return nil, ctx.Err()
+	}
 }
 
 // Load returns a copy of the token kept for key, or nil.
@@ -96,7 +136,11 @@ func (s *MemoryTokenStore) Delete(_ context.Context, key string) error {
 // The file is created with mode 0600; every change is made under an
 // exclusive lock (a sibling ".lock" file, flock on Unix) and written to a
 // temporary file renamed over the old one, so concurrent processes and
-// goroutines never see or leave a torn file.
+// goroutines never see or leave a torn file. Refreshes hold a second lock
+// (a sibling ".refresh.lock" file, see [Locker]), so processes sharing the
+// file refresh a token once. Neither lock file is opened through a
+// symbolic link. The secret of a client configured in [Config] is never
+// written; that of a dynamically registered client is, with its tokens.
 type FileTokenStore struct {
 	path string
 	mu   sync.Mutex // serializes this process's goroutines; the file lock the processes
@@ -106,6 +150,15 @@ type FileTokenStore struct {
 // its directory must exist).
 func NewFileTokenStore(path string) *FileTokenStore {
 	return &FileTokenStore{path: path}
+}
+
+// Lock implements [Locker] with the ".refresh.lock" file, for every key.
+func (s *FileTokenStore) Lock(ctx context.Context, _ string) (func(), error) {
+	unlock, err := lockFileContext(ctx, s.path+".refresh.lock")
+	if err != nil {
+		return nil, fmt.Errorf("token store %s: refresh lock: %w", s.path, err)
+	}
+	return unlock, nil
 }
 
 // Load returns the token kept for key, or nil.

@@ -6,6 +6,8 @@ import (
 	"io"
 	"log/slog"
 	"net/http"
+	"net/url"
+	"strings"
 
 	"golang.org/x/oauth2"
 )
@@ -15,8 +17,9 @@ import (
 // after a 401 once, after a 403 insufficient_scope up to MaxStepUps times.
 // mcp-go above it never sees the challenge.
 type transport struct {
-	base http.RoundTripper
-	flow *flow
+	base   http.RoundTripper
+	flow   *flow
+	origin string // the server's: tokens go nowhere else
 }
 
 // NewTransport returns a transport that authorizes the requests it sends
@@ -24,11 +27,19 @@ type transport struct {
 // (cfg must have passed [Config.Validate]). Discovery and token requests
 // go through base too, without anything the layers above base add. log
 // receives what the authorization does, never a secret; nil discards it.
+//
+// Tokens are sent only to the origin (scheme, host and port) of serverURL:
+// a request elsewhere, such as an SSE endpoint event pointing at http://
+// on the same host, goes without it.
 func NewTransport(server, serverURL string, cfg *Config, log *slog.Logger, base http.RoundTripper) http.RoundTripper {
-	if cfg.TokenSource != nil {
-		return &sourceTransport{base: base, src: cfg.TokenSource}
+	home := ""
+	if u, err := url.Parse(serverURL); err == nil {
+		home = origin(u)
 	}
-	return &transport{base: base, flow: newFlow(server, serverURL, cfg, log, base)}
+	if cfg.TokenSource != nil {
+		return &sourceTransport{base: base, src: cfg.TokenSource, origin: home}
+	}
+	return &transport{base: base, flow: newFlow(server, serverURL, cfg, log, base), origin: home}
 }
 
 // CloseIdleConnections forwards to the wrapped transport.
@@ -40,6 +51,9 @@ func (t *transport) CloseIdleConnections() {
 
 // RoundTrip implements http.RoundTripper.
 func (t *transport) RoundTrip(req *http.Request) (*http.Response, error) {
+	if origin(req.URL) != t.origin {
+		return t.base.RoundTrip(req)
+	}
 	ctx := req.Context()
 	body, err := replayableBody(req)
 	if err != nil {
@@ -56,6 +70,9 @@ func (t *transport) RoundTrip(req *http.Request) (*http.Response, error) {
 			return nil, err
 		}
 		if tok != nil {
+			if tok.TokenType != "" && !strings.EqualFold(tok.TokenType, "bearer") {
+				return nil, fmt.Errorf("oauth: the stored token is of type %q; only Bearer tokens can be used", truncate(tok.TokenType, 40))
+			}
 			out.Header.Set("Authorization", "Bearer "+tok.AccessToken)
 		}
 		resp, err := t.base.RoundTrip(out)
@@ -122,8 +139,9 @@ func replayableBody(req *http.Request) (func() (io.ReadCloser, error), error) {
 
 // sourceTransport sends the token of a program's own token source.
 type sourceTransport struct {
-	base http.RoundTripper
-	src  oauth2.TokenSource
+	base   http.RoundTripper
+	src    oauth2.TokenSource
+	origin string
 }
 
 // CloseIdleConnections forwards to the wrapped transport.
@@ -135,6 +153,9 @@ func (t *sourceTransport) CloseIdleConnections() {
 
 // RoundTrip implements http.RoundTripper.
 func (t *sourceTransport) RoundTrip(req *http.Request) (*http.Response, error) {
+	if origin(req.URL) != t.origin {
+		return t.base.RoundTrip(req)
+	}
 	tok, err := t.src.Token()
 	if err != nil {
 		if req.Body != nil {

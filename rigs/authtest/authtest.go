@@ -8,11 +8,21 @@
 //
 // It is strict where a real server is: codes are single-use and bound to
 // the client, redirect URI, PKCE challenge and resource; refresh tokens
-// rotate and a replayed or revoked one is invalid_grant.
+// rotate and a replayed or revoked one is invalid_grant; clients are
+// registered at one authorization server only.
+//
+// Options make it hostile or unusual where tests need that: metadata that
+// lies (another issuer, endpoints elsewhere), the RFC 9207 iss parameter
+// right, wrong or missing, error answers that quote the secrets the client
+// sent, a token type other than Bearer, a public https name
+// (PublicBase, TLS) reached through Client, and a move of the resource to
+// a second authorization server (Migrate).
 package authtest
 
 import (
+	"context"
 	"encoding/json"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"slices"
@@ -39,7 +49,33 @@ type Options struct {
 	TokenTTL int
 	// NoRefreshTokens makes the server issue no refresh tokens.
 	NoRefreshTokens bool
+
+	// TLS serves https (httptest's certificate: 127.0.0.1, example.com and
+	// *.example.com); Client trusts it.
+	TLS bool
+	// PublicBase, when set, is the base URL the server names itself by
+	// (issuer, endpoints, resource) instead of its 127.0.0.1 address, such
+	// as "https://mcp.example.com". Clients reach it through Client, which
+	// dials the listener whatever the host, so nothing leaves the machine.
+	PublicBase string
+	// Metadata overrides fields of the authorization server metadata, as
+	// a lying or odd server would: "issuer", "token_endpoint",
+	// "authorization_response_iss_parameter_supported"...; a nil value
+	// removes the field.
+	Metadata map[string]any
+	// Iss is the iss parameter of the authorization response (RFC 9207):
+	// "" for none, IssCorrect for the issuer, any other value as it is.
+	Iss string
+	// EchoSecrets makes every error answer of the token endpoint quote what
+	// the client sent (client secret, code, verifier, refresh token,
+	// assertions), as careless servers do.
+	EchoSecrets bool
+	// TokenType is the token_type of issued tokens. Default "Bearer".
+	TokenType string
 }
+
+// IssCorrect as Options.Iss sends the issuer as the iss parameter.
+const IssCorrect = "correct"
 
 // Server is the authorization server plus the protected MCP server.
 type Server struct {
@@ -50,6 +86,7 @@ type Server struct {
 	stream *server.StreamableHTTPServer
 
 	mu       sync.Mutex
+	active   string // the issuer the resource metadata names
 	clients  map[string]*client
 	codes    map[string]*grant
 	access   map[string]*grant
@@ -61,15 +98,20 @@ type Server struct {
 	regs     atomic.Int64
 	refreshs atomic.Int64
 	ccs      atomic.Int64
+	tokenReq atomic.Int64
+	foreign  atomic.Int64
+	regsAt   map[string]int
 }
 
 type client struct {
+	issuer       string // where it is registered
 	secret       string
 	redirectURIs []string
 }
 
 // grant is what a code or token stands for.
 type grant struct {
+	issuer                         string
 	clientID, scope, resource      string
 	challenge, redirectURI         string // codes
 	expired, revoked, used, access bool
@@ -79,26 +121,94 @@ type grant struct {
 func New(tb testing.TB, mcp *server.MCPServer, opts Options) *Server {
 	tb.Helper()
 	s := &Server{opts: opts, clients: map[string]*client{}, codes: map[string]*grant{},
-		access: map[string]*grant{}, refresh: map[string]*grant{}}
+		access: map[string]*grant{}, refresh: map[string]*grant{}, regsAt: map[string]int{}}
 	if s.opts.TokenTTL == 0 {
 		s.opts.TokenTTL = 3600
 	}
-	for id, secret := range opts.Clients {
-		s.clients[id] = &client{secret: secret}
+	if s.opts.TokenType == "" {
+		s.opts.TokenType = "Bearer"
 	}
-	s.stream = server.NewStreamableHTTPServer(mcp, server.WithStateLess(true))
+	streamOpts := []server.StreamableHTTPOption{server.WithStateLess(true)}
+	if opts.PublicBase != "" {
+		// The public name arrives over loopback here, as it would through
+		// a reverse proxy; the rebinding guard is for browsers, not us.
+		streamOpts = append(streamOpts, server.WithDisableLocalhostProtection(true))
+	}
+	s.stream = server.NewStreamableHTTPServer(mcp, streamOpts...)
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /.well-known/oauth-protected-resource/mcp", s.resourceMetadata)
-	mux.HandleFunc("GET /.well-known/oauth-authorization-server", s.serverMetadata)
-	mux.HandleFunc("POST /register", s.register)
-	mux.HandleFunc("GET /authorize", s.authorize)
-	mux.HandleFunc("POST /token", s.token)
+	// Two authorization servers: the first at the root, the second (after
+	// Migrate) at the path-based issuer Base+"/as2".
+	for _, prefix := range []string{"", "/as2"} {
+		mux.HandleFunc("GET /.well-known/oauth-authorization-server"+prefix, func(w http.ResponseWriter, r *http.Request) { s.serverMetadata(w, s.Base+prefix) })
+		mux.HandleFunc("POST "+prefix+"/register", func(w http.ResponseWriter, r *http.Request) { s.register(w, r, s.Base+prefix) })
+		mux.HandleFunc("GET "+prefix+"/authorize", func(w http.ResponseWriter, r *http.Request) { s.authorize(w, r, s.Base+prefix) })
+		mux.HandleFunc("POST "+prefix+"/token", func(w http.ResponseWriter, r *http.Request) { s.token(w, r, s.Base+prefix) })
+	}
 	mux.Handle("/mcp", s.protect(s.stream))
-	s.ts = httptest.NewServer(mux)
+	if opts.TLS {
+		s.ts = httptest.NewTLSServer(mux)
+	} else {
+		s.ts = httptest.NewServer(mux)
+	}
 	s.Base = s.ts.URL
+	if opts.PublicBase != "" {
+		s.Base = strings.TrimSuffix(opts.PublicBase, "/")
+	}
 	s.URL = s.Base + "/mcp"
+	s.active = s.Base
+	for id, secret := range opts.Clients {
+		s.clients[id] = &client{issuer: s.Base, secret: secret}
+	}
 	tb.Cleanup(s.Close)
 	return s
+}
+
+// Client returns an HTTP client that reaches the server whatever the host
+// of the URL (so PublicBase names work without leaving the machine) and
+// trusts its TLS certificate.
+func (s *Server) Client() *http.Client {
+	tr := s.ts.Client().Transport.(*http.Transport).Clone()
+	addr := s.ts.Listener.Addr().String()
+	tr.DialContext = func(ctx context.Context, network, _ string) (net.Conn, error) {
+		var d net.Dialer
+		return d.DialContext(ctx, network, addr)
+	}
+	return &http.Client{Transport: tr}
+}
+
+// SetClientSecret changes the secret of a pre-registered client, so that
+// the next grant with the old one fails.
+func (s *Server) SetClientSecret(id, secret string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if c := s.clients[id]; c != nil {
+		c.secret = secret
+	}
+}
+
+// SetIss changes Options.Iss.
+func (s *Server) SetIss(iss string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.opts.Iss = iss
+}
+
+// SetMetadata changes Options.Metadata (for values that name the server's
+// own URL, known once it listens).
+func (s *Server) SetMetadata(m map[string]any) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.opts.Metadata = m
+}
+
+// Migrate moves the resource to the second authorization server: its
+// metadata names Base+"/as2" from now on, and tokens of the first are
+// refused. Clients registered at the first are unknown at the second.
+func (s *Server) Migrate() {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.active = s.Base + "/as2"
 }
 
 // Close stops the server.
@@ -154,6 +264,21 @@ func (s *Server) Refreshes() int { return int(s.refreshs.Load()) }
 // ClientCredentials counts the client_credentials grants honoured.
 func (s *Server) ClientCredentials() int { return int(s.ccs.Load()) }
 
+// TokenRequests counts the requests to the token endpoints, whatever their
+// outcome.
+func (s *Server) TokenRequests() int { return int(s.tokenReq.Load()) }
+
+// RegistrationsAt counts the dynamic client registrations at issuer.
+func (s *Server) RegistrationsAt(issuer string) int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.regsAt[issuer]
+}
+
+// ForeignClients counts the requests that presented, at one authorization
+// server, a client registered at the other.
+func (s *Server) ForeignClients() int { return int(s.foreign.Load()) }
+
 func (s *Server) remember(secrets ...string) {
 	for _, v := range secrets {
 		if v != "" {
@@ -163,23 +288,36 @@ func (s *Server) remember(secrets ...string) {
 }
 
 func (s *Server) resourceMetadata(w http.ResponseWriter, r *http.Request) {
+	s.mu.Lock()
+	active := s.active
+	s.mu.Unlock()
 	writeJSON(w, http.StatusOK, map[string]any{
-		"resource": s.URL, "authorization_servers": []string{s.Base}, "scopes_supported": s.opts.Scopes,
+		"resource": s.URL, "authorization_servers": []string{active}, "scopes_supported": s.opts.Scopes,
 	})
 }
 
-func (s *Server) serverMetadata(w http.ResponseWriter, r *http.Request) {
-	writeJSON(w, http.StatusOK, map[string]any{
-		"issuer":                                s.Base,
-		"authorization_endpoint":                s.Base + "/authorize",
-		"token_endpoint":                        s.Base + "/token",
-		"registration_endpoint":                 s.Base + "/register",
+func (s *Server) serverMetadata(w http.ResponseWriter, issuer string) {
+	m := map[string]any{
+		"issuer":                                issuer,
+		"authorization_endpoint":                issuer + "/authorize",
+		"token_endpoint":                        issuer + "/token",
+		"registration_endpoint":                 issuer + "/register",
 		"response_types_supported":              []string{"code"},
 		"grant_types_supported":                 []string{"authorization_code", "refresh_token", "client_credentials"},
 		"code_challenge_methods_supported":      []string{"S256"},
 		"token_endpoint_auth_methods_supported": []string{"client_secret_basic", "client_secret_post"},
 		"scopes_supported":                      append(slices.Clone(s.opts.Scopes), "offline_access"),
-	})
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for k, v := range s.opts.Metadata {
+		if v == nil {
+			delete(m, k)
+		} else {
+			m[k] = v
+		}
+	}
+	writeJSON(w, http.StatusOK, m)
 }
 
 func writeJSON(w http.ResponseWriter, status int, v any) {

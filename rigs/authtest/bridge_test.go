@@ -76,3 +76,45 @@ func TestBridgeRunWithOAuth(t *testing.T) {
 		assert.NotContains(t, res.OutputText, s)
 	}
 }
+
+// TestEchoedClientSecretNeverReachesTheModel: an authorization server that
+// quotes the client secret it refused in its error answer. The failing
+// call's output, its CallRecord and every request to the model carry the
+// error, never the secret (issue 23 item 6: the secret reached the model).
+func TestEchoedClientSecretNeverReachesTheModel(t *testing.T) {
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	const secret = "svc-secret-value-1234"
+	srv := authtest.New(t, mcptest.NewServer(), authtest.Options{EchoSecrets: true, Clients: map[string]string{"svc": secret}})
+	model := &responsestest.Model{Calls: []responsestest.FunctionCall{{Name: "remote__echo", Arguments: `{"text":"x"}`}}}
+	api := responsestest.New(model.Handler())
+	t.Cleanup(api.Close)
+	client := api.Client()
+
+	remote := bridge.HTTP("remote", srv.URL)
+	remote.Transport.(*mcpclient.HTTP).OAuth = &oauth.Config{Grant: oauth.GrantClientCredentials, ClientID: "svc", ClientSecret: secret}
+	b, err := bridge.New(ctx, []bridge.Server{remote})
+	require.NoError(t, err)
+	defer b.Close()
+
+	// The secret is rotated at the server and the token revoked: the
+	// next grant is refused, and the answer quotes the secret sent.
+	srv.SetClientSecret("svc", "rotated-secret-value")
+	srv.Revoke()
+	res, err := b.Run(ctx, &client.Responses, oai.ResponseNewParams{
+		Model: "test-model",
+		Input: oai.ResponseNewParamsInputUnion{OfString: openai.String("use the protected server")},
+	})
+	require.NoError(t, err)
+	require.NotEmpty(t, res.Turns)
+	call := res.Turns[0].Calls[0]
+	require.Error(t, call.Err)
+	assert.Contains(t, call.Err.Error(), "invalid_client")
+	assert.NotContains(t, call.Err.Error(), secret)
+	out, _ := json.Marshal(call.Output)
+	assert.NotContains(t, string(out), secret)
+	sent, err := json.Marshal(api.Requests())
+	require.NoError(t, err)
+	assert.Contains(t, string(sent), "invalid_client", "the model is told why")
+	assert.NotContains(t, string(sent), secret, "the client secret reached the model")
+}

@@ -23,7 +23,7 @@ func randomToken(prefix string) string {
 
 // register is dynamic client registration (RFC 7591): a confidential
 // client unless it asks for token_endpoint_auth_method "none".
-func (s *Server) register(w http.ResponseWriter, r *http.Request) {
+func (s *Server) register(w http.ResponseWriter, r *http.Request, issuer string) {
 	var req struct {
 		RedirectURIs []string `json:"redirect_uris"`
 		AuthMethod   string   `json:"token_endpoint_auth_method"`
@@ -35,13 +35,14 @@ func (s *Server) register(w http.ResponseWriter, r *http.Request) {
 	}
 	s.regs.Add(1)
 	id := randomToken("client-")
-	c := &client{redirectURIs: req.RedirectURIs}
+	c := &client{issuer: issuer, redirectURIs: req.RedirectURIs}
 	method := "none"
 	if req.AuthMethod != "none" {
 		c.secret, method = randomToken("secret-"), "client_secret_basic"
 	}
 	s.mu.Lock()
 	s.clients[id] = c
+	s.regsAt[issuer]++
 	s.remember(c.secret)
 	s.mu.Unlock()
 	writeJSON(w, http.StatusCreated, map[string]any{
@@ -50,11 +51,22 @@ func (s *Server) register(w http.ResponseWriter, r *http.Request) {
 	})
 }
 
+// clientAt returns the client id registered at issuer, counting the
+// presentation of a client registered elsewhere. Callers hold s.mu.
+func (s *Server) clientAt(issuer, id string) *client {
+	c := s.clients[id]
+	if c != nil && c.issuer != issuer {
+		s.foreign.Add(1)
+		return nil
+	}
+	return c
+}
+
 // authorize approves every valid request at once and redirects with a code.
-func (s *Server) authorize(w http.ResponseWriter, r *http.Request) {
+func (s *Server) authorize(w http.ResponseWriter, r *http.Request, issuer string) {
 	q := r.URL.Query()
 	s.mu.Lock()
-	c := s.clients[q.Get("client_id")]
+	c := s.clientAt(issuer, q.Get("client_id"))
 	s.mu.Unlock()
 	redirect := q.Get("redirect_uri")
 	switch {
@@ -81,7 +93,7 @@ func (s *Server) authorize(w http.ResponseWriter, r *http.Request) {
 	}
 	code := randomToken("code-")
 	s.mu.Lock()
-	s.codes[code] = &grant{clientID: q.Get("client_id"), scope: strings.Join(scopes, " "), resource: q.Get("resource"),
+	s.codes[code] = &grant{issuer: issuer, clientID: q.Get("client_id"), scope: strings.Join(scopes, " "), resource: q.Get("resource"),
 		challenge: q.Get("code_challenge"), redirectURI: redirect}
 	s.remember(code)
 	s.mu.Unlock()
@@ -94,13 +106,23 @@ func (s *Server) authorize(w http.ResponseWriter, r *http.Request) {
 	uq := u.Query()
 	uq.Set("code", code)
 	uq.Set("state", q.Get("state"))
+	s.mu.Lock()
+	iss := s.opts.Iss
+	s.mu.Unlock()
+	switch iss {
+	case "":
+	case IssCorrect:
+		uq.Set("iss", issuer)
+	default:
+		uq.Set("iss", iss)
+	}
 	u.RawQuery = uq.Encode()
 	http.Redirect(w, r, u.String(), http.StatusFound)
 }
 
 // clientAuth authenticates the client of a token request
 // (client_secret_basic, client_secret_post or none for public clients).
-func (s *Server) clientAuth(r *http.Request) (string, bool) {
+func (s *Server) clientAuth(r *http.Request, issuer string) (string, bool) {
 	id, secret, basic := r.BasicAuth()
 	if basic {
 		id, _ = url.QueryUnescape(id)
@@ -110,24 +132,37 @@ func (s *Server) clientAuth(r *http.Request) (string, bool) {
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	s.remember(secret)
-	c := s.clients[id]
+	s.remember(secret, r.PostForm.Get("client_assertion"))
+	c := s.clientAt(issuer, id)
 	if c == nil {
 		return id, false
 	}
 	return id, subtle.ConstantTimeCompare([]byte(c.secret), []byte(secret)) == 1
 }
 
-func (s *Server) token(w http.ResponseWriter, r *http.Request) {
+// echo is what an error answer quotes back of the request when
+// Options.EchoSecrets is set.
+func (s *Server) echo(r *http.Request) string {
+	if !s.opts.EchoSecrets {
+		return ""
+	}
+	_, secret, _ := r.BasicAuth()
+	f := r.PostForm
+	return fmt.Sprintf(" (received secret %q, code %q, verifier %q, refresh token %q, assertion %q)",
+		secret+f.Get("client_secret"), f.Get("code"), f.Get("code_verifier"), f.Get("refresh_token"), f.Get("client_assertion")+f.Get("assertion"))
+}
+
+func (s *Server) token(w http.ResponseWriter, r *http.Request, issuer string) {
+	s.tokenReq.Add(1)
 	r.Body = http.MaxBytesReader(w, r.Body, 1<<16)
 	if err := r.ParseForm(); err != nil {
 		oauthError(w, http.StatusBadRequest, "invalid_request", "bad form")
 		return
 	}
 	f := r.PostForm
-	id, ok := s.clientAuth(r)
+	id, ok := s.clientAuth(r, issuer)
 	if !ok {
-		oauthError(w, http.StatusUnauthorized, "invalid_client", "client authentication failed")
+		oauthError(w, http.StatusUnauthorized, "invalid_client", "client authentication failed"+s.echo(r))
 		return
 	}
 	s.mu.Lock()
@@ -137,38 +172,44 @@ func (s *Server) token(w http.ResponseWriter, r *http.Request) {
 	switch f.Get("grant_type") {
 	case "authorization_code":
 		code := s.codes[f.Get("code")]
-		if code == nil || code.used || code.clientID != id || code.redirectURI != f.Get("redirect_uri") ||
+		if code == nil || code.used || code.issuer != issuer || code.clientID != id || code.redirectURI != f.Get("redirect_uri") ||
 			f.Get("resource") != code.resource || pkceChallenge(f.Get("code_verifier")) != code.challenge {
-			oauthError(w, http.StatusBadRequest, "invalid_grant", "bad code")
+			oauthError(w, http.StatusBadRequest, "invalid_grant", "bad code"+s.echo(r))
 			return
 		}
 		code.used = true
-		g = &grant{clientID: id, scope: code.scope, resource: code.resource}
+		g = &grant{issuer: issuer, clientID: id, scope: code.scope, resource: code.resource}
 	case "refresh_token":
 		old := s.refresh[f.Get("refresh_token")]
-		if old == nil || old.used || old.revoked || old.clientID != id {
-			oauthError(w, http.StatusBadRequest, "invalid_grant", "bad refresh token")
+		if old == nil || old.used || old.revoked || old.issuer != issuer || old.clientID != id {
+			if old != nil && old.used {
+				// Reuse of a rotated refresh token: the grant is
+				// compromised, so every token of it is revoked (as real
+				// servers do).
+				s.revokeClient(id)
+			}
+			oauthError(w, http.StatusBadRequest, "invalid_grant", "bad refresh token"+s.echo(r))
 			return
 		}
 		old.used = true // rotation: each refresh token works once
 		s.refreshs.Add(1)
-		g = &grant{clientID: id, scope: old.scope, resource: old.resource}
+		g = &grant{issuer: issuer, clientID: id, scope: old.scope, resource: old.resource}
 	case "client_credentials":
 		s.ccs.Add(1)
-		g = &grant{clientID: id, scope: f.Get("scope"), resource: f.Get("resource")}
+		g = &grant{issuer: issuer, clientID: id, scope: f.Get("scope"), resource: f.Get("resource")}
 	default:
-		oauthError(w, http.StatusBadRequest, "unsupported_grant_type", "")
+		oauthError(w, http.StatusBadRequest, "unsupported_grant_type", ""+s.echo(r))
 		return
 	}
 	if g.resource != s.URL {
-		oauthError(w, http.StatusBadRequest, "invalid_target", "unknown resource")
+		oauthError(w, http.StatusBadRequest, "invalid_target", "unknown resource"+s.echo(r))
 		return
 	}
 	access := randomToken("at-")
 	ag := *g
 	ag.access = true
 	s.access[access] = &ag
-	resp := map[string]any{"access_token": access, "token_type": "Bearer", "expires_in": s.opts.TokenTTL, "scope": g.scope}
+	resp := map[string]any{"access_token": access, "token_type": s.opts.TokenType, "expires_in": s.opts.TokenTTL, "scope": g.scope}
 	s.remember(access)
 	if !s.opts.NoRefreshTokens && f.Get("grant_type") != "client_credentials" {
 		rt := randomToken("rt-")
@@ -178,6 +219,17 @@ func (s *Server) token(w http.ResponseWriter, r *http.Request) {
 		s.remember(rt)
 	}
 	writeJSON(w, http.StatusOK, resp)
+}
+
+// revokeClient revokes every token issued to client id. Callers hold s.mu.
+func (s *Server) revokeClient(id string) {
+	for _, m := range []map[string]*grant{s.access, s.refresh} {
+		for _, g := range m {
+			if g.clientID == id {
+				g.revoked = true
+			}
+		}
+	}
 }
 
 func pkceChallenge(verifier string) string {
@@ -199,7 +251,7 @@ func (s *Server) protect(next http.Handler) http.Handler {
 		var scope string
 		if g != nil {
 			// Expire and Revoke change grants under s.mu: read them under it too.
-			usable = !g.expired && !g.revoked && g.resource == s.URL
+			usable = !g.expired && !g.revoked && g.resource == s.URL && g.issuer == s.active
 			scope = g.scope
 		}
 		s.mu.Unlock()
