@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"net/url"
 	"slices"
 )
 
@@ -45,7 +46,14 @@ func (o *flow) register(ctx context.Context) (clientCreds, error) {
 	if len(as.TokenEndpointAuthMethodsSupported) > 0 && !slices.Contains(as.TokenEndpointAuthMethodsSupported, authNone) {
 		method = chooseAuthMethod(as.TokenEndpointAuthMethodsSupported, true, false)
 	}
+	// SEP-837: a client whose redirect stays on this machine is a native
+	// application; one redirecting to an https site is a web application.
+	appType := "web"
+	if u, err := url.Parse(o.cfg.RedirectURL); err == nil && isLoopback(u.Hostname()) {
+		appType = "native"
+	}
 	body, _ := json.Marshal(map[string]any{
+		"application_type":           appType,
 		"client_name":                o.cfg.ClientName,
 		"redirect_uris":              []string{o.cfg.RedirectURL},
 		"grant_types":                []string{"authorization_code", "refresh_token"},

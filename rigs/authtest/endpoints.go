@@ -28,9 +28,14 @@ func (s *Server) register(w http.ResponseWriter, r *http.Request, issuer string)
 		RedirectURIs []string `json:"redirect_uris"`
 		AuthMethod   string   `json:"token_endpoint_auth_method"`
 		GrantTypes   []string `json:"grant_types"`
+		AppType      string   `json:"application_type"`
 	}
 	if err := json.NewDecoder(io.LimitReader(r.Body, 1<<16)).Decode(&req); err != nil || len(req.RedirectURIs) == 0 {
 		oauthError(w, http.StatusBadRequest, "invalid_client_metadata", "redirect_uris required")
+		return
+	}
+	if req.AppType != "native" && req.AppType != "web" {
+		oauthError(w, http.StatusBadRequest, "invalid_client_metadata", "application_type must be native or web")
 		return
 	}
 	s.regs.Add(1)
