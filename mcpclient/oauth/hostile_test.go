@@ -6,11 +6,14 @@ package oauth_test
 // the code before its fix.
 
 import (
+	"bufio"
 	"context"
 	"errors"
+	"fmt"
 	"net/http"
 	"net/url"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
 	"sync"
@@ -457,4 +460,63 @@ func TestPreRegisteredSecretStaysWithItsAuthorizationServer(t *testing.T) {
 	require.Error(t, err)
 	assert.Contains(t, err.Error(), "authorization server changed")
 	assert.Zero(t, e.srv.ForeignClients())
+}
+
+// TestRefreshSharedTokenFileTwoProcesses: this test binary, run again as a
+// second process, shares the token file. Both hold the same token when it
+// expires; this process refreshes it, then the second uses it, and must
+// take the new token from the file rather than send the refresh token
+// that was rotated (which the server treats as theft, revoking the grant).
+func TestRefreshSharedTokenFileTwoProcesses(t *testing.T) {
+	e := newOAuthEnv(t, authtest.Options{})
+	path := filepath.Join(t.TempDir(), "tokens.json")
+	c, err := mcpclient.Connect(testCtx(t), e.config(&oauth.Config{RedirectURL: testRedirect, Authorizer: browser(t), TokenStore: oauth.NewFileTokenStore(path)}))
+	require.NoError(t, err)
+	defer c.Close()
+
+	child := exec.CommandContext(testCtx(t), os.Args[0], "-test.run=^TestSecondProcessCallsEcho$", "-test.count=1", "-test.v")
+	child.Env = append(os.Environ(), "OAUTH_SECOND_PROCESS_URL="+e.srv.URL, "OAUTH_SECOND_PROCESS_TOKENS="+path)
+	toChild, err := child.StdinPipe()
+	require.NoError(t, err)
+	fromChild, err := child.StdoutPipe()
+	require.NoError(t, err)
+	var stderr strings.Builder
+	child.Stderr = &stderr
+	require.NoError(t, child.Start())
+	lines := bufio.NewScanner(fromChild)
+	var seen strings.Builder
+	for lines.Scan() && lines.Text() != "second process ready" {
+		seen.WriteString(lines.Text() + "\n")
+	}
+
+	e.srv.Expire()
+	callEcho(t, c, "echo") // refreshes, rotating the refresh token
+	_, err = toChild.Write([]byte("go\n"))
+	require.NoError(t, err)
+	for lines.Scan() {
+		seen.WriteString(lines.Text() + "\n")
+	}
+	require.NoError(t, child.Wait(), "second process:\n%s%s", seen.String(), stderr.String())
+	assert.Equal(t, 1, e.srv.Refreshes(), "one refresh for both processes")
+	assert.Equal(t, 1, e.srv.Authorizations(), "no one is sent to log in again")
+}
+
+// TestSecondProcessCallsEcho is the second process of
+// TestRefreshSharedTokenFileTwoProcesses (skipped otherwise): it connects
+// with the token in the file, says so, waits for the word and calls again.
+// It has no Authorizer: it must make do with the shared file.
+func TestSecondProcessCallsEcho(t *testing.T) {
+	url, path := os.Getenv("OAUTH_SECOND_PROCESS_URL"), os.Getenv("OAUTH_SECOND_PROCESS_TOKENS")
+	if url == "" {
+		t.Skip("run by TestRefreshSharedTokenFileTwoProcesses")
+	}
+	c, err := mcpclient.Connect(testCtx(t), mcpclient.Config{Name: "protected", Transport: &mcpclient.HTTP{URL: url,
+		OAuth: &oauth.Config{RedirectURL: testRedirect, TokenStore: oauth.NewFileTokenStore(path)}}})
+	require.NoError(t, err)
+	defer c.Close()
+	callEcho(t, c, "echo")
+	fmt.Println("second process ready")
+	_, err = bufio.NewReader(os.Stdin).ReadString('\n')
+	require.NoError(t, err)
+	callEcho(t, c, "echo")
 }
