@@ -69,7 +69,7 @@ func decodeDocument(data []byte, isYAML bool) (map[string]any, [][]string, error
 		}
 		doc[key] = v
 	}
-	return doc, duplicateKeys(data), nil
+	return doc, duplicateKeys(data, doc), nil
 }
 
 // looksLikeJSON reports whether data starts, after blanks and comments,
@@ -102,17 +102,47 @@ func looksLikeJSON(data []byte) bool {
 // standard decoder keeps the last of them silently; for a config file that
 // choice could send a credential, or start a command, the user did not
 // mean.
-func duplicateKeys(data []byte) [][]string {
+//
+// Every duplicate leaves the decoded tree one key short, so a first pass
+// only counts the keys the text holds: when the tree has as many, there is
+// none, and no key has to be remembered.
+func duplicateKeys(data []byte, doc map[string]any) [][]string {
+	counter := &dupScanner{data: data, countOnly: true}
+	counter.object(false, true)
+	if counter.keys == countKeys(doc) {
+		return nil
+	}
 	s := &dupScanner{data: data}
 	s.object(false, true)
 	return s.dups
 }
 
+// countKeys counts the keys of the objects in v, v's own included.
+func countKeys(v any) int {
+	switch v := v.(type) {
+	case map[string]any:
+		n := len(v)
+		for _, c := range v {
+			n += countKeys(c)
+		}
+		return n
+	case []any:
+		n := 0
+		for _, c := range v {
+			n += countKeys(c)
+		}
+		return n
+	}
+	return 0
+}
+
 type dupScanner struct {
-	data []byte
-	i    int
-	path keyPath // where the scanner is, while tracking
-	dups [][]string
+	data      []byte
+	i         int
+	countOnly bool // count the tracked keys (in keys) instead of finding duplicates
+	keys      int
+	path      keyPath // where the scanner is, while tracking
+	dups      [][]string
 }
 
 func (s *dupScanner) blanks() {
@@ -162,9 +192,13 @@ func (s *dupScanner) object(track, top bool) {
 			s.i++
 			continue
 		}
-		key := s.str(track || top)
+		key := s.str(top || track && !s.countOnly)
 		keyTracked := track || top && readKeys[key]
-		if keyTracked && !seen.add(key) {
+		switch {
+		case !keyTracked:
+		case s.countOnly:
+			s.keys++
+		case !seen.add(key):
 			s.dups = append(s.dups, s.path.with(key))
 		}
 		s.blanks()

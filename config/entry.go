@@ -204,7 +204,7 @@ func (p *entryParser) stdio(command string) *mcpclient.Stdio {
 	for i, a := range p.strList("args") {
 		st.Args = append(st.Args, p.expand(fmt.Sprintf("args[%d]", i), a))
 	}
-	env := p.envMap("env")
+	env := p.objectOf("env")
 	if len(p.fileEnv) > 0 || len(env) > 0 {
 		st.Env = make(map[string]string, len(p.fileEnv)+len(env))
 		for k, v := range p.fileEnv {
@@ -214,8 +214,13 @@ func (p *entryParser) stdio(command string) *mcpclient.Stdio {
 			}
 			st.Env[k] = v
 		}
-		for k, v := range env {
-			st.Env[k] = p.expand("env."+k, v)
+		for k, raw := range env {
+			if v, ok := p.envValue("env."+k, raw); ok {
+				st.Env[k] = p.expand("env."+k, v)
+			}
+		}
+		if len(st.Env) == 0 {
+			st.Env = nil
 		}
 	}
 	if cwd, ok := p.str("cwd"); ok {
@@ -454,24 +459,21 @@ func (p *entryParser) strMap(key string) map[string]string {
 	return out
 }
 
-// envMap reads "env": strings, with numbers and booleans taken as written
-// (VS Code allows them) and null leaving the variable out.
-func (p *entryParser) envMap(key string) map[string]string {
-	out := map[string]string{}
-	for k, raw := range p.objectOf(key) {
-		switch v := raw.(type) {
-		case string:
-			out[k] = v
-		case json.Number:
-			out[k] = v.String()
-		case bool:
-			out[k] = strconv.FormatBool(v)
-		case nil:
-		default:
-			p.fail(key+"."+k, "want a string, got %s", kindOf(raw))
-		}
+// envValue reads a value of "env": a string, or a number or boolean taken
+// as written (VS Code allows them); null leaves the variable out.
+func (p *entryParser) envValue(key string, raw any) (string, bool) {
+	switch v := raw.(type) {
+	case string:
+		return v, true
+	case json.Number:
+		return v.String(), true
+	case bool:
+		return strconv.FormatBool(v), true
+	case nil:
+	default:
+		p.fail(key, "want a string, got %s", kindOf(raw))
 	}
-	return out
+	return "", false
 }
 
 func (p *entryParser) objectOf(key string) map[string]any {
