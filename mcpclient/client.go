@@ -19,7 +19,12 @@
 //     times in a row, with backoff.
 //   - An expired streamable HTTP session is re-initialized and the request
 //     retried once; a dropped SSE stream is reconnected on the next request.
-//   - Errors are *Error values naming the server and the failed step.
+//   - Sessions pools per-user sessions with one HTTP server: the User in
+//     a request's context (WithUser) picks that user's session, opened
+//     with their headers or token, never shared with another user.
+//   - Errors are *Error values naming the server and the failed step;
+//     values handed to the server that may carry credentials are scrubbed
+//     from them and from the stderr tail (scrub.go).
 //   - The client features beyond tools: sampling (Config.OnSampling),
 //     roots (Config.Roots, SetRoots), resources and prompts
 //     (ListResources, ReadResource, Subscribe, ListPrompts, GetPrompt...)
