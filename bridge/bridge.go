@@ -284,22 +284,19 @@ func (b *Bridge) connect(ctx context.Context, s Server) (*conn, error) {
 		return nil, err
 	}
 	c.users = users
-	if d := b.cfg.connectTimeout; d > 0 {
-		var cancel context.CancelFunc
-		ctx, cancel = context.WithTimeout(ctx, d)
-		defer cancel()
-	}
+	ctx, cancel, blame := boundConnect(ctx, b.cfg.connectTimeout)
+	defer cancel()
 	client, err := mcpclient.Connect(ctx, cfg)
 	if err != nil {
 		if users != nil {
 			_ = users.Close()
 		}
-		return nil, err
+		return nil, blame(err)
 	}
 	c.client = client
 	if err := b.list(ctx, c); err != nil {
 		_ = c.close()
-		return nil, err
+		return nil, blame(err)
 	}
 	return c, nil
 }

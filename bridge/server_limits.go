@@ -25,7 +25,7 @@ func (c *conn) callTool(ctx context.Context, client *mcpclient.Client, tool stri
 	defer cancel()
 	res, err := client.CallTool(cctx, tool, args, opts...)
 	if err != nil && ctx.Err() == nil && errors.Is(cctx.Err(), context.DeadlineExceeded) {
-		return nil, fmt.Errorf("%w after %s (the server's timeout)", responses.ErrCallTimeout, d)
+		return nil, fmt.Errorf("%w after %s (the server's call timeout: Server.CallTimeout, or \"timeout\" in its config file)", responses.ErrCallTimeout, d)
 	}
 	return res, err
 }

@@ -89,6 +89,7 @@ func TestServerCallTimeout(t *testing.T) {
 	assert.ErrorIs(t, err, responses.ErrCallTimeout)
 	assert.False(t, errors.Is(err, context.DeadlineExceeded), "a server timeout is not a cancelled run: Resume must not run it again")
 	assert.Contains(t, err.Error(), `mcp server "slow": call tool "wait"`)
+	assert.Contains(t, err.Error(), "timed out after 50ms (the server's call timeout: Server.CallTimeout", "which limit, and where it is set")
 
 	out, err := b.Call(ctxT(t), "other__echo", `{"text":"fine"}`)
 	require.NoError(t, err, "other servers are not bounded by it")

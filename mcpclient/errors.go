@@ -96,9 +96,9 @@ func (e *Error) Error() string {
 		cause := e.Err.Error()
 		if len(cause) > maxCauseInMessage {
 			kept := textsafe.Cut(cause, maxCauseInMessage)
-			fmt.Fprintf(&b, "%s... (%d bytes of the message cut)", kept, len(cause)-len(kept))
+			fmt.Fprintf(&b, "%s... (%d bytes of the message cut)", withoutRepeats(kept), len(cause)-len(kept))
 		} else {
-			b.WriteString(cause)
+			b.WriteString(withoutRepeats(cause))
 		}
 	}
 	if tail := strings.TrimSpace(e.Stderr); tail != "" {
@@ -132,3 +132,21 @@ func (e *processExitError) Error() string {
 }
 
 func (e *processExitError) Is(target error) bool { return target == ErrProcessExited }
+
+// withoutRepeats drops a ": "-separated part of msg that repeats the part
+// just before it. mcp-go wraps some transport failures twice with the same
+// words ("failed to send request: failed to send request: Post ...");
+// saying it once loses nothing.
+func withoutRepeats(msg string) string {
+	parts := strings.Split(msg, ": ")
+	kept := parts[:1]
+	for _, p := range parts[1:] {
+		if p != kept[len(kept)-1] {
+			kept = append(kept, p)
+		}
+	}
+	if len(kept) == len(parts) {
+		return msg
+	}
+	return strings.Join(kept, ": ")
+}

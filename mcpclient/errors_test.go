@@ -25,3 +25,12 @@ func TestErrorMessageOfAHugeCauseIsBounded(t *testing.T) {
 	assert.True(t, strings.ToValidUTF8(msg, "?") == msg, "no character is split")
 	assert.ErrorIs(t, e, cause)
 }
+
+// mcp-go wraps some transport failures twice in the same words; the
+// message says them once and the cause is left whole.
+func TestErrorMessageSaysEachPartOnce(t *testing.T) {
+	cause := errors.New(`transport error: failed to send request: failed to send request: Post "http://h/mcp": EOF`)
+	e := &mcpclient.Error{Server: "wiki", Op: mcpclient.OpHandshake, Err: cause}
+	assert.Equal(t, `mcp server "wiki": handshake: transport error: failed to send request: Post "http://h/mcp": EOF`, e.Error())
+	assert.ErrorIs(t, e, cause)
+}

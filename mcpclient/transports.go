@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"net/url"
 	"os"
 	"sort"
 	"strings"
@@ -12,6 +13,7 @@ import (
 
 	"github.com/mark3labs/mcp-go/server"
 
+	"github.com/mcpbridge/mcpbridge/internal/textsafe"
 	"github.com/mcpbridge/mcpbridge/mcpclient/oauth"
 )
 
@@ -156,8 +158,8 @@ func (t *HTTP) prepared(server string) (Transport, error) {
 	if t == nil {
 		return nil, fmt.Errorf("mcpclient: server %q: %w", server, errNilTransport)
 	}
-	if t.URL == "" {
-		return nil, fmt.Errorf("mcpclient: server %q: HTTP.URL is empty", server)
+	if err := checkServerURL(t.URL); err != nil {
+		return nil, fmt.Errorf("mcpclient: server %q: HTTP.URL %w", server, err)
 	}
 	if t.OAuth != nil {
 		if err := t.OAuth.Validate(server); err != nil {
@@ -244,3 +246,24 @@ func childEnv(parent []string, inherit bool, extra map[string]string) []string {
 
 // parentEnv is os.Environ, a variable for tests.
 var parentEnv = os.Environ
+
+// checkServerURL reports why u cannot reach an MCP server, so a typo fails
+// before anything starts rather than at the handshake. The message never
+// quotes u: it may carry credentials in a shape redaction does not know.
+func checkServerURL(u string) error {
+	if u == "" {
+		return errors.New("is empty")
+	}
+	p, err := url.Parse(u)
+	switch {
+	case err != nil:
+		return errors.New("is not a valid URL")
+	case p.Scheme == "" || p.Opaque != "": // "wiki", "localhost:8080/mcp"
+		return errors.New("does not start with http:// or https://")
+	case !strings.EqualFold(p.Scheme, "http") && !strings.EqualFold(p.Scheme, "https"):
+		return fmt.Errorf("has scheme %q: want http or https", textsafe.Cut(p.Scheme, 32))
+	case p.Host == "":
+		return errors.New("has no host")
+	}
+	return nil
+}

@@ -214,7 +214,7 @@ func (r *runner) invoke(ctx context.Context, exec Executor, c Call) (Output, err
 	case res := <-ch:
 		if res.err != nil && ctx.Err() == nil && errors.Is(cctx.Err(), context.DeadlineExceeded) {
 			// The executor gave up because of our deadline.
-			return Output{}, fmt.Errorf("%w after %s: %s", ErrCallTimeout, r.opts.CallTimeout, c.Name)
+			return Output{}, fmt.Errorf("%w after %s (the run's call timeout: Options.CallTimeout, bridge.WithCallTimeout): %s", ErrCallTimeout, r.opts.CallTimeout, c.Name)
 		}
 		return res.out, res.err
 	case <-cctx.Done():
@@ -222,7 +222,7 @@ func (r *runner) invoke(ctx context.Context, exec Executor, c Call) (Output, err
 			return Output{}, err
 		}
 		// A stuck call: abandon it; its goroutine ends when the executor returns.
-		return Output{}, fmt.Errorf("%w after %s: %s", ErrCallTimeout, r.opts.CallTimeout, c.Name)
+		return Output{}, fmt.Errorf("%w after %s (the run's call timeout: Options.CallTimeout, bridge.WithCallTimeout): %s", ErrCallTimeout, r.opts.CallTimeout, c.Name)
 	}
 }
 

@@ -94,7 +94,7 @@ func TestRunCallTimeoutDoesNotStopSiblings(t *testing.T) {
 	res, err := responses.Run(testCtx(t), api, baseParams(), responses.Static(exec), responses.Options{CallTimeout: 20 * time.Millisecond})
 	require.NoError(t, err)
 	got := s.Requests()[1].FunctionOutputs()
-	assert.Contains(t, got["c_stuck"], "timed out")
+	assert.Contains(t, got["c_stuck"], "timed out after 20ms (the run's call timeout: Options.CallTimeout", "which limit, and where it is set")
 	assert.Equal(t, "fine", got["c_ok"])
 	assert.ErrorIs(t, res.Turns[0].Calls[0].Err, responses.ErrCallTimeout)
 }

@@ -101,6 +101,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		instructions = fs.String("instructions", "", "system instructions sent with every turn")
 		strict       = fs.Bool("strict", false, "make strict-compatible tool schemas strict")
 		timeout      = fs.Duration("timeout", 5*time.Minute, "overall time limit")
+		connTimeout  = fs.Duration("connect-timeout", bridge.DefaultConnectTimeout, "time limit for each server to start and list its tools")
 		skipFailed   = fs.Bool("skip-failed-servers", false, "leave out servers that cannot start instead of failing")
 		headers      headerFlags
 		noStream     = addStreamFlags(fs) // stream.go
@@ -183,12 +184,13 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		bridge.WithSkipFailedServers(*skipFailed),
 		bridge.WithStrict(*strict),
 		bridge.WithMaxIterations(*maxIter),
+		bridge.WithConnectTimeout(*connTimeout),
 	)
 	if *durable.requireApproval {
 		opts = append(opts, bridge.WithApproval(terminalApproval(os.Stdin, stderr)))
 	}
 	if !*noStream { // stream.go
-		return loginHint(streamAnswer(ctx, &client.Responses, params, servers, opts, stdout, stderr))
+		return timeoutHint(ctx, *timeout, loginHint(streamAnswer(ctx, &client.Responses, params, servers, opts, stdout, stderr)))
 	}
 	res, err := bridge.Run(ctx, &client.Responses, params, servers, append(opts,
 		bridge.WithBeforeCall(func(_ context.Context, c bridge.Call) { fmt.Fprintln(stderr, callLine(c)) }),
@@ -201,7 +203,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		logSearches(stderr, res)
 	}
 	if err != nil {
-		return loginHint(err)
+		return timeoutHint(ctx, *timeout, loginHint(err))
 	}
 	fmt.Fprintf(stderr, "done: %d turn(s), %d tokens\n", res.Iterations, res.Usage.TotalTokens)
 	// The answer is the model's text, which may echo what a tool or a
@@ -215,6 +217,20 @@ func envOr(name, def string) string {
 		return v
 	}
 	return def
+}
+
+// timeoutHint says which of the agent's limits ran out and which flag
+// changes it (the library's message names the Go option).
+func timeoutHint(ctx context.Context, overall time.Duration, err error) error {
+	switch {
+	case err == nil:
+		return nil
+	case errors.Is(err, bridge.ErrConnectTimeout):
+		return fmt.Errorf("%w (agent: --connect-timeout)", err)
+	case errors.Is(ctx.Err(), context.DeadlineExceeded):
+		return fmt.Errorf("timed out after %s (the agent's overall limit; --timeout changes it): %w", overall, err)
+	}
+	return err
 }
 
 // printable removes what a terminal would act on rather than show: control
@@ -233,9 +249,10 @@ func printable(s string, keepNewlines bool) string {
 	}, strings.ToValidUTF8(s, "\uFFFD"))
 }
 
-// clip shortens s to n bytes on one line for the log.
+// clip shortens s to n bytes on one line for the log. Line breaks become
+// spaces, so the parts of an output (text, "[image: ...]") stay apart.
 func clip(s string, n int) string {
-	s = strings.Join(strings.Fields(printable(s, false)), " ")
+	s = strings.Join(strings.Fields(printable(s, true)), " ")
 	if len(s) > n {
 		return strings.ToValidUTF8(s[:n], "") + "..."
 	}
@@ -249,7 +266,9 @@ func oneLine(err error) string {
 	if len(msg) > 2000 {
 		msg = msg[:2000] // an error may quote a huge server message
 	}
-	msg = printable(strings.ReplaceAll(msg, "\n", "; "), false)
+	// Line breaks (a StartError lists one server per line) become "; "
+	// and every run of spaces and tabs one space.
+	msg = strings.Join(strings.Fields(printable(strings.ReplaceAll(msg, "\n", "; "), false)), " ")
 	if len(msg) > 500 {
 		msg = strings.ToValidUTF8(msg[:500], "") + "..."
 	}

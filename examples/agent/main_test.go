@@ -79,6 +79,9 @@ func TestAgentFailuresAreOneLine(t *testing.T) {
 		{"no prompt", responsestest.Echo(), "", nil, "no prompt"},
 		{"bad config", responsestest.Echo(), `, "bad": {}`, []string{"hi"}, `server "bad"`},
 		{"server fails", responsestest.Echo(), `, "broken": {"command": "/nonexistent/server"}`, []string{"hi"}, `"broken"`},
+		{"two servers fail", responsestest.Echo(), `, "b1": {"command": "/nonexistent/server"}, "b2": {"command": "/nonexistent/server"}`, []string{"hi"}, `failed to start; mcp server "b1"`},
+		{"hung server", responsestest.Echo(), `, "hung": {"command": "sleep", "args": ["60"]}`, []string{"--connect-timeout", "300ms", "hi"}, `mcp server "hung": handshake: timed out after 300ms (the connect timeout; bridge.WithConnectTimeout changes it) (agent: --connect-timeout)`},
+		{"bad url", responsestest.Echo(), `, "wiki": {"url": "localhost:8080/mcp"}`, []string{"hi"}, `server "wiki": HTTP.URL does not start with http:// or https://`},
 		{"api error", responsestest.Script(responsestest.APIError(401, "invalid_api_key", "bad key")), "", []string{"hi"}, "invalid_api_key"},
 		{"iteration limit", loop.Handler(), "", []string{"--max-iterations", "2", "hi"}, "iteration limit"},
 	}
@@ -90,6 +93,7 @@ func TestAgentFailuresAreOneLine(t *testing.T) {
 			msg := oneLine(err)
 			assert.Contains(t, msg, tc.want)
 			assert.NotContains(t, msg, "\n")
+			assert.NotContains(t, msg, "\t")
 		})
 	}
 }
@@ -141,5 +145,32 @@ func TestAgentHelp(t *testing.T) {
 		usage := stdout + stderr
 		assert.Contains(t, usage, "prompt")
 		assert.Contains(t, usage, "--config")
+	}
+}
+
+// Each call is one line on stderr: a failed call's error once (the output
+// the model read is the same error), a tool's own error without a second
+// "error:", and the parts of an output (text, an image) apart.
+func TestAgentLogsEachCallOnce(t *testing.T) {
+	model := &responsestest.Model{Calls: []responsestest.FunctionCall{
+		{Name: "tools__fail", Arguments: `{"message":"disk full"}`},
+		{Name: "tools__image", Arguments: `{}`},
+		{Name: "tools__nope", Arguments: `{}`},
+	}}
+	for _, mode := range []string{"--no-stream=false", "--no-stream"} {
+		t.Run(mode, func(t *testing.T) {
+			_, cfg := setup(t, model.Handler(), "")
+			_, stderr, err := runAgent(t, "--config", cfg, mode, "hi")
+			require.NoError(t, err, stderr)
+			lines := map[string]string{}
+			for _, l := range strings.Split(stderr, "\n") {
+				if name, _, ok := strings.Cut(strings.TrimPrefix(l, "<- "), " "); ok && strings.HasPrefix(l, "<- ") {
+					lines[name] = l
+				}
+			}
+			assert.Regexp(t, `^<- tools__fail \(\S+\) tool error: disk full$`, lines["tools__fail"])
+			assert.Regexp(t, `^<- tools__image \(\S+\) ok: a pixel \[image: image/png, \d+ bytes\]$`, lines["tools__image"])
+			assert.Regexp(t, `^<- tools__nope \(\S+\) error: unknown function "tools__nope"$`, lines["tools__nope"])
+		})
 	}
 }

@@ -56,16 +56,17 @@ func callLine(c bridge.Call) string {
 
 // doneLine is the log line of a finished, failed or denied call.
 func doneLine(r bridge.CallRecord) string {
-	status := "ok"
+	head := fmt.Sprintf("<- %s (%s)", clip(callName(r.Call), 100), r.Duration.Round(time.Millisecond))
 	switch {
 	case r.Denied:
-		status = "denied"
+		return head + " denied: " + clip(strings.TrimPrefix(r.Output.Text, bridge.ErrorPrefix), 200)
 	case r.Err != nil:
-		status = "error: " + oneLine(r.Err)
+		// The output the model read is this error again: print it once.
+		return head + " error: " + clip(oneLine(r.Err), 200)
 	case r.Output.IsError:
-		status = "tool error"
+		return head + " tool error: " + clip(strings.TrimPrefix(r.Output.Text, bridge.ErrorPrefix), 200)
 	}
-	return fmt.Sprintf("<- %s (%s) %s: %s", clip(callName(r.Call), 100), r.Duration.Round(time.Millisecond), status, clip(r.Output.Text, 200))
+	return head + " ok: " + clip(r.Output.Text, 200)
 }
 
 // progressLine is the log line of a progress report of a running call.
