@@ -45,6 +45,8 @@ var rules = []rule{
 	{"defer-needs-search", "a function sent with defer_loading: true needs a tool_search tool in the same request", "[TS] deferred tools are discovered through tool search"},
 	{"search-call-id", "client tool_search_call and tool_search_output items have a call_id of 1 to 64 characters", "ToolSearchCallItemParam / ToolSearchOutputItemParam call_id; [API]"},
 	{"search-output-call", "every tool_search_output answers a tool_search_call with the same call_id: earlier in the input, or in a previous response of the chain", "[TS]; [API]"},
+	{"model-required", "model is a non-empty string, unless a prompt template (prompt) supplies it", "[API] 400 missing_required_parameter; the OpenAPI document marks no property of CreateResponse required"},
+	{"input-required", "input is given (a string or a list of items), unless prompt, conversation or previous_response_id supplies what the model answers", "[API] 400 missing_required_parameter; the OpenAPI document marks no property of CreateResponse required"},
 	{"strict-big-enum", "strict: a single enum with more than 250 string values totals at most 15000 characters", "[SO]"},
 }
 

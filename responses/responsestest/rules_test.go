@@ -137,3 +137,40 @@ func TestServerAnswersA400LikeTheAPI(t *testing.T) {
 	assert.Equal(t, "invalid_request_error", e.Error.Type)
 	assert.Contains(t, e.Error.Message, "/tools/0/parameters")
 }
+
+// The API refuses a request without a model or without input with a 400
+// (the OpenAPI document marks neither required: a stored prompt may supply
+// both). The fake does too, so a program that forgets one fails offline.
+func TestServerRefusesAMissingModelOrInput(t *testing.T) {
+	s := responsestest.New(responsestest.Echo())
+	defer s.Close()
+	cases := []struct{ body, want string }{
+		{`{}`, "/model: missing required parameter 'model'; /input: missing required parameter 'input'"},
+		{`{"input":"hi"}`, "/model: missing required parameter 'model'"},
+		{`{"model":"","input":"hi"}`, "/model: missing required parameter 'model'"},
+		{`{"model":null,"input":"hi"}`, "/model"},
+		{`{"model":"m"}`, "/input: missing required parameter 'input'"},
+		{`{"model":"m","input":null}`, "/input: missing required parameter 'input'"},
+	}
+	for _, tc := range cases {
+		res, err := s.Server.Client().Post(s.URL+"/v1/responses", "application/json", strings.NewReader(tc.body))
+		require.NoError(t, err)
+		var e struct {
+			Error struct{ Type, Message string }
+		}
+		require.NoError(t, json.NewDecoder(res.Body).Decode(&e))
+		res.Body.Close()
+		assert.Equal(t, http.StatusBadRequest, res.StatusCode, tc.body)
+		assert.Equal(t, "invalid_request_error", e.Error.Type, tc.body)
+		assert.Contains(t, e.Error.Message, tc.want, tc.body)
+	}
+	for _, ok := range []string{
+		`{"model":"m","input":"hi"}`,
+		`{"model":"m","input":[]}`,
+		`{"prompt":{"id":"pmpt_1"}}`,                    // the template supplies model and input
+		`{"model":"m","previous_response_id":"resp_1"}`, // continues a response
+		`{"model":"m","conversation":"conv_1"}`,         // the conversation's items are the input
+	} {
+		assert.NoError(t, responsestest.ValidateRequestJSON([]byte(ok)), ok)
+	}
+}

@@ -125,6 +125,7 @@ func Validate(req *Request) error {
 // request (unique names) or need the parameters compiled as a schema of
 // their own.
 func checkRules(body map[string]any, p *problems) {
+	checkRequired(body, p)
 	if items, ok := body["input"].([]any); ok {
 		for i, it := range items {
 			m, _ := it.(map[string]any)
@@ -204,4 +205,17 @@ func oneLine(s string, max int) string {
 		s = s[:max] + "..."
 	}
 	return s
+}
+
+// checkRequired enforces rules model-required and input-required: what the
+// API refuses with "Missing required parameter" although the OpenAPI
+// document leaves it optional (a stored prompt may supply both).
+func checkRequired(body map[string]any, p *problems) {
+	given := func(key string) bool { v, ok := body[key]; return ok && v != nil }
+	if m, _ := body["model"].(string); m == "" && !given("prompt") { // rule model-required
+		p.add("/model", "missing required parameter 'model'")
+	}
+	if !given("input") && !given("prompt") && !given("conversation") && !given("previous_response_id") { // rule input-required
+		p.add("/input", "missing required parameter 'input'")
+	}
 }
