@@ -27,6 +27,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"strconv"
@@ -58,6 +59,8 @@ type Server struct {
 	mu       sync.Mutex
 	requests []*Request
 
+	onRequest func(*Request)
+
 	chainMu sync.Mutex
 	chains  map[string]*chainState // response id -> tool search state (toolsearch.go)
 }
@@ -68,12 +71,49 @@ func New(h Handler) *Server {
 	s := &Server{handler: h}
 	s.validate.Store(true)
 	s.Server = httptest.NewServer(http.HandlerFunc(s.serveHTTP))
-	if t, ok := s.Server.Client().Transport.(*http.Transport); ok {
-		// Many concurrent runs share the server: keep their connections.
-		t.MaxIdleConnsPerHost = 1024
-	}
+	s.keepConns()
 	return s
 }
+
+// Listen is New on a loopback address of the caller's choosing, such as
+// "127.0.0.1:8089" (port 0 picks a free port), for a fake that other
+// programs reach at a known URL (cmd/fakeapi). Other addresses are
+// refused: the fake has no authentication.
+func Listen(addr string, h Handler) (*Server, error) {
+	host, _, err := net.SplitHostPort(addr)
+	if err != nil {
+		return nil, fmt.Errorf("responsestest: address %q: %w", addr, err)
+	}
+	if ip := net.ParseIP(host); host != "localhost" && (ip == nil || !ip.IsLoopback()) {
+		return nil, fmt.Errorf("responsestest: address %q is not a loopback address (127.0.0.1, ::1 or localhost)", addr)
+	}
+	l, err := net.Listen("tcp", addr)
+	if err != nil {
+		return nil, fmt.Errorf("responsestest: %w", err)
+	}
+	s := &Server{handler: h}
+	s.validate.Store(true)
+	s.Server = httptest.NewUnstartedServer(http.HandlerFunc(s.serveHTTP))
+	_ = s.Server.Listener.Close()
+	s.Server.Listener = l
+	s.Server.Start()
+	s.keepConns()
+	return s, nil
+}
+
+// keepConns lets the many concurrent runs that share a server keep their
+// connections.
+func (s *Server) keepConns() {
+	if t, ok := s.Server.Client().Transport.(*http.Transport); ok {
+		t.MaxIdleConnsPerHost = 1024
+	}
+}
+
+// OnRequest sets a function called with every request once it has been
+// validated and before the handler runs (Request.ValidationErr says why a
+// request is refused). It lets a long-running fake log what it serves with
+// recording off. Set it before sending requests.
+func (s *Server) OnRequest(fn func(*Request)) { s.onRequest = fn }
 
 // Client returns an openai-go client aimed at the server: base URL set, a
 // fake API key, the server's own HTTP client (closed with the server) and
@@ -246,6 +286,9 @@ func (s *Server) serveHTTP(w http.ResponseWriter, hr *http.Request) {
 		s.mu.Lock()
 		s.requests = append(s.requests, req)
 		s.mu.Unlock()
+	}
+	if s.onRequest != nil {
+		s.onRequest(req)
 	}
 	if req.ValidationErr != nil {
 		writeError(w, http.StatusBadRequest, "invalid_request_error", "invalid_request", req.ValidationErr.Error(), nil)
