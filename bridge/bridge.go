@@ -137,9 +137,10 @@ type Bridge struct {
 	order   []string
 	missing []*ServerError // servers left out by WithSkipFailedServers
 
-	refreshMu sync.Mutex // serializes refreshes
-	current   atomic.Pointer[toolSet]
-	compiled  jsonschema.Cache // input schemas compiled for WithValidateArguments
+	refreshMu  sync.Mutex // serializes refreshes
+	current    atomic.Pointer[toolSet]
+	compiled   jsonschema.Cache // input schemas compiled for WithValidateArguments
+	searchDocs searchDocs       // analyses of the tools' search documents (searchindex.go)
 
 	closeOnce sync.Once
 	closed    atomic.Bool

@@ -1,12 +1,14 @@
 package bridge
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"sync"
 
 	oai "github.com/openai/openai-go/v3/responses"
 
+	"github.com/mcpbridge/mcpbridge/convert"
 	"github.com/mcpbridge/mcpbridge/internal/toolindex"
 	"github.com/mcpbridge/mcpbridge/responses"
 )
@@ -121,24 +123,58 @@ func resumedLoaded(from responses.ResumePoint) *loadedSet {
 }
 
 // index returns the snapshot's search index, built once: the deferred
-// functions (every function when none is deferred).
+// functions (every function when none is deferred). Tools whose analysis
+// an earlier snapshot made are not analyzed again (searchDocs).
 func (ts *toolSet) index() *toolindex.Index {
 	ts.indexOnce.Do(func() {
 		anyDeferred := false
 		for _, k := range ts.keys {
 			anyDeferred = anyDeferred || ts.byKey[k].deferred
 		}
-		docs := make([]toolindex.Doc, 0, len(ts.keys))
+		docs := ts.docs
+		if docs == nil {
+			docs = &searchDocs{}
+		}
+		docs.mu.Lock()
+		defer docs.mu.Unlock()
+		next := make(map[[2]string]searchDoc, len(ts.keys))
+		entries := make([]toolindex.Entry, 0, len(ts.keys))
 		for _, k := range ts.keys {
 			r := ts.byKey[k]
 			if anyDeferred && !r.deferred {
 				continue
 			}
-			docs = append(docs, toolindex.DocOf(r.fn.Server, k, r.src))
+			key := [2]string{r.fn.Server, r.src.Name}
+			d, ok := docs.byTool[key]
+			if !ok || !sameSearchText(d.src, r.src) {
+				d = searchDoc{src: r.src, a: toolindex.Analyze(toolindex.DocOf(r.fn.Server, k, r.src))}
+			}
+			next[key] = d
+			entries = append(entries, toolindex.Entry{ID: k, Analyzed: d.a})
 		}
-		ts.ix = toolindex.New(docs)
+		docs.byTool = next // tools no longer offered are forgotten
+		ts.ix = toolindex.Build(entries)
 	})
 	return ts.ix
+}
+
+// searchDocs keeps the analysis of each tool's search document across tool
+// sets: analyzing text is the costly part of indexing, and a relist of one
+// server leaves every other server's tools as they were.
+type searchDocs struct {
+	mu     sync.Mutex
+	byTool map[[2]string]searchDoc // (server, MCP tool) -> its latest analysis
+}
+
+type searchDoc struct {
+	src convert.Tool // what was analyzed
+	a   *toolindex.Analyzed
+}
+
+// sameSearchText reports whether two versions of a tool have the same
+// searchable text (toolindex.DocOf reads these fields).
+func sameSearchText(a, b convert.Tool) bool {
+	return a.Name == b.Name && a.Title == b.Title && a.Description == b.Description && bytes.Equal(a.InputSchema, b.InputSchema)
 }
 
 // searchTools runs one search over ts and returns the tools to load, in
@@ -154,7 +190,7 @@ func (b *Bridge) searchTools(ts *toolSet, query string) ([]oai.ToolUnionParam, [
 		keys  []string
 		at    = map[string]int{} // namespace -> its tool in tools
 	)
-	for _, h := range ts.index().Search(query, k) {
+	for _, h := range ts.index().SearchAcrossServers(query, k) { // one server cannot fill every place
 		r := ts.byKey[h.ID]
 		if r == nil {
 			continue

@@ -33,6 +33,7 @@ type toolSet struct {
 	keys      []string          // byKey's keys in tool set order
 	indexOnce sync.Once
 	ix        *toolindex.Index // client search index, built on first search
+	docs      *searchDocs      // the Bridge's analyses, shared by its tool sets (searchindex.go)
 }
 
 // list relists one server's tools and stores the exposed ones.
@@ -97,6 +98,7 @@ func (b *Bridge) rebuild(ctx context.Context) error {
 	}
 	set.Diagnostics = append(set.Diagnostics, extraDiags...)
 	ts := &toolSet{
+		docs:   &b.searchDocs,
 		set:    set,
 		params: make([]oai.ToolUnionParam, 0, len(set.Tools)),
 		byName: make(map[string]*route, len(set.Tools)),

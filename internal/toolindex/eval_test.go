@@ -154,7 +154,10 @@ type evalResult struct {
 // place of the five, not as many places as there are copies (which would
 // punish a query merely for the eval's padding). Without collapse every
 // copy takes a place, as a model would see it.
-func recall(ix *Index, docs []Doc, originals map[string]bool, qs []evalQuery, collapse bool) evalResult {
+//
+// With spread, results come from SearchAcrossServers, as the bridge
+// searches.
+func recall(ix *Index, docs []Doc, originals map[string]bool, qs []evalQuery, collapse, spread bool) evalResult {
 	var r evalResult
 	for _, q := range qs {
 		k := 5
@@ -163,7 +166,11 @@ func recall(ix *Index, docs []Doc, originals map[string]bool, qs []evalQuery, co
 		}
 		var seen []string
 		rank := -1
-		for _, h := range ix.Search(q.Query, k) {
+		search := ix.Search
+		if spread {
+			search = ix.SearchAcrossServers
+		}
+		for _, h := range search(q.Query, k) {
 			d := docs[h.Doc]
 			key := baseServer(d.Server, originals) + "__" + d.Name
 			if collapse && slices.Contains(seen, key) {
@@ -198,6 +205,7 @@ func recall(ix *Index, docs []Doc, originals map[string]bool, qs []evalQuery, co
 // collapsed.
 type evalReport struct {
 	real, big, bigCollapsed evalResult
+	spreadReal, spreadBig   evalResult // the same with SearchAcrossServers
 }
 
 func evaluate(t *testing.T, file string, want int) evalReport {
@@ -210,18 +218,23 @@ func evaluate(t *testing.T, file string, want int) evalReport {
 	}
 	real := docsOf(servers)
 	var rep evalReport
-	rep.real = recall(New(real), real, originals, qs, false)
+	realIx := New(real)
+	rep.real = recall(realIx, real, originals, qs, false, false)
+	rep.spreadReal = recall(realIx, real, originals, qs, false, true)
 	for _, m := range rep.real.misses {
 		t.Logf("%s miss: %s", file, m)
 	}
 	bigServers := scale(servers, 50)
 	big := docsOf(bigServers)
 	bigIx := New(big)
-	rep.big = recall(bigIx, big, originals, qs, false)
-	rep.bigCollapsed = recall(bigIx, big, originals, qs, true)
+	rep.big = recall(bigIx, big, originals, qs, false, false)
+	rep.bigCollapsed = recall(bigIx, big, originals, qs, true, false)
+	rep.spreadBig = recall(bigIx, big, originals, qs, false, true)
 	t.Logf("%s: real corpus (%d servers, %d tools): top-1 %.0f%%, top-5 %.0f%%", file, len(servers), len(real), 100*rep.real.top1, 100*rep.real.top5)
 	t.Logf("%s: %d servers, %d tools: top-1 %.0f%%, top-5 %.0f%%; replicas collapsed: top-1 %.0f%%, top-5 %.0f%%", file, len(bigServers), len(big),
 		100*rep.big.top1, 100*rep.big.top5, 100*rep.bigCollapsed.top1, 100*rep.bigCollapsed.top5)
+	t.Logf("%s: spread across servers: real corpus top-1 %.0f%%, top-5 %.0f%%; %d tools top-1 %.0f%%, top-5 %.0f%%", file,
+		100*rep.spreadReal.top1, 100*rep.spreadReal.top5, len(big), 100*rep.spreadBig.top1, 100*rep.spreadBig.top5)
 	return rep
 }
 
@@ -236,6 +249,8 @@ func TestSearchQuality(t *testing.T) {
 	require.GreaterOrEqual(t, rep.real.top1, 0.56)
 	require.GreaterOrEqual(t, rep.big.top5, 0.84)
 	require.GreaterOrEqual(t, rep.bigCollapsed.top5, 0.90)
+	require.GreaterOrEqual(t, rep.spreadReal.top5, 0.92, "spreading results over servers costs no recall")
+	require.GreaterOrEqual(t, rep.spreadBig.top5, 0.84)
 }
 
 // TestSearchQualityHeldOut is the same eval on 30 queries the ranking was
@@ -250,6 +265,8 @@ func TestSearchQualityHeldOut(t *testing.T) {
 	require.GreaterOrEqual(t, rep.real.top1, 0.50)
 	require.GreaterOrEqual(t, rep.big.top5, 0.86)
 	require.GreaterOrEqual(t, rep.bigCollapsed.top5, 0.93)
+	require.GreaterOrEqual(t, rep.spreadReal.top5, 0.93)
+	require.GreaterOrEqual(t, rep.spreadBig.top5, 0.86)
 }
 
 // TestSearchLatencyReport logs the latency distribution over 1,000 tools

@@ -17,9 +17,12 @@
 package toolindex
 
 import (
+	"slices"
 	"sort"
 	"strings"
 	"sync"
+
+	"github.com/mcpbridge/mcpbridge/internal/textsafe"
 )
 
 // Doc is one searchable tool.
@@ -75,9 +78,24 @@ var fields = [numFields]field{
 
 const bm25K1 = 1.2
 
+// Bounds on the text indexed per tool. Real tools stay well inside them
+// (the longest description of the corpus in rigs/corpus is 6.5 KB, the
+// longest parameter description 5 KB); a server that sends megabytes gets
+// the start of each field indexed, so building the index costs memory and
+// time in proportion to the number of tools, whatever they hold.
+const (
+	maxNameBytes        = 256     // name, title, server
+	maxDescriptionBytes = 8 << 10 // description
+	maxParamNameBytes   = 128     // one parameter name
+	maxParamDescBytes   = 4 << 10 // one parameter description
+	maxParamTextBytes   = 8 << 10 // the parameter descriptions of one tool together
+)
+
 // Index is an immutable search index. It is safe for concurrent use.
 type Index struct {
 	ids      []string
+	servers  []int32 // server of each document, an index into serverNames
+	nServers int
 	postings map[string][]posting
 	terms    []string            // sorted keys of postings, for prefix matches
 	families map[string][]string // word family root -> index terms
@@ -92,60 +110,131 @@ type posting struct {
 	inName bool
 }
 
+// Analyzed is one document split into terms, field by field, within the
+// bounds above: the costly part of indexing. It depends on the document
+// alone, so a caller that rebuilds the index after some tools changed
+// (Build) analyzes only those again.
+type Analyzed struct {
+	fields  [numFields][]termCount // each sorted by term
+	lens    [numFields]int32       // terms in each field, repeats counted
+	nameLen uint8                  // distinct terms in the name
+	server  string
+}
+
+type termCount struct {
+	term string
+	n    int32
+}
+
+// Analyze splits d into the terms of each field, within the bounds on
+// indexed text.
+func Analyze(d Doc) *Analyzed {
+	a := &Analyzed{server: d.Server}
+	name := d.Name
+	if name == "" {
+		name = d.ID
+	}
+	lead, rest := splitLead(textsafe.Cut(d.Description, maxDescriptionBytes))
+	var ft [numFields][]string
+	ft[fName] = Terms(textsafe.Cut(name, maxNameBytes))
+	ft[fTitle] = Terms(textsafe.Cut(d.Title, maxNameBytes))
+	ft[fServer] = Terms(textsafe.Cut(d.Server, maxNameBytes))
+	ft[fLead] = Terms(lead)
+	ft[fDesc] = Terms(rest)
+	budget := maxParamTextBytes
+	for _, p := range d.Params {
+		ft[fParamName] = append(ft[fParamName], Terms(textsafe.Cut(p.Name, maxParamNameBytes))...)
+		if budget > 0 {
+			desc := textsafe.Cut(p.Description, min(maxParamDescBytes, budget))
+			budget -= len(desc)
+			ft[fParamDesc] = append(ft[fParamDesc], Terms(desc)...)
+		}
+	}
+	for f, terms := range ft {
+		a.lens[f] = int32(len(terms))
+		a.fields[f] = countTerms(terms)
+	}
+	a.nameLen = uint8(min(len(a.fields[fName]), 255))
+	return a
+}
+
+// countTerms turns a list of terms into sorted (term, count) pairs.
+func countTerms(terms []string) []termCount {
+	if len(terms) == 0 {
+		return nil
+	}
+	sorted := slices.Clone(terms)
+	slices.Sort(sorted)
+	out := make([]termCount, 0, len(sorted))
+	for _, t := range sorted {
+		if n := len(out); n > 0 && out[n-1].term == t {
+			out[n-1].n++
+			continue
+		}
+		out = append(out, termCount{t, 1})
+	}
+	return slices.Clip(out)
+}
+
+// Entry is one document of Build: the ID a hit returns and its analysis.
+type Entry struct {
+	ID string
+	*Analyzed
+}
+
 // New builds an index over docs.
 func New(docs []Doc) *Index {
+	entries := make([]Entry, len(docs))
+	for i, d := range docs {
+		entries[i] = Entry{ID: d.ID, Analyzed: Analyze(d)}
+	}
+	return Build(entries)
+}
+
+// Build builds an index over analyzed documents. Only the weighting, which
+// depends on every document (field lengths, term rarity), is done here.
+func Build(entries []Entry) *Index {
 	ix := &Index{
-		ids:      make([]string, len(docs)),
+		ids:      make([]string, len(entries)),
+		servers:  make([]int32, len(entries)),
 		postings: map[string][]posting{},
 		families: map[string][]string{},
-		nameLen:  make([]uint8, len(docs)),
-		n:        len(docs),
+		nameLen:  make([]uint8, len(entries)),
+		n:        len(entries),
 	}
-	// Pass 1: terms of every field, and the average length of each field.
-	type fieldTerms [numFields][]string
-	all := make([]fieldTerms, len(docs))
+	serverIDs := map[string]int32{}
 	var avg [numFields]float64
-	for i, d := range docs {
-		ix.ids[i] = d.ID
-		name := d.Name
-		if name == "" {
-			name = d.ID
+	for i, e := range entries {
+		ix.ids[i] = e.ID
+		id, ok := serverIDs[e.server]
+		if !ok {
+			id = int32(len(serverIDs))
+			serverIDs[e.server] = id
 		}
-		lead, rest := splitLead(d.Description)
-		ft := &all[i]
-		ft[fName] = Terms(name)
-		ft[fTitle] = Terms(d.Title)
-		ft[fServer] = Terms(d.Server)
-		ft[fLead] = Terms(lead)
-		ft[fDesc] = Terms(rest)
-		for _, p := range d.Params {
-			ft[fParamName] = append(ft[fParamName], Terms(p.Name)...)
-			ft[fParamDesc] = append(ft[fParamDesc], Terms(p.Description)...)
-		}
+		ix.servers[i] = id
 		for f := range numFields {
-			avg[f] += float64(len(ft[f]))
+			avg[f] += float64(e.lens[f])
 		}
 	}
+	ix.nServers = len(serverIDs)
 	for f := range numFields {
-		avg[f] = max(avg[f]/float64(max(len(docs), 1)), 1)
+		avg[f] = max(avg[f]/float64(max(len(entries), 1)), 1)
 	}
-	// Pass 2: per term, the weighted sum of its length-normalized counts.
-	for i := range all {
-		tf := map[string]float64{}
-		inName := map[string]bool{}
-		for f, terms := range all[i] {
+	// Per term, the weighted sum of its length-normalized counts.
+	tf := map[string]float64{}
+	for i, e := range entries {
+		clear(tf)
+		for f, terms := range e.fields {
 			fl := fields[f]
-			norm := 1 - fl.b + fl.b*float64(len(terms))/avg[f]
+			norm := 1 - fl.b + fl.b*float64(e.lens[f])/avg[f]
 			for _, t := range terms {
-				tf[t] += fl.weight / norm
+				tf[t.term] += fl.weight * float64(t.n) / norm
 			}
 		}
-		for _, t := range all[i][fName] {
-			inName[t] = true
-		}
-		ix.nameLen[i] = uint8(min(len(inName), 255))
+		ix.nameLen[i] = e.nameLen
 		for t, f := range tf {
-			ix.postings[t] = append(ix.postings[t], posting{doc: int32(i), tf: float32(f), inName: inName[t]})
+			_, inName := slices.BinarySearchFunc(e.fields[fName], t, func(tc termCount, t string) int { return strings.Compare(tc.term, t) })
+			ix.postings[t] = append(ix.postings[t], posting{doc: int32(i), tf: float32(f), inName: inName})
 		}
 	}
 	ix.terms = make([]string, 0, len(ix.postings))
