@@ -124,8 +124,8 @@ func (c Config) String() string {
 		}
 		return ""
 	}
-	return fmt.Sprintf("oauth{grant=%q client_id=%q client_secret=%s private_key=%s scopes=%q redirect_url=%q idp_client_secret=%s token_source=%t}",
-		c.Grant, c.ClientID, hidden(c.ClientSecret != ""), hidden(c.PrivateKey != nil), c.Scopes, c.RedirectURL, hidden(c.IDPClientSecret != ""), c.TokenSource != nil)
+	return fmt.Sprintf("oauth{grant=%q client_id=%q client_secret=%s private_key=%s scopes=%q redirect_url=%q authorization_server=%q token_url=%q idp_client_secret=%s token_source=%t}",
+		c.Grant, c.ClientID, hidden(c.ClientSecret != ""), hidden(c.PrivateKey != nil), c.Scopes, c.RedirectURL, c.AuthorizationServer, c.TokenURL, hidden(c.IDPClientSecret != ""), c.TokenSource != nil)
 }
 
 // GoString is String, so %#v hides the secrets too.

@@ -21,6 +21,7 @@ import (
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+	"golang.org/x/oauth2"
 
 	"github.com/mcpbridge/mcpbridge/mcpclient"
 	"github.com/mcpbridge/mcpbridge/mcpclient/oauth"
@@ -366,6 +367,13 @@ func TestOnlyBearerTokensSentAsBearer(t *testing.T) {
 	assert.Contains(t, err.Error(), `"DPoP"`)
 	assert.Contains(t, err.Error(), "Bearer")
 	assert.Equal(t, 1, e.srv.Unauthorized(), "the DPoP token was never sent as a bearer token")
+
+	// Nor is a program's token source's.
+	dpop := oauth2.StaticTokenSource(&oauth2.Token{AccessToken: "at-dpop-value", TokenType: "DPoP"})
+	_, err = mcpclient.Connect(testCtx(t), e.config(&oauth.Config{TokenSource: dpop}))
+	require.Error(t, err)
+	assert.Contains(t, err.Error(), `"DPoP"`)
+	assert.Equal(t, 1, e.srv.Unauthorized(), "the DPoP token of the source was never sent either")
 
 	e = newOAuthEnv(t, authtest.Options{TokenType: "bearer", Clients: map[string]string{"svc": "svc-secret-value"}})
 	c, err := mcpclient.Connect(testCtx(t), e.config(&oauth.Config{Grant: oauth.GrantClientCredentials, ClientID: "svc", ClientSecret: "svc-secret-value"}))

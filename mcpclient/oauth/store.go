@@ -82,16 +82,21 @@ func lockStore(ctx context.Context, store TokenStore, key string) (func(), error
 type MemoryTokenStore struct {
 	mu      sync.Mutex
 	tokens  map[string]Token
-	refresh chan struct{} // held during a refresh, by any key (refreshes are rare)
+	refresh map[string]chan struct{} // per key, held during a refresh (kept: one per server and user)
 }
 
-// Lock implements [Locker].
-func (s *MemoryTokenStore) Lock(ctx context.Context, _ string) (func(), error) {
+// Lock implements [Locker], one lock per key, so users of one server
+// refresh in parallel.
+func (s *MemoryTokenStore) Lock(ctx context.Context, key string) (func(), error) {
 	s.mu.Lock()
 	if s.refresh == nil {
-		s.refresh = make(chan struct{}, 1)
+		s.refresh = map[string]chan struct{}{}
 	}
-	ch := s.refresh
+	ch := s.refresh[key]
+	if ch == nil {
+		ch = make(chan struct{}, 1)
+		s.refresh[key] = ch
+	}
 	s.mu.Unlock()
 	select {
 	case ch <- struct{}{}:

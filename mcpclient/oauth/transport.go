@@ -163,6 +163,12 @@ func (t *sourceTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 		}
 		return nil, fmt.Errorf("oauth: token source: %w", err)
 	}
+	if !strings.EqualFold(tok.Type(), "bearer") {
+		if req.Body != nil {
+			_ = req.Body.Close()
+		}
+		return nil, fmt.Errorf("oauth: the token source gave a token of type %q; only Bearer tokens can be used", truncate(tok.Type(), 40))
+	}
 	out := req.Clone(req.Context())
 	out.Header.Set("Authorization", "Bearer "+tok.AccessToken)
 	return t.base.RoundTrip(out)
