@@ -225,15 +225,16 @@ func (w *wfRun) output() *RunOutput {
 	}
 }
 
-// list runs the tool listing.
+// list runs the tool listing, as a local activity: it needs no dispatch
+// through the server (one round trip less per turn) and any worker can
+// list, since every worker holds the servers.
 func (w *wfRun) list(ctx workflow.Context) (ToolSetRef, error) {
-	actx := workflow.WithActivityOptions(ctx, workflow.ActivityOptions{
+	lctx := workflow.WithLocalActivityOptions(ctx, workflow.LocalActivityOptions{
 		StartToCloseTimeout: 2 * time.Minute,
-		HeartbeatTimeout:    w.o.HeartbeatTimeout,
 		RetryPolicy:         &temporal.RetryPolicy{MaximumAttempts: 5, NonRetryableErrorTypes: []string{errTypeBadRequest}},
 	})
 	var ref ToolSetRef
-	err := workflow.ExecuteActivity(actx, activityList, ListInput{User: w.o.User}).Get(ctx, &ref)
+	err := workflow.ExecuteLocalActivity(lctx, activityList, ListInput{User: w.o.User}).Get(ctx, &ref)
 	if err != nil {
 		return ref, fmt.Errorf("bridgetemporal: listing tools: %w", unwrapActivity(err))
 	}

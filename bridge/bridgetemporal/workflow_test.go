@@ -3,6 +3,7 @@ package bridgetemporal_test
 import (
 	"context"
 	"errors"
+	"fmt"
 	"log/slog"
 	"net/http"
 	"strings"
@@ -254,4 +255,47 @@ func TestContinueAsNewKeepsTheRun(t *testing.T) {
 	for i, r := range api.Requests()[1:] {
 		assert.NotEmpty(t, r.PreviousResponseID, "request %d chains", i+2)
 	}
+}
+
+// A worker whose config lacks the server a call needs answers the call
+// with an error naming the function (the model reads it) and the run
+// goes on; nothing hangs.
+func TestWorkerLackingAServerAnswersTheCall(t *testing.T) {
+	var suite testsuite.WorkflowTestSuite
+	suite.SetLogger(tlog.NewStructuredLogger(slog.New(slog.DiscardHandler)))
+	e := suite.NewTestWorkflowEnvironment()
+	other := &shop{}
+	b, err := bridge.New(context.Background(), []bridge.Server{bridge.InProcess("other", other.server())})
+	require.NoError(t, err)
+	t.Cleanup(func() { _ = b.Close() })
+	api := responsestest.New(shopModel()) // calls shop__lookup and shop__charge
+	t.Cleanup(api.Close)
+	api.SetValidation(false) // the model calls functions this request did not offer
+	c := api.Client()
+	bridgetemporal.Register(e, bridgetemporal.NewActivities(b, &c.Responses, bridgetemporal.WorkerOptions{}))
+	e.ExecuteWorkflow(bridgetemporal.Workflow, input(t, params("buy tea"), bridgetemporal.RunOptions{}))
+	require.NoError(t, e.GetWorkflowError())
+	var out bridgetemporal.RunOutput
+	require.NoError(t, e.GetWorkflowResult(&out))
+	assert.Contains(t, out.OutputText, "shop__charge")
+	assert.Contains(t, out.OutputText, "unknown function")
+	assert.Equal(t, int64(0), other.charges.Load())
+}
+
+// A worker whose tool set changed between the listing and the model
+// request lists again; when it keeps changing the run ends saying so.
+func TestChangingToolSetEndsTheRunClearly(t *testing.T) {
+	e := newEnv(t, shopModel(), bridgetemporal.WorkerOptions{})
+	n := 0
+	e.OnActivity("mcpbridge.ListTools", mock.Anything, mock.Anything).Return(
+		func(ctx context.Context, in bridgetemporal.ListInput) (bridgetemporal.ToolSetRef, error) {
+			n++
+			return bridgetemporal.ToolSetRef{Hash: fmt.Sprintf("stale-%d", n)}, nil
+		})
+	e.ExecuteWorkflow(bridgetemporal.Workflow, input(t, params("buy tea"), bridgetemporal.RunOptions{}))
+	err := e.GetWorkflowError()
+	require.Error(t, err)
+	assert.Contains(t, err.Error(), "tool set is not the one listed for this turn")
+	assert.Equal(t, 3, n)
+	assert.Equal(t, 0, e.api.Count(), "nothing was sent with a tool set nobody listed")
 }

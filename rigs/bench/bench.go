@@ -122,6 +122,7 @@ var rowFuncs = []struct {
 	{"peer", rowPeer},
 	{"streaming", rowStream},
 	{"tool search", rowToolSearch}, // toolsearch.go
+	{"durable", rowDurable},        // durable.go
 }
 
 // Run measures the selected rows. A row that fails becomes a row saying so;

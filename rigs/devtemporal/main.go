@@ -73,7 +73,10 @@ func run(args []string) (int, error) {
 	defer logf.Close()
 	srv := exec.Command(cli, "server", "start-dev", "--headless", "--ip", "127.0.0.1",
 		"--port", strconv.Itoa(ports[0]), "--http-port", strconv.Itoa(ports[1]), "--metrics-port", strconv.Itoa(ports[2]),
-		"--log-level", "warn")
+		"--log-level", "warn",
+		// The server hands an activity to the worker that schedules it in the
+		// reply to its workflow task (the SDK asks for it); off by default.
+		"--dynamic-config-value", "system.enableActivityEagerExecution=true")
 	srv.Stdout, srv.Stderr = logf, logf
 	srv.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
 	if err := srv.Start(); err != nil {
