@@ -463,7 +463,7 @@ func TestStrictOptionalArguments(t *testing.T) {
 
 // TestWithoutPrefixClash: with WithoutPrefix, when two servers have a tool
 // of the same name, the server given first to New keeps the bare name and
-// the other gets a suffix, whatever order they connect in (the README
+// the other gets a suffix, whatever order they connect in (docs/tools.md
 // says so).
 func TestWithoutPrefixClash(t *testing.T) {
 	for _, order := range [][]string{{"alpha", "beta"}, {"beta", "alpha"}} {

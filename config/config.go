@@ -84,7 +84,7 @@ func (o Options) Load(path string) ([]bridge.Server, []Warning, error) {
 // with "command" is started over stdio; one with "url", "httpUrl" (always
 // streamable HTTP) or "serverUrl" is reached over streamable HTTP, or over
 // SSE when "type"/"transport" says "sse" or, with no type, the URL path ends
-// in /sse. The README's "Config files" section lists every key understood.
+// in /sse. docs/servers.md ("Config files") lists every key understood.
 //
 // Strings may use ${VAR}, ${VAR:-default}, ${env:VAR}, ${input:ID},
 // ${userHome}, ${workspaceFolder}, and as a whole value $VAR or

@@ -64,7 +64,7 @@ func TestDroppedReplyFailsItsCall(t *testing.T) {
 
 // TestMalformedLinesDoNotFailTheCall: lines of malformed JSON within the
 // limits, even ones that carry the call's id, are logged and ignored; the
-// real reply that follows answers the call (the README's failure table
+// real reply that follows answers the call (docs/failures.md
 // promises it). Only a reply the reader had to drop fails its call
 // (TestDroppedReplyFailsItsCall).
 func TestMalformedLinesDoNotFailTheCall(t *testing.T) {
