@@ -197,12 +197,12 @@ func hasKey(m map[string]any, norm string) bool {
 	return false
 }
 
-// oauth reads an OAuth object under prefix ("auth" or "oauth") into the
-// OAuth configuration of mcpclient. It returns nil when the object says
-// "enabled": false. The token and authorization URLs and the authorization
-// server (issuer) pin what discovery would find; the registration URL,
-// resource and audiences some tools accept are not used, and a warning
-// says so rather than dropping them silently.
+// oauth reads an OAuth object under prefix ("auth" or "oauth") into an
+// [oauth.Config]. It returns nil when the object says "enabled": false.
+// The token and authorization URLs and the authorization server (issuer)
+// pin what discovery would find, and are checked like server URLs; the
+// registration URL, resource and audiences some tools accept are not used,
+// and a warning says so rather than dropping them silently.
 func (p *entryParser) oauth(prefix string, raw any) *oauth.Config {
 	m, ok := raw.(map[string]any)
 	if !ok {
@@ -270,14 +270,18 @@ func (p *entryParser) oauth(prefix string, raw any) *oauth.Config {
 			if path := expandHome(str()); path != "" {
 				o.TokenStore = oauth.NewFileTokenStore(path)
 			}
-		case "tokenurl":
-			o.TokenURL = str()
-		case "authorizationurl":
-			o.AuthorizationURL = str()
-		case "authorizationserver", "issuer":
-			o.AuthorizationServer = str()
-		case "registrationurl", "audiences", "audience", "resource":
-			p.warn(key, "not used: registration and the resource are discovered from the MCP server; ignored")
+		case "tokenurl", "tokenendpoint":
+			// Pins, honoured: every token request (and with it a client
+			// secret or key) goes there, whatever the metadata says.
+			o.TokenURL = p.pinURL(key, str())
+		case "authorizationurl", "authorizationendpoint":
+			o.AuthorizationURL = p.pinURL(key, str())
+		case "authorizationserver", "authserver", "issuer":
+			o.AuthorizationServer = p.pinURL(key, str())
+		case "registrationurl":
+			p.warn(key, "not used: a client without a client id registers where the authorization server's metadata says; ignored")
+		case "audiences", "audience", "resource":
+			p.warn(key, "not used: the resource is the MCP server's URL (RFC 8707); ignored")
 		default:
 			p.warn(key, "unknown OAuth key; ignored")
 		}
@@ -292,6 +296,14 @@ func (p *entryParser) oauth(prefix string, raw any) *oauth.Config {
 		return nil
 	}
 	return o
+}
+
+// pinURL checks a pinned endpoint like a server URL, before anything starts.
+func (p *entryParser) pinURL(key, raw string) string {
+	if raw != "" && !p.failedOn(key) {
+		p.checkURL(key, raw)
+	}
+	return raw
 }
 
 // expandHome turns a leading "~/" into the user's home directory, as shells

@@ -138,3 +138,29 @@ func TestOAuthConfigHidesSecret(t *testing.T) {
 		assert.NotContains(t, fmt.Sprintf(format, &o), "s3cr3t", format)
 	}
 }
+
+// A pinned token endpoint or authorization server is passed on to the
+// OAuth configuration, never dropped with a warning: a client secret goes
+// only where the file says (issue 23 item 9). A pin that is not an http(s)
+// URL is an error before anything starts.
+func TestOAuthPins(t *testing.T) {
+	s, warns, err := parseOne(t, `{"url": "https://a.example/mcp", "oauth": {"clientId": "${CID}", "clientSecret": "${CSECRET}",
+		"tokenUrl": "https://as.example/oauth/token", "authorizationUrl": "https://as.example/oauth/authorize", "authorizationServer": "https://as.example"}}`)
+	require.NoError(t, err)
+	assert.Empty(t, warns)
+	o := s.Transport.(*mcpclient.HTTP).OAuth
+	require.NotNil(t, o)
+	assert.Equal(t, "https://as.example/oauth/token", o.TokenURL)
+	assert.Equal(t, "https://as.example/oauth/authorize", o.AuthorizationURL)
+	assert.Equal(t, "https://as.example", o.AuthorizationServer)
+
+	s, _, err = parseOne(t, `{"url": "https://a.example/mcp", "auth": {"type": "oauth", "CLIENT_ID": "c", "token_url": "https://as.example/token", "issuer": "https://as.example"}}`)
+	require.NoError(t, err)
+	o = s.Transport.(*mcpclient.HTTP).OAuth
+	assert.Equal(t, "https://as.example/token", o.TokenURL)
+	assert.Equal(t, "https://as.example", o.AuthorizationServer)
+
+	_, _, err = parseOne(t, `{"url": "https://a.example/mcp", "oauth": {"clientId": "c", "tokenUrl": "as.example/token?k=s3cr3t"}}`)
+	assert.ErrorContains(t, err, `server "x": oauth.tokenUrl: want an absolute http:// or https:// URL, got one with no scheme`)
+	assert.NotContains(t, err.Error(), "s3cr3t")
+}
