@@ -182,3 +182,18 @@ func TestHTTPSessionExpiryWithCallsInFlight(t *testing.T) {
 		})
 	}
 }
+
+// TestHTTPMessagesUpToMaxMessageBytes: MaxMessageBytes is the one bound on
+// what an HTTP server may send. mcp-go's transports carry their own, lower
+// default (32 MiB since v1.6.0), which must not cut in below ours.
+func TestHTTPMessagesUpToMaxMessageBytes(t *testing.T) {
+	const size = 33 << 20 // over mcp-go's default, under ours
+	for _, kind := range []string{mcptest.KindStreamable, mcptest.KindSSE} {
+		t.Run(kind, func(t *testing.T) {
+			h := mcptest.NewHTTPServer(t, mcptest.NewServer(), kind)
+			c := connect(t, mcpclient.Config{Name: "large-" + kind, Transport: &mcpclient.HTTP{URL: h.URL, SSE: kind == mcptest.KindSSE}})
+			res := call(t, c, "big", map[string]any{"bytes": size})
+			require.Len(t, textOf(t, res), size)
+		})
+	}
+}

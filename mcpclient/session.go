@@ -212,6 +212,10 @@ func (c *Client) dialSSE(s *session, t *HTTP) (transport.Interface, error) {
 		// mcp-go gives up on an SSE response after 60s by default;
 		// the caller's context is the bound here.
 		transport.WithResponseTimeout(365 * 24 * time.Hour),
+		// MaxMessageBytes is enforced on the HTTP body (httpguard.go),
+		// where the error names the server; mcp-go's own lower default
+		// would cut in first.
+		transport.WithMaxMessageBytes(0),
 	}
 	if t.HTTPClient != nil {
 		opts = append(opts, transport.WithHTTPClient(t.HTTPClient))
@@ -231,7 +235,11 @@ func (c *Client) dialSSE(s *session, t *HTTP) (transport.Interface, error) {
 // dialStreamableHTTP makes the streamable HTTP transport of t.
 func (c *Client) dialStreamableHTTP(t *HTTP) (transport.Interface, error) {
 	cfg := c.cfg
-	opts := []transport.StreamableHTTPCOption{transport.WithHTTPLogger(cfg.Logger.With("server", cfg.Name))}
+	opts := []transport.StreamableHTTPCOption{
+		transport.WithHTTPLogger(cfg.Logger.With("server", cfg.Name)),
+		// As for SSE: the bound is MaxMessageBytes, enforced on the body.
+		transport.WithHTTPMaxMessageBytes(0),
+	}
 	if !mcp.IsModernProtocol(cfg.ProtocolVersion) {
 		// On the legacy protocol the standalone GET stream carries what
 		// the server sends outside of a request (tools/list_changed).

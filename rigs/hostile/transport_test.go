@@ -28,12 +28,15 @@ const (
 )
 
 // TestReplySizeIsBounded: whatever an HTTP or SSE server sends, the client
-// reads at most about MaxMessageBytes of one message, fails the call with
-// ErrMessageTooLarge naming the server, and its heap stays bounded.
+// reads at most about MaxMessageBytes of one message, fails the call naming
+// the server, and its heap stays bounded. A message over the bound fails with
+// ErrMessageTooLarge; an error status fails as that status whatever its body
+// (mcp-go reads 64 KiB of an error body since v1.6.0).
 func TestReplySizeIsBounded(t *testing.T) {
 	type target struct {
 		cfg     mcpclient.Config
 		written func() int64
+		status  int // the HTTP status the call fails with, when it is an error status
 	}
 	scenarios := []struct {
 		name  string
@@ -41,23 +44,23 @@ func TestReplySizeIsBounded(t *testing.T) {
 	}{
 		{"http 500 with an endless body", func(t *testing.T) target {
 			s := hostile.NewHTTP(t, hostile.EndlessBody(http.StatusInternalServerError, "text/plain", attackBytes))
-			return target{mcpclient.Config{Transport: &mcpclient.HTTP{URL: s.URL}}, s.Written}
+			return target{mcpclient.Config{Transport: &mcpclient.HTTP{URL: s.URL}}, s.Written, http.StatusInternalServerError}
 		}},
 		{"http 200 json body without end", func(t *testing.T) target {
 			s := hostile.NewHTTP(t, hostile.EndlessBody(http.StatusOK, "application/json", attackBytes))
-			return target{mcpclient.Config{Transport: &mcpclient.HTTP{URL: s.URL}}, s.Written}
+			return target{mcpclient.Config{Transport: &mcpclient.HTTP{URL: s.URL}}, s.Written, 0}
 		}},
 		{"http 500 event stream without end", func(t *testing.T) target {
 			s := hostile.NewHTTP(t, hostile.EndlessBody(http.StatusInternalServerError, "text/event-stream", attackBytes))
-			return target{mcpclient.Config{Transport: &mcpclient.HTTP{URL: s.URL}}, s.Written}
+			return target{mcpclient.Config{Transport: &mcpclient.HTTP{URL: s.URL}}, s.Written, http.StatusInternalServerError}
 		}},
 		{"http event stream with one endless event", func(t *testing.T) target {
 			s := hostile.NewHTTP(t, hostile.EndlessSSEData(attackBytes))
-			return target{mcpclient.Config{Transport: &mcpclient.HTTP{URL: s.URL}}, s.Written}
+			return target{mcpclient.Config{Transport: &mcpclient.HTTP{URL: s.URL}}, s.Written, 0}
 		}},
 		{"sse stream with one endless event", func(t *testing.T) target {
 			s := hostile.NewSSE(t, attackBytes)
-			return target{mcpclient.Config{Transport: &mcpclient.HTTP{URL: s.URL, SSE: true}}, s.Written}
+			return target{mcpclient.Config{Transport: &mcpclient.HTTP{URL: s.URL, SSE: true}}, s.Written, 0}
 		}},
 	}
 	for _, sc := range scenarios {
@@ -72,7 +75,13 @@ func TestReplySizeIsBounded(t *testing.T) {
 				_, err = c.CallTool(testCtx(t, 60*time.Second), "attack", nil)
 			})
 			require.Error(t, err)
-			assert.ErrorIs(t, err, mcpclient.ErrMessageTooLarge)
+			if tg.status != 0 {
+				var e *mcpclient.Error
+				require.ErrorAs(t, err, &e)
+				assert.Equal(t, tg.status, e.HTTPStatus)
+			} else {
+				assert.ErrorIs(t, err, mcpclient.ErrMessageTooLarge)
+			}
 			assert.Contains(t, err.Error(), `"greedy"`)
 			assert.NotErrorIs(t, err, context.DeadlineExceeded)
 			assert.Less(t, tg.written(), int64(wireSlack), "bytes the server got to write")
