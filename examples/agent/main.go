@@ -19,6 +19,9 @@
 //
 // A server that cannot start stops the agent with the reason, unless
 // --skip-failed-servers is given: then it is left out and named on stderr.
+// Each server has --connect-timeout (default 30s) to start and list its
+// tools; the whole run has --timeout (default 5m). A reason that is a
+// timeout names the flag that sets it.
 //
 // OPENAI_API_KEY and OPENAI_BASE_URL are honoured, so the agent also works
 // through a gateway: point OPENAI_BASE_URL at it and add its headers with
