@@ -81,6 +81,7 @@ func TestAgentFailuresAreOneLine(t *testing.T) {
 		{"server fails", responsestest.Echo(), `, "broken": {"command": "/nonexistent/server"}`, []string{"hi"}, `"broken"`},
 		{"two servers fail", responsestest.Echo(), `, "b1": {"command": "/nonexistent/server"}, "b2": {"command": "/nonexistent/server"}`, []string{"hi"}, `failed to start; mcp server "b1"`},
 		{"hung server", responsestest.Echo(), `, "hung": {"command": "sleep", "args": ["60"]}`, []string{"--connect-timeout", "300ms", "hi"}, `mcp server "hung": handshake: timed out after 300ms (the connect timeout; bridge.WithConnectTimeout changes it) (agent: --connect-timeout)`},
+		{"overall timeout", responsestest.Echo(), `, "hung": {"command": "sleep", "args": ["60"]}`, []string{"--timeout", "300ms", "hi"}, `timed out after 300ms (the agent's overall limit; --timeout changes it)`},
 		{"bad url", responsestest.Echo(), `, "wiki": {"url": "localhost:8080/mcp"}`, []string{"hi"}, `server "wiki": url: want an absolute http:// or https:// URL`},
 		{"api error", responsestest.Script(responsestest.APIError(401, "invalid_api_key", "bad key")), "", []string{"hi"}, "invalid_api_key"},
 		{"iteration limit", loop.Handler(), "", []string{"--max-iterations", "2", "hi"}, "iteration limit"},
