@@ -38,7 +38,9 @@ type Config struct {
 	// never waits for a 2026-07-28 server/discover probe that a legacy
 	// server may never answer. A version of 2026-07-28 or later lets
 	// mcp-go probe server/discover first (up to 5 s against servers that
-	// ignore it).
+	// ignore it) and use the stateless protocol when the server offers it;
+	// otherwise the handshake runs at the newest version the server names
+	// (or at 2025-11-25 when it names none).
 	ProtocolVersion string
 	// MaxMessageBytes bounds every message read from the server: a stdio
 	// line, an HTTP response body, one event of an event stream (whose

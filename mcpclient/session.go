@@ -133,8 +133,35 @@ func (s *session) close() error {
 
 // dial opens a new session: transport, Start, initialize. ctx bounds the
 // whole handshake; the session itself lives until closed.
+//
+// Asked for 2026-07-28 or later, mcp-go probes server/discover and falls
+// back to the handshake only when the probe fails without naming versions.
+// A server that answers the probe with the versions it supports, all of
+// them handshake versions (an mcp-go server pinned to them does), makes
+// mcp-go give up; dial then connects again with the handshake at the
+// newest of those.
 func (c *Client) dial(ctx context.Context) (*session, error) {
+	s, err := c.dialAt(ctx, c.cfg.ProtocolVersion)
+	if err == nil || !mcp.IsModernProtocol(c.cfg.ProtocolVersion) {
+		return s, err
+	}
+	var refused mcp.UnsupportedProtocolVersionError
+	if !errors.As(err, &refused) {
+		return nil, err
+	}
+	legacy := mcp.NegotiateMutuallySupportedVersion(refused.Supported)
+	if legacy == "" || mcp.IsModernProtocol(legacy) {
+		return nil, err
+	}
+	c.cfg.Logger.Debug("mcp server refused the stateless protocol; using the handshake",
+		"server", c.cfg.Name, "offered", c.cfg.ProtocolVersion, "protocol", legacy)
+	return c.dialAt(ctx, legacy)
+}
+
+// dialAt is dial at one protocol version.
+func (c *Client) dialAt(ctx context.Context, version string) (*session, error) {
 	cfg := c.cfg
+	cfg.ProtocolVersion = version
 	// Close of the Client aborts a dial in progress.
 	ctx, cancelDial := context.WithCancel(ctx)
 	defer cancelDial()
@@ -158,7 +185,7 @@ func (c *Client) dial(ctx context.Context) (*session, error) {
 		if t.SSE {
 			inner, err = c.dialSSE(s, t)
 		} else {
-			inner, err = c.dialStreamableHTTP(t)
+			inner, err = c.dialStreamableHTTP(t, version)
 		}
 		if err != nil {
 			cancel()
@@ -233,14 +260,14 @@ func (c *Client) dialSSE(s *session, t *HTTP) (transport.Interface, error) {
 }
 
 // dialStreamableHTTP makes the streamable HTTP transport of t.
-func (c *Client) dialStreamableHTTP(t *HTTP) (transport.Interface, error) {
+func (c *Client) dialStreamableHTTP(t *HTTP, version string) (transport.Interface, error) {
 	cfg := c.cfg
 	opts := []transport.StreamableHTTPCOption{
 		transport.WithHTTPLogger(cfg.Logger.With("server", cfg.Name)),
 		// As for SSE: the bound is MaxMessageBytes, enforced on the body.
 		transport.WithHTTPMaxMessageBytes(0),
 	}
-	if !mcp.IsModernProtocol(cfg.ProtocolVersion) {
+	if !mcp.IsModernProtocol(version) {
 		// On the legacy protocol the standalone GET stream carries what
 		// the server sends outside of a request (tools/list_changed).
 		//lint:ignore SA1019 the replacement (subscriptions/listen) needs 2026-07-28, which Connect does not negotiate by default.
