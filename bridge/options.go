@@ -54,6 +54,7 @@ type config struct {
 	skipFailed        bool
 	run               runConfig
 	sampling          *SamplingConfig // WithSampling (sampling.go)
+	elicit            ElicitFunc      // WithElicitation (elicitation.go)
 	search            searchConfig    // namespaces and tool search (toolsearch.go)
 }
 

@@ -53,6 +53,9 @@ func (b *Bridge) extendConfig(cfg *mcpclient.Config) {
 	if b.sampler != nil && cfg.OnSampling == nil {
 		cfg.OnSampling = b.sampler.handle
 	}
+	if b.cfg.elicit != nil && cfg.OnElicitation == nil {
+		cfg.OnElicitation = elicitHandler(b.cfg.elicit)
+	}
 }
 
 // withBuiltins appends the built-in resource and prompt tools of the

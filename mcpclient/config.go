@@ -68,7 +68,9 @@ type Config struct {
 	OnToolsChanged func(server string)
 	// OnElicitation, when set, answers elicitation requests the server
 	// sends while a call runs (the server asks the user for input). Setting
-	// it declares the elicitation capability. It runs on the connection's
+	// it declares the elicitation capability in both modes, form and URL
+	// (req.Params.Mode "url": the user is to open req.Params.URL; accept
+	// means they agreed to, not that they finished). It runs on the connection's
 	// goroutine for incoming requests; the context ends with the request.
 	OnElicitation func(ctx context.Context, server string, req mcp.ElicitationRequest) (*mcp.ElicitationResult, error)
 	// OnSampling, when set, answers the server's sampling/createMessage

@@ -43,6 +43,13 @@ func (c *Client) capabilityOptions() []client.ClientOption {
 	if c.ext.rootsOn {
 		opts = append(opts, client.WithRootsHandler(rootsFunc{c: c}))
 	}
+	if c.cfg.OnElicitation != nil {
+		// mcp-go declares an empty elicitation capability, which means form
+		// mode only; OnElicitation is handed URL requests too.
+		opts = append(opts, client.WithClientCapabilities(mcp.ClientCapabilities{
+			Elicitation: &mcp.ElicitationCapability{Form: &struct{}{}, URL: &struct{}{}},
+		}))
+	}
 	return opts
 }
 

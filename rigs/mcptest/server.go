@@ -47,6 +47,7 @@ type options struct {
 	exitTool  bool
 	name      string
 	instr     string
+	elicit    bool
 }
 
 // WithManyTools adds n extra tools named tool_0000, tool_0001, ... each of
@@ -99,7 +100,7 @@ var ToolNames = []string{
 //   - add_tool{name} / remove_tool{name}: change the tool list at runtime,
 //     which makes the server send notifications/tools/list_changed
 //
-// Options add more (WithManyTools, WithExitTool) or change paging.
+// Options add more (WithManyTools, WithExitTool, WithElicitTools) or change paging.
 func NewServer(opts ...Option) *server.MCPServer {
 	o := options{name: ServerName}
 	for _, opt := range opts {
@@ -112,8 +113,14 @@ func NewServer(opts ...Option) *server.MCPServer {
 	if o.instr != "" {
 		sopts = append(sopts, server.WithInstructions(o.instr))
 	}
+	if o.elicit {
+		sopts = append(sopts, server.WithElicitation())
+	}
 	s := server.NewMCPServer(o.name, ServerVersion, sopts...)
 	addTools(s, o)
+	if o.elicit {
+		addElicitTools(s)
+	}
 	return s
 }
 

@@ -82,6 +82,7 @@ func Main(args []string) int {
 	stderrText := fs.String("stderr", "", "write to stderr at startup")
 	garbageBytes := fs.Int("garbage-bytes", 2<<20, "size of the huge garbage line")
 	exitTool := fs.Bool("exit-tool", true, "offer the exit tool")
+	elicitTools := fs.Bool("elicit-tools", false, "offer the ask and ask_url tools (WithElicitTools)")
 	child := fs.Bool("child", false, "start a child process in the same group")
 	childPidfile := fs.String("child-pidfile", "", "pidfile for the child")
 	ignoreTerm := fs.Bool("ignore-term", false, "linger mode: ignore SIGTERM")
@@ -123,6 +124,9 @@ func Main(args []string) int {
 		}
 		if *exitTool {
 			opts = append(opts, WithExitTool())
+		}
+		if *elicitTools {
+			opts = append(opts, WithElicitTools())
 		}
 		if err := server.ServeStdio(NewServer(opts...)); err != nil && !errors.Is(err, io.EOF) {
 			fmt.Fprintln(os.Stderr, "mcptestserver:", err)
