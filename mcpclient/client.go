@@ -243,6 +243,11 @@ func (c *Client) ListTools(ctx context.Context, opts ...ListOption) ([]Tool, err
 					skipped = append(skipped, SkippedTool{Index: t.index, Name: t.Name, Reason: "listed twice; the first one is kept"})
 					continue
 				}
+				if reason := c.headerAnnotationFault(s, t.Tool); reason != "" {
+					c.cfg.Logger.Warn("mcp server listed a tool with invalid x-mcp-header annotations; skipped", "server", c.cfg.Name, "tool", t.Name, "reason", reason)
+					skipped = append(skipped, SkippedTool{Index: t.index, Name: t.Name, Reason: reason})
+					continue
+				}
 				seenTool[t.Name] = true
 				tools = append(tools, t.Tool)
 			}
@@ -359,4 +364,19 @@ func (c *Client) Close() error {
 		}
 	})
 	return c.closeErr
+}
+
+// headerAnnotationFault says why t cannot be called on s: on a 2026-07-28
+// streamable HTTP connection, arguments annotated with x-mcp-header travel
+// in Mcp-Param headers, and a tool whose annotations break the spec's rules
+// (empty, duplicated or non-token names, non-primitive types) must be left
+// out so the others stay usable. "" means it can be called.
+func (c *Client) headerAnnotationFault(s *session, t Tool) string {
+	if c.http == nil || c.http.SSE || !mcp.IsModernProtocol(s.info.ProtocolVersion) {
+		return ""
+	}
+	if err := mcp.ValidateParamHeaderAnnotations(&mcp.Tool{Name: t.Name, RawInputSchema: t.InputSchema}); err != nil {
+		return "invalid x-mcp-header annotation: " + err.Error()
+	}
+	return ""
 }

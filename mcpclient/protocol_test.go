@@ -98,3 +98,45 @@ func TestModernHTTPHeaders(t *testing.T) {
 	assert.Empty(t, call.Get("Mcp-Param-Query"))
 	assert.Equal(t, mcp.ProtocolVersion20260728, call.Get("Mcp-Protocol-Version"))
 }
+
+// TestModernInvalidHeaderToolsSkipped: on a 2026-07-28 HTTP connection a
+// tool whose x-mcp-header annotation is invalid is left out of ListTools
+// (and reported as skipped); the valid ones stay. On the handshake
+// versions annotations mean nothing and every tool is listed.
+func TestModernInvalidHeaderToolsSkipped(t *testing.T) {
+	srv := server.NewMCPServer("headers", "1.0.0", server.WithToolCapabilities(false))
+	ok := func(context.Context, mcp.CallToolRequest) (*mcp.CallToolResult, error) {
+		return mcp.NewToolResultText("ok"), nil
+	}
+	good := mcp.NewTool("good", mcp.WithString("region"))
+	good.InputSchema.Properties["region"].(map[string]any)["x-mcp-header"] = "Region"
+	bad := mcp.NewTool("bad", mcp.WithObject("data"))
+	srv.AddTool(good, ok)
+	srv.AddTool(bad, ok)
+	// mcp-go's server refuses such a tool, so it is spoilt once added (the
+	// server keeps the same schema map): other servers are not so careful.
+	bad.InputSchema.Properties["data"].(map[string]any)["x-mcp-header"] = "Data"
+	ts := httptest.NewServer(server.NewStreamableHTTPServer(srv))
+	t.Cleanup(ts.Close)
+	for _, version := range []string{mcp.ProtocolVersion20260728, mcp.ProtocolVersion20251125} {
+		t.Run(version, func(t *testing.T) {
+			c := connect(t, mcpclient.Config{Name: "headers", Transport: &mcpclient.HTTP{URL: ts.URL}, ProtocolVersion: version})
+			var skipped []mcpclient.SkippedTool
+			tools, err := c.ListTools(testCtx(t), mcpclient.ReportSkipped(func(s mcpclient.SkippedTool) { skipped = append(skipped, s) }))
+			require.NoError(t, err)
+			var names []string
+			for _, tl := range tools {
+				names = append(names, tl.Name)
+			}
+			if version == mcp.ProtocolVersion20260728 {
+				assert.Equal(t, []string{"good"}, names)
+				require.Len(t, skipped, 1)
+				assert.Equal(t, "bad", skipped[0].Name)
+				assert.Contains(t, skipped[0].Reason, "x-mcp-header")
+			} else {
+				assert.ElementsMatch(t, []string{"good", "bad"}, names)
+				assert.Empty(t, skipped)
+			}
+		})
+	}
+}
