@@ -65,6 +65,10 @@ func TestElicitationThroughARun(t *testing.T) {
 			assert.Equal(t, "url accept", calls[1].Output.Text)
 
 			require.Len(t, rec.seen, 2)
+			// The two calls run at once: the form request may come second.
+			if rec.seen[0].Mode == mcp.ElicitationModeURL {
+				rec.seen[0], rec.seen[1] = rec.seen[1], rec.seen[0]
+			}
 			assert.Equal(t, "Who are you?", rec.seen[0].Message)
 			schema, _ := json.Marshal(rec.seen[0].RequestedSchema)
 			assert.JSONEq(t, mcptest.ElicitFormSchema, string(schema))
