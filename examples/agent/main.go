@@ -30,6 +30,12 @@
 // progress report and result.
 // The exit status is 0 on success and 1 otherwise, with a one-line reason.
 //
+// A server that asks the person for input while a tool runs
+// (elicitation) is answered on the terminal: each form field is asked with
+// its type and default, a URL to open is printed and Enter confirms it.
+// When stdin is not a terminal the agent declines; when no answer comes
+// within --elicit-timeout it cancels.
+//
 // --require-approval asks on the terminal before every call the config
 // does not auto-approve (alwaysAllow, autoApprove), and denies when stdin
 // is not a terminal. Durable runs on Temporal (durable.go):
@@ -106,6 +112,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		timeout      = fs.Duration("timeout", 5*time.Minute, "overall time limit")
 		connTimeout  = fs.Duration("connect-timeout", bridge.DefaultConnectTimeout, "time limit for each server to start and list its tools")
 		skipFailed   = fs.Bool("skip-failed-servers", false, "leave out servers that cannot start instead of failing")
+		elicitWait   = fs.Duration("elicit-timeout", 5*time.Minute, "how long a server's question on the terminal waits for an answer")
 		headers      headerFlags
 		noStream     = addStreamFlags(fs) // stream.go
 	)
@@ -188,6 +195,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		bridge.WithStrict(*strict),
 		bridge.WithMaxIterations(*maxIter),
 		bridge.WithConnectTimeout(*connTimeout),
+		bridge.WithElicitation(terminalElicitation(os.Stdin, stderr, *elicitWait)), // elicit.go
 	)
 	if *durable.requireApproval {
 		opts = append(opts, bridge.WithApproval(terminalApproval(os.Stdin, stderr)))
