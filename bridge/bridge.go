@@ -2,27 +2,32 @@
 // served by the OpenAI Responses API, and runs the tool calls the model makes
 // against the right server.
 //
-// Most programs need two calls: New (connect to every server and build the
-// tool set) and Bridge.Run (drive the Responses loop until the model stops
-// calling tools), or the one-shot Run that does both and closes. Programs
-// that run their own loop use Bridge.Tools for the request and Bridge.Call
-// for each function call the model makes; a Bridge is also a
-// responses.ToolSource for programs that call responses.Run themselves.
+// Most programs need two calls: [New] (connect to every server and build
+// the tool set) and [Bridge.Run] (drive the Responses loop until the model
+// stops calling tools), or the one-shot [Run] that does both and closes.
+// [Bridge.Stream] is Run with events as they happen. [Bridge.Client]
+// reaches one server's MCP client (resources, prompts, roots, log level).
 //
-// A program that uses this package needs no other package of this module:
-// the loop's types (Call, CallRecord, Output, Result, ...) and errors are
-// offered here too.
+// A program that uses this package needs no other package of this module,
+// only openai-go for the request: the types it meets ([Call], [CallRecord],
+// [Output], [Result], [Event], [ServerConfig], [StdioTransport],
+// [Credentials], ...) are offered here under bridge names, as aliases of
+// the types in packages responses, mcpclient and convert (go doc shows
+// their fields there). A program opts into those packages only for what
+// they add: its own loop (responses.Run with the Bridge as the ToolSource
+// and [Bridge.Search] as the ToolSearcher), a tracer (responses.Observer,
+// package bridgeotel), OAuth details of a transport.
+//
+// Every call carries its route: [Call].Route names the server and MCP tool
+// the call goes to, decided once by the tool set of the turn the model
+// called from, and the hooks, records, stream events and traces all show
+// it. The model can call only what it was offered; when a server announces
+// that its tools changed, the bridge relists it before the next request.
 //
 // New fails when a server cannot be started, naming each failed server and
-// why; WithSkipFailedServers leaves such servers out instead, and
-// MissingServers (on the Bridge and on every Result) names them. Options
-// that shape the tool set or the connections are Options of New only;
-// RunOptions tune a run and, given to New, set the default of every run.
-//
-// In Bridge.Run a call is routed through the tool set sent in the request
-// that produced it: the model can call only what it was offered. When a
-// server announces that its tools changed, the bridge relists it before the
-// next request (WithRefreshOnListChanged).
+// why; [WithSkipFailedServers] leaves such servers out instead, and
+// [Bridge.MissingServers] names them. See [Option] for the options by
+// concern.
 package bridge
 
 import (
@@ -42,61 +47,82 @@ import (
 )
 
 // Server describes one MCP server behind the bridge: its name and how to
-// reach it (the embedded mcpclient.Config, whose Transport is a
-// *mcpclient.Stdio, *mcpclient.HTTP or *mcpclient.InProcess) and which of
-// its tools to expose.
+// reach it (the embedded Config, a [ServerConfig]: Name, Transport, and the hooks of
+// the connection; see [mcpclient.Config] for its fields) and which of its
+// tools to expose. [Stdio], [HTTP] and [InProcess] build the common ones; a
+// struct literal sets the rest:
+//
+//	fs := bridge.Server{Config: bridge.ServerConfig{Name: "fs", Transport: &bridge.StdioTransport{
+//		Command: "npx", Args: []string{"-y", "@modelcontextprotocol/server-filesystem", dir},
+//		Env:     []string{"NODE_OPTIONS=--max-old-space-size=256"},
+//	}}, DenyTools: []string{"write_file"}}
 type Server struct {
-	mcpclient.Config
+	mcpclient.Config // a ServerConfig
 	// AllowTools, when not empty, lists the only MCP tool names exposed.
 	AllowTools []string
 	// DenyTools lists MCP tool names never exposed, even if allowed.
 	DenyTools []string
-	// AutoApprove lists MCP tool names whose calls skip the WithApproval
-	// hook; AutoApproveAll ("*") covers every tool of the server.
+	// AutoApprove lists MCP tool names whose calls skip the [WithApproval]
+	// hook; "*" covers every tool of the server.
 	AutoApprove []string
-	// CallTimeout bounds each call to this server (0: only WithCallTimeout
-	// and the context bound it). A call past it fails with
-	// responses.ErrCallTimeout.
+	// CallTimeout bounds each call to this server (0: only
+	// [WithCallTimeout] and the context bound it). A call past it fails
+	// with responses.ErrCallTimeout.
 	CallTimeout time.Duration
 	// Resources gives the model two function tools for the server's
 	// resources, server__list_resources and server__read_resource, when
-	// the server declares resources (see resources.go). Off by default.
+	// the server declares resources. Off by default.
 	Resources bool
 	// Prompts gives the model server__list_prompts and server__get_prompt
 	// when the server declares prompts. Off by default.
 	Prompts bool
 	// PerUser, for an HTTP or SSE server, calls it over a session of the
-	// run's user (WithCredentials) instead of the shared connection; see
-	// UserSessions. Nil (the default) shares one connection for all runs.
+	// run's user ([WithCredentials]) instead of the shared connection; see
+	// [UserSessions]. Nil (the default) shares one connection for all runs.
 	PerUser *UserSessions
-	// Description describes the server's namespace tool (WithNamespaces);
-	// empty: the instructions the server sent.
+	// Description describes the server's namespace tool
+	// ([WithNamespaces]); empty: the instructions the server sent.
 	Description string
 	// AlwaysLoad lists MCP tool names kept out of tool search
-	// (WithToolSearch): always sent, never deferred. AlwaysLoadAll ("*")
-	// covers every tool of the server.
+	// ([WithToolSearch]): always sent, never deferred. "*" covers every
+	// tool of the server.
 	AlwaysLoad []string
 }
+
+// The connection settings of a [Server], under bridge names (aliases of
+// package mcpclient's types; go doc shows their fields there).
+type (
+	// ServerConfig is a server's name, transport and connection hooks:
+	// [mcpclient.Config].
+	ServerConfig = mcpclient.Config
+	// StdioTransport starts a server as a local process speaking MCP on
+	// stdin/stdout: Command, Args, Env, Dir, ... ([mcpclient.Stdio]).
+	StdioTransport = mcpclient.Stdio
+	// HTTPTransport reaches a server over MCP streamable HTTP, or the
+	// older HTTP+SSE transport with SSE set: URL, Headers, OAuth,
+	// HTTPClient, ... ([mcpclient.HTTP]).
+	HTTPTransport = mcpclient.HTTP
+)
+
+// allTools in Server.AutoApprove or Server.AlwaysLoad covers every tool of
+// the server.
+const allTools = "*"
 
 // Stdio describes a server started as a local process speaking MCP on
 // stdin/stdout.
 func Stdio(name, command string, args ...string) Server {
-	return Server{Config: mcpclient.Config{Name: name, Transport: &mcpclient.Stdio{Command: command, Args: args}}}
+	return Server{Config: ServerConfig{Name: name, Transport: &StdioTransport{Command: command, Args: args}}}
 }
 
-// HTTP describes a server reached over MCP streamable HTTP at url.
+// HTTP describes a server reached over MCP streamable HTTP at url (for the
+// older HTTP+SSE transport, set SSE in its [HTTPTransport]).
 func HTTP(name, url string) Server {
-	return Server{Config: mcpclient.Config{Name: name, Transport: &mcpclient.HTTP{URL: url}}}
-}
-
-// SSE describes a server reached over the MCP HTTP+SSE transport at url.
-func SSE(name, url string) Server {
-	return Server{Config: mcpclient.Config{Name: name, Transport: &mcpclient.HTTP{URL: url, SSE: true}}}
+	return Server{Config: ServerConfig{Name: name, Transport: &HTTPTransport{URL: url}}}
 }
 
 // InProcess describes a server running in this process.
 func InProcess(name string, s *server.MCPServer) Server {
-	return Server{Config: mcpclient.Config{Name: name, Transport: &mcpclient.InProcess{Server: s}}}
+	return Server{Config: ServerConfig{Name: name, Transport: &mcpclient.InProcess{Server: s}}}
 }
 
 // conn is one connected server.
@@ -153,12 +179,18 @@ type Bridge struct {
 
 // New checks every server's configuration, then connects to every server at
 // the same time, lists their tools and builds one tool set. When a server
-// fails to start, connect or list its tools, New fails with a *StartError
-// naming each failed server and why, and stops everything it started;
-// WithSkipFailedServers(true) leaves failed servers out instead (see
-// MissingServers). Close releases everything New started.
+// fails to start, connect or list its tools, New fails with an error naming
+// each failed server and why, and stops everything it started; the error
+// unwraps to each failed server's *[ServerError] (errors.As finds the
+// first; its Unwrap() []error lists them all) and matches [ErrNoServers]
+// when none is left. [WithSkipFailedServers] leaves failed servers out
+// instead (see [Bridge.MissingServers]). [Bridge.Close] releases everything
+// New started.
 func New(ctx context.Context, servers []Server, opts ...Option) (*Bridge, error) {
 	cfg := buildConfig(opts)
+	if err := checkMode(cfg.search.mode); err != nil {
+		return nil, err
+	}
 	if err := checkServers(servers, cfg.convert); err != nil {
 		return nil, err
 	}
@@ -208,7 +240,7 @@ func New(ctx context.Context, servers []Server, opts ...Option) (*Bridge, error)
 	}
 	if len(failed) > 0 && (!cfg.skipFailed || len(b.conns) == 0) {
 		_ = b.Close()
-		return nil, &StartError{Failed: failed, Total: len(servers)}
+		return nil, &startError{failed: failed, total: len(servers)}
 	}
 	for _, f := range failed {
 		log.Warn("mcp server left out", "server", f.Server, "error", f)
@@ -313,16 +345,13 @@ func toSet(names []string) map[string]bool {
 	return m
 }
 
-// MissingServers returns the servers New left out (WithSkipFailedServers),
+// MissingServers returns the servers New left out ([WithSkipFailedServers]),
 // in the order given to New, each with why it failed. Their tools are not
 // offered; a call to a name the model expected from them is answered as an
 // unknown function that names the missing servers.
 func (b *Bridge) MissingServers() []*ServerError {
 	return append([]*ServerError(nil), b.missing...)
 }
-
-// Servers returns the names of the connected servers, in the order given to New.
-func (b *Bridge) Servers() []string { return append([]string(nil), b.order...) }
 
 // Close disconnects every server and stops every process New started. Runs
 // in flight end promptly with an error matching ErrClosed, their finished

@@ -67,7 +67,7 @@ func stdioServer(t *testing.T, name string, args ...string) Server {
 
 func toolNames(b *Bridge) []string {
 	var names []string
-	for _, ft := range b.FunctionTools() {
+	for _, ft := range functionTools(b) {
 		names = append(names, ft.Name)
 	}
 	return names
@@ -106,7 +106,7 @@ func TestRunAcrossTransports(t *testing.T) {
 	for i, r := range reqs {
 		require.NoError(t, r.ValidationErr, "request %d", i)
 		assert.Equal(t, "be brief", r.Instructions, "instructions resent on request %d", i)
-		assert.Len(t, r.Tools, len(b.Tools()), "every tool of every server, request %d", i)
+		assert.Len(t, r.Tools, len(b.RequestTools()), "every tool of every server, request %d", i)
 		assert.GreaterOrEqual(t, len(r.Tools), 3*len(mcptest.ToolNames))
 		for _, tool := range r.Tools {
 			strict, ok := tool["strict"]
@@ -140,7 +140,7 @@ func TestRoutingWithCollidingNames(t *testing.T) {
 	a.AddTools(whoami("alpha"))
 	bsrv.AddTools(whoami("beta"))
 
-	for _, opts := range [][]Option{nil, {WithoutPrefix()}, {WithSeparator("-")}} {
+	for _, opts := range [][]Option{nil, {withoutPrefix()}, {withSeparator("-")}} {
 		b := newBridge(t, []Server{InProcess("alpha", a), InProcess("beta", bsrv)}, opts...)
 		names := toolNames(b)
 		seen := map[string]bool{}
@@ -150,14 +150,14 @@ func TestRoutingWithCollidingNames(t *testing.T) {
 			seen[n] = true
 		}
 		hits := map[string]int{}
-		for _, ft := range b.FunctionTools() {
+		for _, ft := range functionTools(b) {
 			if ft.Tool != "whoami" {
 				continue
 			}
-			srv, tool, ok := b.Lookup(ft.Name)
+			r, ok := b.Routes()[ft.Name]
 			require.True(t, ok)
-			assert.Equal(t, ft.Server, srv)
-			assert.Equal(t, "whoami", tool)
+			assert.Equal(t, ft.Server, r.Server)
+			assert.Equal(t, "whoami", r.Tool)
 			out, err := b.Call(ctxT(t), ft.Name, `{}`)
 			require.NoError(t, err)
 			assert.Equal(t, ft.Server, out.Text, "function %s", ft.Name)
@@ -186,7 +186,7 @@ func TestCallErrorsGoBackToTheModel(t *testing.T) {
 	calls := res.Turns[0].Calls
 	require.Len(t, calls, 5)
 
-	var ce *CallError
+	var ce *callError
 	require.ErrorAs(t, calls[0].Err, &ce)
 	assert.ErrorIs(t, calls[0].Err, ErrUnknownFunction)
 	assert.Contains(t, calls[0].Output.Text, "nope__missing")
@@ -240,7 +240,7 @@ func TestApprovalDeniesBeforeTheServer(t *testing.T) {
 }
 
 func TestValidateArguments(t *testing.T) {
-	b := newBridge(t, []Server{InProcess("s", mcptest.NewServer())}, WithValidateArguments(true))
+	b := newBridge(t, []Server{InProcess("s", mcptest.NewServer())}, WithValidateArguments())
 	_, err := b.Call(ctxT(t), "s__add", `{"a":"two","b":3}`)
 	require.ErrorIs(t, err, ErrInvalidArguments)
 	assert.Contains(t, err.Error(), "field a")
@@ -378,9 +378,9 @@ func TestSecretsStayOut(t *testing.T) {
 
 func TestToolsAndCloseContract(t *testing.T) {
 	b, err := New(ctxT(t), []Server{InProcess("s", mcptest.NewServer(mcptest.WithManyTools(30), mcptest.WithPageSize(7)))},
-		WithStrict(true), WithDescriptionPrefix(true))
+		WithStrict())
 	require.NoError(t, err)
-	tools := b.Tools()
+	tools := b.RequestTools()
 	require.Len(t, tools, len(mcptest.ToolNames)+30, "pagination followed")
 	strictCount := 0
 	for _, tu := range tools {
@@ -390,14 +390,11 @@ func TestToolsAndCloseContract(t *testing.T) {
 		if fn.Strict.Value {
 			strictCount++
 		}
-		if fn.Description.Valid() {
-			assert.True(t, strings.HasPrefix(fn.Description.Value, "[s] "), fn.Description.Value)
-		}
 	}
 	assert.Positive(t, strictCount, "compatible schemas become strict")
 	// Mutating the returned slice must not affect the bridge.
 	tools[0] = oai.ToolUnionParam{}
-	assert.NotNil(t, b.Tools()[0].OfFunction)
+	assert.NotNil(t, b.RequestTools()[0].OfFunction)
 
 	require.NoError(t, b.Close())
 	require.NoError(t, b.Close(), "Close is idempotent")
@@ -449,7 +446,7 @@ func TestStrictOptionalArguments(t *testing.T) {
 	})
 	model := responsestest.ToolCaller(responsestest.FunctionCall{Name: "s__greet", Arguments: `{"name":"Ada","title":null}`})
 	api, client := fakeAPI(t, model)
-	b := newBridge(t, []Server{InProcess("s", s)}, WithStrict(true))
+	b := newBridge(t, []Server{InProcess("s", s)}, WithStrict())
 	res, err := b.Run(ctxT(t), &client.Responses, params("x"))
 	require.NoError(t, err)
 	assert.JSONEq(t, `{"name":"Ada"}`, res.Turns[0].Calls[0].Output.Text)
@@ -468,9 +465,9 @@ func TestStrictOptionalArguments(t *testing.T) {
 func TestWithoutPrefixClash(t *testing.T) {
 	for _, order := range [][]string{{"alpha", "beta"}, {"beta", "alpha"}} {
 		servers := []Server{InProcess(order[0], mcptest.NewServer()), InProcess(order[1], mcptest.NewServer())}
-		b := newBridge(t, servers, WithoutPrefix())
+		b := newBridge(t, servers, withoutPrefix())
 		names := map[string]string{}
-		for _, ft := range b.FunctionTools() {
+		for _, ft := range functionTools(b) {
 			if ft.Tool == "echo" {
 				names[ft.Server] = ft.Name
 			}

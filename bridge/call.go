@@ -13,12 +13,12 @@ import (
 // WithToolSearch send) and returns the tool's output, with the run
 // options given to New, cleaned and capped as a run would send it. A tool
 // that reports an error (isError) is not a Go error: its output is marked
-// IsError. Errors are *CallError values that name the function, the server
+// IsError. Errors are *callError values that name the function, the server
 // and the tool.
 func (b *Bridge) Call(ctx context.Context, functionName, arguments string) (Output, error) {
 	if len(arguments) > 0 && !json.Valid([]byte(arguments)) {
 		// Bridge.Run's loop answers this itself; here nobody did yet.
-		return Output{}, &CallError{Function: functionName, Err: fmt.Errorf("%w: not valid JSON", ErrInvalidArguments)}
+		return Output{}, &callError{function: functionName, err: fmt.Errorf("%w: not valid JSON", ErrInvalidArguments)}
 	}
 	if b.closed.Load() {
 		return Output{}, ErrClosed
@@ -36,8 +36,8 @@ func (b *Bridge) Call(ctx context.Context, functionName, arguments string) (Outp
 
 // unknown is the error for a function the tool set does not have; it names
 // the servers New left out, which the model may have expected it from.
-func (b *Bridge) unknown(function string) *CallError {
-	ce := &CallError{Function: function, Err: ErrUnknownFunction}
+func (b *Bridge) unknown(function string) *callError {
+	ce := &callError{function: function, err: ErrUnknownFunction}
 	for _, m := range b.missing {
 		ce.missing = append(ce.missing, m.Server)
 	}

@@ -41,7 +41,7 @@ func TestCloseEndsRunsInFlight(t *testing.T) {
 			responsestest.Calls(responsestest.FunctionCall{Name: "s__fast", CallID: "c_fast"}, responsestest.FunctionCall{Name: "s__slow", CallID: "c_slow"}),
 			responsestest.Text("the run went on after Close"),
 		))
-		b, err := New(ctxT(t), []Server{InProcess("s", blockingServer(started, release))}, WithMaxConcurrency(1))
+		b, err := New(ctxT(t), []Server{InProcess("s", blockingServer(started, release))}, withMaxConcurrency(1))
 		require.NoError(t, err)
 		done := make(chan struct{})
 		var res *Result

@@ -4,6 +4,8 @@ import (
 	"context"
 	"fmt"
 	"log"
+	"maps"
+	"slices"
 
 	"github.com/mark3labs/mcp-go/mcp"
 	"github.com/mark3labs/mcp-go/server"
@@ -59,8 +61,8 @@ func ExampleWithSampling() {
 }
 
 // Server.Resources and Server.Prompts give the model tools to read a
-// server's resources and get its prompts; the Bridge methods do the same
-// for the program.
+// server's resources and get its prompts; Bridge.Client does the same for
+// the program.
 func ExampleServer_resources() {
 	docs := server.NewMCPServer("docs", "1.0.0", server.WithResourceCapabilities(false, false))
 	docs.AddResource(mcp.NewResource("docs://readme", "readme", mcp.WithMIMEType("text/plain")),
@@ -75,17 +77,31 @@ func ExampleServer_resources() {
 		log.Fatal(err)
 	}
 	defer b.Close()
-	for _, ft := range b.FunctionTools() {
-		fmt.Println(ft.Name)
+	routes := b.Routes()
+	for _, name := range slices.Sorted(maps.Keys(routes)) {
+		fmt.Println(name, "->", routes[name].Server, routes[name].Tool)
 	}
 	out, err := b.Call(context.Background(), "docs__read_resource", `{"uri":"docs://readme"}`)
 	if err != nil {
 		log.Fatal(err)
 	}
 	fmt.Println(out.Text)
+
+	ctx := context.Background()
+	err = b.Client(ctx, "docs", func(c *bridge.Client) error {
+		res, err := c.ListResources(ctx)
+		for _, r := range res {
+			fmt.Println("program sees:", r.URI)
+		}
+		return err
+	})
+	if err != nil {
+		log.Fatal(err)
+	}
 	// Output:
-	// docs__list_resources
-	// docs__read_resource
+	// docs__list_resources -> docs list_resources
+	// docs__read_resource -> docs read_resource
 	// [resource: <docs://readme>]
 	// Read me first.
+	// program sees: docs://readme
 }

@@ -13,6 +13,7 @@ import (
 	oai "github.com/openai/openai-go/v3/responses"
 
 	"github.com/mcpbridge/mcpbridge/bridge"
+	"github.com/mcpbridge/mcpbridge/responses"
 	"github.com/mcpbridge/mcpbridge/responses/responsestest"
 )
 
@@ -72,7 +73,7 @@ func ExampleNew() {
 	}
 	defer b.Close()
 
-	for _, t := range b.Tools() {
+	for _, t := range b.RequestTools() {
 		fn := t.OfFunction
 		fmt.Println(fn.Name, "strict:", fn.Strict.Value)
 	}
@@ -125,14 +126,12 @@ func ExampleWithSkipFailedServers() {
 		bridge.Stdio("weather", "/nonexistent/weather-mcp-server"),
 	}
 	_, err := bridge.New(ctx, servers)
-	var start *bridge.StartError
-	if errors.As(err, &start) {
-		for _, f := range start.Failed {
-			fmt.Println("failed:", f.Server, f.Op)
-		}
+	var failed *bridge.ServerError
+	if errors.As(err, &failed) {
+		fmt.Println("failed:", failed.Server, failed.Op)
 	}
 
-	b, err := bridge.New(ctx, servers, bridge.WithSkipFailedServers(true))
+	b, err := bridge.New(ctx, servers, bridge.WithSkipFailedServers())
 	if err != nil {
 		log.Fatal(err)
 	}
@@ -140,19 +139,21 @@ func ExampleWithSkipFailedServers() {
 	for _, m := range b.MissingServers() {
 		fmt.Println("left out:", m.Server)
 	}
-	fmt.Println("offered:", len(b.Tools()), "tool(s)")
+	fmt.Println("offered:", len(b.RequestTools()), "tool(s)")
 	// Output:
 	// failed: weather spawn
 	// left out: weather
 	// offered: 1 tool(s)
 }
 
-// callLogger is an Observer: a tracer would start a span in each Start
-// method and end it in the matching End method.
-type callLogger struct{ bridge.NopObserver }
+// callLogger is a responses.Observer: a tracer would start a span in each
+// Start method and end it in the matching End method. Programs that trace
+// use package bridgeotel; writing an Observer is what takes package
+// responses.
+type callLogger struct{ responses.NopObserver }
 
 func (callLogger) StartCall(ctx context.Context, c bridge.Call) context.Context {
-	fmt.Println("start", c.Name)
+	fmt.Println("start", c.Name, "on", c.Route.Server)
 	return ctx
 }
 
@@ -177,7 +178,7 @@ func ExampleWithObserver() {
 	}
 	fmt.Println(res.OutputText)
 	// Output:
-	// start text__upper
+	// start text__upper on text
 	// end text__upper error: false
 	// The tool said HELLO
 }

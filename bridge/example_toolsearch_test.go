@@ -28,12 +28,12 @@ func ExampleWithToolSearch() {
 
 	b, err := bridge.New(context.Background(),
 		[]bridge.Server{bridge.InProcess("text", upperServer())},
-		bridge.WithToolSearch(bridge.ToolSearchClient), bridge.WithNamespaces(true))
+		bridge.WithToolSearch(bridge.ToolSearchClient), bridge.WithNamespaces())
 	if err != nil {
 		log.Fatal(err)
 	}
 	defer b.Close()
-	fmt.Println("first request tools:", len(b.Tools()), "- the search tool:", b.Tools()[0].OfToolSearch != nil)
+	fmt.Println("first request tools:", len(b.RequestTools()), "- the search tool:", b.RequestTools()[0].OfToolSearch != nil)
 
 	res, err := b.Run(context.Background(), &client.Responses, oai.ResponseNewParams{
 		Model: "gpt-5-mini",

@@ -76,7 +76,7 @@ func TestStartErrorShowsHTTPStatusAndEndpoint(t *testing.T) {
 // TestValidationUsesTheOfferedSchema: a call is checked against the schema
 // of the tool as offered in its turn, not against a later relist.
 func TestValidationUsesTheOfferedSchema(t *testing.T) {
-	b := newBridge(t, []Server{InProcess("s", mcptest.NewServer())}, WithValidateArguments(true))
+	b := newBridge(t, []Server{InProcess("s", mcptest.NewServer())}, WithValidateArguments())
 	offered := b.current.Load()
 
 	// The server's "add" now wants a third argument.

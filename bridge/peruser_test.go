@@ -225,17 +225,28 @@ func TestPerUserResourcesAndPrompts(t *testing.T) {
 	require.NoError(t, err)
 	defer b.Close()
 
+	on := func(use func(ctx context.Context, c *Client) error) func(context.Context) error {
+		return func(ctx context.Context) error {
+			return b.Client(ctx, "remote", func(c *Client) error { return use(ctx, c) })
+		}
+	}
 	uses := map[string]func(context.Context) error{
-		"resources/list": func(ctx context.Context) error { _, err := b.ListResources(ctx, "remote"); return err },
-		"resources/templates/list": func(ctx context.Context) error {
-			_, err := b.ListResourceTemplates(ctx, "remote")
+		"resources/list": on(func(ctx context.Context, c *Client) error { _, err := c.ListResources(ctx); return err }),
+		"resources/templates/list": on(func(ctx context.Context, c *Client) error {
+			_, err := c.ListResourceTemplates(ctx)
 			return err
-		},
-		"resources/read":        func(ctx context.Context) error { _, err := b.ReadResource(ctx, "remote", "mem://notes"); return err },
-		"resources/subscribe":   func(ctx context.Context) error { return b.Subscribe(ctx, "remote", "mem://notes") },
-		"resources/unsubscribe": func(ctx context.Context) error { return b.Unsubscribe(ctx, "remote", "mem://notes") },
-		"prompts/list":          func(ctx context.Context) error { _, err := b.ListPrompts(ctx, "remote"); return err },
-		"prompts/get":           func(ctx context.Context) error { _, err := b.GetPrompt(ctx, "remote", "greet", nil); return err },
+		}),
+		"resources/read": on(func(ctx context.Context, c *Client) error {
+			_, err := c.ReadResource(ctx, "mem://notes")
+			return err
+		}),
+		"resources/subscribe":   on(func(ctx context.Context, c *Client) error { return c.Subscribe(ctx, "mem://notes") }),
+		"resources/unsubscribe": on(func(ctx context.Context, c *Client) error { return c.Unsubscribe(ctx, "mem://notes") }),
+		"prompts/list":          on(func(ctx context.Context, c *Client) error { _, err := c.ListPrompts(ctx); return err }),
+		"prompts/get": on(func(ctx context.Context, c *Client) error {
+			_, err := c.GetPrompt(ctx, "greet", nil)
+			return err
+		}),
 	}
 	for method, use := range uses {
 		before := len(rs.requests())
@@ -303,7 +314,7 @@ func TestPerUserSampling(t *testing.T) {
 	var mu sync.Mutex
 	var approvedFor []string
 	b := newBridge(t, []Server{remote}, WithSampling(SamplingConfig{
-		API: &client.Responses, Model: "m", Rate: 1, Per: 24 * time.Hour, LimitPerUser: true,
+		API: &client.Responses, Model: "m", Rate: 1, LimitPerUser: true,
 		Approve: func(ctx context.Context, _ string, _ mcp.CreateMessageRequest) (bool, string) {
 			c, _ := CredentialsFrom(ctx)
 			mu.Lock()

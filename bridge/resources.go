@@ -19,10 +19,10 @@ import (
 // never collide; a server tool with one of these names wins, and the
 // built-in one is left out with a diagnostic.
 const (
-	ToolListResources = "list_resources"
-	ToolReadResource  = "read_resource"
-	ToolListPrompts   = "list_prompts"
-	ToolGetPrompt     = "get_prompt"
+	toolListResources = "list_resources"
+	toolReadResource  = "read_resource"
+	toolListPrompts   = "list_prompts"
+	toolGetPrompt     = "get_prompt"
 )
 
 // builtin describes one built-in function tool and how it runs.
@@ -34,15 +34,15 @@ type builtin struct {
 
 var (
 	resourceTools = []builtin{
-		{ToolListResources, "List the resources (documents, files, data) this server offers, with their URIs, and the URI templates it accepts.",
+		{toolListResources, "List the resources (documents, files, data) this server offers, with their URIs, and the URI templates it accepts.",
 			`{"type":"object","properties":{},"additionalProperties":false}`, runListResources},
-		{ToolReadResource, "Read one resource of this server by its URI (from list_resources, or a template with its placeholders filled in).",
+		{toolReadResource, "Read one resource of this server by its URI (from list_resources, or a template with its placeholders filled in).",
 			`{"type":"object","properties":{"uri":{"type":"string","description":"The resource URI."}},"required":["uri"],"additionalProperties":false}`, runReadResource},
 	}
 	promptTools = []builtin{
-		{ToolListPrompts, "List the prompt templates this server offers, with their arguments.",
+		{toolListPrompts, "List the prompt templates this server offers, with their arguments.",
 			`{"type":"object","properties":{},"additionalProperties":false}`, runListPrompts},
-		{ToolGetPrompt, "Get one prompt template of this server, rendered with its arguments.",
+		{toolGetPrompt, "Get one prompt template of this server, rendered with its arguments.",
 			`{"type":"object","properties":{"name":{"type":"string","description":"The prompt name."},"arguments":{"type":"object","description":"Argument values by argument name.","additionalProperties":{"type":"string"}}},"required":["name"]}`, runGetPrompt},
 	}
 )
@@ -167,139 +167,37 @@ func textOutput(s string, o convert.ResultOptions) responses.Output {
 	return convert.Result(&mcp.CallToolResult{Content: []mcp.Content{mcp.NewTextContent(s)}}, o)
 }
 
-// conn returns the connected server.
-func (b *Bridge) conn(server string) (*conn, error) {
+// Client is the MCP client of one server (resources, prompts,
+// subscriptions, roots, log level, ...): [mcpclient.Client], under a
+// bridge name.
+type Client = mcpclient.Client
+
+// Client runs use with the MCP client of server, for what the model does
+// not do through tools: list and read its resources, subscribe to them
+// (updates arrive in the server's Config.OnResourceUpdated), list and get
+// its prompts, set its roots or its log level. On a per-user server
+// ([Server].PerUser) the client is the caller's session (the
+// [Credentials] of ctx), as for tool calls, and without credentials it
+// fails with [ErrNoCredentials]; otherwise it is the bridge's connection.
+// The session is held until use returns; use must not keep the client.
+//
+//	var res []mcp.Resource
+//	err := b.Client(ctx, "docs", func(c *bridge.Client) (err error) {
+//		res, err = c.ListResources(ctx)
+//		return err
+//	})
+func (b *Bridge) Client(ctx context.Context, server string, use func(*Client) error) error {
 	if b.closed.Load() {
-		return nil, ErrClosed
+		return ErrClosed
 	}
 	c, ok := b.conns[server]
 	if !ok {
-		return nil, &ServerError{Server: server, Err: errors.New("not connected to this server")}
-	}
-	return c, nil
-}
-
-// client returns the connected server's shared client, for what concerns
-// the connection rather than a user (roots, log level).
-func (b *Bridge) client(server string) (*mcpclient.Client, error) {
-	c, err := b.conn(server)
-	if err != nil {
-		return nil, err
-	}
-	return c.client, nil
-}
-
-// session returns the client a request of ctx to server goes over (the
-// caller's session for a per-user server, see conn.session) and the
-// function to call once the request is over.
-func (b *Bridge) session(ctx context.Context, server string) (*mcpclient.Client, func(), error) {
-	c, err := b.conn(server)
-	if err != nil {
-		return nil, nil, err
+		return &ServerError{Server: server, Err: errors.New("not connected to this server")}
 	}
 	client, release, err := c.session(ctx)
 	if err != nil {
-		return nil, nil, &ServerError{Server: server, Err: err}
-	}
-	return client, release, nil
-}
-
-// ListResources lists every resource of server, for programs that want
-// them without the model (no opt-in needed).
-//
-// On a per-user server (Server.PerUser), this method and the other
-// resource and prompt methods (ListResourceTemplates, ReadResource,
-// Subscribe, Unsubscribe, ListPrompts, GetPrompt) go over the caller's
-// session (WithCredentials), as tool calls do, and fail with
-// ErrNoCredentials when ctx carries none.
-func (b *Bridge) ListResources(ctx context.Context, server string) ([]mcp.Resource, error) {
-	c, release, err := b.session(ctx, server)
-	if err != nil {
-		return nil, err
+		return &ServerError{Server: server, Err: err}
 	}
 	defer release()
-	return c.ListResources(ctx)
-}
-
-// ListResourceTemplates lists every resource template of server.
-func (b *Bridge) ListResourceTemplates(ctx context.Context, server string) ([]mcp.ResourceTemplate, error) {
-	c, release, err := b.session(ctx, server)
-	if err != nil {
-		return nil, err
-	}
-	defer release()
-	return c.ListResourceTemplates(ctx)
-}
-
-// ReadResource reads the resource at uri from server.
-func (b *Bridge) ReadResource(ctx context.Context, server, uri string) ([]mcp.ResourceContents, error) {
-	c, release, err := b.session(ctx, server)
-	if err != nil {
-		return nil, err
-	}
-	defer release()
-	return c.ReadResource(ctx, uri)
-}
-
-// Subscribe subscribes to updates of the resource at uri on server; they
-// arrive in the server's Config.OnResourceUpdated. On a per-user server
-// the subscription belongs to the caller's session and ends with it
-// (UserSessions.IdleTimeout).
-func (b *Bridge) Subscribe(ctx context.Context, server, uri string) error {
-	c, release, err := b.session(ctx, server)
-	if err != nil {
-		return err
-	}
-	defer release()
-	return c.Subscribe(ctx, uri)
-}
-
-// Unsubscribe ends a subscription made with Subscribe.
-func (b *Bridge) Unsubscribe(ctx context.Context, server, uri string) error {
-	c, release, err := b.session(ctx, server)
-	if err != nil {
-		return err
-	}
-	defer release()
-	return c.Unsubscribe(ctx, uri)
-}
-
-// ListPrompts lists every prompt of server.
-func (b *Bridge) ListPrompts(ctx context.Context, server string) ([]mcp.Prompt, error) {
-	c, release, err := b.session(ctx, server)
-	if err != nil {
-		return nil, err
-	}
-	defer release()
-	return c.ListPrompts(ctx)
-}
-
-// GetPrompt renders the named prompt of server with args.
-func (b *Bridge) GetPrompt(ctx context.Context, server, name string, args map[string]string) (*mcp.GetPromptResult, error) {
-	c, release, err := b.session(ctx, server)
-	if err != nil {
-		return nil, err
-	}
-	defer release()
-	return c.GetPrompt(ctx, name, args)
-}
-
-// SetRoots replaces the roots of server (declared with a non-nil
-// Config.Roots) and tells the server they changed.
-func (b *Bridge) SetRoots(ctx context.Context, server string, roots []mcp.Root) error {
-	c, err := b.client(server)
-	if err != nil {
-		return err
-	}
-	return c.SetRoots(ctx, roots)
-}
-
-// SetLogLevel sets the level of the log notifications server sends (they
-// reach the bridge's logger; see mcpclient.Config.LogLevel).
-func (b *Bridge) SetLogLevel(ctx context.Context, server string, level mcp.LoggingLevel) error {
-	c, err := b.client(server)
-	if err != nil {
-		return err
-	}
-	return c.SetLogLevel(ctx, level)
+	return use(client)
 }

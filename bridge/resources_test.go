@@ -38,13 +38,13 @@ func docsServer() *server.MCPServer {
 func TestBuiltinResourceAndPromptTools(t *testing.T) {
 	docs := InProcess("docs", docsServer())
 	docs.Resources, docs.Prompts = true, true
-	b := newBridge(t, []Server{docs, InProcess("plain", docsServer())}, WithStrict(true))
+	b := newBridge(t, []Server{docs, InProcess("plain", docsServer())}, WithStrict())
 	names := toolNames(b)
 	assert.ElementsMatch(t, []string{"docs__read_resource", "docs__list_resources", "docs__list_prompts", "docs__get_prompt", "plain__read_resource"}, names,
 		"built-ins only for the server that opted in; its own read_resource wins")
 	var shadowed bool
 	for _, d := range b.Diagnostics() {
-		shadowed = shadowed || d.Server == "docs" && d.Tool == ToolReadResource && d.Dropped
+		shadowed = shadowed || d.Server == "docs" && d.Tool == toolReadResource && d.Dropped
 	}
 	assert.True(t, shadowed, "the left-out built-in is reported: %v", b.Diagnostics())
 
@@ -66,17 +66,23 @@ func TestBuiltinResourceAndPromptTools(t *testing.T) {
 	_, err = b.Call(ctx, "docs__get_prompt", `{"name":""}`)
 	assert.ErrorIs(t, err, ErrInvalidArguments)
 	_, err = b.Call(ctx, "docs__get_prompt", `{"name":"nosuch"}`)
-	var ce *CallError
+	var ce *callError
 	require.ErrorAs(t, err, &ce)
-	assert.Equal(t, "docs", ce.Server)
-	assert.Equal(t, ToolGetPrompt, ce.Tool)
+	assert.Equal(t, "docs", ce.server)
+	assert.Equal(t, toolGetPrompt, ce.tool)
 
 	// The Go methods reach the same server without the model.
-	contents, err := b.ReadResource(ctx, "docs", "docs://page/7")
-	require.NoError(t, err)
+	var contents []mcp.ResourceContents
+	require.NoError(t, b.Client(ctx, "docs", func(c *Client) (err error) {
+		contents, err = c.ReadResource(ctx, "docs://page/7")
+		return err
+	}))
 	assert.Equal(t, "page docs://page/7", contents[0].(mcp.TextResourceContents).Text)
-	p, err := b.GetPrompt(ctx, "plain", "summarize", map[string]string{"topic": "x"})
-	require.NoError(t, err)
+	var p *mcp.GetPromptResult
+	require.NoError(t, b.Client(ctx, "plain", func(c *Client) (err error) {
+		p, err = c.GetPrompt(ctx, "summarize", map[string]string{"topic": "x"})
+		return err
+	}))
 	assert.Len(t, p.Messages, 1)
 }
 

@@ -40,14 +40,14 @@ type runFunc func(ctx context.Context, b *Bridge, r *route, client *mcpclient.Cl
 
 // route is where the loop says a call goes (responses.Call.Route).
 func (r *route) route() responses.Route {
-	return responses.Route{Server: r.fn.Server, Tool: r.fn.Tool}
+	return responses.Route{Server: r.fn.Server, Tool: r.fn.Tool, ReadOnly: r.hints.readOnly, Idempotent: r.hints.idempotent}
 }
 
 // call runs a call to r; function is the name the model called it by.
-// Errors are *CallError values naming the function, server and tool.
+// Errors are *callError values naming the function, server and tool.
 func (r *route) call(ctx context.Context, b *Bridge, function, arguments string, run *runConfig) (Output, error) {
 	fail := func(err error) (Output, error) {
-		return Output{}, &CallError{Function: function, Server: r.fn.Server, Tool: r.fn.Tool, Err: err}
+		return Output{}, &callError{function: function, server: r.fn.Server, tool: r.fn.Tool, err: err}
 	}
 	args, err := objectArguments(arguments)
 	if err != nil {

@@ -10,6 +10,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/mcpbridge/mcpbridge/responses"
 	"github.com/mcpbridge/mcpbridge/responses/responsestest"
 )
 
@@ -33,8 +34,8 @@ func namespacedCalls() responsestest.Reply {
 // "echo") or as nobody's.
 func routeOpts() map[string][]Option {
 	return map[string][]Option{
-		"prefixed":   {WithNamespaces(true)},
-		"unprefixed": {WithNamespaces(true), WithoutPrefix()},
+		"prefixed":   {WithNamespaces()},
+		"unprefixed": {WithNamespaces(), withoutPrefix()},
 	}
 }
 
@@ -76,7 +77,7 @@ func TestStreamCarriesTheRouteOfNamespacedCalls(t *testing.T) {
 			events, _, err := drain(t, b.Stream(ctxT(t), &client.Responses, params("x")))
 			require.NoError(t, err)
 			want := map[string][2]string{"call_b": {"beta", "echo"}, "call_a": {"alpha", "echo"}, "call_x": {}}
-			for _, kind := range []EventKind{EventFunctionCall, EventCallDone} {
+			for _, kind := range []responses.EventKind{EventFunctionCall, EventCallDone} {
 				got := map[string][2]string{}
 				for _, ev := range ofKind(events, kind) {
 					got[ev.Call.CallID] = eventRoute(ev)
@@ -141,7 +142,7 @@ func TestHostedSearchOnTheFake(t *testing.T) {
 		pick string
 	}{
 		{"flat", nil, "alpha__add"},
-		{"namespaced", []Option{WithNamespaces(true)}, "add"},
+		{"namespaced", []Option{WithNamespaces()}, "add"},
 	} {
 		for _, streamed := range []bool{false, true} {
 			for _, store := range []bool{true, false} {
@@ -150,7 +151,7 @@ func TestHostedSearchOnTheFake(t *testing.T) {
 						Pick: pick(tc.pick), Arguments: `{"a":2,"b":3}`}
 					api, client := fakeAPI(t, model.Handler())
 					servers := twoServers()
-					servers[1].AlwaysLoad = []string{AlwaysLoadAll}
+					servers[1].AlwaysLoad = []string{"*"}
 					b := newBridge(t, servers, append(tc.opts, WithToolSearch(ToolSearchHosted))...)
 					p := params("x")
 					p.Store = openai.Bool(store)

@@ -10,16 +10,6 @@ import (
 	"github.com/mcpbridge/mcpbridge/responses"
 )
 
-// Result is what a run did: the loop's responses.Result (turns, calls,
-// output text, usage, pending outputs) and the MCP servers whose tools the
-// model could not be offered.
-type Result struct {
-	responses.Result
-	// MissingServers are the servers New left out (WithSkipFailedServers),
-	// each with why it failed; empty when every server was connected.
-	MissingServers []*ServerError
-}
-
 // Run drives the Responses loop with the bridge's tools: it sends params with
 // the tool set added, runs every function call the model makes against its
 // server, sends the outputs back and repeats until the model stops calling
@@ -30,7 +20,7 @@ type Result struct {
 // On error, the returned Result still holds everything done so far (turns,
 // outputs computed but not delivered, the last response id) so the caller
 // can inspect it or continue with Resume.
-func (b *Bridge) Run(ctx context.Context, api API, params oai.ResponseNewParams, opts ...RunOption) (*Result, error) {
+func (b *Bridge) Run(ctx context.Context, api responses.API, params oai.ResponseNewParams, opts ...RunOption) (*Result, error) {
 	ctx, done, err := b.track(ctx)
 	if err != nil {
 		return nil, err
@@ -38,13 +28,13 @@ func (b *Bridge) Run(ctx context.Context, api API, params oai.ResponseNewParams,
 	defer done()
 	run := withRun(b.cfg.run, opts)
 	res, err := responses.Run(ctx, api, params, &source{b: b, run: &run}, b.loopOptions(&run))
-	return b.result(res), closedError(ctx, err)
+	return res, closedError(ctx, err)
 }
 
 // Resume continues a run that stopped on an API error from the point the
 // result recorded (res.ResumePoint()): the pending outputs are sent first,
 // without running their tools again.
-func (b *Bridge) Resume(ctx context.Context, api API, params oai.ResponseNewParams, from ResumePoint, opts ...RunOption) (*Result, error) {
+func (b *Bridge) Resume(ctx context.Context, api responses.API, params oai.ResponseNewParams, from ResumePoint, opts ...RunOption) (*Result, error) {
 	ctx, done, err := b.track(ctx)
 	if err != nil {
 		return nil, err
@@ -53,7 +43,7 @@ func (b *Bridge) Resume(ctx context.Context, api API, params oai.ResponseNewPara
 	run := withRun(b.cfg.run, opts)
 	run.loaded = resumedLoaded(from)
 	res, err := responses.Resume(ctx, api, params, from, &source{b: b, run: &run}, b.loopOptions(&run))
-	return b.result(res), closedError(ctx, err)
+	return res, closedError(ctx, err)
 }
 
 // track gives a run a context that Close cancels with ErrClosed; done
@@ -87,13 +77,6 @@ func closedError(ctx context.Context, err error) error {
 	return err
 }
 
-func (b *Bridge) result(res *responses.Result) *Result {
-	if res == nil {
-		return nil
-	}
-	return &Result{Result: *res, MissingServers: b.MissingServers()}
-}
-
 func (b *Bridge) loopOptions(run *runConfig) responses.Options {
 	lo := run.loop
 	if lo.Logger == nil {
@@ -103,13 +86,14 @@ func (b *Bridge) loopOptions(run *runConfig) responses.Options {
 	return lo
 }
 
-// Toolbox makes a Bridge a responses.ToolSource, for programs that call
+// Toolbox makes a Bridge a [responses.ToolSource], for programs that call
 // responses.Run themselves: each turn gets the current tool set (relisted
 // first when a server announced a change) and an Executor that routes
-// through exactly that set, with the RunOptions given to New. With client
-// tool search, pass the Bridge as Options.ToolSearch too; these turns keep
-// no run state, so a call to a deferred function is not refused for want
-// of a search (Bridge.Run refuses it).
+// through exactly that set (and names each call's Route), with the
+// RunOptions given to New. With client tool search, pass the Bridge as
+// Options.ToolSearch too ([Bridge.Search]); these turns keep no run state,
+// so a call to a deferred function is not refused for want of a search
+// (Bridge.Run refuses it).
 func (b *Bridge) Toolbox(ctx context.Context) (responses.Toolbox, error) {
 	return (&source{b: b, run: &b.cfg.run}).Toolbox(ctx)
 }
@@ -140,7 +124,7 @@ func (s *source) Toolbox(ctx context.Context) (responses.Toolbox, error) {
 // everything before it returns. It is New, Bridge.Run and Bridge.Close in one
 // call, for programs that need the servers for a single conversation; it
 // takes the Options of New and the RunOptions of the run alike.
-func Run(ctx context.Context, api API, params oai.ResponseNewParams, servers []Server, opts ...Option) (*Result, error) {
+func Run(ctx context.Context, api responses.API, params oai.ResponseNewParams, servers []Server, opts ...Option) (*Result, error) {
 	b, err := New(ctx, servers, append(opts, samplingAPIDefault(api))...)
 	if err != nil {
 		return nil, err

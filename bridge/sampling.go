@@ -18,100 +18,83 @@ import (
 	"github.com/mcpbridge/mcpbridge/responses"
 )
 
-// ErrSamplingDenied is returned to a server whose sampling request the
+// errSamplingDenied is returned to a server whose sampling request the
 // SamplingConfig.Approve hook refused.
-var ErrSamplingDenied = errors.New("sampling request denied")
+var errSamplingDenied = errors.New("sampling request denied")
 
-// ErrSamplingLimit is returned to a server that exceeded its sampling rate
-// or token budget (SamplingConfig.Rate, MaxTotalTokens).
-var ErrSamplingLimit = errors.New("sampling limit reached")
+// errSamplingLimit is returned to a server that exceeded its sampling rate,
+// token budget or input bound (SamplingConfig.Rate, MaxTotalTokens,
+// MaxInputBytes).
+var errSamplingLimit = errors.New("sampling limit reached")
 
 // Defaults of SamplingConfig.
 const (
-	DefaultSamplingRate            = 10
-	DefaultSamplingPer             = time.Minute
-	DefaultSamplingMaxOutputTokens = 1024
-	DefaultSamplingTimeout         = 2 * time.Minute
-	DefaultSamplingMaxInputBytes   = 1 << 20
-	// SamplingImageTokens is what an image of a sampling request reserves
+	defaultSamplingRate            = 10
+	defaultSamplingMaxOutputTokens = 1024
+	defaultSamplingMaxInputBytes   = 1 << 20
+	samplingTimeout                = 2 * time.Minute // each request, approval included
+	// samplingImageTokens is what an image of a sampling request reserves
 	// of the token budget (MaxTotalTokens), whatever its size: the API
 	// charges images by their tiles, not their bytes.
-	SamplingImageTokens = 2000
+	samplingImageTokens = 2000
 )
 
 // SamplingConfig lets servers ask the model for completions
-// (sampling/createMessage). With it set (WithSampling) every server is
-// told the bridge supports sampling; without it, none is.
+// (sampling/createMessage). With it set ([WithSampling]) every server is
+// told the bridge supports sampling; without it, none is. A refused request
+// reaches the server as an error saying why.
 type SamplingConfig struct {
 	// API serves the completions: normally the same client the bridge runs
 	// on (&client.Responses). The one-shot Run uses its own api when this
 	// is nil; New requires it.
 	API responses.API
-	// Model is the model used when ChooseModel is nil and no hint of the
-	// server matches one of Models. Required unless ChooseModel is set.
-	Model string
-	// Models are the other models a server's modelPreferences hints may
-	// select (a hint matches a model whose name contains it).
+	// Model is the model asked, unless a modelPreferences hint of the
+	// server matches one of Models (a hint matches a model whose name
+	// contains it). Required.
+	Model  string
 	Models []string
-	// ChooseModel, when set, picks the model for each request instead
-	// (an error refuses the request).
-	ChooseModel func(ctx context.Context, server string, prefs *mcp.ModelPreferences) (string, error)
 	// Approve, when set, sees every request within the limits before the
 	// model does, with the server's name, and may refuse it (the MCP spec
-	// wants a person to be able to). A refusal reaches the server as an
-	// error with the reason. Requests of different servers may call it at
-	// the same time.
+	// wants a person to be able to). [CredentialsFrom] tells which user's
+	// session a request came on. Requests of different servers may call it
+	// at the same time.
 	Approve func(ctx context.Context, server string, req mcp.CreateMessageRequest) (ok bool, reason string)
-	// Rate requests per Per are allowed per server (a token bucket; default
-	// 10 per minute). A request over the rate is refused with
-	// ErrSamplingLimit.
+	// Rate is how many requests per minute each server may make (a token
+	// bucket; default 10).
 	Rate int
-	Per  time.Duration
 	// MaxOutputTokens caps each request's maxTokens (default 1024).
 	MaxOutputTokens int64
 	// MaxTotalTokens, when > 0, is each server's budget of tokens (input
 	// and output) over the bridge's life. It is a hard cap, also for
 	// requests at the same time: each request to the API first reserves
 	// what it may cost (its max_output_tokens, and its input counted as
-	// one token per byte of text, which no tokenizer exceeds, and
-	// SamplingImageTokens per image), is refused with ErrSamplingLimit
-	// when the reservations and the spending so far would pass the
-	// budget, and settles at the usage the API reports.
+	// one token per byte of text, which no tokenizer exceeds, and 2,000
+	// per image), is refused when the reservations and the spending so
+	// far would pass the budget, and settles at the usage the API reports.
 	MaxTotalTokens int64
 	// MaxInputBytes bounds each request's input as the server sent it
 	// (the text of its messages and system prompt, and the bytes of its
 	// images and audio); a larger request is refused with an error to
-	// the server and never reaches the API. Default
-	// DefaultSamplingMaxInputBytes.
+	// the server and never reaches the API. Default 1 MiB.
 	MaxInputBytes int
 	// LimitPerUser applies Rate and MaxTotalTokens to each user of a
-	// per-user server (Server.PerUser) on their own: a request that came
-	// on a user's session counts against that user's rate and budget
-	// (its Credentials.ID), not the server's. The hooks (Approve,
-	// ChooseModel) can tell the user with CredentialsFrom either way.
+	// per-user server ([Server].PerUser) on their own: a request that came
+	// on a user's session counts against that user's rate and budget (its
+	// Credentials.ID), not the server's.
 	LimitPerUser bool
-	// AllowTools lets a sampling request use the bridge's tools: the
-	// completion then runs through the whole tool loop (at most
-	// MaxIterations turns, default 4), each of whose requests reserves
-	// its share of the budget. Its calls pass the approval policy
-	// (WithApproval) of every run with a call in flight on the server
-	// that asked (the run whose call the request serves), and the one
-	// given to New; a call any of them refuses is denied. Off (the
-	// default), the model is offered no tools and answers in one
-	// response.
-	AllowTools    bool
-	MaxIterations int
-	// Prepare, when set, may adjust each request before it is sent (for
-	// example remove temperature for a model that does not take it).
-	Prepare func(server string, params *oai.ResponseNewParams)
-	// RequestOptions are added to every sampling request.
-	RequestOptions []option.RequestOption
-	// Timeout bounds each request, approval included (default 2 minutes).
-	Timeout time.Duration
+	// ToolTurns, when > 0, lets a sampling request use the bridge's tools:
+	// the completion runs through the tool loop, at most ToolTurns turns,
+	// each of whose requests reserves its share of the budget. Its calls
+	// pass the approval policy ([WithApproval]) of every run with a call
+	// in flight on the server that asked (the run whose call the request
+	// serves), and the one given to New; a call any of them refuses is
+	// denied. 0 (the default): the model is offered no tools and answers
+	// in one response.
+	ToolTurns int
 }
 
 // WithSampling answers the servers' sampling requests with cfg (see
-// SamplingConfig). It takes effect in New (and the one-shot Run).
+// [SamplingConfig]). It takes effect in New (and the one-shot Run).
 func WithSampling(cfg SamplingConfig) Option {
 	return bridgeOption(func(c *config) { c.sampling = &cfg })
 }
@@ -148,26 +131,17 @@ func newSampler(b *Bridge, cfg SamplingConfig) (*sampler, error) {
 	if cfg.API == nil {
 		return nil, errors.New("bridge: SamplingConfig.API is nil")
 	}
-	if cfg.Model == "" && cfg.ChooseModel == nil {
-		return nil, errors.New("bridge: SamplingConfig needs Model or ChooseModel")
+	if cfg.Model == "" {
+		return nil, errors.New("bridge: SamplingConfig needs a Model")
 	}
 	if cfg.Rate <= 0 {
-		cfg.Rate = DefaultSamplingRate
-	}
-	if cfg.Per <= 0 {
-		cfg.Per = DefaultSamplingPer
+		cfg.Rate = defaultSamplingRate
 	}
 	if cfg.MaxOutputTokens <= 0 {
-		cfg.MaxOutputTokens = DefaultSamplingMaxOutputTokens
-	}
-	if cfg.Timeout <= 0 {
-		cfg.Timeout = DefaultSamplingTimeout
-	}
-	if cfg.MaxIterations <= 0 {
-		cfg.MaxIterations = 4
+		cfg.MaxOutputTokens = defaultSamplingMaxOutputTokens
 	}
 	if cfg.MaxInputBytes <= 0 {
-		cfg.MaxInputBytes = DefaultSamplingMaxInputBytes
+		cfg.MaxInputBytes = defaultSamplingMaxInputBytes
 	}
 	return &sampler{b: b, cfg: cfg, buckets: map[string]*samplingBucket{}}, nil
 }
@@ -192,7 +166,7 @@ func (s *sampler) bucketLocked(key string) *samplingBucket {
 		bk = &samplingBucket{tokens: float64(s.cfg.Rate), last: now}
 		s.buckets[key] = bk
 	}
-	refill := now.Sub(bk.last).Seconds() / s.cfg.Per.Seconds() * float64(s.cfg.Rate)
+	refill := now.Sub(bk.last).Minutes() * float64(s.cfg.Rate)
 	bk.tokens = min(float64(s.cfg.Rate), bk.tokens+refill)
 	bk.last = now
 	return bk
@@ -204,10 +178,10 @@ func (s *sampler) take(key string) error {
 	defer s.mu.Unlock()
 	bk := s.bucketLocked(key)
 	if s.cfg.MaxTotalTokens > 0 && bk.used >= s.cfg.MaxTotalTokens {
-		return fmt.Errorf("%w: token budget of %d spent", ErrSamplingLimit, s.cfg.MaxTotalTokens)
+		return fmt.Errorf("%w: token budget of %d spent", errSamplingLimit, s.cfg.MaxTotalTokens)
 	}
 	if bk.tokens < 1 {
-		return fmt.Errorf("%w: more than %d requests per %s", ErrSamplingLimit, s.cfg.Rate, s.cfg.Per)
+		return fmt.Errorf("%w: more than %d requests per minute", errSamplingLimit, s.cfg.Rate)
 	}
 	bk.tokens--
 	return nil
@@ -224,7 +198,7 @@ func (s *sampler) reserve(key string, n int64) error {
 	bk := s.bucketLocked(key)
 	if bk.used+bk.reserved+n > s.cfg.MaxTotalTokens {
 		return fmt.Errorf("%w: token budget of %d spent (%d used, %d reserved by requests in flight, this request may take %d)",
-			ErrSamplingLimit, s.cfg.MaxTotalTokens, bk.used, bk.reserved, n)
+			errSamplingLimit, s.cfg.MaxTotalTokens, bk.used, bk.reserved, n)
 	}
 	bk.reserved += n
 	return nil
@@ -267,7 +241,7 @@ func (a budgetAPI) New(ctx context.Context, params oai.ResponseNewParams, opts .
 
 // reservation is the most a request may cost: its output cap, and its
 // input as sent counted as one token per byte, with each inline image
-// counted as SamplingImageTokens instead of its bytes.
+// counted as samplingImageTokens instead of its bytes.
 func reservation(params oai.ResponseNewParams, maxOutput int64) (int64, error) {
 	body, err := json.Marshal(params)
 	if err != nil {
@@ -285,7 +259,7 @@ func reservation(params oai.ResponseNewParams, maxOutput int64) (int64, error) {
 		if end < 0 {
 			break
 		}
-		n += SamplingImageTokens - int64(end)
+		n += samplingImageTokens - int64(end)
 		rest = rest[end:]
 	}
 	if params.MaxOutputTokens.Valid() {
@@ -332,11 +306,11 @@ func (s *sampler) handle(ctx context.Context, server string, req mcp.CreateMessa
 }
 
 func (s *sampler) sample(ctx context.Context, server string, req mcp.CreateMessageRequest) (*mcp.CreateMessageResult, error) {
-	ctx, cancel := context.WithTimeout(ctx, s.cfg.Timeout)
+	ctx, cancel := context.WithTimeout(ctx, samplingTimeout)
 	defer cancel()
 	// Limits first: a flood of requests must not reach a person.
 	if n := inputBytes(req); n > s.cfg.MaxInputBytes {
-		return nil, fmt.Errorf("%w: the request's input (messages and system prompt) is %d bytes, over the limit of %d", ErrSamplingLimit, n, s.cfg.MaxInputBytes)
+		return nil, fmt.Errorf("%w: the request's input (messages and system prompt) is %d bytes, over the limit of %d", errSamplingLimit, n, s.cfg.MaxInputBytes)
 	}
 	key := s.limitKey(ctx, server)
 	if err := s.take(key); err != nil {
@@ -348,30 +322,21 @@ func (s *sampler) sample(ctx context.Context, server string, req mcp.CreateMessa
 			if reason == "" {
 				reason = "refused"
 			}
-			return nil, fmt.Errorf("%w: %s", ErrSamplingDenied, reason)
+			return nil, fmt.Errorf("%w: %s", errSamplingDenied, reason)
 		}
 	}
 	model := convert.ChooseModel(req.ModelPreferences, s.cfg.Models, s.cfg.Model)
-	if s.cfg.ChooseModel != nil {
-		var err error
-		if model, err = s.cfg.ChooseModel(ctx, server, req.ModelPreferences); err != nil {
-			return nil, fmt.Errorf("choosing a model: %w", err)
-		}
-	}
 	params, err := convert.SamplingRequest(req.CreateMessageParams, convert.SamplingOptions{Model: model, MaxOutputTokens: s.cfg.MaxOutputTokens})
 	if err != nil {
 		return nil, err
 	}
-	if s.cfg.Prepare != nil {
-		s.cfg.Prepare(server, &params)
-	}
 	api := budgetAPI{s: s, key: key}
 	var resp *oai.Response
-	if s.cfg.AllowTools {
+	if s.cfg.ToolTurns > 0 {
 		if s.b.current.Load() == nil {
 			return nil, errors.New("the bridge is still connecting")
 		}
-		opts := []RunOption{WithMaxIterations(s.cfg.MaxIterations), WithRequestOptions(s.cfg.RequestOptions...)}
+		opts := []RunOption{WithMaxIterations(s.cfg.ToolTurns)}
 		if approve := s.b.samplingApproval(ctx, server); approve != nil {
 			opts = append(opts, WithApproval(approve))
 		}
@@ -381,7 +346,7 @@ func (s *sampler) sample(ctx context.Context, server string, req mcp.CreateMessa
 		}
 		resp = res.Response
 	} else {
-		resp, err = api.New(ctx, params, s.cfg.RequestOptions...)
+		resp, err = api.New(ctx, params)
 		if err != nil {
 			return nil, err
 		}

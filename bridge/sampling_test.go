@@ -6,7 +6,6 @@ import (
 	"sync"
 	"sync/atomic"
 	"testing"
-	"time"
 
 	"github.com/mark3labs/mcp-go/mcp"
 	"github.com/mark3labs/mcp-go/server"
@@ -95,7 +94,7 @@ func TestSamplingLimits(t *testing.T) {
 	t.Run("rate", func(t *testing.T) {
 		api, client := fakeAPI(t, samplingModel)
 		b := newBridge(t, []Server{InProcess("s", samplingServer())}, WithSampling(SamplingConfig{
-			API: &client.Responses, Model: "m", Rate: 2, Per: 24 * time.Hour,
+			API: &client.Responses, Model: "m", Rate: 2,
 		}))
 		for i := range 3 {
 			out, err := b.Call(ctxT(t), "s__ask", "{}")
@@ -131,7 +130,7 @@ func TestSamplingLimits(t *testing.T) {
 func TestSamplingWithToolsWhenOptedIn(t *testing.T) {
 	api, client := fakeAPI(t, samplingModel)
 	b := newBridge(t, []Server{InProcess("s", samplingServer())}, WithSampling(SamplingConfig{
-		API: &client.Responses, Model: "m", AllowTools: true,
+		API: &client.Responses, Model: "m", ToolTurns: 4,
 	}))
 	out, err := b.Call(ctxT(t), "s__ask", "{}")
 	require.NoError(t, err)
@@ -147,7 +146,7 @@ func TestSamplingConfigErrors(t *testing.T) {
 	assert.ErrorContains(t, err, "SamplingConfig.API")
 	_, client := fakeAPI(t, samplingModel)
 	_, err = New(ctxT(t), []Server{InProcess("s", samplingServer())}, WithSampling(SamplingConfig{API: &client.Responses}))
-	assert.ErrorContains(t, err, "Model or ChooseModel")
+	assert.ErrorContains(t, err, "needs a Model")
 }
 
 // TestOneShotRunSamplesWithItsAPI: Run without SamplingConfig.API uses
@@ -253,7 +252,7 @@ func TestSamplingInputIsBounded(t *testing.T) {
 	assert.Empty(t, api.Requests(), "nothing went to the API")
 }
 
-// TestSampledToolCallsPassTheRunsApproval: with AllowTools, the tools the
+// TestSampledToolCallsPassTheRunsApproval: with ToolTurns, the tools the
 // sampled model calls go through the approval policy of the run whose
 // call the sampling request serves (they ran unchecked).
 func TestSampledToolCallsPassTheRunsApproval(t *testing.T) {
@@ -275,7 +274,7 @@ func TestSampledToolCallsPassTheRunsApproval(t *testing.T) {
 		}
 		return responsestest.Text("done: " + outs[0].Output)
 	})
-	b := newBridge(t, []Server{InProcess("s", srv)}, WithSampling(SamplingConfig{API: &client.Responses, Model: "m", AllowTools: true}))
+	b := newBridge(t, []Server{InProcess("s", srv)}, WithSampling(SamplingConfig{API: &client.Responses, Model: "m", ToolTurns: 4}))
 	var asked []string
 	res, err := b.Run(ctxT(t), &client.Responses, params("go"), WithApproval(func(_ context.Context, c Call) (bool, string) {
 		asked = append(asked, c.Name)

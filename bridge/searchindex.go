@@ -73,7 +73,7 @@ func (b *Bridge) Search(ctx context.Context, call responses.ToolSearchCall) ([]o
 // wireSearch gives a run's loop the bridge's searcher, unless the caller
 // set one or tool search is off.
 func (b *Bridge) wireSearch(run *runConfig, lo *responses.Options) {
-	if lo.ToolSearch != nil || b.cfg.search.mode == ToolSearchOff || b.cfg.search.mode == ToolSearchHosted {
+	if m := b.cfg.search.mode; lo.ToolSearch != nil || m == "" || m == toolSearchOff || m == ToolSearchHosted {
 		return
 	}
 	if run.loaded == nil {
@@ -183,7 +183,7 @@ func sameSearchText(a, b convert.Tool) bool {
 func (b *Bridge) searchTools(ts *toolSet, query string) ([]oai.ToolUnionParam, []string) {
 	k := b.cfg.search.results
 	if k <= 0 {
-		k = DefaultToolSearchResults
+		k = searchResults
 	}
 	var (
 		tools []oai.ToolUnionParam
@@ -214,7 +214,7 @@ func (b *Bridge) searchTools(ts *toolSet, query string) ([]oai.ToolUnionParam, [
 
 // resolve finds the function a call names in ts (see toolSet.find). A
 // deferred function no search of the run loaded is refused with
-// ErrNotLoaded (loaded nil: no run state, nothing refused).
+// errNotLoaded (loaded nil: no run state, nothing refused).
 func (b *Bridge) resolve(ts *toolSet, call Call, loaded *loadedSet) (*route, error) {
 	key := functionKey(call.Namespace, call.Name)
 	r := ts.find(call)
@@ -222,7 +222,7 @@ func (b *Bridge) resolve(ts *toolSet, call Call, loaded *loadedSet) (*route, err
 		return nil, b.unknown(key)
 	}
 	if r.deferred && ts.mode == ToolSearchClient && loaded != nil && !loaded.has(r.key) {
-		return nil, &CallError{Function: key, Err: ErrNotLoaded}
+		return nil, &callError{function: key, err: errNotLoaded}
 	}
 	return r, nil
 }

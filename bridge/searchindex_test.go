@@ -67,7 +67,7 @@ func TestRelistReindexesOnlyWhatChanged(t *testing.T) {
 	small.AddTool(mcp.NewTool("pong", mcp.WithDescription("Answers a heartbeat probe.")), func(context.Context, mcp.CallToolRequest) (*mcp.CallToolResult, error) {
 		return mcp.NewToolResultText("pong"), nil
 	})
-	require.NoError(t, b.Refresh(ctxT(t)))
+	require.NoError(t, b.refresh(ctxT(t), false))
 	second := indexAllocs(b)
 	t.Logf("index build: %d KiB, after the small server changed: %d KiB (ratio %.2f)", first>>10, second>>10, float64(second)/float64(first))
 	assert.Less(t, second, first/4, "the unchanged server is not indexed again")
@@ -94,12 +94,12 @@ func TestSearchResultsAreDiversifiedAcrossServers(t *testing.T) {
 	b := newBridge(t, []Server{InProcess("decoy", textServer("decoy", decoys)), InProcess("tracker", tracker)},
 		WithToolSearch(ToolSearchClient))
 	keys := searchKeys(t, b, "create a new issue in the project")
-	require.Len(t, keys, DefaultToolSearchResults)
+	require.Len(t, keys, searchResults)
 	assert.Contains(t, keys, "tracker__create_issue", "got %v", keys)
 
 	// One server alone still fills every place.
 	solo := newBridge(t, []Server{InProcess("decoy", textServer("decoy", decoys))}, WithToolSearch(ToolSearchClient))
-	assert.Len(t, searchKeys(t, solo, "create a new issue in the project"), DefaultToolSearchResults)
+	assert.Len(t, searchKeys(t, solo, "create a new issue in the project"), searchResults)
 }
 
 // BenchmarkSearchIndexRelist is the cost of the search index after a
@@ -126,7 +126,7 @@ func BenchmarkSearchIndexRelist(b *testing.B) {
 	b.ReportAllocs()
 	for b.Loop() {
 		b.StopTimer() // the relist itself (listing, conversion) is not the index's cost
-		if err := br.Refresh(ctx); err != nil {
+		if err := br.refresh(ctx, false); err != nil {
 			b.Fatal(err)
 		}
 		b.StartTimer()

@@ -30,10 +30,6 @@ func (c *conn) callTool(ctx context.Context, client *mcpclient.Client, tool stri
 	return res, err
 }
 
-// AutoApproveAll in Server.AutoApprove approves every tool of the server
-// (Gemini CLI's "trust": true in a config file).
-const AutoApproveAll = "*"
-
 func autoApproved(list []string, tool string) bool {
-	return slices.Contains(list, AutoApproveAll) || slices.Contains(list, tool)
+	return slices.Contains(list, allTools) || slices.Contains(list, tool)
 }

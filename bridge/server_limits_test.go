@@ -35,7 +35,7 @@ func TestAutoApproveSkipsTheHook(t *testing.T) {
 	picky := InProcess("picky", toolsServer())
 	picky.AutoApprove = []string{"read"}
 	trusted := InProcess("trusted", toolsServer())
-	trusted.AutoApprove = []string{AutoApproveAll}
+	trusted.AutoApprove = []string{"*"}
 
 	_, client := fakeAPI(t, responsestest.ToolCaller(
 		responsestest.FunctionCall{Name: "picky__read"},

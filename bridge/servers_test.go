@@ -30,8 +30,8 @@ func TestFailedServerIsLeftOut(t *testing.T) {
 	bad := Stdio("broken", "/nonexistent/mcp-server-binary")
 	good := InProcess("good", mcptest.NewServer())
 
-	b := newBridge(t, []Server{bad, good}, WithSkipFailedServers(true))
-	assert.Equal(t, []string{"good"}, b.Servers())
+	b := newBridge(t, []Server{bad, good}, WithSkipFailedServers())
+	assert.Equal(t, []string{"good"}, b.order)
 	require.Len(t, b.MissingServers(), 1)
 	assert.Equal(t, "broken", b.MissingServers()[0].Server)
 	var found bool
@@ -53,12 +53,12 @@ func TestFailedServerIsLeftOut(t *testing.T) {
 	var se *ServerError
 	require.ErrorAs(t, err, &se)
 	assert.Equal(t, "broken", se.Server)
-	var start *StartError
+	var start *startError
 	require.ErrorAs(t, err, &start)
-	assert.Len(t, start.Failed, 1)
+	assert.Len(t, start.failed, 1)
 	assert.NotErrorIs(t, err, ErrNoServers)
 
-	_, err = New(ctxT(t), []Server{bad}, WithSkipFailedServers(true))
+	_, err = New(ctxT(t), []Server{bad}, WithSkipFailedServers())
 	require.ErrorIs(t, err, ErrNoServers)
 
 	_, err = New(ctxT(t), []Server{good, InProcess("good", mcptest.NewServer())})
@@ -78,7 +78,7 @@ func TestConnectTimeout(t *testing.T) {
 	}
 	done := make(chan result, 1)
 	go func() {
-		b, err := New(context.Background(), []Server{mute, good}, WithConnectTimeout(200*time.Millisecond), WithSkipFailedServers(true))
+		b, err := New(context.Background(), []Server{mute, good}, WithConnectTimeout(200*time.Millisecond), WithSkipFailedServers())
 		done <- result{b, err}
 	}()
 	var r result
@@ -89,7 +89,7 @@ func TestConnectTimeout(t *testing.T) {
 	}
 	require.NoError(t, r.err)
 	t.Cleanup(func() { _ = r.b.Close() })
-	assert.Equal(t, []string{"good"}, r.b.Servers())
+	assert.Equal(t, []string{"good"}, r.b.order)
 	require.Len(t, r.b.MissingServers(), 1)
 	missing := r.b.MissingServers()[0]
 	assert.Equal(t, "mute", missing.Server)
@@ -177,7 +177,7 @@ func TestOnlyOfferedToolsCanBeCalled(t *testing.T) {
 	assert.True(t, call.Output.IsError)
 	assert.Contains(t, api.Requests()[1].FunctionOutputs()["c"], "q__second")
 
-	require.NoError(t, b.Refresh(ctxT(t)))
+	require.NoError(t, b.refresh(ctxT(t), false))
 	_, client = fakeAPI(t, model())
 	res, err = b.Run(ctxT(t), &client.Responses, params("x"))
 	require.NoError(t, err)

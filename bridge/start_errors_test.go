@@ -58,7 +58,7 @@ func TestServerURLsAreCheckedBeforeAnythingStarts(t *testing.T) {
 		{"", "is empty"},
 	}
 	for _, tc := range cases {
-		for _, srv := range []bridge.Server{bridge.HTTP("wiki", tc.url), bridge.SSE("wiki", tc.url)} {
+		for _, srv := range []bridge.Server{bridge.HTTP("wiki", tc.url), {Config: bridge.ServerConfig{Name: "wiki", Transport: &bridge.HTTPTransport{URL: tc.url, SSE: true}}}} {
 			// If New started anything, the stdio server's spawn failure
 			// would be in the error too.
 			_, err := bridge.New(context.Background(), []bridge.Server{

@@ -11,48 +11,16 @@ import (
 	"github.com/mcpbridge/mcpbridge/responses"
 )
 
-// The streaming types of the loop under the names a bridge program uses.
-type (
-	// StreamAPI creates one model response as a stream of events; pass
-	// &client.Responses of an openai-go client (it is also an API).
-	StreamAPI = responses.StreamAPI
-	// EventKind says what an Event reports.
-	EventKind = responses.EventKind
-	// Progress is how far a running call has come.
-	Progress = responses.Progress
-)
-
-// The kinds of events of Bridge.Stream (see responses.EventKind).
-const (
-	EventTextDelta      = responses.EventTextDelta
-	EventRefusalDelta   = responses.EventRefusalDelta
-	EventReasoningDelta = responses.EventReasoningDelta
-	EventFunctionCall   = responses.EventFunctionCall
-	EventCallProgress   = responses.EventCallProgress
-	EventCallDone       = responses.EventCallDone
-	EventTurnDone       = responses.EventTurnDone
-	EventRunDone        = responses.EventRunDone
-)
-
-// Event is one thing that happened during a streamed bridge run: the loop's
-// event (see [responses.Event] for its fields; a call's server and MCP tool
-// are in Call.Route) and, at the end, the bridge's Result.
-type Event struct {
-	responses.Event
-	// Result is set for EventRunDone: the Result Bridge.Run would return,
-	// with MissingServers, never nil. It shadows the embedded
-	// responses.Event.Result, which points into it.
-	Result *Result
-}
-
-// Stream runs the same loop as Run, streaming (responses.Stream with the
-// bridge as the ToolSource): it yields the model's text as it is written,
-// each function call as soon as the model has finished writing it (the
-// call starts then; its Call.Route names the server and MCP tool), the progress the MCP server
-// reports while the call runs, each call's result, the end of every
-// response and, last, EventRunDone with the Result and error Run would
-// return. Every other event comes with a nil error. The RunOptions, hooks,
-// approval, timeouts and Close behave as for Run; WithProgress still
+// Stream runs the same loop as [Bridge.Run], streaming (responses.Stream
+// with the bridge as the ToolSource): it yields the model's text as it is
+// written ([EventTextDelta]), each function call as soon as the model has
+// finished writing it ([EventFunctionCall]: the call starts then; its
+// Call.Route names the server and MCP tool), the progress the MCP server
+// reports while the call runs ([EventCallProgress]), each call's result
+// ([EventCallDone], ev.Record), the end of every response and, last,
+// [EventRunDone] with the Result (ev.Result) and error Run would return.
+// Every other event comes with a nil error. The RunOptions, hooks,
+// approval, timeouts and Close behave as for Run; [WithProgress] still
 // receives every notification, while EventCallProgress keeps only the
 // latest one when the consumer falls behind.
 //
@@ -60,21 +28,21 @@ type Event struct {
 // running calls and waits for them to return. Each range over the sequence
 // runs the loop once. ResumeStream (or Resume) continues a streamed run
 // from Result.ResumePoint() as after Run.
-func (b *Bridge) Stream(ctx context.Context, api StreamAPI, params oai.ResponseNewParams, opts ...RunOption) iter.Seq2[Event, error] {
+func (b *Bridge) Stream(ctx context.Context, api responses.StreamAPI, params oai.ResponseNewParams, opts ...RunOption) iter.Seq2[Event, error] {
 	return b.stream(ctx, api, params, nil, opts)
 }
 
 // ResumeStream is Resume, streamed: it continues a run (streamed or not)
 // from from, usually res.ResumePoint(), and yields events as Stream does.
-func (b *Bridge) ResumeStream(ctx context.Context, api StreamAPI, params oai.ResponseNewParams, from ResumePoint, opts ...RunOption) iter.Seq2[Event, error] {
+func (b *Bridge) ResumeStream(ctx context.Context, api responses.StreamAPI, params oai.ResponseNewParams, from ResumePoint, opts ...RunOption) iter.Seq2[Event, error] {
 	return b.stream(ctx, api, params, &from, opts)
 }
 
-func (b *Bridge) stream(ctx context.Context, api StreamAPI, params oai.ResponseNewParams, from *ResumePoint, opts []RunOption) iter.Seq2[Event, error] {
+func (b *Bridge) stream(ctx context.Context, api responses.StreamAPI, params oai.ResponseNewParams, from *ResumePoint, opts []RunOption) iter.Seq2[Event, error] {
 	return func(yield func(Event, error) bool) {
 		ctx, done, err := b.track(ctx)
 		if err != nil {
-			yield(runDone(&Result{MissingServers: b.MissingServers()}), err)
+			yield(runDone(&Result{}), err)
 			return
 		}
 		defer done()
@@ -93,17 +61,10 @@ func (b *Bridge) stream(ctx context.Context, api StreamAPI, params oai.ResponseN
 			seq = responses.ResumeStream(ctx, api, params, *from, src, lo)
 		}
 		for ev, err := range seq {
-			out := Event{Event: ev}
 			if ev.Kind == EventRunDone {
-				res := b.result(ev.Result)
-				if res == nil {
-					res = &Result{MissingServers: b.MissingServers()}
-				}
-				out = runDone(res)
-				out.Turn = ev.Turn
 				err = closedError(ctx, err)
 			}
-			if !yield(out, err) {
+			if !yield(ev, err) {
 				return // responses.Stream cancels and waits for the calls
 			}
 		}
@@ -112,18 +73,18 @@ func (b *Bridge) stream(ctx context.Context, api StreamAPI, params oai.ResponseN
 
 // runDone is the last event of a run.
 func runDone(res *Result) Event {
-	return Event{Event: responses.Event{Kind: EventRunDone, Turn: res.Iterations, Result: &res.Result}, Result: res}
+	return Event{Kind: EventRunDone, Turn: res.Iterations, Result: res}
 }
 
-// Stream is the one-shot Run, streamed: it connects to servers, streams
+// Stream is the one-shot [Run], streamed: it connects to servers, streams
 // the run as Bridge.Stream does and closes everything when the run ends or
 // the range loop breaks (stdio server processes are stopped before the
 // range statement returns). The last event carries the Result; an error of
 // New or of Close comes with it. WithSampling without an API samples
 // through api when it is also an API, as *oai.ResponseService is.
-func Stream(ctx context.Context, api StreamAPI, params oai.ResponseNewParams, servers []Server, opts ...Option) iter.Seq2[Event, error] {
+func Stream(ctx context.Context, api responses.StreamAPI, params oai.ResponseNewParams, servers []Server, opts ...Option) iter.Seq2[Event, error] {
 	return func(yield func(Event, error) bool) {
-		if a, ok := api.(API); ok {
+		if a, ok := api.(responses.API); ok {
 			opts = append(opts[:len(opts):len(opts)], samplingAPIDefault(a))
 		}
 		b, err := New(ctx, servers, opts...)
@@ -159,7 +120,7 @@ func Stream(ctx context.Context, api StreamAPI, params oai.ResponseNewParams, se
 type progressRelay struct {
 	ctx    context.Context
 	mu     sync.Mutex
-	latest *Progress
+	latest *responses.Progress
 	wake   chan struct{} // capacity 1
 	done   chan struct{}
 	exited chan struct{}
@@ -177,7 +138,7 @@ func (r *progressRelay) post(p mcp.ProgressNotificationParams) {
 		return
 	}
 	r.mu.Lock()
-	r.latest = &Progress{Progress: p.Progress, Total: p.Total, Message: p.Message}
+	r.latest = &responses.Progress{Progress: p.Progress, Total: p.Total, Message: p.Message}
 	r.mu.Unlock()
 	select {
 	case r.wake <- struct{}{}:

@@ -15,6 +15,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/mcpbridge/mcpbridge/responses"
 	"github.com/mcpbridge/mcpbridge/responses/responsestest"
 	"github.com/mcpbridge/mcpbridge/rigs/mcptest"
 )
@@ -38,7 +39,7 @@ func drain(t *testing.T, seq func(func(Event, error) bool)) ([]Event, *Result, e
 	return events, res, err
 }
 
-func ofKind(events []Event, k EventKind) []Event {
+func ofKind(events []Event, k responses.EventKind) []Event {
 	var out []Event
 	for _, ev := range events {
 		if ev.Kind == k {
@@ -64,7 +65,7 @@ func TestStreamNamesServerAndTool(t *testing.T) {
 	var mu sync.Mutex
 	hooked := 0
 	b := newBridge(t, []Server{InProcess("s", mcptest.NewServer()), Stdio("broken", "/nonexistent/server")},
-		WithSkipFailedServers(true))
+		WithSkipFailedServers())
 	events, res, err := drain(t, b.Stream(ctxT(t), &client.Responses, params("x"),
 		WithProgress(func(server, tool string, _ mcp.ProgressNotificationParams) {
 			mu.Lock()
@@ -76,10 +77,8 @@ func TestStreamNamesServerAndTool(t *testing.T) {
 	require.NoError(t, err)
 	assert.Equal(t, "all done", res.OutputText)
 	assert.Equal(t, 2, res.Iterations)
-	require.Len(t, res.MissingServers, 1)
-	assert.Equal(t, "broken", res.MissingServers[0].Server)
-	last := events[len(events)-1]
-	assert.Same(t, &last.Result.Result, last.Event.Result, "the embedded loop result is the bridge result's")
+	require.Len(t, b.MissingServers(), 1)
+	assert.Equal(t, "broken", b.MissingServers()[0].Server)
 
 	calls := ofKind(events, EventFunctionCall)
 	require.Len(t, calls, 3)
@@ -207,7 +206,7 @@ func TestOneShotStream(t *testing.T) {
 	assert.Contains(t, res.OutputText, "5")
 
 	events, res, err := drain(t, Stream(ctxT(t), &client.Responses, params("x"), []Server{Stdio("broken", "/nonexistent/server")}))
-	var se *StartError
+	var se *startError
 	require.ErrorAs(t, err, &se)
 	assert.Len(t, events, 1)
 	assert.NotNil(t, res)

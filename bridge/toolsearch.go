@@ -1,9 +1,7 @@
 package bridge
 
 import (
-	"errors"
 	"fmt"
-	"strings"
 
 	"github.com/openai/openai-go/v3/packages/param"
 	oai "github.com/openai/openai-go/v3/responses"
@@ -18,135 +16,77 @@ import (
 // tool, run by the API (hosted) or by the bridge over a local index
 // (client, searchindex.go).
 
-// ToolSearchMode says how the functions of a tool set reach the model.
-type ToolSearchMode int
+// ToolSearchMode says how the functions of a tool set reach the model
+// ([WithToolSearch]).
+type ToolSearchMode string
 
+// The tool search modes. Without one ("" or "off", the default) every
+// function is sent in every request.
 const (
-	// ToolSearchOff sends every function in every request (the default).
-	ToolSearchOff ToolSearchMode = iota
-	// ToolSearchAuto is ToolSearchClient when the tool set has more
-	// functions than the threshold (WithToolSearchThreshold), else
-	// ToolSearchOff. It is decided again on every relist.
-	ToolSearchAuto
+	// ToolSearchAuto is ToolSearchClient when the tool set has more than
+	// 64 functions, else off. It is decided again on every relist.
+	ToolSearchAuto ToolSearchMode = "auto"
 	// ToolSearchClient sends only the always-loaded functions and a
 	// tool_search tool with execution "client": the bridge answers each
-	// search from a local index with the best matches, which the model
+	// search from a local index with the 6 best matches, which the model
 	// may call from then on in the run. A call to a function no search of
 	// the run loaded gets an error output telling the model to search.
-	ToolSearchClient
+	ToolSearchClient ToolSearchMode = "client"
 	// ToolSearchHosted sends every function with defer_loading: true
 	// (always-loaded ones excepted) and a tool_search tool with execution
 	// "server": the API searches and loads.
-	ToolSearchHosted
+	ToolSearchHosted ToolSearchMode = "hosted"
 )
 
-// DefaultToolSearchThreshold is the number of functions above which
-// ToolSearchAuto turns client tool search on.
-const DefaultToolSearchThreshold = 64
+// toolSearchOff is the spelled-out default: every function in every request.
+const toolSearchOff ToolSearchMode = "off"
 
-// DefaultToolSearchResults is how many functions one client search loads.
-const DefaultToolSearchResults = 6
-
-// ErrNotLoaded: the model called a function that is deferred and that no
-// client tool search of the run has loaded. The model reads this text.
-var ErrNotLoaded = errors.New("function not loaded: find it with the tool_search tool first, then call it")
-
-// String returns the mode's flag spelling: off, auto, client or hosted.
-func (m ToolSearchMode) String() string {
-	switch m {
-	case ToolSearchAuto:
-		return "auto"
-	case ToolSearchClient:
-		return "client"
-	case ToolSearchHosted:
-		return "hosted"
-	}
-	return "off"
-}
-
-// ParseToolSearchMode reads off, auto, client or hosted.
-func ParseToolSearchMode(s string) (ToolSearchMode, error) {
-	for _, m := range []ToolSearchMode{ToolSearchOff, ToolSearchAuto, ToolSearchClient, ToolSearchHosted} {
-		if strings.EqualFold(s, m.String()) {
-			return m, nil
-		}
-	}
-	return ToolSearchOff, fmt.Errorf("bridge: tool search mode %q: want off, auto, client or hosted", s)
-}
+const (
+	autoSearchThreshold = 64 // functions above which ToolSearchAuto searches
+	searchResults       = 6  // functions one client search loads
+)
 
 // searchConfig is what the options of this file set.
 type searchConfig struct {
 	namespaces bool
 	mode       ToolSearchMode
-	threshold  int                        // 0: DefaultToolSearchThreshold
-	results    int                        // 0: DefaultToolSearchResults
-	always     map[string]map[string]bool // server -> MCP tool names ("*": all)
+	threshold  int // 0: autoSearchThreshold
+	results    int // 0: searchResults
 }
 
 // WithNamespaces sends each server's functions as one namespace tool named
 // after the server, each function keeping its own (sanitized) MCP tool
 // name; the model calls them by (namespace, name). The namespace's
-// description is Server.Description, else the instructions the server
-// sent. Off by default: functions are flat and prefixed ("server__tool").
-func WithNamespaces(on bool) Option {
-	return bridgeOption(func(c *config) { c.search.namespaces = on })
+// description is [Server].Description, else the instructions the server
+// sent. Without it functions are flat and prefixed ("server__tool").
+func WithNamespaces() Option {
+	return bridgeOption(func(c *config) { c.search.namespaces = true })
 }
 
-// WithToolSearch sets how functions reach the model (see ToolSearchMode;
-// default ToolSearchOff).
+// WithToolSearch sets how functions reach the model (see [ToolSearchMode];
+// off); [Server].AlwaysLoad keeps tools out of the
+// search. New refuses a mode it does not know.
 func WithToolSearch(mode ToolSearchMode) Option {
 	return bridgeOption(func(c *config) { c.search.mode = mode })
 }
 
-// WithToolSearchThreshold sets the number of functions above which
-// ToolSearchAuto turns client search on (default
-// DefaultToolSearchThreshold).
-func WithToolSearchThreshold(n int) Option {
-	return bridgeOption(func(c *config) { c.search.threshold = n })
+// checkMode rejects an unknown tool search mode.
+func checkMode(m ToolSearchMode) error {
+	switch m {
+	case "", toolSearchOff, ToolSearchAuto, ToolSearchClient, ToolSearchHosted:
+		return nil
+	}
+	return fmt.Errorf("bridge: tool search mode %q: want off, auto, client or hosted", string(m))
 }
-
-// WithToolSearchResults sets how many functions one client search loads
-// (default DefaultToolSearchResults).
-func WithToolSearchResults(k int) Option {
-	return bridgeOption(func(c *config) { c.search.results = k })
-}
-
-// WithAlwaysLoaded keeps tools of server out of tool search: they are sent
-// in every request as usual. No tool names (or AlwaysLoadAll) means every
-// tool of the server. Server.AlwaysLoad does the same per server entry.
-func WithAlwaysLoaded(server string, tools ...string) Option {
-	return bridgeOption(func(c *config) {
-		if c.search.always == nil {
-			c.search.always = map[string]map[string]bool{}
-		}
-		set := c.search.always[server]
-		if set == nil {
-			set = map[string]bool{}
-			c.search.always[server] = set
-		}
-		if len(tools) == 0 {
-			set[AlwaysLoadAll] = true
-		}
-		for _, t := range tools {
-			set[t] = true
-		}
-	})
-}
-
-// AlwaysLoadAll in Server.AlwaysLoad keeps every tool of the server loaded.
-const AlwaysLoadAll = "*"
 
 // alwaysLoaded reports whether a tool is kept out of tool search.
 func (b *Bridge) alwaysLoaded(server, tool string) bool {
-	if set := b.cfg.search.always[server]; set[AlwaysLoadAll] || set[tool] {
-		return true
-	}
 	c := b.conns[server]
 	if c == nil {
 		return false
 	}
 	for _, t := range c.srv.AlwaysLoad {
-		if t == AlwaysLoadAll || t == tool {
+		if t == allTools || t == tool {
 			return true
 		}
 	}
@@ -164,17 +104,20 @@ func functionKey(namespace, name string) string {
 // effectiveMode resolves ToolSearchAuto for a tool set of n functions.
 func (b *Bridge) effectiveMode(n int) ToolSearchMode {
 	s := b.cfg.search
+	if s.mode == "" {
+		return toolSearchOff
+	}
 	if s.mode != ToolSearchAuto {
 		return s.mode
 	}
 	threshold := s.threshold
 	if threshold <= 0 {
-		threshold = DefaultToolSearchThreshold
+		threshold = autoSearchThreshold
 	}
 	if n > threshold {
 		return ToolSearchClient
 	}
-	return ToolSearchOff
+	return toolSearchOff
 }
 
 // offer decides, for a new snapshot, what the request carries and how each
@@ -186,7 +129,7 @@ func (b *Bridge) offer(ts *toolSet) {
 	ts.keys = make([]string, 0, len(set.Tools))
 	ts.params = ts.params[:0]
 	deferred := func(ft *convert.FunctionTool) bool {
-		return ts.mode != ToolSearchOff && !b.alwaysLoaded(ft.Server, ft.Tool)
+		return ts.mode != toolSearchOff && !b.alwaysLoaded(ft.Server, ft.Tool)
 	}
 	add := func(r *route) {
 		ts.byKey[r.key] = r

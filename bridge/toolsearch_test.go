@@ -69,7 +69,7 @@ func TestNamespacesRouteByNamespaceAndName(t *testing.T) {
 		}},
 		responsestest.Text("done"))
 	api, client := fakeAPI(t, model)
-	b := newBridge(t, twoServers(), WithNamespaces(true))
+	b := newBridge(t, twoServers(), WithNamespaces())
 	res, err := b.Run(ctxT(t), &client.Responses, params("x"))
 	require.NoError(t, err)
 	requireValid(t, api)
@@ -106,8 +106,11 @@ func TestClientToolSearch(t *testing.T) {
 					Arguments: `{"a":2,"b":3}`,
 				}
 				api, client := fakeAPI(t, m.Handler())
-				b := newBridge(t, twoServers(), WithNamespaces(namespaces), WithToolSearch(ToolSearchClient),
-					WithAlwaysLoaded("beta", "echo"))
+				opts := []Option{WithToolSearch(ToolSearchClient)}
+				if namespaces {
+					opts = append(opts, WithNamespaces())
+				}
+				b := newBridge(t, alwaysLoad(twoServers(), "beta", "echo"), opts...)
 				p := params("what is 2+3?")
 				if !store {
 					p.Store = openai.Bool(false)
@@ -127,7 +130,7 @@ func TestClientToolSearch(t *testing.T) {
 				s := res.Turns[0].Searches[0]
 				assert.Equal(t, "add two numbers", s.Call.Query)
 				assert.NotEmpty(t, s.Tools)
-				assert.LessOrEqual(t, len(loadedKeys(s.Tools)), DefaultToolSearchResults)
+				assert.LessOrEqual(t, len(loadedKeys(s.Tools)), searchResults)
 				call := res.Turns[1].Calls[0]
 				require.NoError(t, call.Err)
 				assert.Equal(t, "5", call.Output.Text)
@@ -162,20 +165,20 @@ func TestUnloadedCallTellsTheModelToSearch(t *testing.T) {
 	require.NoError(t, err)
 	requireValid(t, api)
 	c := res.Turns[0].Calls[0]
-	require.ErrorIs(t, c.Err, ErrNotLoaded)
+	require.ErrorIs(t, c.Err, errNotLoaded)
 	assert.Contains(t, c.Output.Text, "tool_search")
 	assert.Contains(t, c.Output.Text, "alpha__add")
 }
 
 // A program that adds its own tool_search tool while the bridge adds one
-// gets ErrToolConflict before any request, not the API's 400.
+// gets responses.ErrToolConflict before any request, not the API's 400.
 func TestOwnToolSearchConflictsWithTheBridges(t *testing.T) {
 	api, client := fakeAPI(t, responsestest.Script(responsestest.Text("never")))
 	b := newBridge(t, twoServers(), WithToolSearch(ToolSearchHosted))
 	p := params("x")
 	p.Tools = []oai.ToolUnionParam{{OfToolSearch: &oai.ToolSearchToolParam{}}}
 	_, err := b.Run(ctxT(t), &client.Responses, p)
-	require.ErrorIs(t, err, ErrToolConflict)
+	require.ErrorIs(t, err, responses.ErrToolConflict)
 	assert.Empty(t, api.Requests())
 }
 
@@ -191,7 +194,7 @@ func TestHostedToolSearchNamespaced(t *testing.T) {
 		}},
 		responsestest.Text("done"))
 	api, client := fakeAPI(t, model)
-	b := newBridge(t, twoServers(), WithToolSearch(ToolSearchHosted), WithNamespaces(true), WithAlwaysLoaded("beta", "echo"))
+	b := newBridge(t, alwaysLoad(twoServers(), "beta", "echo"), WithToolSearch(ToolSearchHosted), WithNamespaces())
 	res, err := b.Run(ctxT(t), &client.Responses, params("x"))
 	require.NoError(t, err)
 	requireValid(t, api)
@@ -216,7 +219,7 @@ func TestHostedToolSearch(t *testing.T) {
 		}},
 		responsestest.Text("done"))
 	api, client := fakeAPI(t, model)
-	b := newBridge(t, twoServers(), WithToolSearch(ToolSearchHosted), WithAlwaysLoaded("beta"))
+	b := newBridge(t, alwaysLoad(twoServers(), "beta", "*"), WithToolSearch(ToolSearchHosted))
 	res, err := b.Run(ctxT(t), &client.Responses, params("x"))
 	require.NoError(t, err)
 	requireValid(t, api)
@@ -246,7 +249,7 @@ func TestAutoToolSearchThreshold(t *testing.T) {
 		wantSearch bool
 	}{{10, true}, {1000, false}} {
 		api, client := fakeAPI(t, responsestest.Script(responsestest.Text("done")))
-		b := newBridge(t, twoServers(), WithToolSearch(ToolSearchAuto), WithToolSearchThreshold(tc.threshold))
+		b := newBridge(t, twoServers(), WithToolSearch(ToolSearchAuto), withSearchThreshold(tc.threshold))
 		_, err := b.Run(ctxT(t), &client.Responses, params("x"))
 		require.NoError(t, err)
 		requireValid(t, api)
@@ -311,7 +314,7 @@ func TestToolSearchAcrossListChanges(t *testing.T) {
 		return responsestest.Text("done")
 	}
 	api, client := fakeAPI(t, model)
-	b := newBridge(t, []Server{InProcess("s", mcptest.NewServer())}, WithToolSearch(ToolSearchClient), WithToolSearchResults(8))
+	b := newBridge(t, []Server{InProcess("s", mcptest.NewServer())}, WithToolSearch(ToolSearchClient), withSearchResults(8))
 	res, err := b.Run(ctxT(t), &client.Responses, params("x"), WithMaxIterations(100))
 	require.NoError(t, err)
 	requireValid(t, api)
@@ -348,12 +351,19 @@ func TestOutputSchemaIsSentAndResultsAreItsJSON(t *testing.T) {
 	assert.True(t, json.Valid([]byte(out)))
 }
 
-func TestParseToolSearchMode(t *testing.T) {
-	mode, err := ParseToolSearchMode("Hosted")
-	require.NoError(t, err)
-	assert.Equal(t, ToolSearchHosted, mode)
-	_, err = ParseToolSearchMode("sometimes")
-	assert.Error(t, err)
+func TestUnknownToolSearchModeIsRefused(t *testing.T) {
+	_, err := New(ctxT(t), twoServers(), WithToolSearch("sometimes"))
+	require.ErrorContains(t, err, `tool search mode "sometimes"`)
+}
+
+// alwaysLoad sets the AlwaysLoad list of the named server.
+func alwaysLoad(servers []Server, name string, tools ...string) []Server {
+	for i := range servers {
+		if servers[i].Name == name {
+			servers[i].AlwaysLoad = tools
+		}
+	}
+	return servers
 }
 
 // TestClientToolSearchStreamed: a streamed run built the way Bridge.Run

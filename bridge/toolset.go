@@ -17,6 +17,7 @@ import (
 	"github.com/mcpbridge/mcpbridge/internal/jsonschema"
 	"github.com/mcpbridge/mcpbridge/internal/toolindex"
 	"github.com/mcpbridge/mcpbridge/mcpclient"
+	"github.com/mcpbridge/mcpbridge/responses"
 )
 
 // toolSet is an immutable snapshot of the converted tools: what one turn
@@ -160,29 +161,32 @@ func functionToolParam(ft *convert.FunctionTool) oai.ToolUnionParam {
 	return oai.ToolUnionParam{OfFunction: fn}
 }
 
-// Tools returns the tools to put in a Responses request: the function tools,
-// or with WithNamespaces one namespace tool per server; with tool search,
-// only the functions not deferred and the tool_search tool (toolsearch.go).
-// The slice is a fresh copy; the schemas inside are shared and must not be
-// modified.
-func (b *Bridge) Tools() []oai.ToolUnionParam {
+// RequestTools returns the tools to put in a Responses request of a
+// program that runs its own loop (with [Bridge.Call] for each function call
+// the model makes): the function tools, or with [WithNamespaces] one
+// namespace tool per server; with tool search, only the functions not
+// deferred and the tool_search tool. [Bridge.Run] and [Bridge.Stream] add
+// them by themselves. The slice is a fresh copy; the schemas inside are
+// shared and must not be modified.
+func (b *Bridge) RequestTools() []oai.ToolUnionParam {
 	return append([]oai.ToolUnionParam(nil), b.current.Load().params...)
 }
 
-// FunctionTools returns the converted tools with their origin (server and
-// MCP tool name) and the strict-mode decision for each.
-func (b *Bridge) FunctionTools() []convert.FunctionTool {
-	return append([]convert.FunctionTool(nil), b.current.Load().set.Tools...)
+// Routes returns every function the model may call, by the name it calls
+// it ("name", or "namespace/name" with [WithNamespaces]), with the server
+// and MCP tool it goes to: the Route a call to it carries.
+func (b *Bridge) Routes() map[string]responses.Route {
+	ts := b.current.Load()
+	out := make(map[string]responses.Route, len(ts.byKey))
+	for k, r := range ts.byKey {
+		out[k] = r.route()
+	}
+	return out
 }
 
-// Lookup returns the server and MCP tool a function name routes to.
-func (b *Bridge) Lookup(functionName string) (server, tool string, ok bool) {
-	return b.current.Load().set.Lookup(functionName)
-}
-
-// Diagnostics reports what the conversion repaired or dropped, and the
-// servers New left out, sorted by server and tool.
-func (b *Bridge) Diagnostics() []convert.Diagnostic {
+// Diagnostics reports what the conversion of the servers' tools repaired
+// or dropped, and the servers New left out, sorted by server and tool.
+func (b *Bridge) Diagnostics() []Diagnostic {
 	ds := append([]convert.Diagnostic(nil), b.current.Load().set.Diagnostics...)
 	for _, name := range b.order {
 		c := b.conns[name]
@@ -200,12 +204,6 @@ func (b *Bridge) Diagnostics() []convert.Diagnostic {
 		return ds[i].Tool < ds[j].Tool
 	})
 	return ds
-}
-
-// Refresh relists every server's tools and rebuilds the tool set. Tools that
-// did not change are not converted again.
-func (b *Bridge) Refresh(ctx context.Context) error {
-	return b.refresh(ctx, false)
 }
 
 // refreshStale relists only the servers that announced a change.

@@ -51,10 +51,10 @@ func TestSchemaNumbersReachTheWireAsNumbers(t *testing.T) {
 		t.Run(map[bool]string{false: "plain", true: "strict"}[strict], func(t *testing.T) {
 			s := server.NewMCPServer("s", "1")
 			s.AddTools(rawTool("nums", "numbers everywhere", numericSchema))
-			b := newBridge(t, []Server{InProcess("s", s)}, WithStrict(strict))
+			b := newBridge(t, []Server{InProcess("s", s)}, strictIf(strict))
 
 			p := params("x")
-			p.Tools = b.Tools()
+			p.Tools = b.RequestTools()
 			body, err := json.Marshal(p)
 			require.NoError(t, err)
 			want := wantNumbers
@@ -84,7 +84,7 @@ func TestSchemaNumbersReachTheWireAsNumbers(t *testing.T) {
 // compiled when the tool set is built, and a call reports all its bad
 // fields at once.
 func TestValidateArgumentsCompilesOncePerToolSet(t *testing.T) {
-	b := newBridge(t, []Server{InProcess("s", mcptest.NewServer())}, WithValidateArguments(true))
+	b := newBridge(t, []Server{InProcess("s", mcptest.NewServer())}, WithValidateArguments())
 	distinct := map[string]bool{}
 	for _, ft := range b.current.Load().byName {
 		distinct[string(ft.src.InputSchema)] = true
@@ -110,7 +110,7 @@ func TestDeepSchemasAreNotCompiled(t *testing.T) {
 		func(context.Context, mcp.CallToolRequest) (*mcp.CallToolResult, error) {
 			return mcp.NewToolResultText("ran"), nil
 		})
-	b := newBridge(t, []Server{InProcess("s", srv)}, WithValidateArguments(true))
+	b := newBridge(t, []Server{InProcess("s", srv)}, WithValidateArguments())
 	var diag []string
 	for _, d := range b.Diagnostics() {
 		if d.Server == "s" && d.Tool == "deep" && d.Field == "inputSchema" {

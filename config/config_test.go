@@ -424,7 +424,7 @@ func TestConfigToolSearchKeys(t *testing.T) {
 		byName[s.Name] = s
 	}
 	assert.Equal(t, "A's tools", byName["a"].Description)
-	assert.Equal(t, []string{bridge.AlwaysLoadAll}, byName["a"].AlwaysLoad)
+	assert.Equal(t, []string{"*"}, byName["a"].AlwaysLoad)
 	assert.Equal(t, []string{"one", "two"}, byName["b"].AlwaysLoad)
 }
 

@@ -288,7 +288,7 @@ func (p *entryParser) tools(s *bridge.Server) {
 	}
 	// Gemini CLI's "trust" skips every confirmation for the server.
 	if trust, _ := p.boolean("trust"); trust {
-		s.AutoApprove = append(s.AutoApprove, bridge.AutoApproveAll)
+		s.AutoApprove = append(s.AutoApprove, "*")
 	}
 }
 

@@ -17,7 +17,7 @@ func (p *entryParser) toolSearch(s *bridge.Server) {
 	}
 	if all, ok := raw.(bool); ok {
 		if all {
-			s.AlwaysLoad = []string{bridge.AlwaysLoadAll}
+			s.AlwaysLoad = []string{"*"}
 		}
 		return
 	}

@@ -116,10 +116,17 @@ type Executor interface {
 // Route names where a call goes, in the terms of the tool source that
 // routed it: the server that runs the tool (for package bridge, the MCP
 // server) and the tool's own name there, which may differ from the
-// function name the model called. The loop does not read it.
+// function name the model called, and what the source knows of the tool
+// before it runs. The loop does not read it.
 type Route struct {
 	Server string
 	Tool   string
+	// ReadOnly and Idempotent say the tool only reads, or that running it
+	// again is harmless, as the tool's server describes it (for package
+	// bridge, the MCP readOnlyHint and idempotentHint annotations): hints,
+	// which a server can get wrong, for a runner that decides whether a
+	// call may be retried.
+	ReadOnly, Idempotent bool
 }
 
 // Router is implemented by an Executor that knows, before a call runs,

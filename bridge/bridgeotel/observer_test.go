@@ -138,7 +138,7 @@ func TestErrorsSetStatus(t *testing.T) {
 	require.Len(t, turns, 2)
 	require.Len(t, calls, 4)
 
-	for name, want := range map[string]string{"t__fail": "tool_error", "t__nope": "*bridge.CallError", "t__add": "denied"} {
+	for name, want := range map[string]string{"t__fail": "tool_error", "t__nope": "*bridge.callError", "t__add": "denied"} {
 		s := calls[name]
 		assert.Equal(t, codes.Error, s.Status().Code, name)
 		assert.Equal(t, want, s.Status().Description, name)

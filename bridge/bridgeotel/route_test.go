@@ -18,8 +18,8 @@ import (
 // tool ("echo" is alpha's, beta's echo is called as (beta, echo)).
 func TestCallSpansNameTheServerTheCallWentTo(t *testing.T) {
 	for name, opts := range map[string][]bridge.Option{
-		"prefixed":   {bridge.WithNamespaces(true)},
-		"unprefixed": {bridge.WithNamespaces(true), bridge.WithoutPrefix()},
+		"prefixed":   {bridge.WithNamespaces()},
+		"unprefixed": {bridge.WithNamespaces(), bridge.WithNames(func(_, tool string) string { return tool })},
 	} {
 		t.Run(name, func(t *testing.T) {
 			ctx := testCtx(t)

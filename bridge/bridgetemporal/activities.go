@@ -204,9 +204,17 @@ func (a *Activities) ModelRequest(ctx context.Context, in ModelInput) (ModelResu
 			continue
 		}
 		r := Route{CallID: item.CallID}
-		if info, ok := bridge.Describe(tb.box, responses.Call{Name: item.Name, Namespace: item.Namespace}); ok {
-			r.Known, r.Server, r.Tool, r.Preapproved = true, info.Server, info.Tool, info.Preapproved
-			r.Retry = a.opts.retries(info)
+		call := responses.Call{Name: item.Name, Namespace: item.Namespace}
+		// The turn's Executor routes the call as the loop would (a Bridge's
+		// is a responses.Router and a responses.Preapprover).
+		if router, ok := tb.box.Exec.(responses.Router); ok {
+			if route := router.Route(call); route.Server != "" {
+				r.Known, r.Server, r.Tool = true, route.Server, route.Tool
+				if p, ok := tb.box.Exec.(responses.Preapprover); ok {
+					r.Preapproved = p.Preapproved(call)
+				}
+				r.Retry = a.opts.retries(route)
+			}
 		}
 		out.Routes = append(out.Routes, r)
 	}

@@ -30,7 +30,7 @@ type WorkerOptions struct {
 }
 
 // retries decides whether calls to a tool may be run again.
-func (o WorkerOptions) retries(info bridge.ToolInfo) bool {
+func (o WorkerOptions) retries(info responses.Route) bool {
 	if v, ok := o.Retry[info.Server+"/"+info.Tool]; ok {
 		return v
 	}

@@ -106,11 +106,11 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	var (
 		configPath   = fs.String("config", "mcp.json", "MCP servers config (mcpServers/servers JSON, or LiteLLM YAML)")
 		model        = fs.String("model", envOr("OPENAI_MODEL", "gpt-5-mini"), "model name (env OPENAI_MODEL)")
-		maxIter      = fs.Int("max-iterations", bridge.DefaultMaxIterations, "maximum model turns")
+		maxIter      = fs.Int("max-iterations", 10, "maximum model turns")
 		instructions = fs.String("instructions", "", "system instructions sent with every turn")
 		strict       = fs.Bool("strict", false, "make strict-compatible tool schemas strict")
 		timeout      = fs.Duration("timeout", 5*time.Minute, "overall time limit")
-		connTimeout  = fs.Duration("connect-timeout", bridge.DefaultConnectTimeout, "time limit for each server to start and list its tools")
+		connTimeout  = fs.Duration("connect-timeout", 30*time.Second, "time limit for each server to start and list its tools")
 		skipFailed   = fs.Bool("skip-failed-servers", false, "leave out servers that cannot start instead of failing")
 		elicitWait   = fs.Duration("elicit-timeout", 5*time.Minute, "how long a server's question on the terminal waits for an answer")
 		headers      headerFlags
@@ -191,26 +191,35 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		return runDurable(ctx, durable, *configPath, params, *maxIter, stdout, stderr)
 	}
 	opts := append(searchOptions(), // toolsearch.go
-		bridge.WithSkipFailedServers(*skipFailed),
-		bridge.WithStrict(*strict),
 		bridge.WithMaxIterations(*maxIter),
 		bridge.WithConnectTimeout(*connTimeout),
 		bridge.WithElicitation(terminalElicitation(os.Stdin, stderr, *elicitWait)), // elicit.go
 	)
+	if *skipFailed {
+		opts = append(opts, bridge.WithSkipFailedServers())
+	}
 	if *durable.requireApproval {
 		opts = append(opts, bridge.WithApproval(terminalApproval(os.Stdin, stderr)))
 	}
-	if !*noStream { // stream.go
-		return timeoutHint(ctx, *timeout, loginHint(streamAnswer(ctx, &client.Responses, params, servers, opts, stdout, stderr)))
+	if *strict {
+		opts = append(opts, bridge.WithStrict())
 	}
-	res, err := bridge.Run(ctx, &client.Responses, params, servers, append(opts,
+	b, err := bridge.New(ctx, servers, opts...)
+	if err != nil {
+		return timeoutHint(ctx, *timeout, loginHint(err))
+	}
+	defer b.Close()
+	for _, m := range b.MissingServers() {
+		fmt.Fprintf(stderr, "left out: %s\n", oneLine(m))
+	}
+	if !*noStream { // stream.go
+		return timeoutHint(ctx, *timeout, loginHint(streamAnswer(ctx, b, &client.Responses, params, stdout, stderr)))
+	}
+	res, err := b.Run(ctx, &client.Responses, params,
 		bridge.WithBeforeCall(func(_ context.Context, c bridge.Call) { fmt.Fprintln(stderr, callLine(c)) }),
 		bridge.WithAfterCall(func(_ context.Context, r bridge.CallRecord) { fmt.Fprintln(stderr, doneLine(r)) }),
-	)...)
+	)
 	if res != nil {
-		for _, m := range res.MissingServers {
-			fmt.Fprintf(stderr, "left out: %s\n", oneLine(m))
-		}
 		logSearches(stderr, res)
 	}
 	if err != nil {

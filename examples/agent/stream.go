@@ -21,9 +21,9 @@ func addStreamFlags(fs *flag.FlagSet) *bool {
 // streamAnswer runs the prompt streamed: the model's text goes to stdout as
 // it arrives and every tool event is one line on stderr. Everything printed
 // is cleaned of terminal controls, delta by delta.
-func streamAnswer(ctx context.Context, api bridge.StreamAPI, params oai.ResponseNewParams, servers []bridge.Server, opts []bridge.Option, stdout, stderr io.Writer) error {
+func streamAnswer(ctx context.Context, b *bridge.Bridge, api *oai.ResponseService, params oai.ResponseNewParams, stdout, stderr io.Writer) error {
 	out := &answerWriter{w: stdout}
-	for ev, err := range bridge.Stream(ctx, api, params, servers, opts...) {
+	for ev, err := range b.Stream(ctx, api, params) {
 		switch ev.Kind {
 		case bridge.EventTextDelta, bridge.EventRefusalDelta:
 			out.write(ev.Turn, printable(ev.Delta, true))
@@ -34,9 +34,6 @@ func streamAnswer(ctx context.Context, api bridge.StreamAPI, params oai.Response
 		case bridge.EventCallDone:
 			fmt.Fprintln(stderr, doneLine(ev.Record))
 		case bridge.EventRunDone:
-			for _, m := range ev.Result.MissingServers {
-				fmt.Fprintf(stderr, "left out: %s\n", oneLine(m))
-			}
 			logSearches(stderr, ev.Result)
 			if err != nil {
 				out.cut()
@@ -54,17 +51,20 @@ func callLine(c bridge.Call) string {
 	return fmt.Sprintf("-> %s %s", clip(callName(c), 100), clip(c.Arguments, 200))
 }
 
+// errorPrefix starts every error output the model reads (responses.ErrorPrefix).
+const errorPrefix = "error: "
+
 // doneLine is the log line of a finished, failed or denied call.
 func doneLine(r bridge.CallRecord) string {
 	head := fmt.Sprintf("<- %s (%s)", clip(callName(r.Call), 100), r.Duration.Round(time.Millisecond))
 	switch {
 	case r.Denied:
-		return head + " denied: " + clip(strings.TrimPrefix(r.Output.Text, bridge.ErrorPrefix), 200)
+		return head + " denied: " + clip(strings.TrimPrefix(r.Output.Text, errorPrefix), 200)
 	case r.Err != nil:
 		// The output the model read is this error again: print it once.
 		return head + " error: " + clip(oneLine(r.Err), 200)
 	case r.Output.IsError:
-		return head + " tool error: " + clip(strings.TrimPrefix(r.Output.Text, bridge.ErrorPrefix), 200)
+		return head + " tool error: " + clip(strings.TrimPrefix(r.Output.Text, errorPrefix), 200)
 	}
 	return head + " ok: " + clip(r.Output.Text, 200)
 }

@@ -13,20 +13,20 @@ import (
 // --tool-search decides whether the model gets every tool up front (off),
 // finds them with a search the agent answers from a local index (client),
 // or with the API's own search (hosted); auto (the default) turns client
-// search on above bridge.DefaultToolSearchThreshold tools.
+// search on above 64 tools.
 
 // searchMode is the --tool-search flag.
 type searchMode struct{ mode bridge.ToolSearchMode }
 
-func (m *searchMode) String() string { return m.mode.String() }
+func (m *searchMode) String() string { return string(m.mode) }
 
 func (m *searchMode) Set(s string) error {
-	mode, err := bridge.ParseToolSearchMode(s)
-	if err != nil {
-		return fmt.Errorf("want auto, client, hosted or off")
+	switch mode := bridge.ToolSearchMode(strings.ToLower(s)); mode {
+	case bridge.ToolSearchAuto, bridge.ToolSearchClient, bridge.ToolSearchHosted, "off":
+		m.mode = mode
+		return nil
 	}
-	m.mode = mode
-	return nil
+	return fmt.Errorf("want auto, client, hosted or off")
 }
 
 // toolSearchFlags registers --namespaces and --tool-search on fs; the
@@ -34,9 +34,13 @@ func (m *searchMode) Set(s string) error {
 func toolSearchFlags(fs *flag.FlagSet) func() []bridge.Option {
 	namespaces := fs.Bool("namespaces", false, "send each server's tools as one namespace, calling them by their own names")
 	mode := &searchMode{mode: bridge.ToolSearchAuto}
-	fs.Var(mode, "tool-search", fmt.Sprintf("how the model finds tools: auto (client search above %d tools), client, hosted or off", bridge.DefaultToolSearchThreshold))
+	fs.Var(mode, "tool-search", "how the model finds tools: auto (client search above 64 tools), client, hosted or off")
 	return func() []bridge.Option {
-		return []bridge.Option{bridge.WithNamespaces(*namespaces), bridge.WithToolSearch(mode.mode)}
+		opts := []bridge.Option{bridge.WithToolSearch(mode.mode)}
+		if *namespaces {
+			opts = append(opts, bridge.WithNamespaces())
+		}
+		return opts
 	}
 }
 

@@ -16,9 +16,11 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"maps"
 	"net"
 	"net/http"
 	"os"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -132,13 +134,14 @@ func run(ctx context.Context, model string) error {
 		client = openai.NewClient()
 	}
 
-	b, err := bridge.New(ctx, servers, bridge.WithDescriptionPrefix(true))
+	b, err := bridge.New(ctx, servers)
 	if err != nil {
 		return err
 	}
 	defer b.Close()
-	for _, t := range b.FunctionTools() {
-		fmt.Printf("tool: %-18s -> server %q tool %q\n", t.Name, t.Server, t.Tool)
+	routes := b.Routes()
+	for _, name := range slices.Sorted(maps.Keys(routes)) {
+		fmt.Printf("tool: %-18s -> server %q tool %q\n", name, routes[name].Server, routes[name].Tool)
 	}
 	res, err := b.Run(ctx, &client.Responses, oai.ResponseNewParams{
 		Model: model,

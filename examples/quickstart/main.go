@@ -14,7 +14,9 @@ import (
 	"context"
 	"flag"
 	"fmt"
+	"maps"
 	"os"
+	"slices"
 	"strings"
 	"time"
 
@@ -89,8 +91,9 @@ func run(ctx context.Context, model, prompt string) error {
 		return err
 	}
 	defer b.Close()
-	for _, t := range b.FunctionTools() {
-		fmt.Printf("tool: %s (server %q, MCP tool %q, strict=%v)\n", t.Name, t.Server, t.Tool, t.Strict)
+	routes := b.Routes()
+	for _, name := range slices.Sorted(maps.Keys(routes)) {
+		fmt.Printf("tool: %s (server %q, MCP tool %q)\n", name, routes[name].Server, routes[name].Tool)
 	}
 	fmt.Println("prompt:", prompt)
 

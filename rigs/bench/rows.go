@@ -214,7 +214,7 @@ func rowLoop(ctx context.Context, e *env) ([]Row, error) {
 		return nil, err
 	}
 	floorParams := prompt("echo:mcptest__")
-	floorParams.Tools = b.Tools() // the very same tool list the bridge sends
+	floorParams.Tools = b.RequestTools() // the very same tool list the bridge sends
 
 	errs := 0
 	var ours, floor []time.Duration

@@ -22,7 +22,7 @@ func rowBridgeFirstDelta(ctx context.Context, e *env) (Row, error) {
 	defer b.Close()
 	params := prompt("hello")
 	withTools := params
-	withTools.Tools = b.Tools()
+	withTools.Tools = b.RequestTools()
 	ours := func() (time.Duration, bool) {
 		t := time.Now()
 		var d time.Duration

@@ -169,22 +169,22 @@ func rowToolSearch(ctx context.Context, e *env) ([]Row, error) {
 		return nil, err
 	}
 	defer flat.Close()
-	searched, err := bridge.New(ctx, inProcessServers(cs), bridge.WithToolSearch(bridge.ToolSearchAuto), bridge.WithToolSearchResults(5))
+	searched, err := bridge.New(ctx, inProcessServers(cs), bridge.WithToolSearch(bridge.ToolSearchAuto))
 	if err != nil {
 		return nil, err
 	}
 	defer searched.Close()
-	nTools := len(flat.FunctionTools())
-	flatBytes, err := requestBytes(flat.Tools())
+	nTools := len(flat.Routes())
+	flatBytes, err := requestBytes(flat.RequestTools())
 	if err != nil {
 		return nil, err
 	}
-	searchBytes, err := requestBytes(searched.Tools())
+	searchBytes, err := requestBytes(searched.RequestTools())
 	if err != nil {
 		return nil, err
 	}
 	errs := 0
-	if len(searched.Tools()) != 1 {
+	if len(searched.RequestTools()) != 1 {
 		errs++ // auto mode must have turned client search on
 	}
 	scenario := fmt.Sprintf("Tool search: %d real tools on %d servers (rigs/corpus, replicated)", nTools, len(cs))
@@ -209,7 +209,7 @@ func rowToolSearch(ctx context.Context, e *env) ([]Row, error) {
 				names = append(names, t.OfFunction.Name)
 			}
 		}
-		return names, err
+		return names[:min(5, len(names))], err // the top 5
 	}
 	top1, top5 := 0, 0
 	for _, q := range queries {
@@ -219,7 +219,8 @@ func rowToolSearch(ctx context.Context, e *env) ([]Row, error) {
 			continue
 		}
 		for rank, name := range names {
-			srv, tool, _ := searched.Lookup(name)
+			r := searched.Routes()[name]
+			srv, tool := r.Server, r.Tool
 			if tool == q.Tool && (srv == q.Server || strings.HasPrefix(srv, q.Server+"-")) {
 				if rank == 0 {
 					top1++

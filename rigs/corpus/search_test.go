@@ -46,7 +46,7 @@ func TestCorpusClientToolSearch(t *testing.T) {
 			srv := responsestest.New(m.Handler())
 			srv.SetValidation(true)
 			t.Cleanup(srv.Close)
-			b := newBridge(t, servers, bridge.WithToolSearch(bridge.ToolSearchAuto), bridge.WithNamespaces(namespaces))
+			b := newBridge(t, servers, append([]bridge.Option{bridge.WithToolSearch(bridge.ToolSearchAuto)}, namespacesIf(namespaces)...)...)
 			client := srv.Client()
 			res, err := b.Run(t.Context(), &client.Responses, oai.ResponseNewParams{
 				Model: "corpus-model",
@@ -72,15 +72,18 @@ func TestCorpusClientToolSearch(t *testing.T) {
 			if call.Err != nil {
 				t.Errorf("call to %v: %v", want, call.Err)
 			}
-			var all []oai.ToolUnionParam
-			for _, ft := range b.FunctionTools() {
-				all = append(all, oai.ToolUnionParam{OfFunction: &oai.FunctionToolParam{
-					Name: ft.Name, Description: openai.String(ft.Description), Parameters: ft.Parameters,
-					Strict: openai.Bool(ft.Strict), OutputSchema: ft.OutputSchema}})
-			}
-			flat := len(request(t, all))
+			plain := newBridge(t, servers, namespacesIf(namespaces)...)
+			flat := len(request(t, plain.RequestTools()))
 			t.Logf("%d servers, %d functions: first request %d bytes with client search; %d tools loaded by the search; the flat tool list alone is %d bytes",
-				len(servers), len(b.FunctionTools()), len(reqs[0].Raw), len(res.Turns[0].Searches[0].Tools), flat)
+				len(servers), len(b.Routes()), len(reqs[0].Raw), len(res.Turns[0].Searches[0].Tools), flat)
 		})
 	}
+}
+
+// namespacesIf is WithNamespaces when on.
+func namespacesIf(on bool) []bridge.Option {
+	if on {
+		return []bridge.Option{bridge.WithNamespaces()}
+	}
+	return nil
 }

@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"github.com/mcpbridge/mcpbridge/rigs/offered"
 	"maps"
 	"regexp"
 	"slices"
@@ -16,7 +17,6 @@ import (
 	oai "github.com/openai/openai-go/v3/responses"
 
 	"github.com/mcpbridge/mcpbridge/bridge"
-	"github.com/mcpbridge/mcpbridge/convert"
 	"github.com/mcpbridge/mcpbridge/responses/responsestest"
 	"github.com/mcpbridge/mcpbridge/rigs/corpus"
 )
@@ -72,7 +72,7 @@ func replayServer(bin string, d corpus.Dump) bridge.Server {
 
 func newBridge(t *testing.T, servers []bridge.Server, opts ...bridge.Option) *bridge.Bridge {
 	t.Helper()
-	opts = append([]bridge.Option{bridge.WithSkipFailedServers(false)}, opts...)
+	opts = append([]bridge.Option{}, opts...)
 	b, err := bridge.New(t.Context(), servers, opts...)
 	if err != nil {
 		t.Fatalf("bridge.New: %v", err)
@@ -86,7 +86,7 @@ func newBridge(t *testing.T, servers []bridge.Server, opts ...bridge.Option) *br
 }
 
 // TestCorpusOnTheWire puts every recorded server behind the bridge, alone,
-// non-strict and with WithStrict(true), and checks the request openai-go
+// non-strict and with WithStrict(), and checks the request openai-go
 // would send: every tool is there (or reported dropped) and nothing on the
 // wire would make the API reject the request.
 func TestCorpusOnTheWire(t *testing.T) {
@@ -101,12 +101,12 @@ func TestCorpusOnTheWire(t *testing.T) {
 			for _, strict := range []bool{false, true} {
 				t.Run(fmt.Sprintf("%s/strict=%v", d.Name, strict), func(t *testing.T) {
 					t.Parallel()
-					b := newBridge(t, []bridge.Server{replayServer(bin, d)}, bridge.WithStrict(strict))
-					st := summarize(d, b.FunctionTools(), b.Diagnostics())
-					if got := len(b.Tools()) + st.dropped; got != d.Tools {
-						t.Errorf("server %s: %d tools sent and %d dropped, %d recorded", d.Name, len(b.Tools()), st.dropped, d.Tools)
+					b := newBridge(t, []bridge.Server{replayServer(bin, d)}, strictIf(strict)...)
+					st := summarize(d, offered.Functions(b), b.Diagnostics())
+					if got := len(b.RequestTools()) + st.dropped; got != d.Tools {
+						t.Errorf("server %s: %d tools sent and %d dropped, %d recorded", d.Name, len(b.RequestTools()), st.dropped, d.Tools)
 					}
-					st.problems = validateOnWire(t, request(t, b.Tools()))
+					st.problems = validateOnWire(t, request(t, b.RequestTools()))
 					if strict {
 						mu.Lock()
 						stats = append(stats, st)
@@ -136,10 +136,10 @@ func TestCorpusAllServersInOneRun(t *testing.T) {
 	}
 	for _, strict := range []bool{false, true} {
 		t.Run(fmt.Sprintf("strict=%v", strict), func(t *testing.T) {
-			b := newBridge(t, servers, bridge.WithStrict(strict))
+			b := newBridge(t, servers, strictIf(strict)...)
 			var calls []responsestest.FunctionCall
 			first := map[string]bool{}
-			for _, ft := range b.FunctionTools() {
+			for _, ft := range offered.Functions(b) {
 				if !first[ft.Server] {
 					first[ft.Server] = true
 					calls = append(calls, responsestest.FunctionCall{Name: ft.Name, Arguments: "{}"})
@@ -166,8 +166,8 @@ func TestCorpusAllServersInOneRun(t *testing.T) {
 			if err != nil {
 				t.Fatalf("run over %d servers: %v", len(servers), err)
 			}
-			if len(reqs) != 2 || len(reqs[0].Tools) != len(b.Tools()) {
-				t.Fatalf("want 2 requests, the first with %d tools; got %d requests", len(b.Tools()), len(reqs))
+			if len(reqs) != 2 || len(reqs[0].Tools) != len(b.RequestTools()) {
+				t.Fatalf("want 2 requests, the first with %d tools; got %d requests", len(b.RequestTools()), len(reqs))
 			}
 			outs := reqs[1].Outputs()
 			if len(outs) != len(dumps) {
@@ -188,7 +188,7 @@ type serverStats struct {
 
 const notStrictPrefix = "strict mode not applied: "
 
-func summarize(d corpus.Dump, tools []convert.FunctionTool, diags []convert.Diagnostic) serverStats {
+func summarize(d corpus.Dump, tools []offered.Function, diags []bridge.Diagnostic) serverStats {
 	st := serverStats{Dump: d, nonStrict: map[string]int{}}
 	for _, ft := range tools {
 		if ft.Strict {
@@ -249,4 +249,12 @@ func logStats(t *testing.T, stats []serverStats) {
 		fmt.Fprintf(&b, "  %4d  %s\n", all[r], r)
 	}
 	t.Log(b.String())
+}
+
+// strictIf is WithStrict when on.
+func strictIf(on bool) []bridge.Option {
+	if on {
+		return []bridge.Option{bridge.WithStrict()}
+	}
+	return nil
 }

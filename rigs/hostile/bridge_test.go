@@ -1,7 +1,9 @@
 package hostile_test
 
 import (
+	"errors"
 	"fmt"
+	"github.com/mcpbridge/mcpbridge/rigs/offered"
 	"net"
 	"net/http"
 	"net/http/httptest"
@@ -48,13 +50,13 @@ func TestURLSecretsStayOut(t *testing.T) {
 	servers := []bridge.Server{
 		bridge.InProcess("good", mcptest.NewServer()),
 		bridge.HTTP("unreachable", withSecrets(t, "http://"+closedPort(t)+"/mcp")),
-		bridge.SSE("unreachable-sse", withSecrets(t, "http://"+closedPort(t)+"/sse")),
+		{Config: bridge.ServerConfig{Name: "unreachable-sse", Transport: &bridge.HTTPTransport{URL: withSecrets(t, "http://"+closedPort(t)+"/sse"), SSE: true}}},
 		bridge.HTTP("hangup", withSecrets(t, hangup.URL)),
 	}
 	// Without skipping, New fails: its error names both servers, not their secrets.
 	_, startErr := bridge.New(testCtx(t, 60*time.Second), servers, bridge.WithLogger(logs.logger()))
 	require.Error(t, startErr)
-	b, err := bridge.New(testCtx(t, 60*time.Second), servers, bridge.WithLogger(logs.logger()), bridge.WithSkipFailedServers(true))
+	b, err := bridge.New(testCtx(t, 60*time.Second), servers, bridge.WithLogger(logs.logger()), bridge.WithSkipFailedServers())
 	require.NoError(t, err)
 	t.Cleanup(func() { _ = b.Close() })
 
@@ -67,7 +69,7 @@ func TestURLSecretsStayOut(t *testing.T) {
 		seen = append(seen, d.String())
 	}
 	fn := ""
-	for _, ft := range b.FunctionTools() {
+	for _, ft := range offered.Functions(b) {
 		if ft.Server == "hangup" {
 			fn = ft.Name
 		}
@@ -95,7 +97,7 @@ func TestUnusableToolNamesAreDiagnosed(t *testing.T) {
 	b, err := bridge.New(testCtx(t, 60*time.Second), []bridge.Server{{Config: hostile.StdioConfig("sloppy", hostile.ModeBadToolNames, nil)}})
 	require.NoError(t, err)
 	t.Cleanup(func() { _ = b.Close() })
-	require.Len(t, b.FunctionTools(), 1)
+	require.Len(t, b.Routes(), 1)
 	var dropped []string
 	for _, d := range b.Diagnostics() {
 		if d.Server == "sloppy" && d.Dropped {
@@ -139,14 +141,17 @@ func TestEchoedSecretsStayOut(t *testing.T) {
 	var logs logBuffer
 	_, startErr := bridge.New(testCtx(t, 60*time.Second), servers, bridge.WithLogger(logs.logger()))
 	require.Error(t, startErr)
-	b, err := bridge.New(testCtx(t, 60*time.Second), servers, bridge.WithLogger(logs.logger()), bridge.WithSkipFailedServers(true))
+	b, err := bridge.New(testCtx(t, 60*time.Second), servers, bridge.WithLogger(logs.logger()), bridge.WithSkipFailedServers())
 	require.NoError(t, err)
 	t.Cleanup(func() { _ = b.Close() })
 	seen := []string{startErr.Error()}
-	var se *bridge.StartError
-	require.ErrorAs(t, startErr, &se)
-	for _, f := range se.Failed {
-		seen = append(seen, f.Stderr)
+	failed, ok := startErr.(interface{ Unwrap() []error })
+	require.True(t, ok, "New's error lists the failed servers")
+	for _, f := range failed.Unwrap() {
+		var se *bridge.ServerError
+		if errors.As(f, &se) {
+			seen = append(seen, se.Stderr)
+		}
 	}
 	require.Len(t, b.MissingServers(), 2)
 	for _, m := range b.MissingServers() {

@@ -2,6 +2,7 @@ package interop_test
 
 import (
 	"encoding/json"
+	"github.com/mcpbridge/mcpbridge/rigs/offered"
 	"maps"
 	"net/http"
 	"net/url"
@@ -15,7 +16,6 @@ import (
 	"github.com/mark3labs/mcp-go/mcp"
 
 	"github.com/mcpbridge/mcpbridge/bridge"
-	"github.com/mcpbridge/mcpbridge/convert"
 	"github.com/mcpbridge/mcpbridge/mcpclient"
 	"github.com/mcpbridge/mcpbridge/responses"
 	"github.com/mcpbridge/mcpbridge/responses/responsestest"
@@ -94,8 +94,8 @@ func testEverythingTools(t *testing.T, b *bridge.Bridge) {
 	if failed := b.MissingServers(); len(failed) > 0 {
 		t.Fatalf("failed servers: %v", failed)
 	}
-	byName := map[string]convert.FunctionTool{}
-	for _, ft := range b.FunctionTools() {
+	byName := map[string]offered.Function{}
+	for _, ft := range offered.Functions(b) {
 		byName[ft.Name] = ft
 	}
 	for _, tool := range interop.EverythingToolNames() {
@@ -107,8 +107,8 @@ func testEverythingTools(t *testing.T, b *bridge.Bridge) {
 		if ft.Server != "everything" || ft.Tool != tool {
 			t.Errorf("%s comes from %s/%s", ft.Name, ft.Server, ft.Tool)
 		}
-		if server, mcpTool, ok := b.Lookup(ft.Name); !ok || server != "everything" || mcpTool != tool {
-			t.Errorf("Lookup(%s) = %s, %s, %v", ft.Name, server, mcpTool, ok)
+		if r, ok := b.Routes()[ft.Name]; !ok || r.Server != "everything" || r.Tool != tool {
+			t.Errorf("Routes()[%s] = %v, %v", ft.Name, r, ok)
 		}
 		if ft.Parameters["type"] != "object" {
 			t.Errorf("%s: parameters type = %v", ft.Name, ft.Parameters["type"])
@@ -117,8 +117,8 @@ func testEverythingTools(t *testing.T, b *bridge.Bridge) {
 			t.Errorf("%s: no description", ft.Name)
 		}
 	}
-	if n := len(b.Tools()); n != len(byName) {
-		t.Errorf("Tools() has %d tools, FunctionTools() %d", n, len(byName))
+	if n := len(b.Routes()); n != len(byName) {
+		t.Errorf("Routes() has %d functions, the request %d", n, len(byName))
 	}
 }
 
@@ -127,7 +127,7 @@ func testEverythingTools(t *testing.T, b *bridge.Bridge) {
 func everythingParams(t *testing.T, b *bridge.Bridge) map[string]any {
 	t.Helper()
 	out := map[string]any{}
-	for _, ft := range b.FunctionTools() {
+	for _, ft := range offered.Functions(b) {
 		if !slices.Contains(interop.EverythingToolNames(), ft.Tool) {
 			t.Logf("capability-dependent tool %s left out of the comparison", ft.Tool)
 			continue
@@ -213,7 +213,7 @@ func testEverythingCalls(t *testing.T, b *bridge.Bridge) {
 	var mu sync.Mutex
 	var progress []mcp.ProgressNotificationParams
 	res := run(t, b, srv, api, "exercise the tools",
-		bridge.WithArrayOutputs(true),
+		bridge.WithArrayOutputs(),
 		bridge.WithProgress(func(server, tool string, p mcp.ProgressNotificationParams) {
 			if server != "everything" || tool != "trigger-long-running-operation" {
 				t.Errorf("progress from %s/%s", server, tool)
@@ -241,8 +241,8 @@ func testEverythingCalls(t *testing.T, b *bridge.Bridge) {
 	expectOutput(t, recs, got, "sum", false, "The sum of 2 and 3.5 is 5.5")
 
 	// Tool errors reach the model as errors and the loop went on (echo2).
-	expectOutput(t, recs, got, "sum-bad", true, strings.TrimSpace(bridge.ErrorPrefix), "Input validation error")
-	expectOutput(t, recs, got, "research", true, strings.TrimSpace(bridge.ErrorPrefix), "task")
+	expectOutput(t, recs, got, "sum-bad", true, strings.TrimSpace(responses.ErrorPrefix), "Input validation error")
+	expectOutput(t, recs, got, "research", true, strings.TrimSpace(responses.ErrorPrefix), "task")
 
 	// Structured content: the JSON object.
 	var weather struct {
@@ -339,7 +339,7 @@ func testEverythingImageAsText(t *testing.T, b *bridge.Bridge) {
 		responsestest.Calls(responsestest.FunctionCall{Name: fn("get-tiny-image"), CallID: "image"}),
 		responsestest.Text("seen"),
 	))
-	res := run(t, b, srv, api, "show me", bridge.WithArrayOutputs(false))
+	res := run(t, b, srv, api, "show me")
 	recs, got := records(res), received(srv)
 	expectOutput(t, recs, got, "image", false, "[image: image/png,", "bytes]")
 	if len(recs["image"].Output.Parts) != 0 {
@@ -388,14 +388,14 @@ func testSeveralServers(t *testing.T, httpURL string) {
 	// Names never collide and each routes back to its origin.
 	perServer := map[string]int{}
 	seen := map[string]bool{}
-	for _, ft := range b.FunctionTools() {
+	for _, ft := range offered.Functions(b) {
 		if seen[ft.Name] {
 			t.Errorf("function name %s used twice", ft.Name)
 		}
 		seen[ft.Name] = true
 		perServer[ft.Server]++
-		if server, tool, ok := b.Lookup(ft.Name); !ok || server != ft.Server || tool != ft.Tool {
-			t.Errorf("Lookup(%s) = %s/%s %v, want %s/%s", ft.Name, server, tool, ok, ft.Server, ft.Tool)
+		if ft.Server == "" || ft.Tool == "" {
+			t.Errorf("%s routes nowhere", ft.Name)
 		}
 	}
 	wantCounts := map[string]int{"everything": 13, "everything_http": 13, "filesystem": 14, "memory": 9}

@@ -55,7 +55,7 @@ func TestBridgeEverythingClientFeatures(t *testing.T) {
 	})
 	res, err := bridge.Run(t.Context(), api, prompt("use everything"),
 		[]bridge.Server{{Config: cfg, Resources: true, Prompts: true}},
-		bridge.WithSkipFailedServers(false),
+
 		bridge.WithLogger(slog.New(logs)),
 		bridge.WithSampling(bridge.SamplingConfig{
 			Model: "sampling-model",
@@ -140,71 +140,78 @@ func TestBridgeEverythingGoMethods(t *testing.T) {
 	b := newBridge(t, []bridge.Server{{Config: cfg}}, bridge.WithLogger(slog.New(logs)))
 	ctx := t.Context()
 
-	resources, err := b.ListResources(ctx, "everything")
-	if err != nil || len(resources) == 0 {
-		t.Fatalf("ListResources: %d, %v", len(resources), err)
-	}
-	templates, err := b.ListResourceTemplates(ctx, "everything")
-	if err != nil || len(templates) == 0 {
-		t.Fatalf("ListResourceTemplates: %d, %v", len(templates), err)
-	}
-	contents, err := b.ReadResource(ctx, "everything", "demo://resource/dynamic/blob/3")
-	if err != nil || len(contents) != 1 {
-		t.Fatalf("ReadResource: %v, %v", contents, err)
-	}
-	if blob, ok := contents[0].(mcp.BlobResourceContents); !ok || blob.Blob == "" {
-		t.Errorf("blob resource read as %#v", contents[0])
-	}
-	prompts, err := b.ListPrompts(ctx, "everything")
-	if err != nil || len(prompts) == 0 {
-		t.Fatalf("ListPrompts: %d, %v", len(prompts), err)
-	}
-	p, err := b.GetPrompt(ctx, "everything", "simple-prompt", nil)
-	if err != nil || len(p.Messages) != 1 {
-		t.Fatalf("GetPrompt: %v, %v", p, err)
-	}
-	if err := b.Subscribe(ctx, "everything", resources[0].URI); err != nil {
-		t.Errorf("Subscribe: %v", err)
-	}
-	if err := b.Unsubscribe(ctx, "everything", resources[0].URI); err != nil {
-		t.Errorf("Unsubscribe: %v", err)
-	}
+	// The program reaches the server's MCP client through the bridge.
+	if err := b.Client(ctx, "everything", func(c *bridge.Client) error {
+		resources, err := c.ListResources(ctx)
+		if err != nil || len(resources) == 0 {
+			t.Fatalf("ListResources: %d, %v", len(resources), err)
+		}
+		templates, err := c.ListResourceTemplates(ctx)
+		if err != nil || len(templates) == 0 {
+			t.Fatalf("ListResourceTemplates: %d, %v", len(templates), err)
+		}
+		contents, err := c.ReadResource(ctx, "demo://resource/dynamic/blob/3")
+		if err != nil || len(contents) != 1 {
+			t.Fatalf("ReadResource: %v, %v", contents, err)
+		}
+		if blob, ok := contents[0].(mcp.BlobResourceContents); !ok || blob.Blob == "" {
+			t.Errorf("blob resource read as %#v", contents[0])
+		}
+		prompts, err := c.ListPrompts(ctx)
+		if err != nil || len(prompts) == 0 {
+			t.Fatalf("ListPrompts: %d, %v", len(prompts), err)
+		}
+		p, err := c.GetPrompt(ctx, "simple-prompt", nil)
+		if err != nil || len(p.Messages) != 1 {
+			t.Fatalf("GetPrompt: %v, %v", p, err)
+		}
+		if err := c.Subscribe(ctx, resources[0].URI); err != nil {
+			t.Errorf("Subscribe: %v", err)
+		}
+		if err := c.Unsubscribe(ctx, resources[0].URI); err != nil {
+			t.Errorf("Unsubscribe: %v", err)
+		}
 
-	// Roots declared empty, then set: get-roots-list sees the change.
-	if err := b.SetRoots(ctx, "everything", []mcp.Root{{URI: "file:///a", Name: "a"}, {URI: "file:///b", Name: "b"}}); err != nil {
-		t.Fatalf("SetRoots: %v", err)
-	}
-	// The server fetches the roots again when told they changed, and logs
-	// that it did.
-	waitFor(t, "the server's log line about 2 roots", func() bool {
-		return logs.has(func(r recorded) bool { return strings.Contains(r.attrs["data"], "Roots updated: 2 root(s)") })
-	})
-	out, err := b.Call(ctx, fn("get-roots-list"), "{}")
-	if err != nil || !strings.Contains(out.Text, "(2 total)") || !strings.Contains(out.Text, "file:///b") {
-		t.Errorf("get-roots-list after SetRoots: %q, %v", out.Text, err)
-	}
-
-	// Log level: at error, the info line about roots updates is not sent.
-	if err := b.SetLogLevel(ctx, "everything", mcp.LoggingLevelError); err != nil {
-		t.Fatalf("SetLogLevel: %v", err)
-	}
-	before := logs.count()
-	if err := b.SetRoots(ctx, "everything", []mcp.Root{{URI: "file:///c"}}); err != nil {
-		t.Fatalf("SetRoots: %v", err)
-	}
-	waitFor(t, "get-roots-list showing the new root", func() bool {
+		// Roots declared empty, then set: get-roots-list sees the change.
+		if err := c.SetRoots(ctx, []mcp.Root{{URI: "file:///a", Name: "a"}, {URI: "file:///b", Name: "b"}}); err != nil {
+			t.Fatalf("SetRoots: %v", err)
+		}
+		// The server fetches the roots again when told they changed, and logs
+		// that it did.
+		waitFor(t, "the server's log line about 2 roots", func() bool {
+			return logs.has(func(r recorded) bool { return strings.Contains(r.attrs["data"], "Roots updated: 2 root(s)") })
+		})
 		out, err := b.Call(ctx, fn("get-roots-list"), "{}")
-		return err == nil && strings.Contains(out.Text, "file:///c")
-	})
-	if logs.count() != before {
-		t.Errorf("info log lines arrived after SetLogLevel(error):\n%s", logs.dump())
+		if err != nil || !strings.Contains(out.Text, "(2 total)") || !strings.Contains(out.Text, "file:///b") {
+			t.Errorf("get-roots-list after SetRoots: %q, %v", out.Text, err)
+		}
+
+		// Log level: at error, the info line about roots updates is not sent.
+		if err := c.SetLogLevel(ctx, mcp.LoggingLevelError); err != nil {
+			t.Fatalf("SetLogLevel: %v", err)
+		}
+		before := logs.count()
+		if err := c.SetRoots(ctx, []mcp.Root{{URI: "file:///c"}}); err != nil {
+			t.Fatalf("SetRoots: %v", err)
+		}
+		waitFor(t, "get-roots-list showing the new root", func() bool {
+			out, err := b.Call(ctx, fn("get-roots-list"), "{}")
+			return err == nil && strings.Contains(out.Text, "file:///c")
+		})
+		if logs.count() != before {
+			t.Errorf("info log lines arrived after SetLogLevel(error):\n%s", logs.dump())
+		}
+		return nil
+	}); err != nil {
+		t.Fatal(err)
 	}
 
-	if _, err := b.ListResources(ctx, "nosuch"); err == nil {
-		t.Error("ListResources of an unknown server succeeded")
+	nosuch := func(c *bridge.Client) error { _, err := c.ListResources(ctx); return err }
+	if err := b.Client(ctx, "nosuch", nosuch); err == nil {
+		t.Error("the client of an unknown server was reached")
 	}
 	var se *bridge.ServerError
-	if _, err := b.ReadResource(ctx, "nosuch", "x"); !errors.As(err, &se) {
+	if err := b.Client(ctx, "nosuch", nosuch); !errors.As(err, &se) {
 		t.Errorf("unknown server: %v", err)
 	}
 }

@@ -39,7 +39,7 @@ func TestBridgeFilesystem(t *testing.T) {
 	trackProcesses(t, &cfg)
 	b := newBridge(t, []bridge.Server{{Config: cfg}})
 	checkNothingDropped(t, b, "filesystem")
-	if n := len(b.FunctionTools()); n != 14 {
+	if n := len(b.Routes()); n != 14 {
 		t.Errorf("%d filesystem tools, want 14", n)
 	}
 
@@ -90,7 +90,7 @@ func TestBridgeMemory(t *testing.T) {
 	trackProcesses(t, &cfg)
 	b := newBridge(t, []bridge.Server{{Config: cfg}})
 	checkNothingDropped(t, b, "memory")
-	if n := len(b.FunctionTools()); n != 9 {
+	if n := len(b.Routes()); n != 9 {
 		t.Errorf("%d memory tools, want 9", n)
 	}
 
@@ -225,25 +225,8 @@ func TestBridgeToolListChanged(t *testing.T) {
 		recs, got := records(res), received(api)
 		expectOutput(t, recs, got, "add", false, "added late_echo")
 		expectOutput(t, recs, got, "late", false, "late_echo: hello late")
-		if server, tool, ok := b.Lookup("mcptest__late_echo"); !ok || server != "mcptest" || tool != "late_echo" {
-			t.Errorf("Lookup = %s/%s %v", server, tool, ok)
-		}
-	})
-
-	t.Run("refresh-off", func(t *testing.T) {
-		b, api, res := addAndUse(t, bridge.WithRefreshOnListChanged(false))
-		if slices.Contains(toolNamesOf(api.Requests()[1]), "mcptest__late_echo") {
-			t.Error("turn 2 offered late_echo although refreshing is off")
-		}
-		recs, got := records(res), received(api)
-		expectOutput(t, recs, got, "late", true, "unknown function")
-		// An explicit Refresh picks the new tool up.
-		if err := b.Refresh(t.Context()); err != nil {
-			t.Fatalf("refresh: %v", err)
-		}
-		out, err := b.Call(t.Context(), "mcptest__late_echo", `{"text":"after refresh"}`)
-		if err != nil || out.Text != "late_echo: after refresh" {
-			t.Errorf("call after Refresh: %q, %v", out.Text, err)
+		if r, ok := b.Routes()["mcptest__late_echo"]; !ok || r.Server != "mcptest" || r.Tool != "late_echo" {
+			t.Errorf("Routes()[mcptest__late_echo] = %v %v", r, ok)
 		}
 	})
 }
@@ -251,8 +234,8 @@ func TestBridgeToolListChanged(t *testing.T) {
 // functionNames lists a bridge's function names.
 func functionNames(b *bridge.Bridge) []string {
 	var names []string
-	for _, ft := range b.FunctionTools() {
-		names = append(names, ft.Name)
+	for name := range b.Routes() {
+		names = append(names, name)
 	}
 	return names
 }
