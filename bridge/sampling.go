@@ -325,8 +325,8 @@ func (s *sampler) sample(ctx context.Context, server string, req mcp.CreateMessa
 			return nil, fmt.Errorf("%w: %s", errSamplingDenied, reason)
 		}
 	}
-	model := convert.ChooseModel(req.ModelPreferences, s.cfg.Models, s.cfg.Model)
-	params, err := convert.SamplingRequest(req.CreateMessageParams, convert.SamplingOptions{Model: model, MaxOutputTokens: s.cfg.MaxOutputTokens})
+	params, err := convert.SamplingRequest(req.CreateMessageParams, convert.SamplingOptions{
+		Model: s.cfg.Model, Models: s.cfg.Models, MaxOutputTokens: s.cfg.MaxOutputTokens})
 	if err != nil {
 		return nil, err
 	}

@@ -70,7 +70,7 @@
 //   - strict.go: rewriting to strict form.
 //   - optional.go: which properties strict mode made nullable, and
 //     FunctionTool.StripAddedNulls.
-//   - number.go: Number, schema numbers kept as their literal.
+//   - number.go: number, schema numbers kept as their literal.
 //   - pattern.go: regular expressions the API cannot read are removed.
 //   - output.go: output schemas, and structuredContent sent as JSON.
 //

@@ -96,7 +96,7 @@ func (n *normalizer) repairItems(out map[string]any, k string, v any, path strin
 		} else {
 			n.add(keyPath(path, k), "items:false replaced by maxItems 0")
 			out[k] = map[string]any{}
-			out["maxItems"] = Number("0")
+			out["maxItems"] = number("0")
 		}
 	case []any:
 		alts := make([]any, 0, len(it))

@@ -13,7 +13,7 @@ import (
 func dropKeyword(*normalizer, map[string]any, string, any, string, int) {}
 
 // keepValue keeps a keyword without a handler (const, default,
-// extensions), with its numbers as Number.
+// extensions), with its numbers as number.
 func keepValue(_ *normalizer, out map[string]any, k string, v any, _ string, _ int) {
 	out[k] = numbers(v)
 }
@@ -112,7 +112,7 @@ func (n *normalizer) repairNullable(_ map[string]any, _ string, v any, _ string,
 func (n *normalizer) repairExclusiveBound(out map[string]any, k string, v any, path string, _ int) {
 	switch x := v.(type) {
 	case json.Number:
-		out[k] = Number(x)
+		out[k] = number(x)
 	case bool:
 		out[k] = x
 	default:
@@ -128,7 +128,7 @@ func (n *normalizer) repairCount(out map[string]any, k string, v any, path strin
 		n.add(keyPath(path, k), k+" is not a non-negative integer; dropped")
 		return
 	}
-	out[k] = Number(num)
+	out[k] = number(num)
 }
 
 // repairNumber keeps minimum, maximum and multipleOf when they are valid
@@ -140,7 +140,7 @@ func (n *normalizer) repairNumber(out map[string]any, k string, v any, path stri
 		n.add(keyPath(path, k), k+" is not a valid number; dropped")
 		return
 	}
-	out[k] = Number(num)
+	out[k] = number(num)
 }
 
 // repairDependentRequired keeps the entries that are lists of names.

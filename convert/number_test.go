@@ -30,7 +30,7 @@ func wireParameters(t testing.TB, params map[string]any) []byte {
 }
 
 // strayNumber returns the path of the first number in v that is not a
-// Number (a json.Number or float64 would not keep its literal on the wire).
+// number (a json.Number or float64 would not keep its literal on the wire).
 func strayNumber(v any, path string) string {
 	switch x := v.(type) {
 	case json.Number, float64, int, int64:
@@ -79,20 +79,20 @@ func TestNumbersKeepTheirLiteral(t *testing.T) {
 }
 
 func TestNumberMethods(t *testing.T) {
-	n := Number("12345678901234567890")
+	n := number("12345678901234567890")
 	b, err := json.Marshal(map[string]any{"n": n})
 	require.NoError(t, err)
 	assert.Equal(t, `{"n":12345678901234567890}`, string(b))
 	_, err = n.Int64()
 	assert.Error(t, err, "out of int64 range")
-	i, err := Number("-7").Int64()
+	i, err := number("-7").Int64()
 	require.NoError(t, err)
 	assert.Equal(t, int64(-7), i)
-	f, err := Number("0.5").Float64()
+	f, err := number("0.5").Float64()
 	require.NoError(t, err)
 	assert.Equal(t, 0.5, f)
-	assert.Equal(t, "0.5", Number("0.5").String())
-	b, err = json.Marshal(Number(""))
+	assert.Equal(t, "0.5", number("0.5").String())
+	b, err = json.Marshal(number(""))
 	require.NoError(t, err)
 	assert.Equal(t, "0", string(b))
 }

@@ -29,8 +29,14 @@ var ErrSamplingContent = errors.New("sampling message content not supported")
 
 // SamplingOptions shape the Responses request made for a sampling request.
 type SamplingOptions struct {
-	// Model is the model to ask (the caller chooses it; see ChooseModel).
-	Model string
+	// Model is the model asked, unless a hint of the request's
+	// modelPreferences matches one of Models: the first hint (in the order
+	// given) that is a substring of a model name, matched
+	// case-insensitively, as the MCP spec describes hints, picks that
+	// model. The numeric priorities are not used: they say nothing about
+	// the models.
+	Model  string
+	Models []string
 	// MaxOutputTokens, when > 0, caps the request's maxTokens.
 	MaxOutputTokens int64
 }
@@ -49,7 +55,7 @@ type SamplingOptions struct {
 // context with a server) and metadata is not forwarded.
 func SamplingRequest(req mcp.CreateMessageParams, opts SamplingOptions) (oai.ResponseNewParams, error) {
 	p := oai.ResponseNewParams{
-		Model: opts.Model,
+		Model: chooseModel(req.ModelPreferences, opts.Models, opts.Model),
 		Store: param.NewOpt(false),
 	}
 	if req.SystemPrompt != "" {
@@ -212,12 +218,10 @@ func cutAtStop(s string, stop []string) (string, bool) {
 	return s[:at], true
 }
 
-// ChooseModel picks a model for a sampling request from allowed: the first
-// hint (in the order given) that is a substring of an allowed model name,
-// matched case-insensitively, as the MCP spec describes hints; fallback
-// when no hint matches or there are no preferences. The numeric priorities
-// are not used: they say nothing about the allowed models.
-func ChooseModel(prefs *mcp.ModelPreferences, allowed []string, fallback string) string {
+// chooseModel picks a model for a sampling request from allowed (see
+// SamplingOptions.Model); fallback when no hint matches or there are no
+// preferences.
+func chooseModel(prefs *mcp.ModelPreferences, allowed []string, fallback string) string {
 	if prefs == nil {
 		return fallback
 	}

@@ -107,7 +107,7 @@ func TestSamplingResult(t *testing.T) {
 	assert.Error(t, err)
 }
 
-func TestChooseModel(t *testing.T) {
+func TestChooseModelByHints(t *testing.T) {
 	allowed := []string{"gpt-5-mini", "gpt-5", "o4-mini"}
 	prefs := func(hints ...string) *mcp.ModelPreferences {
 		p := &mcp.ModelPreferences{}
@@ -116,11 +116,11 @@ func TestChooseModel(t *testing.T) {
 		}
 		return p
 	}
-	assert.Equal(t, "default", ChooseModel(nil, allowed, "default"))
-	assert.Equal(t, "default", ChooseModel(prefs("claude-3-sonnet"), allowed, "default"))
-	assert.Equal(t, "o4-mini", ChooseModel(prefs("claude", "O4"), allowed, "default"), "first matching hint, case-insensitive")
-	assert.Equal(t, "gpt-5-mini", ChooseModel(prefs("mini"), allowed, "default"), "first allowed model containing the hint")
-	assert.Equal(t, "default", ChooseModel(prefs(" "), allowed, "default"))
+	assert.Equal(t, "default", chooseModel(nil, allowed, "default"))
+	assert.Equal(t, "default", chooseModel(prefs("claude-3-sonnet"), allowed, "default"))
+	assert.Equal(t, "o4-mini", chooseModel(prefs("claude", "O4"), allowed, "default"), "first matching hint, case-insensitive")
+	assert.Equal(t, "gpt-5-mini", chooseModel(prefs("mini"), allowed, "default"), "first allowed model containing the hint")
+	assert.Equal(t, "default", chooseModel(prefs(" "), allowed, "default"))
 }
 
 func TestResourceAndPromptOutput(t *testing.T) {

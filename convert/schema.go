@@ -177,7 +177,7 @@ func jsonKind(v any) string {
 		return "null"
 	case bool:
 		return "boolean"
-	case Number, json.Number, float64:
+	case number, json.Number, float64:
 		return "number"
 	case string:
 		return "string"

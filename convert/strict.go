@@ -109,7 +109,7 @@ func inferType(values []any) any {
 			t = "boolean"
 		case string:
 			t = "string"
-		case Number:
+		case number:
 			t = "number"
 			if _, err := x.Int64(); err == nil {
 				t = "integer"
