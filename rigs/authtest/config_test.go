@@ -49,7 +49,7 @@ func TestConfigTokenURLPinHonoured(t *testing.T) {
 	require.NoError(t, err)
 	t.Cleanup(func() { _ = b.Close() })
 	var names []string
-	for _, tool := range b.Tools() {
+	for _, tool := range b.RequestTools() {
 		if tool.OfFunction != nil {
 			names = append(names, tool.OfFunction.Name)
 		}
