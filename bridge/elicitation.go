@@ -7,7 +7,17 @@ import (
 	"github.com/mark3labs/mcp-go/mcp"
 )
 
-// ElicitFunc answers a server's elicitation/create request: the server
+// elicitFunc answers a server's elicitation/create request (see
+// WithElicitation).
+type elicitFunc = func(ctx context.Context, server string, req mcp.ElicitationRequest) (*mcp.ElicitationResult, error)
+
+// WithElicitation answers the servers' elicitation requests with f, which
+// declares the elicitation capability (form and URL mode) to every server.
+// Without it the capability is not declared, and a server that asks
+// anyway is refused. A Server whose Config.OnElicitation is set keeps its
+// own handler. It takes effect in [New] (and the one-shot [Run]).
+//
+// The handler answers a server's elicitation/create request: the server
 // asks the person behind the program for input while one of its tools
 // runs. req.Params.Mode is "form" (or empty, meaning form: fill in the
 // fields of req.Params.RequestedSchema) or "url" (open req.Params.URL;
@@ -20,21 +30,14 @@ import (
 // the call. For a per-user server ([UserSessions]), [CredentialsFrom] on
 // ctx names the user whose session the request came on. It may be called
 // from several goroutines at once (one per call waiting).
-type ElicitFunc func(ctx context.Context, server string, req mcp.ElicitationRequest) (*mcp.ElicitationResult, error)
-
-// WithElicitation answers the servers' elicitation requests with f, which
-// declares the elicitation capability (form and URL mode) to every server.
-// Without it the capability is not declared, and a server that asks
-// anyway is refused. A Server whose Config.OnElicitation is set keeps its
-// own handler. It takes effect in [New] (and the one-shot [Run]).
-func WithElicitation(f ElicitFunc) Option {
+func WithElicitation(f func(ctx context.Context, server string, req mcp.ElicitationRequest) (*mcp.ElicitationResult, error)) Option {
 	return bridgeOption(func(c *config) { c.elicit = f })
 }
 
-// elicitHandler wraps the program's ElicitFunc so that a reply the
+// elicitHandler wraps the program's elicitFunc so that a reply the
 // server could not use is reported to the program's side as an error
 // naming the server, rather than sent.
-func elicitHandler(f ElicitFunc) func(ctx context.Context, server string, req mcp.ElicitationRequest) (*mcp.ElicitationResult, error) {
+func elicitHandler(f elicitFunc) func(ctx context.Context, server string, req mcp.ElicitationRequest) (*mcp.ElicitationResult, error) {
 	return func(ctx context.Context, server string, req mcp.ElicitationRequest) (*mcp.ElicitationResult, error) {
 		res, err := f(ctx, server, req)
 		if err != nil {

@@ -62,7 +62,7 @@ type config struct {
 	skipFailed        bool
 	run               runConfig
 	sampling          *SamplingConfig // WithSampling (sampling.go)
-	elicit            ElicitFunc      // WithElicitation (elicitation.go)
+	elicit            elicitFunc      // WithElicitation (elicitation.go)
 	search            searchConfig    // namespaces and tool search (toolsearch.go)
 }
 

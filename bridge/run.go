@@ -34,7 +34,7 @@ func (b *Bridge) Run(ctx context.Context, api responses.API, params oai.Response
 // Resume continues a run that stopped on an API error from the point the
 // result recorded (res.ResumePoint()): the pending outputs are sent first,
 // without running their tools again.
-func (b *Bridge) Resume(ctx context.Context, api responses.API, params oai.ResponseNewParams, from ResumePoint, opts ...RunOption) (*Result, error) {
+func (b *Bridge) Resume(ctx context.Context, api responses.API, params oai.ResponseNewParams, from responses.ResumePoint, opts ...RunOption) (*Result, error) {
 	ctx, done, err := b.track(ctx)
 	if err != nil {
 		return nil, err

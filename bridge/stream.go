@@ -34,11 +34,11 @@ func (b *Bridge) Stream(ctx context.Context, api responses.StreamAPI, params oai
 
 // ResumeStream is Resume, streamed: it continues a run (streamed or not)
 // from from, usually res.ResumePoint(), and yields events as Stream does.
-func (b *Bridge) ResumeStream(ctx context.Context, api responses.StreamAPI, params oai.ResponseNewParams, from ResumePoint, opts ...RunOption) iter.Seq2[Event, error] {
+func (b *Bridge) ResumeStream(ctx context.Context, api responses.StreamAPI, params oai.ResponseNewParams, from responses.ResumePoint, opts ...RunOption) iter.Seq2[Event, error] {
 	return b.stream(ctx, api, params, &from, opts)
 }
 
-func (b *Bridge) stream(ctx context.Context, api responses.StreamAPI, params oai.ResponseNewParams, from *ResumePoint, opts []RunOption) iter.Seq2[Event, error] {
+func (b *Bridge) stream(ctx context.Context, api responses.StreamAPI, params oai.ResponseNewParams, from *responses.ResumePoint, opts []RunOption) iter.Seq2[Event, error] {
 	return func(yield func(Event, error) bool) {
 		ctx, done, err := b.track(ctx)
 		if err != nil {

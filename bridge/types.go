@@ -34,9 +34,6 @@ type (
 	// Usage, Iterations, LastResponseID, Pending outputs and ResumePoint().
 	// Fields: [responses.Result].
 	Result = responses.Result
-	// ResumePoint is where Resume continues a run that stopped early
-	// (Result.ResumePoint()). Fields: [responses.ResumePoint].
-	ResumePoint = responses.ResumePoint
 	// Event is one thing that happened during a streamed run; Kind (one
 	// of the Event* constants) says which fields are set (Delta, Call,
 	// Progress, Record, Result, ...). Fields: [responses.Event].
