@@ -15,8 +15,6 @@ import (
 
 	"github.com/mark3labs/mcp-go/mcp"
 	"golang.org/x/term"
-
-	"github.com/mcpbridge/mcpbridge/bridge"
 )
 
 // terminalElicitation answers a server's elicitation requests by asking
@@ -25,7 +23,7 @@ import (
 // and waits for Enter. It declines when stdin is not a terminal, and
 // cancels when the person gives no answer within timeout. One question at
 // a time: concurrent requests wait their turn.
-func terminalElicitation(stdin *os.File, stderr io.Writer, timeout time.Duration) bridge.ElicitFunc {
+func terminalElicitation(stdin *os.File, stderr io.Writer, timeout time.Duration) func(ctx context.Context, server string, req mcp.ElicitationRequest) (*mcp.ElicitationResult, error) {
 	var mu sync.Mutex
 	startLines := sync.OnceValue(func() <-chan string { return stdinLines(stdin) })
 	return func(ctx context.Context, server string, req mcp.ElicitationRequest) (*mcp.ElicitationResult, error) {
