@@ -147,7 +147,7 @@ func (ts *toolSet) index() *toolindex.Index {
 			key := [2]string{r.fn.Server, r.src.Name}
 			d, ok := docs.byTool[key]
 			if !ok || !sameSearchText(d.src, r.src) {
-				d = searchDoc{src: r.src, a: toolindex.Analyze(toolindex.DocOf(r.fn.Server, k, r.src))}
+				d = searchDoc{src: r.src, a: toolindex.Analyze(toolindex.DocOf(r.fn.Server, k, r.src.Name, r.src.Title, r.src.Description, r.src.InputSchema))}
 			}
 			next[key] = d
 			entries = append(entries, toolindex.Entry{ID: k, Analyzed: d.a})

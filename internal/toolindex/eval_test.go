@@ -106,7 +106,7 @@ func docsOf(servers []corpusServer) []Doc {
 	var docs []Doc
 	for _, s := range servers {
 		for _, t := range s.tools {
-			docs = append(docs, DocOf(s.name, s.name+"__"+t.Name, t))
+			docs = append(docs, DocOf(s.name, s.name+"__"+t.Name, t.Name, t.Title, t.Description, t.InputSchema))
 		}
 	}
 	return docs

@@ -18,7 +18,6 @@ import (
 	oai "github.com/openai/openai-go/v3/responses"
 
 	"github.com/mcpbridge/mcpbridge/bridge"
-	"github.com/mcpbridge/mcpbridge/convert"
 	"github.com/mcpbridge/mcpbridge/internal/toolindex"
 	"github.com/mcpbridge/mcpbridge/responses"
 	"github.com/mcpbridge/mcpbridge/rigs/corpus"
@@ -256,8 +255,7 @@ func rowToolSearch(ctx context.Context, e *env) ([]Row, error) {
 	var docs []toolindex.Doc
 	for _, c := range cs {
 		for _, t := range c.tools {
-			ct := convert.Tool{Name: t.Name, Title: t.Annotations.Title, Description: t.Description, InputSchema: t.RawInputSchema}
-			docs = append(docs, toolindex.DocOf(c.name, c.name+"__"+t.Name, ct))
+			docs = append(docs, toolindex.DocOf(c.name, c.name+"__"+t.Name, t.Name, t.Annotations.Title, t.Description, t.RawInputSchema))
 		}
 	}
 	var builds []time.Duration
