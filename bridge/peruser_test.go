@@ -5,10 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"io"
 	"log/slog"
-	"net/http"
-	"net/http/httptest"
 	"strings"
 	"sync"
 	"testing"
@@ -26,62 +23,10 @@ import (
 	"github.com/mcpbridge/mcpbridge/rigs/mcptest"
 )
 
-// seen is one request the recording server received.
-type seen struct {
-	auth, session, method, text string
-}
-
-// recordingServer is a streamable HTTP MCP server (with sessions) that
-// records the Authorization header and session of every request, and the
-// text argument of every tools/call.
-type recordingServer struct {
-	url string
-	mu  sync.Mutex
-	all []seen
-}
-
-func newRecordingServer(t *testing.T) *recordingServer {
-	return newRecordingServerOf(t, mcptest.NewServer())
-}
-
-func newRecordingServerOf(t *testing.T, s *server.MCPServer) *recordingServer {
-	t.Helper()
-	rs := &recordingServer{}
-	mcp := server.NewStreamableHTTPServer(s)
-	ts := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		s := seen{auth: r.Header.Get("Authorization"), session: r.Header.Get("Mcp-Session-Id"), method: r.Method}
-		if r.Body != nil {
-			body, _ := io.ReadAll(r.Body)
-			r.Body = io.NopCloser(bytes.NewReader(body))
-			var msg struct {
-				Method string `json:"method"`
-				Params struct {
-					Arguments struct {
-						Text string `json:"text"`
-					} `json:"arguments"`
-				} `json:"params"`
-			}
-			if json.Unmarshal(body, &msg) == nil && msg.Method != "" {
-				s.method, s.text = msg.Method, msg.Params.Arguments.Text
-			}
-		}
-		rs.mu.Lock()
-		rs.all = append(rs.all, s)
-		rs.mu.Unlock()
-		mcp.ServeHTTP(w, r)
-	}))
-	t.Cleanup(func() {
-		ts.CloseClientConnections()
-		ts.Close()
-	})
-	rs.url = ts.URL + "/mcp"
-	return rs
-}
-
-func (rs *recordingServer) requests() []seen {
-	rs.mu.Lock()
-	defer rs.mu.Unlock()
-	return append([]seen(nil), rs.all...)
+// newRecordingServer serves the test server of mcptest and records every
+// request (credentials, session, method, call text).
+func newRecordingServer(t *testing.T) *mcptest.Recorder {
+	return mcptest.NewRecorder(t, mcptest.NewServer())
 }
 
 // echoPrompt is a model that calls remote__echo with its prompt, then
@@ -118,7 +63,7 @@ func TestPerUserCredentialsNeverCross(t *testing.T) {
 			t.Cleanup(api.Close)
 			client := api.Client()
 			var logs syncBuffer
-			remote := HTTP("remote", rs.url)
+			remote := HTTP("remote", rs.URL)
 			remote.Transport.(*mcpclient.HTTP).Headers = map[string]string{"Authorization": "Bearer service-token"}
 			remote.PerUser = &UserSessions{MaxSessions: max}
 			b, err := New(ctx, []Server{remote}, WithLogger(slog.New(slog.NewTextHandler(&logs, &slog.HandlerOptions{Level: slog.LevelDebug}))))
@@ -154,19 +99,19 @@ func TestPerUserCredentialsNeverCross(t *testing.T) {
 
 			calls := 0
 			sessionAuth := map[string]string{}
-			for _, r := range rs.requests() {
-				if r.method == "tools/call" {
+			for _, r := range rs.Requests() {
+				if r.Method == "tools/call" {
 					calls++
-					user, _, _ := strings.Cut(r.text, ":")
-					assert.Equal(t, wantAuth[user], r.auth, "call %q went with another credential", r.text)
+					user, _, _ := strings.Cut(r.Text, ":")
+					assert.Equal(t, wantAuth[user], r.Auth, "call %q went with another credential", r.Text)
 				}
-				if r.session == "" {
+				if r.Session == "" {
 					continue
 				}
-				if prev, ok := sessionAuth[r.session]; ok {
-					assert.Equal(t, prev, r.auth, "one session saw two credentials")
+				if prev, ok := sessionAuth[r.Session]; ok {
+					assert.Equal(t, prev, r.Auth, "one session saw two credentials")
 				}
-				sessionAuth[r.session] = r.auth
+				sessionAuth[r.Session] = r.Auth
 			}
 			assert.Equal(t, 2*perUser, calls)
 			for _, secret := range []string{"token-A-secret", "token-B-secret", "user-a", "user-b"} {
@@ -185,7 +130,7 @@ func TestPerUserCredentialsNeverCross(t *testing.T) {
 func TestPerUserNeedsCredentials(t *testing.T) {
 	ctx := context.Background()
 	rs := newRecordingServer(t)
-	remote := HTTP("remote", rs.url)
+	remote := HTTP("remote", rs.URL)
 	remote.PerUser = &UserSessions{}
 	b, err := New(ctx, []Server{remote})
 	require.NoError(t, err)
@@ -217,8 +162,8 @@ func TestPerUserResourcesAndPrompts(t *testing.T) {
 	srv.AddPrompt(mcp.NewPrompt("greet"), func(context.Context, mcp.GetPromptRequest) (*mcp.GetPromptResult, error) {
 		return mcp.NewGetPromptResult("greeting", []mcp.PromptMessage{mcp.NewPromptMessage(mcp.RoleUser, mcp.NewTextContent("hello"))}), nil
 	})
-	rs := newRecordingServerOf(t, srv)
-	remote := HTTP("remote", rs.url)
+	rs := mcptest.NewRecorder(t, srv)
+	remote := HTTP("remote", rs.URL)
 	remote.Transport.(*mcpclient.HTTP).Headers = map[string]string{"Authorization": "Bearer service-token"}
 	remote.PerUser = &UserSessions{}
 	b, err := New(ctx, []Server{remote})
@@ -249,14 +194,14 @@ func TestPerUserResourcesAndPrompts(t *testing.T) {
 		}),
 	}
 	for method, use := range uses {
-		before := len(rs.requests())
+		before := len(rs.Requests())
 		require.ErrorIs(t, use(ctx), ErrNoCredentials, method)
-		assert.Len(t, rs.requests(), before, "%s without credentials sends nothing", method)
+		assert.Len(t, rs.Requests(), before, "%s without credentials sends nothing", method)
 		require.NoError(t, use(WithCredentials(ctx, testUsers["A"])), method)
 	}
-	for _, r := range rs.requests() {
-		if _, ok := uses[r.method]; ok {
-			assert.Equal(t, wantAuth["A"], r.auth, "%s went with the caller's credentials", r.method)
+	for _, r := range rs.Requests() {
+		if _, ok := uses[r.Method]; ok {
+			assert.Equal(t, wantAuth["A"], r.Auth, "%s went with the caller's credentials", r.Method)
 		}
 	}
 }
@@ -307,9 +252,9 @@ func (s *syncBuffer) String() string {
 // with LimitPerUser each user has a rate of their own.
 func TestPerUserSampling(t *testing.T) {
 	ctx := ctxT(t)
-	rs := newRecordingServerOf(t, samplingServer())
+	rs := mcptest.NewRecorder(t, samplingServer())
 	_, client := fakeAPI(t, samplingModel)
-	remote := HTTP("remote", rs.url)
+	remote := HTTP("remote", rs.URL)
 	remote.PerUser = &UserSessions{}
 	var mu sync.Mutex
 	var approvedFor []string

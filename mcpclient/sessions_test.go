@@ -1,81 +1,23 @@
 package mcpclient_test
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"net/http"
-	"net/http/httptest"
 	"strings"
 	"sync"
 	"testing"
 	"time"
 
 	"github.com/mark3labs/mcp-go/mcp"
-	"github.com/mark3labs/mcp-go/server"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
 	"github.com/mcpbridge/mcpbridge/mcpclient"
 	"github.com/mcpbridge/mcpbridge/rigs/mcptest"
 )
-
-// seenRequest is one request the recording server received.
-type seenRequest struct {
-	auth, team, session, method, text string
-}
-
-// recordingServer serves s over streamable HTTP (with sessions) and records
-// the Authorization and X-Team headers, the session and the JSON-RPC
-// method of every request, and the text argument of every tools/call.
-type recordingServer struct {
-	url string
-	mu  sync.Mutex
-	all []seenRequest
-}
-
-func newRecordingServer(t *testing.T, s *server.MCPServer) *recordingServer {
-	t.Helper()
-	rs := &recordingServer{}
-	h := server.NewStreamableHTTPServer(s)
-	ts := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		sr := seenRequest{auth: r.Header.Get("Authorization"), team: r.Header.Get("X-Team"), session: r.Header.Get("Mcp-Session-Id"), method: r.Method}
-		if r.Body != nil {
-			body, _ := io.ReadAll(r.Body)
-			r.Body = io.NopCloser(bytes.NewReader(body))
-			var msg struct {
-				Method string `json:"method"`
-				Params struct {
-					Arguments struct {
-						Text string `json:"text"`
-					} `json:"arguments"`
-				} `json:"params"`
-			}
-			if json.Unmarshal(body, &msg) == nil && msg.Method != "" {
-				sr.method, sr.text = msg.Method, msg.Params.Arguments.Text
-			}
-		}
-		rs.mu.Lock()
-		rs.all = append(rs.all, sr)
-		rs.mu.Unlock()
-		h.ServeHTTP(w, r)
-	}))
-	t.Cleanup(func() {
-		ts.CloseClientConnections()
-		ts.Close()
-	})
-	rs.url = ts.URL + "/mcp"
-	return rs
-}
-
-func (rs *recordingServer) requests() []seenRequest {
-	rs.mu.Lock()
-	defer rs.mu.Unlock()
-	return append([]seenRequest(nil), rs.all...)
-}
 
 // sessionUsers are the users of the tests: A brings a header, B a token
 // source.
@@ -102,8 +44,8 @@ func newSessions(t *testing.T, cfg mcpclient.Config, limits mcpclient.SessionLim
 func TestSessionsKeepUsersApart(t *testing.T) {
 	for _, max := range []int{0, 1} {
 		t.Run(fmt.Sprintf("max_sessions_%d", max), func(t *testing.T) {
-			rs := newRecordingServer(t, mcptest.NewServer())
-			p := newSessions(t, mcpclient.Config{Name: "remote", Transport: &mcpclient.HTTP{URL: rs.url,
+			rs := mcptest.NewRecorder(t, mcptest.NewServer())
+			p := newSessions(t, mcpclient.Config{Name: "remote", Transport: &mcpclient.HTTP{URL: rs.URL,
 				Headers: map[string]string{"Authorization": "Bearer service-token", "X-Team": "blue"}}},
 				mcpclient.SessionLimits{MaxSessions: max})
 			const perUser = 12
@@ -131,20 +73,20 @@ func TestSessionsKeepUsersApart(t *testing.T) {
 
 			calls := 0
 			seen := map[string]string{}
-			for _, r := range rs.requests() {
-				if r.method == "tools/call" {
+			for _, r := range rs.Requests() {
+				if r.Method == "tools/call" {
 					calls++
-					user, _, _ := strings.Cut(r.text, ":")
-					assert.Equal(t, sessionAuth[user], r.auth, "call %q went with another credential", r.text)
-					assert.Equal(t, "blue", r.team, "the server's other headers are kept")
+					user, _, _ := strings.Cut(r.Text, ":")
+					assert.Equal(t, sessionAuth[user], r.Auth, "call %q went with another credential", r.Text)
+					assert.Equal(t, "blue", r.Header.Get("X-Team"), "the server's other headers are kept")
 				}
-				if r.session == "" {
+				if r.Session == "" {
 					continue
 				}
-				if prev, ok := seen[r.session]; ok {
-					assert.Equal(t, prev, r.auth, "one session saw two credentials")
+				if prev, ok := seen[r.Session]; ok {
+					assert.Equal(t, prev, r.Auth, "one session saw two credentials")
 				}
-				seen[r.session] = r.auth
+				seen[r.Session] = r.Auth
 			}
 			assert.Equal(t, 2*perUser, calls)
 		})
@@ -152,8 +94,8 @@ func TestSessionsKeepUsersApart(t *testing.T) {
 }
 
 func TestSessionsNeedAUser(t *testing.T) {
-	rs := newRecordingServer(t, mcptest.NewServer())
-	p := newSessions(t, mcpclient.Config{Name: "remote", Transport: &mcpclient.HTTP{URL: rs.url}}, mcpclient.SessionLimits{})
+	rs := mcptest.NewRecorder(t, mcptest.NewServer())
+	p := newSessions(t, mcpclient.Config{Name: "remote", Transport: &mcpclient.HTTP{URL: rs.URL}}, mcpclient.SessionLimits{})
 	_, _, err := p.Get(testCtx(t))
 	require.ErrorIs(t, err, mcpclient.ErrNoUser)
 	_, _, err = p.Get(mcpclient.WithUser(testCtx(t), mcpclient.User{}))
@@ -161,7 +103,7 @@ func TestSessionsNeedAUser(t *testing.T) {
 	_, _, err = p.Get(mcpclient.WithUser(testCtx(t), mcpclient.User{ID: "u", Headers: map[string]string{"X": "a\r\nInjected: 1"}}))
 	require.ErrorContains(t, err, "line break")
 	assert.Zero(t, p.Len())
-	assert.Empty(t, rs.requests(), "nothing was sent")
+	assert.Empty(t, rs.Requests(), "nothing was sent")
 
 	_, err = mcpclient.NewSessions(stdioConfig("local"), mcpclient.SessionLimits{})
 	require.ErrorContains(t, err, "need an *HTTP transport")
@@ -170,8 +112,8 @@ func TestSessionsNeedAUser(t *testing.T) {
 // TestSessionsCloseWhenIdle checks that an idle session is closed (the
 // server sees its DELETE) and that the next request opens a new one.
 func TestSessionsCloseWhenIdle(t *testing.T) {
-	rs := newRecordingServer(t, mcptest.NewServer())
-	p := newSessions(t, mcpclient.Config{Name: "remote", Transport: &mcpclient.HTTP{URL: rs.url}}, mcpclient.SessionLimits{IdleTimeout: time.Millisecond})
+	rs := mcptest.NewRecorder(t, mcptest.NewServer())
+	p := newSessions(t, mcpclient.Config{Name: "remote", Transport: &mcpclient.HTTP{URL: rs.URL}}, mcpclient.SessionLimits{IdleTimeout: time.Millisecond})
 	ctx := mcpclient.WithUser(testCtx(t), sessionUsers["B"])
 	use := func(text string) {
 		c, release, err := p.Get(ctx)
@@ -183,8 +125,8 @@ func TestSessionsCloseWhenIdle(t *testing.T) {
 	require.Eventually(t, func() bool { return p.Len() == 0 }, 30*time.Second, 5*time.Millisecond)
 	deleted := func() int {
 		n := 0
-		for _, r := range rs.requests() {
-			if r.method == http.MethodDelete && r.auth == sessionAuth["B"] {
+		for _, r := range rs.Requests() {
+			if r.Method == http.MethodDelete && r.Auth == sessionAuth["B"] {
 				n++
 			}
 		}
@@ -199,8 +141,8 @@ func TestSessionsCloseWhenIdle(t *testing.T) {
 // TestSessionsEvictTheLeastRecentlyUsed: with room for one session, a
 // second user's request closes the first user's idle session.
 func TestSessionsEvictTheLeastRecentlyUsed(t *testing.T) {
-	rs := newRecordingServer(t, mcptest.NewServer())
-	p := newSessions(t, mcpclient.Config{Name: "remote", Transport: &mcpclient.HTTP{URL: rs.url}}, mcpclient.SessionLimits{MaxSessions: 1})
+	rs := mcptest.NewRecorder(t, mcptest.NewServer())
+	p := newSessions(t, mcpclient.Config{Name: "remote", Transport: &mcpclient.HTTP{URL: rs.URL}}, mcpclient.SessionLimits{MaxSessions: 1})
 	for _, u := range []string{"A", "B"} {
 		c, release, err := p.Get(mcpclient.WithUser(testCtx(t), sessionUsers[u]))
 		require.NoError(t, err)
@@ -209,8 +151,8 @@ func TestSessionsEvictTheLeastRecentlyUsed(t *testing.T) {
 		assert.Equal(t, 1, p.Len())
 	}
 	require.Eventually(t, func() bool {
-		for _, r := range rs.requests() {
-			if r.method == http.MethodDelete && r.auth == sessionAuth["A"] {
+		for _, r := range rs.Requests() {
+			if r.Method == http.MethodDelete && r.Auth == sessionAuth["A"] {
 				return true
 			}
 		}
@@ -257,8 +199,8 @@ func TestSessionsTellHooksTheUser(t *testing.T) {
 }
 
 func TestSessionsClosed(t *testing.T) {
-	rs := newRecordingServer(t, mcptest.NewServer())
-	p := newSessions(t, mcpclient.Config{Name: "remote", Transport: &mcpclient.HTTP{URL: rs.url}}, mcpclient.SessionLimits{})
+	rs := mcptest.NewRecorder(t, mcptest.NewServer())
+	p := newSessions(t, mcpclient.Config{Name: "remote", Transport: &mcpclient.HTTP{URL: rs.URL}}, mcpclient.SessionLimits{})
 	require.NoError(t, p.Close())
 	_, _, err := p.Get(mcpclient.WithUser(testCtx(t), sessionUsers["A"]))
 	require.ErrorIs(t, err, mcpclient.ErrClosed)
@@ -275,13 +217,13 @@ func TestUserStringHidesValues(t *testing.T) {
 // TestUserTokenSourceFailure: a token source that fails fails the request
 // with its reason, and nothing is sent.
 func TestUserTokenSourceFailure(t *testing.T) {
-	rs := newRecordingServer(t, mcptest.NewServer())
-	p := newSessions(t, mcpclient.Config{Name: "remote", Transport: &mcpclient.HTTP{URL: rs.url}}, mcpclient.SessionLimits{})
+	rs := mcptest.NewRecorder(t, mcptest.NewServer())
+	p := newSessions(t, mcpclient.Config{Name: "remote", Transport: &mcpclient.HTTP{URL: rs.URL}}, mcpclient.SessionLimits{})
 	_, _, err := p.Get(mcpclient.WithUser(testCtx(t), mcpclient.User{ID: "u",
 		Token: func(context.Context) (string, error) { return "", errors.New("the user logged out") }}))
 	require.ErrorContains(t, err, "the user logged out")
 	_, _, err = p.Get(mcpclient.WithUser(testCtx(t), mcpclient.User{ID: "v",
 		Token: func(context.Context) (string, error) { return "a\r\nX-Injected: 1", nil }}))
 	require.ErrorContains(t, err, "malformed token")
-	assert.Empty(t, rs.requests())
+	assert.Empty(t, rs.Requests())
 }
