@@ -1,6 +1,7 @@
 package bridge
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -127,20 +128,27 @@ func TestResumeAfterAPIFailure(t *testing.T) {
 	assert.Equal(t, "charged once (run 1)", reqs[0].FunctionOutputs()["call_pay"])
 }
 
+// TestHugeAndBinaryOutputsAreCapped sends outputs many times the cap (the
+// sizes are kept to 32 and 16 times it: megabytes more only cost minutes
+// under -race on a loaded machine, and the transports' own size limits are
+// tested with messages over 32 MiB in mcpclient).
 func TestHugeAndBinaryOutputsAreCapped(t *testing.T) {
+	// Every byte value, in a pattern that is mostly invalid UTF-8 and
+	// control characters, built once with copies instead of a byte loop.
+	var pattern [256]byte
+	for i := range pattern {
+		pattern[i] = byte(i * 7)
+	}
+	junk := string(bytes.Repeat(pattern[:], (512<<10)/len(pattern)))
 	s := mcptest.NewServer()
 	s.AddTools(server.ServerTool{
 		Tool: mcp.NewTool("junk"),
 		Handler: func(context.Context, mcp.CallToolRequest) (*mcp.CallToolResult, error) {
-			junk := make([]byte, 3<<20)
-			for i := range junk {
-				junk[i] = byte(i * 7)
-			}
-			return mcp.NewToolResultText(string(junk)), nil
+			return mcp.NewToolResultText(junk), nil
 		},
 	})
 	model := responsestest.Script(responsestest.Calls(
-		responsestest.FunctionCall{Name: "s__big", Arguments: `{"bytes":5000000}`},
+		responsestest.FunctionCall{Name: "s__big", Arguments: `{"bytes":1048576}`},
 		responsestest.FunctionCall{Name: "s__junk"},
 	), responsestest.Text("ok"))
 	api, client := fakeAPI(t, model)
