@@ -76,7 +76,13 @@ func run(args []string) (int, error) {
 		"--log-level", "warn",
 		// The server hands an activity to the worker that schedules it in the
 		// reply to its workflow task (the SDK asks for it); off by default.
-		"--dynamic-config-value", "system.enableActivityEagerExecution=true")
+		"--dynamic-config-value", "system.enableActivityEagerExecution=true",
+		// The history service reads a shard's new transfer tasks (a workflow
+		// task to dispatch) at most 20 times a second by default, so every
+		// workflow task waited about 40 ms before a worker could take it:
+		// most of a durable turn's time (BENCH.md row 9a). The dev server
+		// has one shard; reading as soon as a task is written costs nothing.
+		"--dynamic-config-value", "history.transferProcessorMaxPollRPS=10000")
 	srv.Stdout, srv.Stderr = logf, logf
 	srv.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
 	if err := srv.Start(); err != nil {
