@@ -3,14 +3,18 @@ package bridge_test
 import (
 	"context"
 	"net"
+	"net/http"
+	"net/http/httptest"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/mark3labs/mcp-go/server"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
 	"github.com/mcpbridge/mcpbridge/bridge"
+	"github.com/mcpbridge/mcpbridge/rigs/mcptest"
 )
 
 // A stdio server that never answers the handshake (an npx config with a
@@ -94,4 +98,36 @@ func assertNoRepeatedParts(t *testing.T, msg string) {
 			t.Errorf("%q said twice in %q", parts[i], msg)
 		}
 	}
+}
+
+// A per-user session whose server never answers that user fails the call
+// with the connect timeout named, as a shared connection does, not with a
+// bare "context deadline exceeded".
+func TestHungPerUserSessionNamesTheConnectTimeout(t *testing.T) {
+	h := server.NewStreamableHTTPServer(mcptest.NewServer())
+	done := make(chan struct{})
+	ts := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.Header.Get("Authorization") == "Bearer never-answered" {
+			select {
+			case <-done:
+			case <-r.Context().Done():
+			}
+			return
+		}
+		h.ServeHTTP(w, r)
+	}))
+	t.Cleanup(func() { close(done); ts.Close() })
+
+	srv := bridge.HTTP("remote", ts.URL+"/mcp")
+	srv.PerUser = &bridge.UserSessions{}
+	b, err := bridge.New(context.Background(), []bridge.Server{srv}, bridge.WithConnectTimeout(300*time.Millisecond))
+	require.NoError(t, err)
+	t.Cleanup(func() { _ = b.Close() })
+	ctx := bridge.WithCredentials(context.Background(), bridge.Credentials{ID: "u", Headers: map[string]string{"Authorization": "Bearer never-answered"}})
+	_, err = b.Call(ctx, "remote__echo", `{"text":"hi"}`)
+	require.Error(t, err)
+	assert.ErrorIs(t, err, bridge.ErrConnectTimeout)
+	assert.Contains(t, err.Error(), "timed out after 300ms")
+	assert.Contains(t, err.Error(), "WithConnectTimeout")
+	assert.NotContains(t, err.Error(), "never-answered", "the credential is not echoed")
 }

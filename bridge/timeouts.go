@@ -5,12 +5,17 @@ import (
 	"errors"
 	"fmt"
 	"time"
+
+	"github.com/mcpbridge/mcpbridge/mcpclient"
 )
 
 // ErrConnectTimeout matches the error of a server that did not start,
 // answer the handshake and list its tools within the connect timeout
-// (WithConnectTimeout). The error also matches context.DeadlineExceeded.
-var ErrConnectTimeout = errors.New("connect timeout")
+// (WithConnectTimeout), and of a per-user session that did not open within
+// its own ([UserSessions].ConnectTimeout, by default the same). The error
+// also matches context.DeadlineExceeded; the caller's own deadline does not
+// match it. It is [mcpclient.ErrConnectTimeout].
+var ErrConnectTimeout = mcpclient.ErrConnectTimeout
 
 // connectTimeoutError replaces the bare "context deadline exceeded" of a
 // server that never answered: it says which limit ran out and how to

@@ -43,6 +43,12 @@ var (
 	// not decode (e.g. nested deeper than encoding/json accepts); the call
 	// it answered fails with it.
 	ErrMalformedMessage = errors.New("mcpclient: malformed message from server")
+
+	// ErrConnectTimeout matches the error of a connection that did not
+	// open within its connect timeout (for per-user sessions,
+	// SessionLimits.ConnectTimeout). Such an error also matches
+	// context.DeadlineExceeded; a caller's own deadline does not match it.
+	ErrConnectTimeout = errors.New("connect timeout")
 )
 
 // maxStderrInMessage bounds how much of the stderr tail Error() prints;

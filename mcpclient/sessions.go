@@ -179,12 +179,17 @@ func (p *Sessions) open(ctx context.Context, s *userSession, u User) {
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	defer context.AfterFunc(p.life, cancel)()
-	if d := p.limits.ConnectTimeout; d > 0 {
+	parent := ctx
+	d := p.limits.ConnectTimeout
+	if d > 0 {
 		var cancelT context.CancelFunc
-		ctx, cancelT = context.WithTimeout(ctx, d)
+		ctx, cancelT = context.WithTimeoutCause(ctx, d, errSessionConnectDeadline)
 		defer cancelT()
 	}
 	client, err := Connect(ctx, p.userConfig(u))
+	if err != nil && d > 0 && parent.Err() == nil && errors.Is(context.Cause(ctx), errSessionConnectDeadline) {
+		err = blameConnectTimeout(err, d)
+	}
 	p.mu.Lock()
 	defer close(s.ready)
 	defer p.mu.Unlock()
@@ -324,4 +329,35 @@ func (p *Sessions) Len() int {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	return len(p.sessions)
+}
+
+// errSessionConnectDeadline is the cause of the context that bounds
+// opening one session, so its expiry is told apart from the caller's
+// own deadline.
+var errSessionConnectDeadline = errors.New("mcpclient: session connect timeout")
+
+// sessionTimeoutError replaces the bare "context deadline exceeded" of a
+// session whose server never answered: it says which limit ran out and
+// where it is set, and keeps the cause for errors.Is and errors.As.
+type sessionTimeoutError struct {
+	limit time.Duration
+	cause error
+}
+
+func (e *sessionTimeoutError) Error() string {
+	return fmt.Sprintf("timed out after %s (the per-user session's connect timeout, SessionLimits.ConnectTimeout; a bridge sets it from UserSessions.ConnectTimeout or WithConnectTimeout)", e.limit)
+}
+
+func (e *sessionTimeoutError) Unwrap() []error { return []error{ErrConnectTimeout, e.cause} }
+
+// blameConnectTimeout puts the timeout's explanation where the cause was,
+// keeping the server and operation of an *Error.
+func blameConnectTimeout(err error, d time.Duration) error {
+	var me *Error
+	if errors.As(err, &me) {
+		c := *me
+		c.Err = &sessionTimeoutError{limit: d, cause: me.Err}
+		return &c
+	}
+	return &sessionTimeoutError{limit: d, cause: err}
 }
