@@ -36,6 +36,9 @@ var authScenarios = []string{
 	"auth/token-endpoint-auth-basic", "auth/token-endpoint-auth-post", "auth/token-endpoint-auth-none",
 	"auth/pre-registration", "auth/2025-03-26-oauth-metadata-backcompat", "auth/2025-03-26-oauth-endpoint-fallback",
 	"auth/resource-mismatch", "auth/offline-access-scope", "auth/offline-access-not-supported",
+	"auth/authorization-server-migration", "auth/iss-supported", "auth/iss-not-advertised",
+	"auth/iss-supported-missing", "auth/iss-wrong-issuer", "auth/iss-unexpected", "auth/iss-normalized",
+	"auth/metadata-issuer-mismatch",
 	"auth/client-credentials-jwt", "auth/client-credentials-basic", ScenarioCrossApp,
 }
 

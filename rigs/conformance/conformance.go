@@ -4,9 +4,12 @@
 //
 // The suite starts a test server per scenario and runs a client command with
 // the server's URL appended as the last argument and the scenario's name in
-// the environment variable MCP_CONFORMANCE_SCENARIO. The command
+// the environment variable MCP_CONFORMANCE_SCENARIO (from 0.2 also the spec
+// version to run at, in MCP_CONFORMANCE_PROTOCOL_VERSION). The command
 // cmd/conformance-client is that client; it calls Run. The package's tests
-// build it and run every non-auth client scenario through the suite.
+// build it and run every client scenario of both pinned releases (0.1.16
+// and 0.2.0-alpha.12) through the suite, at each spec version a scenario
+// lists.
 package conformance
 
 import (
@@ -27,6 +30,11 @@ import (
 // EnvScenario is the environment variable in which the suite passes the
 // scenario's name to the client command.
 const EnvScenario = "MCP_CONFORMANCE_SCENARIO"
+
+// EnvProtocolVersion is the environment variable in which the suite (from
+// 0.2) passes the spec version it runs a scenario at; the client offers it
+// as its protocol version, as a program configures one.
+const EnvProtocolVersion = "MCP_CONFORMANCE_PROTOCOL_VERSION"
 
 // Client scenario names of the pinned suite that Run implements.
 const (
@@ -68,7 +76,14 @@ func Scenarios() []string {
 type Option func(*runOptions)
 
 type runOptions struct {
-	context string
+	context         string
+	protocolVersion string
+}
+
+// WithProtocolVersion sets the protocol version the client offers
+// (mcpclient.Config.ProtocolVersion); empty keeps mcpclient's default.
+func WithProtocolVersion(v string) Option {
+	return func(o *runOptions) { o.protocolVersion = v }
 }
 
 // WithContext passes the scenario's client context, the JSON the suite
@@ -118,9 +133,10 @@ func Run(ctx context.Context, scenario, url string, logger *slog.Logger, opts ..
 		return fmt.Errorf("%q: %w", scenario, ErrUnknownScenario)
 	}
 	c, err := mcpclient.Connect(ctx, mcpclient.Config{
-		Name:      "conformance",
-		Transport: &mcpclient.HTTP{URL: url, OAuth: oauth},
-		Logger:    logger,
+		Name:            "conformance",
+		Transport:       &mcpclient.HTTP{URL: url, OAuth: oauth},
+		ProtocolVersion: o.protocolVersion,
+		Logger:          logger,
 		OnNotification: func(server string, n mcp.JSONRPCNotification) {
 			logger.Info("notification", "server", server, "method", n.Method)
 		},

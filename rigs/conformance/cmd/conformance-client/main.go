@@ -66,7 +66,8 @@ func run(args []string, stderr io.Writer) int {
 	defer cancel()
 
 	logger.Info("running scenario", "scenario", *scenario, "url", url)
-	err := conformance.Run(ctx, *scenario, url, logger, conformance.WithContext(os.Getenv(conformance.EnvContext)))
+	err := conformance.Run(ctx, *scenario, url, logger, conformance.WithContext(os.Getenv(conformance.EnvContext)),
+		conformance.WithProtocolVersion(os.Getenv(conformance.EnvProtocolVersion)))
 	switch {
 	case err == nil:
 		logger.Info("scenario done", "scenario", *scenario)
