@@ -4,12 +4,9 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
-	"fmt"
-	"log/slog"
 	"slices"
 	"strings"
 
-	"github.com/mcpbridge/mcpbridge/mcpclient"
 	"github.com/mcpbridge/mcpbridge/mcpclient/oauth"
 	"github.com/mcpbridge/mcpbridge/rigs/authtest"
 )
@@ -51,23 +48,24 @@ func AuthScenarios() []string { return slices.Clone(authScenarios) }
 
 // scenarioContext is the suite's MCP_CONFORMANCE_CONTEXT.
 type scenarioContext struct {
-	ClientID         string `json:"client_id"`
-	ClientSecret     string `json:"client_secret"`
-	PrivateKeyPEM    string `json:"private_key_pem"`
-	IDPClientID      string `json:"idp_client_id"`
-	IDPIDToken       string `json:"idp_id_token"`
-	IDPTokenEndpoint string `json:"idp_token_endpoint"`
+	ToolCalls        []toolCall `json:"toolCalls"`
+	ClientID         string     `json:"client_id"`
+	ClientSecret     string     `json:"client_secret"`
+	PrivateKeyPEM    string     `json:"private_key_pem"`
+	IDPClientID      string     `json:"idp_client_id"`
+	IDPIDToken       string     `json:"idp_id_token"`
+	IDPTokenEndpoint string     `json:"idp_token_endpoint"`
+}
+
+// toolCall is a call the scenario asks the client to make.
+type toolCall struct {
+	Name      string          `json:"name"`
+	Arguments json.RawMessage `json:"arguments"`
 }
 
 // oauthFor builds the OAuth configuration a scenario needs from its
 // context.
-func oauthFor(scenario string, raw string) (*oauth.Config, error) {
-	var sc scenarioContext
-	if raw != "" {
-		if err := json.Unmarshal([]byte(raw), &sc); err != nil {
-			return nil, fmt.Errorf("%s is not JSON: %w", EnvContext, err)
-		}
-	}
+func oauthFor(scenario string, sc scenarioContext) (*oauth.Config, error) {
 	o := &oauth.Config{
 		ClientID: sc.ClientID, ClientSecret: sc.ClientSecret,
 		ClientMetadataURL: ClientMetadataURL, RedirectURL: redirectURL,
@@ -107,27 +105,4 @@ func (headlessAuthorizer) Authorize(ctx context.Context, _, authURL string) (oau
 		return oauth.AuthorizationResponse{}, errors.New("authorization endpoint redirected elsewhere than the redirect URL")
 	}
 	return oauth.ParseAuthorizationResponse(loc)
-}
-
-// runAuth: connecting authorizes (the servers answer 401 from initialize
-// on, or from tools/list on); listing and calling the tool exercise the
-// token, and scope step-up where the server asks for more on tools/call.
-func runAuth(ctx context.Context, c *mcpclient.Client, log *slog.Logger) error {
-	tools, err := c.ListTools(ctx)
-	if err != nil {
-		return err
-	}
-	log.Info("tools listed", "count", len(tools))
-	for _, t := range tools {
-		res, err := c.CallTool(ctx, t.Name, json.RawMessage(`{}`))
-		if err != nil {
-			return err
-		}
-		text, err := resultText(res)
-		if err != nil {
-			return err
-		}
-		log.Info("tool called", "tool", t.Name, "result", text)
-	}
-	return nil
 }

@@ -18,6 +18,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"maps"
 	"slices"
 	"strings"
 
@@ -36,13 +37,37 @@ const EnvScenario = "MCP_CONFORMANCE_SCENARIO"
 // as its protocol version, as a program configures one.
 const EnvProtocolVersion = "MCP_CONFORMANCE_PROTOCOL_VERSION"
 
-// Client scenario names of the pinned suite that Run implements.
+// Client scenario names of the pinned suites that Run implements.
 const (
 	ScenarioInitialize          = "initialize"
 	ScenarioToolsCall           = "tools_call"
 	ScenarioSSERetry            = "sse-retry"
 	ScenarioElicitationDefaults = "elicitation-sep1034-client-defaults"
+	ScenarioSchemaPreservation  = "json-schema-2020-12-preservation"
 )
+
+// steps are what a program does with the server in each scenario, after
+// Connect; what the scenario checks is up to mcpclient.
+var steps = map[string]func(ctx context.Context, c *mcpclient.Client, log *slog.Logger, sc scenarioContext) error{
+	ScenarioInitialize:          listOnly,
+	ScenarioToolsCall:           runToolsCall,
+	ScenarioSSERetry:            runSSERetry,
+	ScenarioElicitationDefaults: runElicitationDefaults,
+	ScenarioSchemaPreservation:  runSchemaEcho,
+	// A tool whose input schema $refs a network URI: listing must not
+	// fetch it (the server answers nothing but tools/list).
+	"json-schema-ref-no-deref": listOnly,
+	// Per-request _meta, the MCP-Protocol-Version header and the retry
+	// at a version the server names.
+	"request-metadata": exercise,
+	// input_required results answered through OnElicitation and retried.
+	"sep-2322-client-request-state": exercise,
+	// Mcp-Method/Mcp-Name on every request; x-mcp-header parameters in
+	// Mcp-Param headers; tools with invalid annotations left out.
+	"http-standard-headers":     exercise,
+	"http-custom-headers":       exercise,
+	"http-invalid-tool-headers": exercise,
+}
 
 // ErrUnsupported is returned by Run for a scenario that needs a client
 // feature mcpclient does not have.
@@ -66,10 +91,10 @@ func IsAuth(scenario string) bool {
 	return strings.HasPrefix(scenario, "auth/")
 }
 
-// Scenarios returns the non-auth client scenarios Run knows, in the order
-// the suite lists them (AuthScenarios lists the others).
+// Scenarios returns the non-auth client scenarios Run knows, sorted
+// (AuthScenarios lists the others).
 func Scenarios() []string {
-	return []string{ScenarioInitialize, ScenarioToolsCall, ScenarioElicitationDefaults, ScenarioSSERetry}
+	return slices.Sorted(maps.Keys(steps))
 }
 
 // Option adjusts Run.
@@ -104,29 +129,23 @@ func Run(ctx context.Context, scenario, url string, logger *slog.Logger, opts ..
 	for _, opt := range opts {
 		opt(&o)
 	}
+	var sc scenarioContext
+	if o.context != "" {
+		if err := json.Unmarshal([]byte(o.context), &sc); err != nil {
+			return fmt.Errorf("%s: %s is not JSON: %w", scenario, EnvContext, err)
+		}
+	}
 	var oauth *oauth.Config
-	var steps func(ctx context.Context, c *mcpclient.Client, log *slog.Logger) error
+	run, ok := steps[scenario]
 	switch {
+	case ok:
 	case slices.Contains(authScenarios, scenario):
 		var err error
-		if oauth, err = oauthFor(scenario, o.context); err != nil {
+		if oauth, err = oauthFor(scenario, sc); err != nil {
 			return fmt.Errorf("%s: %w", scenario, err)
 		}
-		steps = runAuth
-	}
-	switch scenario {
-	case ScenarioInitialize:
-		steps = runInitialize
-	case ScenarioToolsCall:
-		steps = runToolsCall
-	case ScenarioSSERetry:
-		steps = runSSERetry
-	case ScenarioElicitationDefaults:
-		steps = runElicitationDefaults
+		run = exercise
 	default:
-		if steps != nil {
-			break
-		}
 		if reason, ok := Unsupported[scenario]; ok {
 			return fmt.Errorf("%s: %w: %s", scenario, ErrUnsupported, reason)
 		}
@@ -147,7 +166,7 @@ func Run(ctx context.Context, scenario, url string, logger *slog.Logger, opts ..
 	}
 	logger.Info("connected", "server", c.ServerInfo().Name, "version", c.ServerInfo().Version,
 		"protocol", c.ProtocolVersion())
-	err = steps(ctx, c, logger)
+	err = run(ctx, c, logger, sc)
 	if cerr := c.Close(); cerr != nil && err == nil {
 		err = fmt.Errorf("%s: close: %w", scenario, cerr)
 	}
@@ -157,9 +176,9 @@ func Run(ctx context.Context, scenario, url string, logger *slog.Logger, opts ..
 	return nil
 }
 
-// runInitialize: the handshake is the test; listing tools shows the
-// session is usable afterwards.
-func runInitialize(ctx context.Context, c *mcpclient.Client, log *slog.Logger) error {
+// listOnly: connecting is the test; listing tools shows the session is
+// usable afterwards.
+func listOnly(ctx context.Context, c *mcpclient.Client, log *slog.Logger, _ scenarioContext) error {
 	tools, err := c.ListTools(ctx)
 	if err != nil {
 		return err
@@ -169,7 +188,7 @@ func runInitialize(ctx context.Context, c *mcpclient.Client, log *slog.Logger) e
 }
 
 // runToolsCall: list the tools and call add_numbers with two numbers.
-func runToolsCall(ctx context.Context, c *mcpclient.Client, log *slog.Logger) error {
+func runToolsCall(ctx context.Context, c *mcpclient.Client, log *slog.Logger, _ scenarioContext) error {
 	text, err := callListedTool(ctx, c, log, "add_numbers", `{"a":5,"b":3}`)
 	if err != nil {
 		return err
@@ -184,7 +203,7 @@ func runToolsCall(ctx context.Context, c *mcpclient.Client, log *slog.Logger) er
 // priming event that carries an id and retry: 500; the result only arrives
 // if the client resumes with a GET carrying Last-Event-ID after the retry
 // delay.
-func runSSERetry(ctx context.Context, c *mcpclient.Client, log *slog.Logger) error {
+func runSSERetry(ctx context.Context, c *mcpclient.Client, log *slog.Logger, _ scenarioContext) error {
 	_, err := callListedTool(ctx, c, log, "test_reconnection", `{}`)
 	return err
 }
@@ -244,7 +263,7 @@ func resultText(res *mcp.CallToolResult) (string, error) {
 
 // runElicitationDefaults: the tool asks the client for input with a form
 // whose fields all have defaults; the client accepts with those defaults.
-func runElicitationDefaults(ctx context.Context, c *mcpclient.Client, log *slog.Logger) error {
+func runElicitationDefaults(ctx context.Context, c *mcpclient.Client, log *slog.Logger, _ scenarioContext) error {
 	_, err := callListedTool(ctx, c, log, "test_client_elicitation_defaults", `{}`)
 	return err
 }
@@ -270,4 +289,81 @@ func acceptDefaults(log *slog.Logger) func(context.Context, string, mcp.Elicitat
 		res.Content = content
 		return res, nil
 	}
+}
+
+// runSchemaEcho: a program hands a listed tool's input schema, as listed,
+// to the echo tool; the server compares it with the schema it sent.
+func runSchemaEcho(ctx context.Context, c *mcpclient.Client, log *slog.Logger, _ scenarioContext) error {
+	tools, err := c.ListTools(ctx)
+	if err != nil {
+		return err
+	}
+	i := slices.IndexFunc(tools, func(t mcpclient.Tool) bool { return t.Name == "json_schema_2020_12_tool" })
+	if i < 0 {
+		return fmt.Errorf("%w: tool json_schema_2020_12_tool not listed", ErrCheck)
+	}
+	args, err := json.Marshal(map[string]json.RawMessage{"schema": tools[i].InputSchema})
+	if err != nil {
+		return err
+	}
+	_, err = callListedTool(ctx, c, log, "json_schema_echo", string(args))
+	return err
+}
+
+// exercise uses everything the server offers, as a program would: it
+// calls the tools the scenario names with its arguments (or, when it names
+// none, every listed tool without arguments), then reads every resource
+// and gets every prompt the server lists.
+func exercise(ctx context.Context, c *mcpclient.Client, log *slog.Logger, sc scenarioContext) error {
+	tools, err := c.ListTools(ctx)
+	if err != nil {
+		return err
+	}
+	log.Info("tools listed", "count", len(tools))
+	calls := sc.ToolCalls
+	if len(calls) == 0 {
+		for _, t := range tools {
+			calls = append(calls, toolCall{Name: t.Name, Arguments: json.RawMessage(`{}`)})
+		}
+	}
+	for _, call := range calls {
+		if !slices.ContainsFunc(tools, func(t mcpclient.Tool) bool { return t.Name == call.Name }) {
+			return fmt.Errorf("%w: tool %q not listed", ErrCheck, call.Name)
+		}
+		res, err := c.CallTool(ctx, call.Name, call.Arguments)
+		if err != nil {
+			return err
+		}
+		text, err := resultText(res)
+		if err != nil {
+			return err
+		}
+		log.Info("tool called", "tool", call.Name, "result", text)
+	}
+	caps := c.Capabilities()
+	if caps.Resources != nil {
+		resources, err := c.ListResources(ctx)
+		if err != nil {
+			return err
+		}
+		for _, r := range resources {
+			if _, err := c.ReadResource(ctx, r.URI); err != nil {
+				return err
+			}
+			log.Info("resource read", "uri", r.URI)
+		}
+	}
+	if caps.Prompts != nil {
+		prompts, err := c.ListPrompts(ctx)
+		if err != nil {
+			return err
+		}
+		for _, p := range prompts {
+			if _, err := c.GetPrompt(ctx, p.Name, nil); err != nil {
+				return err
+			}
+			log.Info("prompt got", "prompt", p.Name)
+		}
+	}
+	return nil
 }

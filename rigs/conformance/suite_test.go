@@ -57,13 +57,6 @@ var pendingIssue24 = map[string]string{
 	"auth/wif-jwt-bearer":                   "workload identity federation is not built yet",
 	"auth/enterprise-managed-authorization": "enterprise-managed authorization is not built yet",
 
-	"request-metadata":                   "stateless per-request _meta and version retry not wired into Run yet",
-	"sep-2322-client-request-state":      "input_required results (MRTR) not wired into Run yet",
-	"http-standard-headers":              "standard HTTP headers not checked yet",
-	"http-custom-headers":                "x-mcp-header custom headers not checked yet",
-	"http-invalid-tool-headers":          "invalid x-mcp-header tools not checked yet",
-	"json-schema-ref-no-deref":           "not wired into Run yet",
-	"json-schema-2020-12-preservation":   "not wired into Run yet",
 	"sep-2640-client-no-prefetch":        "skills extension not wired into Run yet",
 	"sep-2640-client-verify-digest":      "skills extension not wired into Run yet",
 	"sep-2640-client-verify-size":        "skills extension not wired into Run yet",
