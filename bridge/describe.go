@@ -4,8 +4,12 @@ import "encoding/json"
 
 // toolHints are the annotations of an MCP tool that say whether a call
 // may be repeated; a call's Route carries them (responses.Route.ReadOnly,
-// Idempotent), for a durable runner (package bridge/bridgetemporal).
-type toolHints struct{ readOnly, idempotent bool }
+// Idempotent), for a durable runner (package bridge/bridgetemporal). task
+// is set for a tool that runs only as a task (execution.taskSupport
+// "required"): its calls ask for one (mcpclient.AsTask). A tool that
+// merely allows tasks is called plainly: its result comes back in one
+// round trip, with its progress notifications, instead of being polled for.
+type toolHints struct{ readOnly, idempotent, task bool }
 
 func hintsOf(raw json.RawMessage) toolHints {
 	var a struct {

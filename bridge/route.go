@@ -91,6 +91,9 @@ func resultOptions(run *runConfig) convert.ResultOptions {
 // runTool is the runFunc of a server's own tool: tools/call.
 func runTool(ctx context.Context, b *Bridge, r *route, client *mcpclient.Client, args json.RawMessage, run *runConfig) (Output, error) {
 	var callOpts []mcpclient.CallOption
+	if r.hints.task {
+		callOpts = append(callOpts, mcpclient.AsTask())
+	}
 	if run.progress != nil || run.streaming {
 		progress, server, tool := run.progress, r.fn.Server, r.fn.Tool
 		var relay *progressRelay // Bridge.Stream: EventCallProgress (stream.go)

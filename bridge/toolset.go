@@ -10,6 +10,7 @@ import (
 	"sort"
 	"sync"
 
+	"github.com/mark3labs/mcp-go/mcp"
 	"github.com/openai/openai-go/v3/packages/param"
 	oai "github.com/openai/openai-go/v3/responses"
 
@@ -59,7 +60,9 @@ func (b *Bridge) list(ctx context.Context, c *conn) error {
 			continue
 		}
 		tools = append(tools, convert.Tool{Name: t.Name, Title: t.Title, Description: t.Description, InputSchema: t.InputSchema, OutputSchema: t.OutputSchema})
-		if h := hintsOf(t.Annotations); h != (toolHints{}) {
+		h := hintsOf(t.Annotations)
+		h.task = t.TaskSupport == mcp.TaskSupportRequired
+		if h != (toolHints{}) {
 			hints[t.Name] = h
 		}
 	}

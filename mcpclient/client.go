@@ -12,6 +12,9 @@
 //     keys such as $schema, description or anyOf).
 //   - CallTool takes raw JSON arguments, returns the whole result and is
 //     safe for concurrent use; WithProgress routes progress notifications.
+//     Calls the server runs as tasks (2025-11-25's task-augmented calls,
+//     AsTask; 2026-07-28's tasks extension) are waited for with bounded
+//     polling and cancelled when the caller gives up (tasks.go).
 //   - A stdio server runs in its own process group; Close terminates the
 //     group (SIGTERM, SIGKILL after CloseGrace) and reaps it. A crashed
 //     server fails the calls in flight with ErrProcessExited (and the
@@ -60,6 +63,7 @@ type Client struct {
 	life     context.Context
 	stopLife context.CancelFunc
 	progress *progressRouter
+	tasks    taskWatch // waiters on tasks the server runs (tasks.go)
 	queue    *notifyQueue
 	ext      extState // roots, log level, subscriptions (roots.go)
 	// secrets are the values handed to the server that its echoes must
@@ -75,6 +79,7 @@ type Client struct {
 	attempt  *attempt // reconnection in progress
 	restarts int      // stdio restarts since the last successful request
 	dials    sync.WaitGroup
+	bg       sync.WaitGroup // tasks/cancel sent in the background (tasks.go)
 
 	closeOnce sync.Once
 	closeErr  error
@@ -279,6 +284,12 @@ func (c *Client) ListTools(ctx context.Context, opts ...ListOption) ([]Tool, err
 // an error of this method; errors are protocol or connection failures
 // (*Error with Op OpCall). Content of a type mcp-go does not know becomes
 // a text block naming the type instead of failing the call.
+//
+// A call the server runs as a task (see AsTask, and the tasks extension of
+// protocol 2026-07-28) returns the task's outcome the same way: CallTool
+// polls it within Config.MaxTaskPoll, passes each change of its status to
+// WithProgress's callback (the status and statusMessage as the Message),
+// and sends tasks/cancel when ctx ends first.
 func (c *Client) CallTool(ctx context.Context, name string, args json.RawMessage, opts ...CallOption) (*mcp.CallToolResult, error) {
 	var o callOptions
 	for _, opt := range opts {
@@ -288,12 +299,16 @@ func (c *Client) CallTool(ctx context.Context, name string, args json.RawMessage
 		return nil, c.newError(OpCall, name, errors.New("arguments are not valid JSON"), nil)
 	}
 	var meta *mcp.Meta
+	var progressToken string
 	if o.progress != nil {
 		tok, unregister := c.progress.register(o.progress)
 		defer unregister()
 		meta = &mcp.Meta{ProgressToken: tok}
+		progressToken = tok
 	}
 	var res *mcp.CallToolResult
+	var task *taskCall
+	var created wireTask
 	err := c.do(ctx, OpCall, name, func(ctx context.Context, s *session) error {
 		req := mcp.CallToolRequest{}
 		req.Params.Name = name
@@ -301,10 +316,28 @@ func (c *Client) CallTool(ctx context.Context, name string, args json.RawMessage
 		if len(args) > 0 {
 			req.Params.RawArguments = args
 		}
+		augmented := o.asTask && s.taskAugmentable()
+		if augmented {
+			req.Params.Task = &mcp.TaskParams{}
+		}
 		callCtx, sink := withSink(ctx, string(mcp.MethodToolsCall))
 		r, err := s.mc.CallTool(callCtx, req)
+		raw := sink.get()
+		if raw != nil {
+			t, ext, ok, terr := createdTask(raw, augmented)
+			if ok {
+				if terr != nil {
+					return terr
+				}
+				// The task runs on s: its wait keeps s in use, and never
+				// retries the call (that would run the tool again).
+				s.enter()
+				task, created = &taskCall{s: s, tool: name, ext: ext, id: t.TaskID}, t
+				return nil
+			}
+		}
 		if err != nil {
-			if raw := sink.get(); raw != nil {
+			if raw != nil {
 				if lenient, lerr := lenientCallResult(raw); lerr == nil {
 					c.cfg.Logger.Debug("mcp-go could not decode a tools/call result; decoded leniently", "server", c.cfg.Name, "tool", name, "err", err)
 					res = lenient
@@ -319,13 +352,19 @@ func (c *Client) CallTool(ctx context.Context, name string, args json.RawMessage
 	if err != nil {
 		return nil, err
 	}
+	if task != nil {
+		return c.awaitTask(ctx, task, created, o, progressToken)
+	}
 	return res, nil
 }
 
 // onNotification receives every notification of every session.
 func (c *Client) onNotification(n mcp.JSONRPCNotification) {
-	if n.Method == string(mcp.MethodNotificationProgress) {
+	switch n.Method {
+	case string(mcp.MethodNotificationProgress):
 		c.progress.dispatch(n)
+	case mcp.MethodNotificationTasksStatus:
+		c.tasks.dispatch(n)
 	}
 	c.routeExtension(n)
 	if c.queue == nil {
@@ -356,6 +395,7 @@ func (c *Client) Close() error {
 				c.closeErr = c.newError(OpClose, "", err, nil)
 			}
 		}
+		c.bg.Wait()
 		if c.queue != nil {
 			c.queue.stop()
 		}

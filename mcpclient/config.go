@@ -88,6 +88,11 @@ type Config struct {
 	// server's log notifications (notifications/message) go to Logger with
 	// the server's name, logger and data, at the mapped slog level.
 	LogLevel mcp.LoggingLevel
+	// MaxTaskPoll bounds the wait between two polls (tasks/get) of a call
+	// the server runs as a task: its suggested pollInterval is followed
+	// within [100 ms, MaxTaskPoll]. The call's context bounds the whole
+	// wait. Default DefaultMaxTaskPoll.
+	MaxTaskPoll time.Duration
 	// OnResourceUpdated is called after notifications/resources/updated (a
 	// subscribed resource changed; see Client.Subscribe), on the same
 	// goroutine as OnNotification.
@@ -110,6 +115,9 @@ func (cfg Config) withDefaults() (Config, error) {
 	cfg.Transport = t
 	if cfg.ProtocolVersion == "" {
 		cfg.ProtocolVersion = mcp.LATEST_LEGACY_PROTOCOL_VERSION
+	}
+	if cfg.MaxTaskPoll <= 0 {
+		cfg.MaxTaskPoll = DefaultMaxTaskPoll
 	}
 	if cfg.MaxMessageBytes <= 0 {
 		cfg.MaxMessageBytes = DefaultMaxMessageBytes

@@ -15,6 +15,7 @@ type CallOption func(*callOptions)
 
 type callOptions struct {
 	progress func(mcp.ProgressNotificationParams)
+	asTask   bool // AsTask (tasks.go)
 }
 
 // WithProgress asks the server for progress notifications: the request
@@ -67,6 +68,23 @@ func (r *progressRouter) register(fn func(mcp.ProgressNotificationParams)) (stri
 		e.mu.Lock()
 		e.closed = true
 		e.mu.Unlock()
+	}
+}
+
+// deliver passes p to the callback of tok, if it is still registered, as
+// dispatch would: one call at a time. A task's status reaches the call's
+// progress callback this way (tasks.go).
+func (r *progressRouter) deliver(tok string, p mcp.ProgressNotificationParams) {
+	r.mu.RLock()
+	e := r.byTok[tok]
+	r.mu.RUnlock()
+	if e == nil {
+		return
+	}
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	if !e.closed {
+		e.fn(p)
 	}
 }
 

@@ -203,6 +203,12 @@ func (c *Client) dialAt(ctx context.Context, version string) (*session, error) {
 		copts = append(copts, client.WithElicitationHandler(elicitationFunc{server: cfg.Name, fn: cfg.OnElicitation}))
 	}
 	copts = append(copts, c.capabilityOptions()...)
+	if mcp.IsModernProtocol(version) {
+		// CallTool follows the tasks the server decides to run (tasks.go).
+		copts = append(copts, client.WithClientCapabilities(mcp.ClientCapabilities{
+			Extensions: map[string]any{tasksExtension: map[string]any{}},
+		}))
+	}
 	s.mc = client.NewClient(wrapTransport(inner), copts...)
 	stopStart := context.AfterFunc(ctx, cancel)
 	if err := s.mc.Start(life); err != nil {

@@ -24,6 +24,10 @@ type Tool struct {
 	Annotations json.RawMessage
 	// Meta is the _meta object exactly as sent.
 	Meta json.RawMessage
+	// TaskSupport is the tool's execution.taskSupport: "required" (it runs
+	// only as a task: call it with AsTask), "optional", or "" when the
+	// server left it out (which means "forbidden").
+	TaskSupport mcp.TaskSupport
 }
 
 // SkippedTool is an entry of tools/list that ListTools could not return.
@@ -61,6 +65,7 @@ type wireTool struct {
 	OutputSchema json.RawMessage `json:"outputSchema"`
 	Annotations  json.RawMessage `json:"annotations"`
 	Meta         json.RawMessage `json:"_meta"`
+	Execution    json.RawMessage `json:"execution"`
 }
 
 func orNil(raw json.RawMessage) json.RawMessage {
@@ -99,6 +104,7 @@ func parseToolsPage(raw json.RawMessage, first int) (tools []indexedTool, next s
 			OutputSchema: orNil(w.OutputSchema),
 			Annotations:  orNil(w.Annotations),
 			Meta:         orNil(w.Meta),
+			TaskSupport:  taskSupportOf(w.Execution),
 		}
 		if t.Title == "" && t.Annotations != nil {
 			var a struct {
@@ -114,6 +120,19 @@ func parseToolsPage(raw json.RawMessage, first int) (tools []indexedTool, next s
 		next = *page.NextCursor
 	}
 	return tools, next, skipped, nil
+}
+
+// taskSupportOf reads execution.taskSupport. A value that is not a string
+// counts as absent: the tool stays listed (and is called plainly).
+func taskSupportOf(execution json.RawMessage) mcp.TaskSupport {
+	var e struct {
+		TaskSupport any `json:"taskSupport"`
+	}
+	if json.Unmarshal(execution, &e) != nil {
+		return ""
+	}
+	s, _ := e.TaskSupport.(string)
+	return mcp.TaskSupport(s)
 }
 
 // lenientCallResult decodes a tools/call result that mcp-go refused (it

@@ -212,15 +212,20 @@ func testEverythingCalls(t *testing.T, b *bridge.Bridge) {
 	))
 	var mu sync.Mutex
 	var progress []mcp.ProgressNotificationParams
+	var research []string // the task's statuses
 	res := run(t, b, srv, api, "exercise the tools",
 		bridge.WithArrayOutputs(),
 		bridge.WithProgress(func(server, tool string, p mcp.ProgressNotificationParams) {
-			if server != "everything" || tool != "trigger-long-running-operation" {
-				t.Errorf("progress from %s/%s", server, tool)
-			}
 			mu.Lock()
 			defer mu.Unlock()
-			progress = append(progress, p)
+			switch {
+			case server == "everything" && tool == "trigger-long-running-operation":
+				progress = append(progress, p)
+			case server == "everything" && tool == "simulate-research-query":
+				research = append(research, p.Message)
+			default:
+				t.Errorf("progress from %s/%s", server, tool)
+			}
 		}))
 	if res.OutputText != "all done" || len(res.Turns) != 3 || len(srv.Requests()) != 3 {
 		t.Fatalf("output %q after %d turns and %d requests, want \"all done\" after 3", res.OutputText, len(res.Turns), len(srv.Requests()))
@@ -242,7 +247,10 @@ func testEverythingCalls(t *testing.T, b *bridge.Bridge) {
 
 	// Tool errors reach the model as errors and the loop went on (echo2).
 	expectOutput(t, recs, got, "sum-bad", true, strings.TrimSpace(responses.ErrorPrefix), "Input validation error")
-	expectOutput(t, recs, got, "research", true, strings.TrimSpace(responses.ErrorPrefix), "task")
+
+	// The task-only tool ran as a task: its report is the output, its
+	// stages were its progress.
+	expectOutput(t, recs, got, "research", false, "# Research Report: MCP")
 
 	// Structured content: the JSON object.
 	var weather struct {
@@ -307,6 +315,9 @@ func testEverythingCalls(t *testing.T, b *bridge.Bridge) {
 	}
 	if !slices.Equal(steps, []float64{1, 2, 3}) {
 		t.Errorf("progress = %v, want [1 2 3]", steps)
+	}
+	if joined := strings.Join(research, "\n"); !strings.Contains(joined, "Gathering sources") {
+		t.Errorf("research task progress %q lacks its first stage", research)
 	}
 }
 

@@ -313,3 +313,24 @@ func MemoryStdio(tb testing.TB) mcpclient.Config {
 func MemoryFile(cfg mcpclient.Config) string {
 	return cfg.Transport.(*mcpclient.Stdio).Env["MEMORY_FILE_PATH"]
 }
+
+// TasksExtensionScript returns the absolute path of tasks-ext-server.mjs, a
+// server of ours for the tasks extension of protocol 2026-07-28 on the
+// TypeScript SDK's v2 server package (see the file for its tools). Run it
+// with Node: no argument serves stdio, "http PORT" streamable HTTP.
+func TasksExtensionScript(tb testing.TB) string {
+	tb.Helper()
+	Script(tb, "mcp-server-2", "package.json") // installed?
+	return filepath.Join(Dir(), "tasks-ext-server.mjs")
+}
+
+// TasksExtensionStdio returns a client configuration that runs
+// tasks-ext-server.mjs over stdio at protocol 2026-07-28.
+func TasksExtensionStdio(tb testing.TB) mcpclient.Config {
+	tb.Helper()
+	return mcpclient.Config{
+		Name:            "tasks-ext",
+		ProtocolVersion: "2026-07-28",
+		Transport:       &mcpclient.Stdio{Command: Node(tb), Args: []string{TasksExtensionScript(tb)}},
+	}
+}

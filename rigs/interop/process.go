@@ -76,6 +76,37 @@ func StartEverythingHTTP(tb testing.TB, mode string) string {
 	return ""
 }
 
+// StartTasksExtensionHTTP starts tasks-ext-server.mjs (TasksExtensionScript)
+// over streamable HTTP on a free loopback port, waits until it accepts TCP
+// connections and returns its URL, http://127.0.0.1:PORT/mcp. Its process
+// group is terminated in tb.Cleanup.
+func StartTasksExtensionHTTP(tb testing.TB) string {
+	tb.Helper()
+	node := Node(tb)
+	script := TasksExtensionScript(tb)
+	var lastErr error
+	for range portAttempts {
+		port, err := freePort()
+		if err != nil {
+			tb.Fatalf("interop: %v", err)
+		}
+		p, err := Start(tb, nil, node, script, "http", strconv.Itoa(port))
+		if err != nil {
+			tb.Fatalf("interop: %v", err)
+		}
+		addr := net.JoinHostPort("127.0.0.1", strconv.Itoa(port))
+		if lastErr = p.waitListening(addr, readyTimeout); lastErr == nil {
+			return "http://" + addr + "/mcp"
+		}
+		p.Stop()
+		if !strings.Contains(p.Output(), "EADDRINUSE") {
+			break
+		}
+	}
+	tb.Fatalf("interop: tasks-ext-server.mjs did not start: %v", lastErr)
+	return ""
+}
+
 // freePort asks the kernel for an unused loopback TCP port.
 func freePort() (int, error) {
 	l, err := net.Listen("tcp", "127.0.0.1:0")
