@@ -9,6 +9,7 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/hex"
+	"encoding/json"
 	"fmt"
 	"log/slog"
 	"os"
@@ -33,7 +34,6 @@ import (
 
 	"github.com/mcpbridge/mcpbridge/bridge"
 	"github.com/mcpbridge/mcpbridge/bridge/bridgetemporal"
-	"github.com/mcpbridge/mcpbridge/mcpclient"
 	"github.com/mcpbridge/mcpbridge/rigs/mcptest"
 )
 
@@ -41,9 +41,64 @@ import (
 const (
 	envWorker = "BRIDGETEMPORAL_TEST_WORKER" // set: this process is a worker
 	envQueue  = "BRIDGETEMPORAL_TEST_QUEUE"
-	envMCP    = "BRIDGETEMPORAL_TEST_MCP"
+	envConfig = "BRIDGETEMPORAL_TEST_CONFIG" // a workerConfig as JSON
 	envAPI    = "BRIDGETEMPORAL_TEST_API"
 )
+
+// workerConfig is the config a worker process builds its Bridge from: the
+// test's MCP servers (over HTTP) and the bridge options under test.
+type workerConfig struct {
+	Servers    []workerServer
+	ToolSearch bridge.ToolSearchMode `json:",omitempty"`
+	Namespaces bool                  `json:",omitempty"`
+	// Sampling answers the servers' sampling requests with the fake API
+	// (model "sampling-model").
+	Sampling bool `json:",omitempty"`
+	// Tokens are the users' secrets the worker resolves a run's user to
+	// (sent as a bearer token to per-user servers).
+	Tokens map[string]string `json:",omitempty"`
+}
+
+type workerServer struct {
+	Name, URL  string
+	AllowTools []string `json:",omitempty"`
+	PerUser    bool     `json:",omitempty"`
+}
+
+// bridgeOf builds the worker's Bridge and options from cfg.
+func (cfg workerConfig) bridgeOf(ctx context.Context, api *openai.Client) (*bridge.Bridge, bridgetemporal.WorkerOptions, error) {
+	var servers []bridge.Server
+	for _, s := range cfg.Servers {
+		srv := bridge.HTTP(s.Name, s.URL)
+		srv.AllowTools = s.AllowTools
+		if s.PerUser {
+			srv.PerUser = &bridge.UserSessions{}
+		}
+		servers = append(servers, srv)
+	}
+	var opts []bridge.Option
+	if cfg.ToolSearch != "" {
+		opts = append(opts, bridge.WithToolSearch(cfg.ToolSearch))
+	}
+	if cfg.Namespaces {
+		opts = append(opts, bridge.WithNamespaces())
+	}
+	if cfg.Sampling {
+		opts = append(opts, bridge.WithSampling(bridge.SamplingConfig{API: &api.Responses, Model: "sampling-model"}))
+	}
+	var wo bridgetemporal.WorkerOptions
+	if cfg.Tokens != nil {
+		wo.Credentials = func(_ context.Context, user string) (bridge.Credentials, error) {
+			tok, ok := cfg.Tokens[user]
+			if !ok {
+				return bridge.Credentials{}, fmt.Errorf("no such user %q", user)
+			}
+			return bridge.Credentials{ID: user, Headers: map[string]string{"Authorization": "Bearer " + tok}}, nil
+		}
+	}
+	b, err := bridge.New(ctx, servers, opts...)
+	return b, wo, err
+}
 
 func TestMain(m *testing.M) {
 	if os.Getenv(envWorker) != "" {
@@ -52,14 +107,18 @@ func TestMain(m *testing.M) {
 	os.Exit(m.Run())
 }
 
-// workerMain is a worker process: a Bridge over the test's MCP server, the
-// test's fake API, until SIGTERM (or SIGKILL).
+// workerMain is a worker process: a Bridge over the test's MCP servers
+// (envConfig), the test's fake API, until SIGTERM (or SIGKILL).
 func workerMain() int {
 	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGTERM, os.Interrupt)
 	defer stop()
 	fail := func(err error) int { fmt.Fprintln(os.Stderr, "worker:", err); return 1 }
-	srv := bridge.Server{Config: mcpclient.Config{Name: "shop", Transport: &mcpclient.HTTP{URL: os.Getenv(envMCP)}}}
-	b, err := bridge.New(ctx, []bridge.Server{srv})
+	var cfg workerConfig
+	if err := json.Unmarshal([]byte(os.Getenv(envConfig)), &cfg); err != nil {
+		return fail(err)
+	}
+	api := openai.NewClient(option.WithBaseURL(os.Getenv(envAPI)), option.WithAPIKey("test"))
+	b, wo, err := cfg.bridgeOf(ctx, &api)
 	if err != nil {
 		return fail(err)
 	}
@@ -69,8 +128,8 @@ func workerMain() int {
 		return fail(err)
 	}
 	defer c.Close()
-	api := openai.NewClient(option.WithBaseURL(os.Getenv(envAPI)), option.WithAPIKey("test"))
-	w := bridgetemporal.NewWorker(c, b, &api.Responses, bridgetemporal.WorkerOptions{TaskQueue: os.Getenv(envQueue)})
+	wo.TaskQueue = os.Getenv(envQueue)
+	w := bridgetemporal.NewWorker(c, b, &api.Responses, wo)
 	if err := w.Start(); err != nil {
 		return fail(err)
 	}
@@ -100,7 +159,8 @@ func temporalAddress(t *testing.T) string {
 }
 
 // rig is a real-server test: a client, the shop over HTTP, the fake API,
-// a task queue of its own and the worker processes it started.
+// a task queue of its own and the worker processes it started. Workers
+// hold cfg: the shop alone unless the test says otherwise.
 type rig struct {
 	t     *testing.T
 	c     client.Client
@@ -108,6 +168,7 @@ type rig struct {
 	mcp   *mcptest.HTTPServer
 	api   string
 	queue string
+	cfg   workerConfig
 }
 
 func newRig(t *testing.T, apiURL string, s *shop) *rig {
@@ -119,7 +180,8 @@ func newRig(t *testing.T, apiURL string, s *shop) *rig {
 	require.NoError(t, err)
 	t.Cleanup(c.Close)
 	h := mcptest.NewHTTPServer(t, s.server(), mcptest.KindStreamable)
-	return &rig{t: t, c: c, shop: s, mcp: h, api: apiURL, queue: "test-" + randomID()}
+	cfg := workerConfig{Servers: []workerServer{{Name: "shop", URL: h.URL}}}
+	return &rig{t: t, c: c, shop: s, mcp: h, api: apiURL, queue: "test-" + randomID(), cfg: cfg}
 }
 
 func randomID() string {
@@ -134,11 +196,20 @@ type workerProc struct {
 	exited chan struct{}
 }
 
-// startWorker starts a worker process and waits until it polls.
+// startWorker starts a worker process holding r.cfg and waits until it
+// polls.
 func (r *rig) startWorker() *workerProc {
 	r.t.Helper()
+	return r.startWorkerWith(r.cfg)
+}
+
+// startWorkerWith starts a worker process holding cfg.
+func (r *rig) startWorkerWith(cfg workerConfig) *workerProc {
+	r.t.Helper()
+	raw, err := json.Marshal(cfg)
+	require.NoError(r.t, err)
 	cmd := exec.Command(os.Args[0], "-test.run=^$")
-	cmd.Env = append(os.Environ(), envWorker+"=1", envQueue+"="+r.queue, envMCP+"="+r.mcp.URL, envAPI+"="+r.api)
+	cmd.Env = append(os.Environ(), envWorker+"=1", envQueue+"="+r.queue, envConfig+"="+string(raw), envAPI+"="+r.api)
 	out, err := cmd.StdoutPipe()
 	require.NoError(r.t, err)
 	cmd.Stderr = os.Stderr
