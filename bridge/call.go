@@ -57,7 +57,10 @@ type turnExec struct {
 // responses.Router): the route the loop carries with the call.
 func (e *turnExec) Route(call Call) responses.Route {
 	if r := e.ts.find(call); r != nil {
-		return r.route()
+		rt := r.route()
+		// The loop refuses it until a search of the run loaded it.
+		rt.Deferred = r.deferred && e.ts.mode == ToolSearchClient
+		return rt
 	}
 	return responses.Route{}
 }
@@ -78,7 +81,7 @@ func (e *turnExec) Execute(ctx context.Context, call Call) (Output, error) {
 	if e.b.closed.Load() {
 		return Output{}, ErrClosed
 	}
-	r, err := e.b.resolve(e.ts, call, e.run.loaded)
+	r, err := e.b.resolve(e.ts, call)
 	if err != nil {
 		return Output{}, err
 	}

@@ -72,8 +72,7 @@ type runConfig struct {
 	arrayOutputs bool
 	progress     func(server, tool string, p mcp.ProgressNotificationParams)
 	validateArgs bool
-	loaded       *loadedSet // what this run's client tool searches loaded (searchindex.go)
-	streaming    bool       // Bridge.Stream: MCP progress becomes EventCallProgress
+	streaming    bool // Bridge.Stream: MCP progress becomes EventCallProgress
 }
 
 // Defaults the bridge owns (the loop's are in package responses).

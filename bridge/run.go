@@ -41,7 +41,6 @@ func (b *Bridge) Resume(ctx context.Context, api responses.API, params oai.Respo
 	}
 	defer done()
 	run := withRun(b.cfg.run, opts)
-	run.loaded = resumedLoaded(from)
 	res, err := responses.Resume(ctx, api, params, from, &source{b: b, run: &run}, b.loopOptions(&run))
 	return res, closedError(ctx, err)
 }
@@ -82,7 +81,7 @@ func (b *Bridge) loopOptions(run *runConfig) responses.Options {
 	if lo.Logger == nil {
 		lo.Logger = b.log
 	}
-	b.wireSearch(run, &lo)
+	b.wireSearch(&lo)
 	return lo
 }
 
@@ -91,9 +90,9 @@ func (b *Bridge) loopOptions(run *runConfig) responses.Options {
 // first when a server announced a change) and an Executor that routes
 // through exactly that set (and names each call's Route), with the
 // RunOptions given to New. With client tool search, pass the Bridge as
-// Options.ToolSearch too ([Bridge.Search]); these turns keep no run state,
-// so a call to a deferred function is not refused for want of a search
-// (Bridge.Run refuses it).
+// Options.ToolSearch too ([Bridge.Search]): the loop keeps what the run's
+// searches loaded and refuses a call to a deferred function none loaded
+// (responses.Route.Deferred), as in Bridge.Run.
 func (b *Bridge) Toolbox(ctx context.Context) (responses.Toolbox, error) {
 	return (&source{b: b, run: &b.cfg.run}).Toolbox(ctx)
 }

@@ -3,7 +3,6 @@ package bridge
 import (
 	"bytes"
 	"context"
-	"encoding/json"
 	"sync"
 
 	oai "github.com/openai/openai-go/v3/responses"
@@ -14,112 +13,27 @@ import (
 )
 
 // Client tool search: each tool set snapshot has its own index, built on
-// the first search; each run keeps the names its searches loaded, so a
-// relist keeps a loaded function callable as long as its name stays.
-
-// loadedSet is what the client searches of one run loaded, by function key.
-type loadedSet struct {
-	mu   sync.Mutex
-	keys map[string]bool
-	// open: the run resumes a chained conversation whose earlier searches
-	// the bridge never saw; nothing is refused.
-	open bool
-}
-
-func (l *loadedSet) add(keys []string) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	if l.keys == nil {
-		l.keys = make(map[string]bool, len(keys))
-	}
-	for _, k := range keys {
-		l.keys[k] = true
-	}
-}
-
-func (l *loadedSet) has(key string) bool {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.open || l.keys[key]
-}
-
-// runSearcher is the responses.ToolSearcher of one run.
-type runSearcher struct {
-	b      *Bridge
-	loaded *loadedSet
-}
-
-func (s *runSearcher) Search(ctx context.Context, call responses.ToolSearchCall) ([]oai.ToolUnionParam, error) {
-	if err := ctx.Err(); err != nil {
-		return nil, err
-	}
-	tools, keys := s.b.searchTools(s.b.current.Load(), call.Query)
-	s.loaded.add(keys)
-	return tools, nil
-}
+// the first search. What the searches of a run loaded is the loop's state
+// (responses.Route.Deferred): the bridge's searches keep none.
 
 // Search answers a client tool search from the current tool set's index,
 // so a Bridge is also a responses.ToolSearcher for programs that call
-// responses.Run themselves. It keeps no state: only Bridge.Run refuses
-// calls to functions no search of the run loaded.
+// responses.Run themselves. It keeps no state: the loop keeps what the
+// run's searches loaded.
 func (b *Bridge) Search(ctx context.Context, call responses.ToolSearchCall) ([]oai.ToolUnionParam, error) {
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
-	tools, _ := b.searchTools(b.current.Load(), call.Query)
-	return tools, nil
+	return b.searchTools(b.current.Load(), call.Query), nil
 }
 
-// wireSearch gives a run's loop the bridge's searcher, unless the caller
-// set one or tool search is off.
-func (b *Bridge) wireSearch(run *runConfig, lo *responses.Options) {
+// wireSearch gives a run's loop the bridge as its searcher, unless the
+// caller set one or tool search is off.
+func (b *Bridge) wireSearch(lo *responses.Options) {
 	if m := b.cfg.search.mode; lo.ToolSearch != nil || m == "" || m == toolSearchOff || m == ToolSearchHosted {
 		return
 	}
-	if run.loaded == nil {
-		run.loaded = &loadedSet{}
-	}
-	lo.ToolSearch = &runSearcher{b: b, loaded: run.loaded}
-}
-
-// resumedLoaded rebuilds the loaded set of a run being resumed: from the
-// search outputs of a store: false history, or open for a chained one.
-func resumedLoaded(from responses.ResumePoint) *loadedSet {
-	if from.History == nil {
-		return &loadedSet{open: from.PreviousResponseID != ""}
-	}
-	l := &loadedSet{}
-	for _, item := range from.History {
-		raw, err := json.Marshal(item)
-		if err != nil {
-			continue
-		}
-		var out struct {
-			Type  string `json:"type"`
-			Tools []struct {
-				Type  string `json:"type"`
-				Name  string `json:"name"`
-				Tools []struct {
-					Name string `json:"name"`
-				} `json:"tools"`
-			} `json:"tools"`
-		}
-		if json.Unmarshal(raw, &out) != nil || out.Type != "tool_search_output" {
-			continue
-		}
-		var keys []string
-		for _, t := range out.Tools {
-			if t.Type == "namespace" {
-				for _, f := range t.Tools {
-					keys = append(keys, functionKey(t.Name, f.Name))
-				}
-				continue
-			}
-			keys = append(keys, t.Name)
-		}
-		l.add(keys)
-	}
-	return l
+	lo.ToolSearch = b
 }
 
 // index returns the snapshot's search index, built once: the deferred
@@ -179,15 +93,14 @@ func sameSearchText(a, b convert.Tool) bool {
 
 // searchTools runs one search over ts and returns the tools to load, in
 // rank order (a namespace's functions grouped in one namespace tool at its
-// best rank), and their keys.
-func (b *Bridge) searchTools(ts *toolSet, query string) ([]oai.ToolUnionParam, []string) {
+// best rank).
+func (b *Bridge) searchTools(ts *toolSet, query string) []oai.ToolUnionParam {
 	k := b.cfg.search.results
 	if k <= 0 {
 		k = searchResults
 	}
 	var (
 		tools []oai.ToolUnionParam
-		keys  []string
 		at    = map[string]int{} // namespace -> its tool in tools
 	)
 	for _, h := range ts.index().SearchAcrossServers(query, k) { // one server cannot fill every place
@@ -195,7 +108,6 @@ func (b *Bridge) searchTools(ts *toolSet, query string) ([]oai.ToolUnionParam, [
 		if r == nil {
 			continue
 		}
-		keys = append(keys, h.ID)
 		if r.space == nil {
 			tools = append(tools, functionToolParam(r.sent))
 			continue
@@ -209,20 +121,14 @@ func (b *Bridge) searchTools(ts *toolSet, query string) ([]oai.ToolUnionParam, [
 		ns := tools[i].OfNamespace
 		ns.Tools = append(ns.Tools, namespacedParam(r.sent, false))
 	}
-	return tools, keys
+	return tools
 }
 
-// resolve finds the function a call names in ts (see toolSet.find). A
-// deferred function no search of the run loaded is refused with
-// errNotLoaded (loaded nil: no run state, nothing refused).
-func (b *Bridge) resolve(ts *toolSet, call Call, loaded *loadedSet) (*route, error) {
-	key := functionKey(call.Namespace, call.Name)
+// resolve finds the function a call names in ts (see toolSet.find).
+func (b *Bridge) resolve(ts *toolSet, call Call) (*route, error) {
 	r := ts.find(call)
 	if r == nil {
-		return nil, b.unknown(key)
-	}
-	if r.deferred && ts.mode == ToolSearchClient && loaded != nil && !loaded.has(r.key) {
-		return nil, &callError{function: key, err: errNotLoaded}
+		return nil, b.unknown(functionKey(call.Namespace, call.Name))
 	}
 	return r, nil
 }

@@ -48,9 +48,6 @@ func (b *Bridge) stream(ctx context.Context, api responses.StreamAPI, params oai
 		defer done()
 		run := withRun(b.cfg.run, opts)
 		run.streaming = true
-		if from != nil {
-			run.loaded = resumedLoaded(*from) // as Resume: what earlier searches loaded
-		}
 		src := &source{b: b, run: &run}
 		lo := b.loopOptions(&run)
 

@@ -89,10 +89,6 @@ var (
 	ErrMaxIterations = responses.ErrMaxIterations
 )
 
-// errNotLoaded: the model called a function that is deferred and that no
-// client tool search of the run has loaded. The model reads this text.
-var errNotLoaded = errors.New("function not loaded: find it with the tool_search tool first, then call it")
-
 // startError is New's error when MCP servers could not be used. Its Unwrap
 // lists each failed server's *ServerError (and ErrNoServers when no server
 // is left).

@@ -91,11 +91,22 @@ func NewLoop(params oai.ResponseNewParams, from *ResumePoint, opts Options) *Loo
 				// Kept outputs pass the same cleaning and cap as fresh ones.
 				rec.Output = l.deliverable(rec.Output)
 				l.pending[i] = rec
+				if rec.Search != nil && rec.Search.Err == nil {
+					l.res.loaded.addTools(rec.Search.Tools) // delivered next
+				}
 			}
 		}
+		for _, k := range from.Loaded {
+			l.res.loaded.add(k)
+		}
+		// Unknown: read from the resent conversation, or open.
+		l.res.loaded.open = from.Loaded == nil && from.History == nil && from.PreviousResponseID != ""
 	}
 	if l.mode == modeStateless && l.first {
 		l.res.history = inputItems(params.Input)
+	}
+	if from == nil || from.Loaded == nil {
+		l.res.loaded.addItems(l.res.history)
 	}
 	return l
 }
@@ -205,6 +216,11 @@ func (l *Loop) EndTurn(records []CallRecord, searches []SearchRecord) Turn {
 	if len(searches) > 0 {
 		turn.Searches = searches
 		l.pending = mergeSearches(records, searches)
+		for _, s := range searches {
+			if s.Err == nil {
+				l.res.loaded.addTools(s.Tools)
+			}
+		}
 	}
 	l.res.Turns = append(l.res.Turns, turn)
 	l.cur, l.searches = nil, nil
@@ -222,8 +238,10 @@ func (l *Loop) Stop(err error) error {
 func (l *Loop) Result() *Result { return l.res }
 
 // Refused returns the record of a call that must not run, and true: a
-// malformed function_call item (no name, arguments not a string) or
-// arguments that are not JSON. The model reads why and how to call again.
+// malformed function_call item (no name, arguments not a string),
+// arguments that are not JSON, or a deferred function (c.Route.Deferred)
+// that no client tool search of the run has loaded ([ErrNotLoaded]). The
+// model reads why and how to call again.
 func (l *Loop) Refused(c Call) (CallRecord, bool) {
 	rec := CallRecord{Call: c}
 	switch {
@@ -234,6 +252,8 @@ func (l *Loop) Refused(c Call) (CallRecord, bool) {
 	case c.Arguments != "" && !jsonValid(c.Arguments):
 		rec.Err = fmt.Errorf("%w for %s", ErrInvalidArguments, c.Name)
 		rec.Output = errorOutput(fmt.Errorf("the arguments of %s are not valid JSON; call it again with a JSON object", c.Name))
+	case !l.res.loaded.allows(c):
+		return l.notLoaded(c), true
 	default:
 		return CallRecord{}, false
 	}

@@ -117,10 +117,14 @@ type Executor interface {
 // routed it: the server that runs the tool (for package bridge, the MCP
 // server) and the tool's own name there, which may differ from the
 // function name the model called, and what the source knows of the tool
-// before it runs. The loop does not read it.
+// before it runs. The loop reads only Deferred.
 type Route struct {
 	Server string
 	Tool   string
+	// Deferred says the function is not offered until a client tool
+	// search loads it: the Loop refuses a call to it ([ErrNotLoaded])
+	// until a search of the run has loaded it.
+	Deferred bool
 	// ReadOnly and Idempotent say the tool only reads, or that running it
 	// again is harmless, as the tool's server describes it (for package
 	// bridge, the MCP readOnlyHint and idempotentHint annotations): hints,
@@ -293,6 +297,12 @@ type ResumePoint struct {
 	// History is the conversation so far for runs with store: false, which
 	// cannot chain with previous_response_id; nil otherwise.
 	History []oai.ResponseInputItemUnionParam
+	// Loaded are the functions the run's client tool searches loaded (by
+	// name, or namespace/name), which stay callable (see [Route].Deferred).
+	// nil when unknown: a run resumed with History then reads them from its
+	// tool_search_output items, and a chained run refuses no call for want
+	// of a search, since its earlier searches are the API's.
+	Loaded []string
 }
 
 // Result is what a run did. Run returns it even with an error.
@@ -316,6 +326,7 @@ type Result struct {
 	Pending []CallRecord
 
 	history []oai.ResponseInputItemUnionParam
+	loaded  loadedSet // what client tool searches loaded (loaded.go)
 }
 
 // ResumePoint returns where Resume continues this run.
@@ -327,6 +338,7 @@ func (r *Result) ResumePoint() ResumePoint {
 		PreviousResponseID: r.LastResponseID,
 		Pending:            append([]CallRecord(nil), r.Pending...),
 		History:            append([]oai.ResponseInputItemUnionParam(nil), r.history...),
+		Loaded:             r.loaded.resumed(),
 	}
 }
 

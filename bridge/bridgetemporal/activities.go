@@ -152,6 +152,9 @@ type Route struct {
 	Tool        string `json:",omitempty"`
 	Retry       bool   `json:",omitempty"`
 	Preapproved bool   `json:",omitempty"`
+	// Deferred: a client tool search must load the function before the
+	// loop lets it run (responses.Route.Deferred).
+	Deferred bool `json:",omitempty"`
 }
 
 // ModelRequest sends one request: Body with the tools of ToolSet after the
@@ -209,7 +212,7 @@ func (a *Activities) ModelRequest(ctx context.Context, in ModelInput) (ModelResu
 		// is a responses.Router and a responses.Preapprover).
 		if router, ok := tb.box.Exec.(responses.Router); ok {
 			if route := router.Route(call); route.Server != "" {
-				r.Known, r.Server, r.Tool = true, route.Server, route.Tool
+				r.Known, r.Server, r.Tool, r.Deferred = true, route.Server, route.Tool, route.Deferred
 				if p, ok := tb.box.Exec.(responses.Preapprover); ok {
 					r.Preapproved = p.Preapproved(call)
 				}

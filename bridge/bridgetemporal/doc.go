@@ -6,7 +6,8 @@
 // The workflow drives the same [responses.Loop] that [responses.Run] and
 // [responses.Stream] drive, so it makes the same decisions (request
 // bodies, limits, refused, denied and failed calls, output caps, pending
-// outputs, tool search answers). What does I/O runs as an activity on a
+// outputs, tool search answers and what the run's searches loaded, which
+// continue-as-new carries and a new worker replays). What does I/O runs as an activity on a
 // worker: one model request ([Activities.ModelRequest]), one MCP tool call
 // ([Activities.CallTool]), the tool listing ([Activities.ListTools]) and one
 // client tool search ([Activities.SearchTools]). MCP connections live in
@@ -41,4 +42,14 @@
 // config does not auto-approve waits for the [UpdateDecide] update
 // ([Approve], [Deny]); [QueryPending] lists the calls waiting. A run
 // continues as new every [RunOptions].TurnsPerExecution turns.
+//
+// Changing the workflow (for contributors). Runs in flight replay their
+// history with the new code, so a change that makes the workflow issue
+// other commands for the same history (schedule another activity, skip
+// one, decide differently on the same activity results) is guarded by
+// workflow.GetVersion with a change id of its own (the change* constants
+// of workflow.go), the old path kept for runs that recorded the old
+// default. TestReplayRecordedHistories replays the histories in testdata;
+// never record them again to make a change pass: add a history recorded
+// before the change (a v0_ file) and one after it.
 package bridgetemporal

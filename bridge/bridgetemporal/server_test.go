@@ -10,7 +10,9 @@ import (
 	"crypto/rand"
 	"encoding/hex"
 	"encoding/json"
+	"errors"
 	"fmt"
+	"io/fs"
 	"log/slog"
 	"os"
 	"os/exec"
@@ -278,12 +280,13 @@ func (r *rig) result(id string) *bridgetemporal.RunOutput {
 func clientOptions() client.Options { return client.Options{Logger: quietLogger()} }
 
 // envRecord, when set, makes the real-server tests write the histories
-// they replay into testdata, for TestReplayRecordedHistories.
+// they replay into testdata, for TestReplayRecordedHistories: only those
+// not there yet, since a recorded history must keep replaying as it ran.
 const envRecord = "BRIDGETEMPORAL_RECORD"
 
 // replay fetches the history of the run of workflow id, replays it with
 // the workflow code of this build (any nondeterminism fails) and, with
-// envRecord set, keeps it as testdata/name.json.
+// envRecord set, keeps it as testdata/name.json unless that exists.
 func (r *rig) replay(id, name string) {
 	r.t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
@@ -298,9 +301,10 @@ func (r *rig) replay(id, name string) {
 	replayer := worker.NewWorkflowReplayer()
 	replayer.RegisterWorkflowWithOptions(bridgetemporal.Workflow, workflow.RegisterOptions{Name: bridgetemporal.WorkflowName})
 	require.NoError(r.t, replayer.ReplayWorkflowHistory(quietLogger(), hist))
-	if os.Getenv(envRecord) != "" {
+	path := filepath.Join("testdata", name+".json")
+	if _, err := os.Stat(path); os.Getenv(envRecord) != "" && errors.Is(err, fs.ErrNotExist) {
 		raw, err := protojson.MarshalOptions{Indent: "  "}.Marshal(hist)
 		require.NoError(r.t, err)
-		require.NoError(r.t, os.WriteFile(filepath.Join("testdata", name+".json"), raw, 0o644))
+		require.NoError(r.t, os.WriteFile(path, raw, 0o644))
 	}
 }

@@ -103,6 +103,9 @@ type Carried struct {
 	// EventBase is the index of the first event of the new execution.
 	EventBase  int
 	OutputText string
+	// Loaded are the functions the run's client tool searches loaded
+	// (responses.ResumePoint.Loaded); nil when unknown.
+	Loaded []string
 }
 
 // PendingOutput is an output computed and not yet delivered.

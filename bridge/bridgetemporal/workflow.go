@@ -18,6 +18,15 @@ import (
 // errTypeRun is the type of the application error a failed run ends with.
 const errTypeRun = "RunFailed"
 
+// Changes of the workflow's commands, each guarded by workflow.GetVersion
+// so that runs recorded before it replay as they ran (see the package
+// documentation).
+const (
+	// changeLoadedSet: the loop refuses a call to a deferred function no
+	// client tool search of the run loaded (before: it ran).
+	changeLoadedSet = "loaded-set"
+)
+
 // maxEvents bounds the events an execution keeps for QueryEvents.
 const maxEvents = 10000
 
@@ -44,6 +53,7 @@ func Workflow(ctx workflow.Context, in RunInput) (*RunOutput, error) {
 	}
 	l := responses.NewLoop(params, st.resumePoint(), lopts)
 	w := &wfRun{o: o, l: l, st: st, approvals: map[string]*approval{}}
+	w.refuseUnloaded = workflow.GetVersion(ctx, changeLoadedSet, workflow.DefaultVersion, 1) >= 1
 	if err := w.handlers(ctx); err != nil {
 		return nil, err
 	}
@@ -143,6 +153,8 @@ type wfRun struct {
 	approvals map[string]*approval
 	order     []string // call ids awaiting approval, in order
 	nCalls    int
+	// refuseUnloaded: the run was started with changeLoadedSet.
+	refuseUnloaded bool
 }
 
 type approval struct {
@@ -320,7 +332,8 @@ func (w *wfRun) calls(ctx workflow.Context, step responses.Step, hash string, ro
 func (w *wfRun) call(ctx workflow.Context, turn int, c responses.Call, r Route, hash string, sem workflow.Semaphore) responses.CallRecord {
 	l := w.l
 	if r.Known {
-		c.Route = responses.Route{Server: r.Server, Tool: r.Tool} // as a Router gives it in Run
+		// As a Router gives it in Run.
+		c.Route = responses.Route{Server: r.Server, Tool: r.Tool, Deferred: r.Deferred && w.refuseUnloaded}
 	}
 	if rec, refused := l.Refused(c); refused {
 		return rec
@@ -416,6 +429,7 @@ func (w *wfRun) searches(ctx workflow.Context, step responses.Step) []responses.
 func (w *wfRun) continueAsNew(ctx workflow.Context, in RunInput) error {
 	_ = w.l.Stop(nil) // Result.Pending now holds the outputs to deliver
 	res := w.l.Result()
+	rp := res.ResumePoint()
 	out := w.output()
 	next := &Carried{
 		PreviousResponseID: res.LastResponseID,
@@ -424,11 +438,12 @@ func (w *wfRun) continueAsNew(ctx workflow.Context, in RunInput) error {
 		Calls:              out.Calls,
 		EventBase:          w.st.EventBase + len(w.events),
 		OutputText:         res.OutputText,
+		Loaded:             rp.Loaded,
 	}
 	for _, rec := range res.Pending {
 		next.Pending = append(next.Pending, pendingOutput(rec))
 	}
-	for _, item := range res.ResumePoint().History {
+	for _, item := range rp.History {
 		raw, err := json.Marshal(item)
 		if err != nil {
 			return w.end(fmt.Errorf("bridgetemporal: encoding the conversation: %w", err))
@@ -444,7 +459,7 @@ func (c *Carried) resumePoint() *responses.ResumePoint {
 	if c.PreviousResponseID == "" && len(c.Pending) == 0 {
 		return nil
 	}
-	rp := &responses.ResumePoint{PreviousResponseID: c.PreviousResponseID}
+	rp := &responses.ResumePoint{PreviousResponseID: c.PreviousResponseID, Loaded: c.Loaded}
 	for _, p := range c.Pending {
 		rp.Pending = append(rp.Pending, p.record())
 	}

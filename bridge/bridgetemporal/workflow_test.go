@@ -217,17 +217,30 @@ func TestRetryOverridesByServerAndTool(t *testing.T) {
 
 func TestContinueAsNewKeepsTheRun(t *testing.T) {
 	m := &responsestest.Model{Rounds: 3, Calls: []responsestest.FunctionCall{{Name: "shop__lookup", Arguments: `{"item":"tea"}`}}}
-	h := m.Handler()
-	in := input(t, params("buy tea"), bridgetemporal.RunOptions{TurnsPerExecution: 1})
-	var suite testsuite.WorkflowTestSuite
-	suite.SetLogger(tlog.NewStructuredLogger(slog.New(slog.DiscardHandler)))
 	s := &shop{}
 	b := newShopBridge(t, s)
-	api := responsestest.New(h)
+	api := responsestest.New(m.Handler())
 	t.Cleanup(api.Close)
 	c := api.Client()
 	acts := bridgetemporal.NewActivities(b, &c.Responses, bridgetemporal.WorkerOptions{})
-	executions := 0
+	out, executions := runAcrossExecutions(t, acts, input(t, params("buy tea"), bridgetemporal.RunOptions{TurnsPerExecution: 1}))
+	assert.Equal(t, 4, out.Iterations)
+	assert.Equal(t, 3, out.Calls)
+	assert.True(t, strings.HasPrefix(out.OutputText, "Tool results:"), out.OutputText)
+	assert.Equal(t, 4, executions, "one turn per execution")
+	assert.Equal(t, int64(3), s.lookups.Load())
+	for i, r := range api.Requests()[1:] {
+		assert.NotEmpty(t, r.PreviousResponseID, "request %d chains", i+2)
+	}
+}
+
+// runAcrossExecutions runs the workflow from in with acts, one test
+// environment per execution, continuing as new as the run asks, and
+// returns its output and how many executions it took.
+func runAcrossExecutions(t *testing.T, acts *bridgetemporal.Activities, in bridgetemporal.RunInput) (out bridgetemporal.RunOutput, executions int) {
+	t.Helper()
+	var suite testsuite.WorkflowTestSuite
+	suite.SetLogger(tlog.NewStructuredLogger(slog.New(slog.DiscardHandler)))
 	for {
 		executions++
 		require.Less(t, executions, 10)
@@ -243,17 +256,8 @@ func TestContinueAsNewKeepsTheRun(t *testing.T) {
 			continue
 		}
 		require.NoError(t, err)
-		var out bridgetemporal.RunOutput
 		require.NoError(t, e.GetWorkflowResult(&out))
-		assert.Equal(t, 4, out.Iterations)
-		assert.Equal(t, 3, out.Calls)
-		assert.True(t, strings.HasPrefix(out.OutputText, "Tool results:"), out.OutputText)
-		break
-	}
-	assert.Equal(t, 4, executions, "one turn per execution")
-	assert.Equal(t, int64(3), s.lookups.Load())
-	for i, r := range api.Requests()[1:] {
-		assert.NotEmpty(t, r.PreviousResponseID, "request %d chains", i+2)
+		return out, executions
 	}
 }
 
