@@ -279,15 +279,8 @@ func (r *rig) result(id string) *bridgetemporal.RunOutput {
 
 func clientOptions() client.Options { return client.Options{Logger: quietLogger()} }
 
-// envRecord, when set, makes the real-server tests write the histories
-// they replay into testdata, for TestReplayRecordedHistories: only those
-// not there yet, since a recorded history must keep replaying as it ran.
-const envRecord = "BRIDGETEMPORAL_RECORD"
-
-// replay fetches the history of the run of workflow id, replays it with
-// the workflow code of this build (any nondeterminism fails) and, with
-// envRecord set, keeps it as testdata/name.json unless that exists.
-func (r *rig) replay(id, name string) {
+// history fetches the whole history of the run of workflow id.
+func (r *rig) history(id string) *historypb.History {
 	r.t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
@@ -298,11 +291,26 @@ func (r *rig) replay(id, name string) {
 		require.NoError(r.t, err)
 		hist.Events = append(hist.Events, ev)
 	}
+	return hist
+}
+
+// envRecord, when set, makes the real-server tests write the histories
+// they replay into testdata, for TestReplayRecordedHistories: only those
+// not there yet, since a recorded history must keep replaying as it ran.
+const envRecord = "BRIDGETEMPORAL_RECORD"
+
+// replay fetches the history of the run of workflow id, replays it with
+// the workflow code of this build (any nondeterminism fails) and, with
+// envRecord set, keeps it as testdata/name.json unless that exists (or
+// name is empty).
+func (r *rig) replay(id, name string) {
+	r.t.Helper()
+	hist := r.history(id)
 	replayer := worker.NewWorkflowReplayer()
 	replayer.RegisterWorkflowWithOptions(bridgetemporal.Workflow, workflow.RegisterOptions{Name: bridgetemporal.WorkflowName})
 	require.NoError(r.t, replayer.ReplayWorkflowHistory(quietLogger(), hist))
 	path := filepath.Join("testdata", name+".json")
-	if _, err := os.Stat(path); os.Getenv(envRecord) != "" && errors.Is(err, fs.ErrNotExist) {
+	if _, err := os.Stat(path); name != "" && os.Getenv(envRecord) != "" && errors.Is(err, fs.ErrNotExist) {
 		raw, err := protojson.MarshalOptions{Indent: "  "}.Marshal(hist)
 		require.NoError(r.t, err)
 		require.NoError(r.t, os.WriteFile(path, raw, 0o644))

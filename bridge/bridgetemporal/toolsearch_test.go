@@ -72,14 +72,14 @@ func TestDurableClientToolSearchOnAServer(t *testing.T) {
 	r.result(run.GetID())
 	r.replay(run.GetID(), "toolsearch_unloaded_refused")
 	assert.Equal(t, int64(1), r.shop.charges.Load(), "only the call after the search ran")
-	assert.Equal(t, runOutputs(t, r, unsearchedModel()), outputsSent(api), "the same outputs as Bridge.Run")
+	assert.Equal(t, runOutputs(t, r, unsearchedModel(), ""), outputsSent(api), "the same outputs as Bridge.Run")
 }
 
 // runOutputs runs model with Bridge.Run over the rig's servers, built as
 // its workers build theirs but with a shop of its own (so counts start
-// again), on a fake API of its own, and returns the outputs each request
-// delivered (outputsSent).
-func runOutputs(t *testing.T, r *rig, model responsestest.Handler) []map[string]string {
+// again), on a fake API of its own, for user when not empty, and returns
+// the outputs each request delivered (outputsSent).
+func runOutputs(t *testing.T, r *rig, model responsestest.Handler, user string) []map[string]string {
 	t.Helper()
 	api := responsestest.New(model)
 	t.Cleanup(api.Close)
@@ -91,10 +91,16 @@ func runOutputs(t *testing.T, r *rig, model responsestest.Handler) []map[string]
 			cfg.Servers[i].URL = mcptest.NewHTTPServer(t, (&shop{}).server(), mcptest.KindStreamable).URL
 		}
 	}
-	b, _, err := cfg.bridgeOf(context.Background(), &c)
+	b, wo, err := cfg.bridgeOf(context.Background(), &c)
 	require.NoError(t, err)
 	t.Cleanup(func() { _ = b.Close() })
-	_, err = b.Run(context.Background(), &c.Responses, params("buy tea"))
+	ctx := context.Background()
+	if user != "" {
+		creds, err := wo.Credentials(ctx, user)
+		require.NoError(t, err)
+		ctx = bridge.WithCredentials(ctx, creds)
+	}
+	_, err = b.Run(ctx, &c.Responses, params("buy tea"))
 	require.NoError(t, err)
 	return outputsSent(api)
 }
@@ -197,7 +203,7 @@ func TestLoadedSetSurvivesAKilledWorker(t *testing.T) {
 	assert.Equal(t, "done", r.result(run.GetID()).OutputText)
 	assert.Equal(t, int64(1), r.shop.charges.Load())
 	assert.Equal(t, int64(0), r.shop.lookups.Load()+r.shop.restocks.Load(), "the unloaded function did not run")
-	want := runOutputs(t, r, model())
+	want := runOutputs(t, r, model(), "")
 	got := outputsSent(api)
 	require.Len(t, got, 4, "the held request was sent again")
 	assert.Equal(t, want, append(got[:1:1], got[2:]...), "the same outputs as Bridge.Run")
