@@ -44,7 +44,14 @@ func (o *flow) authorizationCode(ctx context.Context, scope string) (*Token, err
 	state := randomString(16)
 	resource := o.disc.resource
 	issuer, issRequired := as.Issuer, as.IssParameterSupported
-	authURL := conf.AuthCodeURL(state, oauth2.S256ChallengeOption(verifier), oauth2.SetAuthURLParam("resource", resource))
+	authOpts := []oauth2.AuthCodeOption{oauth2.S256ChallengeOption(verifier), oauth2.SetAuthURLParam("resource", resource)}
+	bound := o.wantDPoP(nil)
+	if bound && o.dpop != nil {
+		// RFC 9449 section 10: the code is bound to the key, so only this
+		// connection can redeem it.
+		authOpts = append(authOpts, oauth2.SetAuthURLParam("dpop_jkt", o.dpop.jkt))
+	}
+	authURL := conf.AuthCodeURL(state, authOpts...)
 
 	exchange := func(ctx context.Context, resp AuthorizationResponse) (*Token, error) {
 		if subtle.ConstantTimeCompare([]byte(resp.State), []byte(state)) != 1 {
@@ -72,12 +79,16 @@ func (o *flow) authorizationCode(ctx context.Context, scope string) (*Token, err
 				oauth2.SetAuthURLParam("client_assertion_type", "urn:ietf:params:oauth:client-assertion-type:jwt-bearer"),
 				oauth2.SetAuthURLParam("client_assertion", assertion))
 		}
-		tr, err := conf.Exchange(o.httpContext(ctx), resp.Code, opts...)
+		hctx, err := o.tokenContext(ctx, conf.Endpoint.TokenURL, bound)
+		if err != nil {
+			return nil, err
+		}
+		tr, err := conf.Exchange(hctx, resp.Code, opts...)
 		if err != nil {
 			secrets := []string{resp.Code, verifier, creds.secret}
 			return nil, fmt.Errorf("oauth authorization code exchange: %w", o.tokenError(conf.Endpoint.TokenURL, err, secrets))
 		}
-		t, err := toToken(tr, scope)
+		t, err := o.toToken(tr, scope, bound)
 		if err != nil {
 			return nil, err
 		}

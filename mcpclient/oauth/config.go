@@ -22,12 +22,18 @@ const (
 	// GrantClientCredentials authenticates the client itself, with a
 	// client secret or a private key (private_key_jwt); no user takes part.
 	GrantClientCredentials Grant = "client_credentials"
-	// GrantJWTBearer is cross-app access (enterprise-managed
-	// authorization): the user's identity token from an identity provider
-	// is exchanged there (RFC 8693) for an identity assertion
-	// authorization grant, which the server's authorization server turns
-	// into an access token (RFC 7523 JWT bearer grant).
+	// GrantJWTBearer is the JWT bearer grant (RFC 7523 section 2.1) with an
+	// assertion the program supplies through [Config.Assertion]: workload
+	// identity federation, where a workload presents the identity token its
+	// platform issued it (a Kubernetes service account token, a cloud
+	// instance's identity token) and no user takes part.
 	GrantJWTBearer Grant = "urn:ietf:params:oauth:grant-type:jwt-bearer"
+	// GrantEnterprise is enterprise-managed authorization (cross-app
+	// access): the user's identity token from the enterprise identity
+	// provider is exchanged there (RFC 8693) for an identity assertion
+	// authorization grant (ID-JAG), which the server's authorization
+	// server turns into an access token with the JWT bearer grant.
+	GrantEnterprise Grant = "urn:ietf:params:oauth:token-type:id-jag"
 )
 
 // DefaultMaxStepUps bounds how many times in a row one request is
@@ -99,15 +105,28 @@ type Config struct {
 	// the life of the client. [FileTokenStore] keeps them across runs.
 	TokenStore TokenStore
 
+	// Assertion returns the workload's identity token (a JWT whose
+	// audience is the authorization server) for [GrantJWTBearer]. It is
+	// called for every token request, so a token its platform rotates is
+	// read afresh; [FileAssertion] reads one from a file.
+	Assertion func(ctx context.Context) (string, error)
+
 	// IdentityToken returns the user's identity token (an OpenID Connect
-	// ID token) for [GrantJWTBearer].
+	// ID token) for [GrantEnterprise].
 	IdentityToken func(ctx context.Context) (string, error)
 	// IDPTokenEndpoint is the identity provider's token endpoint where
-	// the identity token is exchanged ([GrantJWTBearer]), with
+	// the identity token is exchanged ([GrantEnterprise]), with
 	// IDPClientID and IDPClientSecret as this client's credentials there.
 	IDPTokenEndpoint string
 	IDPClientID      string
 	IDPClientSecret  string
+
+	// DPoP says when tokens are bound to a key of this connection
+	// (RFC 9449). Default [DPoPAuto]. The key is made for each
+	// connection and never leaves the process, so a DPoP-bound token
+	// kept in a shared or file [TokenStore] serves only the connection
+	// that obtained it; others refresh or authorize for their own.
+	DPoP DPoPMode
 
 	// MaxStepUps bounds the re-authorizations of one request after 403
 	// insufficient_scope answers. Default [DefaultMaxStepUps]; negative
@@ -116,7 +135,8 @@ type Config struct {
 }
 
 // String describes the configuration without its secrets (client secret,
-// identity-provider secret, private key), so it can be printed or logged.
+// identity-provider secret, private key; the assertion and identity token
+// are functions and never called here), so it can be printed or logged.
 func (c Config) String() string {
 	hidden := func(set bool) string {
 		if set {
@@ -124,8 +144,8 @@ func (c Config) String() string {
 		}
 		return ""
 	}
-	return fmt.Sprintf("oauth{grant=%q client_id=%q client_secret=%s private_key=%s scopes=%q redirect_url=%q authorization_server=%q token_url=%q idp_client_secret=%s token_source=%t}",
-		c.Grant, c.ClientID, hidden(c.ClientSecret != ""), hidden(c.PrivateKey != nil), c.Scopes, c.RedirectURL, c.AuthorizationServer, c.TokenURL, hidden(c.IDPClientSecret != ""), c.TokenSource != nil)
+	return fmt.Sprintf("oauth{grant=%q client_id=%q client_secret=%s private_key=%s scopes=%q redirect_url=%q authorization_server=%q token_url=%q idp_client_secret=%s dpop=%q token_source=%t}",
+		c.Grant, c.ClientID, hidden(c.ClientSecret != ""), hidden(c.PrivateKey != nil), c.Scopes, c.RedirectURL, c.AuthorizationServer, c.TokenURL, hidden(c.IDPClientSecret != ""), c.DPoP, c.TokenSource != nil)
 }
 
 // GoString is String, so %#v hides the secrets too.
@@ -149,11 +169,20 @@ func (c *Config) Validate(server string) error {
 			return fmt.Errorf("mcpclient: server %q: OAuth client_credentials needs ClientID and ClientSecret or PrivateKey", server)
 		}
 	case GrantJWTBearer:
+		if c.Assertion == nil {
+			return fmt.Errorf("mcpclient: server %q: OAuth jwt-bearer needs Assertion (the workload's identity token)", server)
+		}
+	case GrantEnterprise:
 		if c.ClientID == "" || c.IdentityToken == nil || c.IDPTokenEndpoint == "" {
-			return fmt.Errorf("mcpclient: server %q: OAuth jwt-bearer needs ClientID, IdentityToken and IDPTokenEndpoint", server)
+			return fmt.Errorf("mcpclient: server %q: OAuth enterprise-managed authorization needs ClientID, IdentityToken and IDPTokenEndpoint", server)
 		}
 	default:
 		return fmt.Errorf("mcpclient: server %q: OAuth.Grant %q is not supported", server, c.Grant)
+	}
+	switch c.DPoP {
+	case "", DPoPAuto, DPoPOff, DPoPRequired:
+	default:
+		return fmt.Errorf("mcpclient: server %q: OAuth.DPoP %q is not a mode (want %q, %q or %q)", server, c.DPoP, DPoPAuto, DPoPOff, DPoPRequired)
 	}
 	for _, u := range [][2]string{{"OAuth.IDPTokenEndpoint", c.IDPTokenEndpoint}, {"OAuth.AuthorizationServer", c.AuthorizationServer}, {"OAuth.TokenURL", c.TokenURL}, {"OAuth.AuthorizationURL", c.AuthorizationURL}} {
 		if u[1] == "" {

@@ -16,26 +16,36 @@ import (
 // resource server.
 const maxMetadataBytes = 1 << 20
 
-// challenge is the Bearer challenge of a 401 or 403 answer (RFC 6750,
-// RFC 9728).
+// challenge is the Bearer or DPoP challenge of a 401 or 403 answer
+// (RFC 6750, RFC 9728, RFC 9449 section 7.1).
 type challenge struct {
 	resourceMetadata string
 	scope            string
 	errCode          string // e.g. insufficient_scope
+	dpopOnly         bool   // the server offered the DPoP scheme and not Bearer
 }
 
-// parseChallenge reads the Bearer challenge among the WWW-Authenticate
-// headers; the zero challenge when there is none.
+// parseChallenge reads the Bearer or DPoP challenge among the
+// WWW-Authenticate headers (the Bearer one when there are both); the zero
+// challenge when there is none.
 func parseChallenge(h http.Header) challenge {
+	var ch challenge
+	found, bearer := false, false
 	for _, v := range h.Values("WWW-Authenticate") {
 		scheme, rest, _ := strings.Cut(strings.TrimSpace(v), " ")
-		if !strings.EqualFold(scheme, "Bearer") {
+		isBearer := strings.EqualFold(scheme, "Bearer")
+		if !isBearer && !strings.EqualFold(scheme, "DPoP") {
 			continue
 		}
-		params := parseAuthParams(rest)
-		return challenge{resourceMetadata: params["resource_metadata"], scope: params["scope"], errCode: params["error"]}
+		if !found || isBearer && !bearer {
+			params := parseAuthParams(rest)
+			ch = challenge{resourceMetadata: params["resource_metadata"], scope: params["scope"], errCode: params["error"]}
+			found = true
+		}
+		bearer = bearer || isBearer
 	}
-	return challenge{}
+	ch.dpopOnly = found && !bearer
+	return ch
 }
 
 // parseAuthParams parses `k=v, k="quoted \" v"` lists.
@@ -79,6 +89,9 @@ type protectedResource struct {
 	Resource             string   `json:"resource"`
 	AuthorizationServers []string `json:"authorization_servers"`
 	ScopesSupported      []string `json:"scopes_supported"`
+	// DPoPBoundTokensRequired: the resource takes DPoP-bound tokens only
+	// (RFC 9728).
+	DPoPBoundTokensRequired bool `json:"dpop_bound_access_tokens_required"`
 }
 
 // authServer is RFC 8414 authorization server metadata (or OpenID
@@ -96,6 +109,9 @@ type authServer struct {
 	// IssParameterSupported: the authorization response carries iss
 	// (RFC 9207), so one without it is refused.
 	IssParameterSupported bool `json:"authorization_response_iss_parameter_supported"`
+	// DPoPSigningAlgValuesSupported: the server binds tokens to the keys
+	// of DPoP proofs signed with these algorithms (RFC 9449 section 5.1).
+	DPoPSigningAlgValuesSupported []string `json:"dpop_signing_alg_values_supported"`
 }
 
 // discovery is what the client learnt about a server's authorization.
@@ -103,6 +119,7 @@ type discovery struct {
 	resource string   // the resource indicator sent to the authorization server
 	scopes   []string // the resource's scopes_supported
 	as       *authServer
+	dpop     bool // token requests carry DPoP proofs
 }
 
 // discover finds the protected resource metadata (from the challenge,
@@ -195,7 +212,28 @@ func (o *flow) discover(ctx context.Context, ch challenge) (*discovery, error) {
 		}
 	}
 	d.as = as
+	if d.dpop, err = o.chooseDPoP(ch, prm, as); err != nil {
+		return nil, err
+	}
 	return d, nil
+}
+
+// chooseDPoP decides whether token requests carry proofs (see [DPoPMode]).
+func (o *flow) chooseDPoP(ch challenge, prm *protectedResource, as *authServer) (bool, error) {
+	offered := slices.Contains(as.DPoPSigningAlgValuesSupported, string(dpopAlg))
+	switch o.cfg.DPoP {
+	case DPoPOff:
+		return false, nil
+	case DPoPRequired:
+		if len(as.DPoPSigningAlgValuesSupported) > 0 && !offered {
+			return false, fmt.Errorf("DPoP is required but the authorization server signs no ES256 proofs (it lists %q)", as.DPoPSigningAlgValuesSupported)
+		}
+		return true, nil
+	}
+	if len(as.DPoPSigningAlgValuesSupported) > 0 && !offered {
+		return false, nil // it wants proofs we cannot sign; bearer then
+	}
+	return offered || ch.dpopOnly || prm != nil && prm.DPoPBoundTokensRequired, nil
 }
 
 // authServerMetadata tries the RFC 8414 and OpenID Connect locations for

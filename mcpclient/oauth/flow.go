@@ -21,6 +21,8 @@ type flow struct {
 	cfg       Config
 	store     TokenStore
 	http      *http.Client // for discovery and token requests; never sends the server's headers
+	base      http.RoundTripper
+	dpop      *dpopKey // this connection's DPoP key; nil when DPoP is off
 	log       *slog.Logger
 	now       func() time.Time
 
@@ -35,13 +37,8 @@ type flow struct {
 func newFlow(server, serverURL string, cfg *Config, log *slog.Logger, base http.RoundTripper) *flow {
 	o := &flow{
 		server: server, serverURL: serverURL, cfg: *cfg, store: cfg.TokenStore,
-		http: &http.Client{Transport: base, CheckRedirect: func(req *http.Request, via []*http.Request) error {
-			if len(via) >= 5 {
-				return errors.New("too many redirects")
-			}
-			return nil
-		}},
-		log: log, now: time.Now, lock: make(chan struct{}, 1),
+		http: &http.Client{Transport: base, CheckRedirect: checkRedirect},
+		base: base, log: log, now: time.Now, lock: make(chan struct{}, 1),
 	}
 	if o.log == nil {
 		o.log = slog.New(slog.DiscardHandler)
@@ -58,7 +55,49 @@ func newFlow(server, serverURL string, cfg *Config, log *slog.Logger, base http.
 	if o.cfg.ClientName == "" {
 		o.cfg.ClientName = clientName
 	}
+	if o.cfg.DPoP == "" {
+		o.cfg.DPoP = DPoPAuto
+	}
+	if o.cfg.DPoP != DPoPOff {
+		// A key generation failure (crypto/rand broken) leaves DPoP off;
+		// DPoPRequired then fails at the first token request.
+		if k, err := newDPoPKey(); err == nil {
+			o.dpop = k
+		} else {
+			o.log.Warn("oauth: no DPoP key", "server", server, "err", err)
+		}
+	}
 	return o
+}
+
+// checkRedirect follows at most five redirects, and none that would carry
+// a token request's body (codes, verifiers, assertions, secrets) to
+// another origin.
+func checkRedirect(req *http.Request, via []*http.Request) error {
+	if len(via) >= 5 {
+		return errors.New("too many redirects")
+	}
+	if first := via[0]; first.Method != http.MethodGet && first.Method != http.MethodHead && origin(req.URL) != origin(first.URL) {
+		return fmt.Errorf("%s redirected to another origin; not followed", endpointName(first.URL.String()))
+	}
+	return nil
+}
+
+// adopt makes t, loaded from the store, the current token. A DPoP-bound
+// token of another key (another connection's or process's) cannot be
+// presented with ours: its access token is left out, and its refresh
+// token kept, which serves a confidential client (whose refresh tokens are
+// not bound) and fails harmlessly otherwise. It reports whether t was
+// such a token.
+func (o *flow) adopt(t *Token) (foreign bool) {
+	if t != nil && strings.EqualFold(t.TokenType, tokenTypeDPoP) && (o.dpop == nil || t.DPoPKeyThumbprint != o.dpop.jkt) {
+		c := *t
+		c.AccessToken, c.Expiry = "", time.Time{}
+		o.cur = &c
+		return true
+	}
+	o.cur = t
+	return false
 }
 
 // token returns the token to send, refreshing it first when it is about to
@@ -98,7 +137,8 @@ func (o *flow) loadLocked(ctx context.Context) error {
 	if err != nil {
 		return fmt.Errorf("oauth: load token: %w", err)
 	}
-	o.cur, o.loaded = t, true
+	o.adopt(t)
+	o.loaded = true
 	return nil
 }
 
@@ -118,7 +158,7 @@ func (o *flow) authorize(ctx context.Context, ch challenge, sent *Token, stepUp 
 	if err := o.reloadLocked(ctx); err != nil {
 		return nil, err
 	}
-	if o.cur != nil && (sent == nil || o.cur.AccessToken != sent.AccessToken) {
+	if o.cur != nil && o.cur.AccessToken != "" && (sent == nil || o.cur.AccessToken != sent.AccessToken) {
 		return o.cur, nil
 	}
 	// Discover afresh: the server may have moved to another
@@ -151,6 +191,8 @@ func (o *flow) authorize(ctx context.Context, ch challenge, sent *Token, stepUp 
 		t, err = o.clientCredentials(ctx, scope)
 	case GrantJWTBearer:
 		t, err = o.jwtBearer(ctx, scope)
+	case GrantEnterprise:
+		t, err = o.enterprise(ctx, scope)
 	default:
 		t, err = o.authorizationCode(ctx, scope)
 	}
@@ -160,7 +202,7 @@ func (o *flow) authorize(ctx context.Context, ch challenge, sent *Token, stepUp 
 	if err := o.saveLocked(ctx, t); err != nil {
 		return nil, err
 	}
-	o.log.Info("oauth: authorized", "server", o.server, "grant", string(o.cfg.Grant), "scope", t.Scope)
+	o.log.Info("oauth: authorized", "server", o.server, "grant", string(o.cfg.Grant), "scope", t.Scope, "token_type", t.TokenType)
 	return t, nil
 }
 
@@ -172,7 +214,10 @@ func (o *flow) reloadLocked(ctx context.Context) error {
 		return fmt.Errorf("oauth: load token: %w", err)
 	}
 	if t != nil {
-		o.cur = t
+		held := o.cur
+		if o.adopt(t) && held != nil && held.AccessToken != "" {
+			o.cur = held // ours, not the other key's
+		}
 	}
 	return nil
 }
@@ -191,7 +236,7 @@ func (o *flow) refreshShared(ctx context.Context) error {
 	if err := o.reloadLocked(ctx); err != nil {
 		return err
 	}
-	if o.cur.AccessToken != held.AccessToken && !o.cur.expiresSoon(o.now()) {
+	if o.cur.AccessToken != "" && o.cur.AccessToken != held.AccessToken && !o.cur.expiresSoon(o.now()) {
 		return nil
 	}
 	if o.cur.RefreshToken == "" {

@@ -5,7 +5,10 @@ import (
 	"crypto"
 	"errors"
 	"fmt"
+	"io"
+	"net/http"
 	"net/url"
+	"os"
 	"strings"
 
 	"golang.org/x/oauth2"
@@ -69,19 +72,52 @@ func (c clientCreds) authStyle(params url.Values) (oauth2.AuthStyle, string, err
 
 // tokenRequest sends one token request of any grant (params carries
 // grant_type) through x/oauth2, whose client credentials configuration
-// lets the grant type be set. Nothing of the request (codes, secrets,
-// assertions) goes into its errors.
-func (o *flow) tokenRequest(ctx context.Context, endpoint string, params url.Values, creds clientCreds) (*oauth2.Token, error) {
+// lets the grant type be set, with a DPoP proof when dpop. Nothing of the
+// request (codes, secrets, assertions, proofs) goes into its errors.
+func (o *flow) tokenRequest(ctx context.Context, endpoint string, params url.Values, creds clientCreds, dpop bool) (*oauth2.Token, error) {
 	style, secret, err := creds.authStyle(params)
 	if err != nil {
 		return nil, err
 	}
+	hctx, err := o.tokenContext(ctx, endpoint, dpop)
+	if err != nil {
+		return nil, err
+	}
 	cc := clientcredentials.Config{ClientID: creds.id, ClientSecret: secret, TokenURL: endpoint, EndpointParams: params, AuthStyle: style}
-	tok, err := cc.Token(o.httpContext(ctx))
+	tok, err := cc.Token(hctx)
 	if err != nil {
 		return nil, o.tokenError(endpoint, err, sentSecrets(params, creds))
 	}
 	return tok, nil
+}
+
+// tokenContext makes x/oauth2 send a token request to endpoint with the
+// flow's client, adding DPoP proofs when dpop.
+func (o *flow) tokenContext(ctx context.Context, endpoint string, dpop bool) (context.Context, error) {
+	if !dpop {
+		return o.httpContext(ctx), nil
+	}
+	if o.dpop == nil {
+		return nil, errors.New("oauth: DPoP is required but this connection has no DPoP key")
+	}
+	u, err := url.Parse(endpoint)
+	if err != nil {
+		return nil, fmt.Errorf("oauth: token endpoint %s is not a URL", endpointName(endpoint))
+	}
+	c := &http.Client{Transport: &dpopTokenTransport{base: o.base, key: o.dpop, origin: origin(u)}, CheckRedirect: checkRedirect}
+	return context.WithValue(ctx, oauth2.HTTPClient, c), nil
+}
+
+// wantDPoP reports whether a token request, refreshing old when it is not
+// nil, carries a proof.
+func (o *flow) wantDPoP(old *Token) bool {
+	switch o.cfg.DPoP {
+	case DPoPOff:
+		return false
+	case DPoPRequired:
+		return true
+	}
+	return o.disc != nil && o.disc.dpop || old != nil && strings.EqualFold(old.TokenType, tokenTypeDPoP)
 }
 
 // sentSecrets are the values of a token request that must not come back
@@ -120,14 +156,26 @@ func (o *flow) tokenError(endpoint string, err error, secrets []string) error {
 	return fmt.Errorf("token endpoint %s: %s", endpointName(endpoint), scrub(err.Error(), secrets))
 }
 
-// toToken turns a token answer into a stored Token. Only bearer tokens
-// are sent as bearer tokens: a DPoP-bound or other token would be
-// refused, or worse, accepted without its proof.
-func toToken(t *oauth2.Token, requestedScope string) (*Token, error) {
-	if t.TokenType != "" && !strings.EqualFold(t.TokenType, "bearer") {
-		return nil, fmt.Errorf("oauth: the authorization server issued a token of type %q; only Bearer tokens can be used", truncate(t.TokenType, 40))
-	}
+// toToken turns a token answer into a stored Token. A DPoP-bound token
+// is one the request's proof asked for (bound), and is presented with
+// this connection's key; a bearer token is one where DPoP is not
+// required. Any other type would be refused by the server, or worse,
+// accepted without what binds it.
+func (o *flow) toToken(t *oauth2.Token, requestedScope string, bound bool) (*Token, error) {
 	out := &Token{AccessToken: t.AccessToken, TokenType: t.TokenType, RefreshToken: t.RefreshToken, Expiry: t.Expiry}
+	switch {
+	case strings.EqualFold(t.TokenType, tokenTypeDPoP):
+		if !bound {
+			return nil, errors.New("oauth: the authorization server issued a DPoP token to a request without a DPoP proof")
+		}
+		out.TokenType, out.DPoPKeyThumbprint = tokenTypeDPoP, o.dpop.jkt
+	case t.TokenType == "" || strings.EqualFold(t.TokenType, tokenTypeBearer):
+		if o.cfg.DPoP == DPoPRequired {
+			return nil, errNotBound
+		}
+	default:
+		return nil, fmt.Errorf("oauth: the authorization server issued a token of type %q; only Bearer and DPoP tokens can be used", truncate(t.TokenType, 40))
+	}
 	if s, ok := t.Extra("scope").(string); ok {
 		out.Scope = s
 	}
@@ -155,7 +203,10 @@ func (o *flow) refreshLocked(ctx context.Context) error {
 	if o.cfg.ClientID != "" && old.ClientID == o.cfg.ClientID {
 		creds.secret = o.cfg.ClientSecret // never stored with the token
 	}
-	tr, err := o.tokenRequest(ctx, old.TokenEndpoint, params, creds)
+	// A DPoP-bound token is refreshed with a proof of the same key, so
+	// the new token stays bound to it.
+	bound := o.wantDPoP(old)
+	tr, err := o.tokenRequest(ctx, old.TokenEndpoint, params, creds, bound)
 	if err != nil {
 		var oe *Error
 		if errors.As(err, &oe) && oe.Code == "invalid_grant" {
@@ -164,7 +215,7 @@ func (o *flow) refreshLocked(ctx context.Context) error {
 		}
 		return err
 	}
-	t, err := toToken(tr, old.Scope)
+	t, err := o.toToken(tr, old.Scope, bound)
 	if err != nil {
 		return err
 	}
@@ -180,8 +231,8 @@ func (o *flow) refreshLocked(ctx context.Context) error {
 // issuer, its token endpoint and the client. The secret of a configured
 // client is not kept (the configuration has it); a registered client's
 // is, as the registration is the store's to keep.
-func (o *flow) finish(tr *oauth2.Token, scope string, creds clientCreds) (*Token, error) {
-	t, err := toToken(tr, scope)
+func (o *flow) finish(tr *oauth2.Token, scope string, creds clientCreds, bound bool) (*Token, error) {
+	t, err := o.toToken(tr, scope, bound)
 	if err != nil {
 		return nil, err
 	}
@@ -214,46 +265,114 @@ func withScope(params url.Values, scope string) url.Values {
 func (o *flow) clientCredentials(ctx context.Context, scope string) (*Token, error) {
 	creds := o.configuredCreds()
 	params := withScope(url.Values{"grant_type": {"client_credentials"}, "resource": {o.disc.resource}}, scope)
-	tr, err := o.tokenRequest(ctx, o.disc.as.TokenEndpoint, params, creds)
+	bound := o.wantDPoP(nil)
+	tr, err := o.tokenRequest(ctx, o.disc.as.TokenEndpoint, params, creds, bound)
 	if err != nil {
 		return nil, fmt.Errorf("oauth client_credentials: %w", err)
 	}
-	return o.finish(tr, scope, creds)
+	return o.finish(tr, scope, creds, bound)
 }
 
-// jwtBearer runs cross-app access: the identity token is exchanged at the
-// identity provider for an identity assertion grant (RFC 8693), which the
-// authorization server exchanges for an access token (RFC 7523).
+// jwtBearer runs the JWT bearer grant (RFC 7523) with the workload's
+// identity token as the assertion: workload identity federation. A
+// refused grant is returned as it is: the same assertion would be refused
+// again, and no other grant is tried in its place.
 func (o *flow) jwtBearer(ctx context.Context, scope string) (*Token, error) {
+	assertion, err := o.cfg.Assertion(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("oauth jwt-bearer: the workload's identity token: %w", err)
+	}
+	if assertion == "" {
+		return nil, errors.New("oauth jwt-bearer: the workload's identity token is empty")
+	}
+	return o.assertionGrant(ctx, "oauth jwt-bearer", assertion, scope)
+}
+
+// assertionGrant exchanges an assertion (a workload's identity token, an
+// ID-JAG) at the authorization server with the JWT bearer grant.
+func (o *flow) assertionGrant(ctx context.Context, what, assertion, scope string) (*Token, error) {
+	creds := o.configuredCreds()
+	params := withScope(url.Values{
+		"grant_type": {string(GrantJWTBearer)},
+		"assertion":  {assertion},
+		"resource":   {o.disc.resource},
+	}, scope)
+	bound := o.wantDPoP(nil)
+	tr, err := o.tokenRequest(ctx, o.disc.as.TokenEndpoint, params, creds, bound)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", what, err)
+	}
+	return o.finish(tr, scope, creds, bound)
+}
+
+// Token types of the token exchange (RFC 8693) of enterprise-managed
+// authorization.
+const (
+	tokenTypeIDToken = "urn:ietf:params:oauth:token-type:id_token"
+	tokenTypeIDJAG   = "urn:ietf:params:oauth:token-type:id-jag"
+)
+
+// enterprise runs enterprise-managed authorization: the identity token is
+// exchanged at the identity provider for an identity assertion
+// authorization grant (RFC 8693) for this authorization server and
+// resource, which the authorization server turns into an access token
+// (RFC 7523).
+func (o *flow) enterprise(ctx context.Context, scope string) (*Token, error) {
 	idToken, err := o.cfg.IdentityToken(ctx)
 	if err != nil {
-		return nil, fmt.Errorf("oauth jwt-bearer: identity token: %w", err)
+		return nil, fmt.Errorf("oauth enterprise-managed authorization: identity token: %w", err)
 	}
 	params := withScope(url.Values{
 		"grant_type":           {"urn:ietf:params:oauth:grant-type:token-exchange"},
-		"requested_token_type": {"urn:ietf:params:oauth:token-type:id-jag"},
+		"requested_token_type": {tokenTypeIDJAG},
 		"subject_token":        {idToken},
-		"subject_token_type":   {"urn:ietf:params:oauth:token-type:id_token"},
+		"subject_token_type":   {tokenTypeIDToken},
 		"audience":             {o.disc.as.Issuer},
 		"resource":             {o.disc.resource},
 	}, scope)
 	idp := clientCreds{id: o.cfg.IDPClientID, secret: o.cfg.IDPClientSecret, method: chooseAuthMethod(nil, o.cfg.IDPClientSecret != "", false)}
-	grant, err := o.tokenRequest(ctx, o.cfg.IDPTokenEndpoint, params, idp)
+	grant, err := o.tokenRequest(ctx, o.cfg.IDPTokenEndpoint, params, idp, false)
 	if err != nil {
-		return nil, fmt.Errorf("oauth jwt-bearer: token exchange at the identity provider: %w", err)
+		return nil, fmt.Errorf("oauth enterprise-managed authorization: token exchange at the identity provider: %w", err)
 	}
-	creds := o.configuredCreds()
-	params = withScope(url.Values{
-		"grant_type": {string(GrantJWTBearer)},
-		"assertion":  {grant.AccessToken},
-		"resource":   {o.disc.resource},
-	}, scope)
-	tr, err := o.tokenRequest(ctx, o.disc.as.TokenEndpoint, params, creds)
-	if err != nil {
-		return nil, fmt.Errorf("oauth jwt-bearer: %w", err)
+	// RFC 8693 section 2.2.1: the answer says what it issued; anything
+	// but an ID-JAG would be sent to the authorization server for nothing
+	// (an access token of the identity provider, for one, goes nowhere).
+	if issued, _ := grant.Extra("issued_token_type").(string); issued != tokenTypeIDJAG {
+		return nil, fmt.Errorf("oauth enterprise-managed authorization: the identity provider issued %q, not an identity assertion grant (%s)", truncate(issued, 80), tokenTypeIDJAG)
 	}
-	return o.finish(tr, scope, creds)
+	return o.assertionGrant(ctx, "oauth enterprise-managed authorization", grant.AccessToken, scope)
 }
+
+// FileAssertion returns a [Config.Assertion] that reads the workload's
+// identity token from path at every token request (platforms rotate the
+// file: a Kubernetes projected service account token, a CI job's OIDC
+// token). Surrounding whitespace is trimmed; errors name the path, never
+// the content.
+func FileAssertion(path string) func(ctx context.Context) (string, error) {
+	return func(context.Context) (string, error) {
+		f, err := os.Open(path)
+		if err != nil {
+			return "", fmt.Errorf("read the identity token: %w", err)
+		}
+		defer f.Close()
+		data, err := io.ReadAll(io.LimitReader(f, maxAssertionBytes+1))
+		if err != nil {
+			return "", fmt.Errorf("read the identity token %s: %w", path, err)
+		}
+		if len(data) > maxAssertionBytes {
+			return "", fmt.Errorf("the identity token %s is over %d bytes", path, maxAssertionBytes)
+		}
+		tok := strings.TrimSpace(string(data))
+		if tok == "" {
+			return "", fmt.Errorf("the identity token %s is empty", path)
+		}
+		return tok, nil
+	}
+}
+
+// maxAssertionBytes bounds an identity token read from a file.
+const maxAssertionBytes = 64 << 10
 
 // scopeList splits a space-separated scope for x/oauth2.
 func scopeList(scope string) []string { return strings.Fields(scope) }

@@ -30,6 +30,10 @@ type Token struct {
 	ClientID      string `json:"client_id,omitempty"`
 	ClientSecret  string `json:"client_secret,omitempty"`
 	AuthMethod    string `json:"auth_method,omitempty"`
+	// DPoPKeyThumbprint is, for a DPoP-bound token (TokenType "DPoP"),
+	// the JWK thumbprint of the key it is bound to: only the connection
+	// holding that key can present it.
+	DPoPKeyThumbprint string `json:"dpop_jkt,omitempty"`
 }
 
 // String hides the secrets, so a Token printed by mistake leaks nothing.

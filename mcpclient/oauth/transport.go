@@ -2,6 +2,7 @@ package oauth
 
 import (
 	"bytes"
+	"errors"
 	"fmt"
 	"io"
 	"log/slog"
@@ -63,25 +64,41 @@ func (t *transport) RoundTrip(req *http.Request) (*http.Response, error) {
 	if err != nil {
 		return nil, err
 	}
-	authorized, stepUps := false, 0
+	authorized, stepUps, nonceRetried := false, 0, false
 	for {
 		out := req.Clone(ctx)
 		if out.Body, err = body(); err != nil {
 			return nil, err
 		}
-		if tok != nil {
-			if tok.TokenType != "" && !strings.EqualFold(tok.TokenType, "bearer") {
-				return nil, fmt.Errorf("oauth: the stored token is of type %q; only Bearer tokens can be used", truncate(tok.TokenType, 40))
+		nonce, err := t.authenticate(out, tok)
+		if err != nil {
+			if out.Body != nil {
+				_ = out.Body.Close()
 			}
-			out.Header.Set("Authorization", "Bearer "+tok.AccessToken)
+			return nil, err
 		}
 		resp, err := t.base.RoundTrip(out)
 		if err != nil {
 			return nil, err
 		}
+		dpop := tok != nil && strings.EqualFold(tok.TokenType, tokenTypeDPoP)
+		if dpop {
+			t.flow.dpop.noteNonce(t.origin, resp.Header)
+		}
 		stepUp := false
 		switch resp.StatusCode {
 		case http.StatusUnauthorized:
+			if dpop && isNonceChallenge(resp.Header) {
+				// RFC 9449 section 9: the proof lacked the server's
+				// current nonce. Once per request with a new nonce; a
+				// server that keeps asking gets its answer back.
+				if nonceRetried || t.flow.dpop.nonce(t.origin) == nonce {
+					return resp, nil
+				}
+				nonceRetried = true
+				drainClose(resp.Body)
+				continue
+			}
 			if authorized {
 				return resp, nil // a token just issued is refused: do not loop
 			}
@@ -104,6 +121,31 @@ func (t *transport) RoundTrip(req *http.Request) (*http.Response, error) {
 		}
 		authorized = true
 	}
+}
+
+// authenticate puts tok on out: a bearer token as it is, a DPoP-bound
+// token with a fresh proof of this connection's key for out's method and
+// URL (RFC 9449 section 7.1). It returns the proof's nonce.
+func (t *transport) authenticate(out *http.Request, tok *Token) (nonce string, err error) {
+	switch {
+	case tok == nil || tok.AccessToken == "":
+		return "", nil
+	case tok.TokenType == "" || strings.EqualFold(tok.TokenType, tokenTypeBearer):
+		out.Header.Set("Authorization", "Bearer "+tok.AccessToken)
+		return "", nil
+	case strings.EqualFold(tok.TokenType, tokenTypeDPoP):
+		if t.flow.dpop == nil || tok.DPoPKeyThumbprint != t.flow.dpop.jkt {
+			return "", errors.New("oauth: the token is bound to a DPoP key this connection does not hold")
+		}
+		proof, nonce, err := t.flow.dpop.proof(out.Method, out.URL, tok.AccessToken)
+		if err != nil {
+			return "", err
+		}
+		out.Header.Set("Authorization", "DPoP "+tok.AccessToken)
+		out.Header.Set("DPoP", proof)
+		return nonce, nil
+	}
+	return "", fmt.Errorf("oauth: the stored token is of type %q; only Bearer and DPoP tokens can be used", truncate(tok.TokenType, 40))
 }
 
 // maxReplayBody bounds a request body kept in memory to be sent again

@@ -39,6 +39,22 @@ var authScenarios = []string{
 	"auth/client-credentials-jwt", "auth/client-credentials-basic", ScenarioCrossApp,
 }
 
+// extensionAuthScenarios are auth scenarios of the newer suite (the
+// authorization extensions) that Run implements too.
+var extensionAuthScenarios = []string{
+	ScenarioEnterprise, ScenarioWIF, ScenarioDPoP, ScenarioDPoPNonce,
+}
+
+// The authorization extensions' scenarios: enterprise-managed
+// authorization (cross-app access renamed), workload identity federation
+// and DPoP.
+const (
+	ScenarioEnterprise = "auth/enterprise-managed-authorization"
+	ScenarioWIF        = "auth/wif-jwt-bearer"
+	ScenarioDPoP       = "auth/dpop"
+	ScenarioDPoPNonce  = "auth/dpop-nonce"
+)
+
 // ScenarioCrossApp is the suite's cross-app access scenario (token exchange
 // and JWT bearer grant).
 const ScenarioCrossApp = "auth/cross-app-access-complete-flow"
@@ -55,6 +71,8 @@ type scenarioContext struct {
 	IDPClientID      string     `json:"idp_client_id"`
 	IDPIDToken       string     `json:"idp_id_token"`
 	IDPTokenEndpoint string     `json:"idp_token_endpoint"`
+	// ValidJWT is the workload's identity token of auth/wif-jwt-bearer.
+	ValidJWT string `json:"valid_jwt"`
 }
 
 // toolCall is a call the scenario asks the client to make.
@@ -72,11 +90,15 @@ func oauthFor(scenario string, sc scenarioContext) (*oauth.Config, error) {
 		Authorizer: headlessAuthorizer{},
 	}
 	switch {
-	case scenario == ScenarioCrossApp:
-		o.Grant = oauth.GrantJWTBearer
+	case scenario == ScenarioCrossApp || scenario == ScenarioEnterprise:
+		o.Grant = oauth.GrantEnterprise
 		o.IDPClientID, o.IDPTokenEndpoint = sc.IDPClientID, sc.IDPTokenEndpoint
-		idToken := sc.IDPIDToken
+		idToken := sc.IDPIDToken // the user's sign-in at the identity provider
 		o.IdentityToken = func(context.Context) (string, error) { return idToken, nil }
+	case scenario == ScenarioWIF:
+		o.Grant = oauth.GrantJWTBearer
+		jwt := sc.ValidJWT // what the workload's platform would have issued it
+		o.Assertion = func(context.Context) (string, error) { return jwt, nil }
 	case strings.HasPrefix(scenario, "auth/client-credentials-"):
 		o.Grant = oauth.GrantClientCredentials
 		if sc.PrivateKeyPEM != "" {
