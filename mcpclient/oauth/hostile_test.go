@@ -361,12 +361,19 @@ func TestEchoedSecretsScrubbed(t *testing.T) {
 // --- 7. token_type ---
 
 func TestOnlyBearerTokensSentAsBearer(t *testing.T) {
+	// A DPoP token issued to a request that carried no proof (the server
+	// does not offer DPoP, so none was sent) is bound to nothing of ours.
 	e := newOAuthEnv(t, authtest.Options{TokenType: "DPoP", Clients: map[string]string{"svc": "svc-secret-value"}})
 	_, err := mcpclient.Connect(testCtx(t), e.config(&oauth.Config{Grant: oauth.GrantClientCredentials, ClientID: "svc", ClientSecret: "svc-secret-value"}))
 	require.Error(t, err)
-	assert.Contains(t, err.Error(), `"DPoP"`)
-	assert.Contains(t, err.Error(), "Bearer")
+	assert.Contains(t, err.Error(), "DPoP token to a request without a DPoP proof")
 	assert.Equal(t, 1, e.srv.Unauthorized(), "the DPoP token was never sent as a bearer token")
+
+	e = newOAuthEnv(t, authtest.Options{TokenType: "N_A", Clients: map[string]string{"svc": "svc-secret-value"}})
+	_, err = mcpclient.Connect(testCtx(t), e.config(&oauth.Config{Grant: oauth.GrantClientCredentials, ClientID: "svc", ClientSecret: "svc-secret-value"}))
+	require.Error(t, err)
+	assert.Contains(t, err.Error(), `"N_A"`)
+	assert.Equal(t, 1, e.srv.Unauthorized(), "a token of another type is never sent")
 
 	// Nor is a program's token source's.
 	dpop := oauth2.StaticTokenSource(&oauth2.Token{AccessToken: "at-dpop-value", TokenType: "DPoP"})

@@ -21,6 +21,7 @@ package authtest
 
 import (
 	"context"
+	"crypto"
 	"encoding/json"
 	"net"
 	"net/http"
@@ -72,6 +73,28 @@ type Options struct {
 	EchoSecrets bool
 	// TokenType is the token_type of issued tokens. Default "Bearer".
 	TokenType string
+
+	// DPoP makes the server a DPoP one (RFC 9449): its metadata lists
+	// ES256 proofs, a token request with a valid proof gets a token (and
+	// refresh token) bound to the proof's key, and a bound token is
+	// accepted only with the DPoP scheme and a valid proof of that key.
+	// Proofs are checked strictly (Proofs lists the accepted ones).
+	DPoP bool
+	// DPoPNonce, when set, is the nonce every proof must carry; the token
+	// endpoint answers use_dpop_nonce (400) and the resource use_dpop_nonce
+	// (401), with the nonce in DPoP-Nonce, to a proof without it.
+	DPoPNonce string
+	// DPoPNonceLoop, "token" or "resource", makes that endpoint demand a
+	// new nonce from every proof, as a hostile server would, forever.
+	DPoPNonceLoop string
+	// AssertionKey verifies the assertions of the JWT bearer grant
+	// (RFC 7523): signed by it, for the issuer's audience, not expired.
+	// Without it the grant is unsupported.
+	AssertionKey crypto.PublicKey
+	// RedirectTo, when set, answers every authorized MCP request with a
+	// 307 redirect there, as a compromised or misconfigured server would
+	// to harvest credentials at another origin.
+	RedirectTo string
 }
 
 // IssCorrect as Options.Iss sends the issuer as the iss parameter.
@@ -100,7 +123,11 @@ type Server struct {
 	ccs      atomic.Int64
 	tokenReq atomic.Int64
 	foreign  atomic.Int64
+	nonceCh  atomic.Int64
 	regsAt   map[string]int
+	jtis     map[string]bool // DPoP proof ids seen
+	proofs   []Proof
+	jwtbs    atomic.Int64
 }
 
 type client struct {
@@ -115,13 +142,14 @@ type grant struct {
 	clientID, scope, resource      string
 	challenge, redirectURI         string // codes
 	expired, revoked, used, access bool
+	jkt                            string // the DPoP key it is bound to
 }
 
 // New starts a Server serving mcp and stops it when tb ends.
 func New(tb testing.TB, mcp *server.MCPServer, opts Options) *Server {
 	tb.Helper()
 	s := &Server{opts: opts, clients: map[string]*client{}, codes: map[string]*grant{},
-		access: map[string]*grant{}, refresh: map[string]*grant{}, regsAt: map[string]int{}}
+		access: map[string]*grant{}, refresh: map[string]*grant{}, regsAt: map[string]int{}, jtis: map[string]bool{}}
 	if s.opts.TokenTTL == 0 {
 		s.opts.TokenTTL = 3600
 	}
@@ -275,6 +303,10 @@ func (s *Server) RegistrationsAt(issuer string) int {
 	return s.regsAt[issuer]
 }
 
+// JWTBearerGrants counts the JWT bearer grants the token endpoint
+// answered with a token.
+func (s *Server) JWTBearerGrants() int { return int(s.jwtbs.Load()) }
+
 // ForeignClients counts the requests that presented, at one authorization
 // server, a client registered at the other.
 func (s *Server) ForeignClients() int { return int(s.foreign.Load()) }
@@ -307,6 +339,12 @@ func (s *Server) serverMetadata(w http.ResponseWriter, issuer string) {
 		"code_challenge_methods_supported":      []string{"S256"},
 		"token_endpoint_auth_methods_supported": []string{"client_secret_basic", "client_secret_post"},
 		"scopes_supported":                      append(slices.Clone(s.opts.Scopes), "offline_access"),
+	}
+	if s.opts.DPoP {
+		m["dpop_signing_alg_values_supported"] = []string{"ES256"}
+	}
+	if s.opts.AssertionKey != nil {
+		m["grant_types_supported"] = append(m["grant_types_supported"].([]string), jwtBearerGrant)
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()

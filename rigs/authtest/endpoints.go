@@ -7,12 +7,16 @@ import (
 	"crypto/subtle"
 	"encoding/base64"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"net/http"
 	"net/url"
 	"slices"
 	"strings"
+	"time"
+
+	"github.com/go-jose/go-jose/v4/jwt"
 )
 
 func randomToken(prefix string) string {
@@ -100,6 +104,9 @@ func (s *Server) authorize(w http.ResponseWriter, r *http.Request, issuer string
 	s.mu.Lock()
 	s.codes[code] = &grant{issuer: issuer, clientID: q.Get("client_id"), scope: strings.Join(scopes, " "), resource: q.Get("resource"),
 		challenge: q.Get("code_challenge"), redirectURI: redirect}
+	if s.opts.DPoP {
+		s.codes[code].jkt = q.Get("dpop_jkt") // RFC 9449 section 10: the code is the key's
+	}
 	s.remember(code)
 	s.mu.Unlock()
 	s.authz.Add(1)
@@ -157,6 +164,9 @@ func (s *Server) echo(r *http.Request) string {
 		secret+f.Get("client_secret"), f.Get("code"), f.Get("code_verifier"), f.Get("refresh_token"), f.Get("client_assertion")+f.Get("assertion"))
 }
 
+// jwtBearerGrant is the grant_type of the JWT bearer grant (RFC 7523).
+const jwtBearerGrant = "urn:ietf:params:oauth:grant-type:jwt-bearer"
+
 func (s *Server) token(w http.ResponseWriter, r *http.Request, issuer string) {
 	s.tokenReq.Add(1)
 	r.Body = http.MaxBytesReader(w, r.Body, 1<<16)
@@ -166,19 +176,40 @@ func (s *Server) token(w http.ResponseWriter, r *http.Request, issuer string) {
 	}
 	f := r.PostForm
 	id, ok := s.clientAuth(r, issuer)
+	if !ok && f.Get("grant_type") == jwtBearerGrant && !hasClientSecret(r) {
+		// RFC 7523 section 3.1: the assertion authenticates; client
+		// authentication is optional.
+		ok = true
+	}
 	if !ok {
 		oauthError(w, http.StatusUnauthorized, "invalid_client", "client authentication failed"+s.echo(r))
 		return
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	s.remember(f.Get("code"), f.Get("code_verifier"), f.Get("refresh_token"))
+	s.remember(f.Get("code"), f.Get("code_verifier"), f.Get("refresh_token"), f.Get("assertion"))
+	jkt := ""
+	if s.opts.DPoP && len(r.Header.Values("DPoP")) > 0 {
+		var nonce string
+		var err error
+		if jkt, nonce, err = s.checkProof(r, "token", issuer+"/token", ""); err != nil {
+			oauthError(w, http.StatusBadRequest, "invalid_dpop_proof", err.Error())
+			return
+		}
+		if want := s.nonceWanted("token"); want != "" && nonce != want {
+			s.nonceCh.Add(1)
+			w.Header().Set("DPoP-Nonce", want)
+			oauthError(w, http.StatusBadRequest, "use_dpop_nonce", "a nonce is required")
+			return
+		}
+	}
 	var g *grant
 	switch f.Get("grant_type") {
 	case "authorization_code":
 		code := s.codes[f.Get("code")]
 		if code == nil || code.used || code.issuer != issuer || code.clientID != id || code.redirectURI != f.Get("redirect_uri") ||
-			f.Get("resource") != code.resource || pkceChallenge(f.Get("code_verifier")) != code.challenge {
+			f.Get("resource") != code.resource || pkceChallenge(f.Get("code_verifier")) != code.challenge ||
+			code.jkt != "" && code.jkt != jkt {
 			oauthError(w, http.StatusBadRequest, "invalid_grant", "bad code"+s.echo(r))
 			return
 		}
@@ -186,7 +217,7 @@ func (s *Server) token(w http.ResponseWriter, r *http.Request, issuer string) {
 		g = &grant{issuer: issuer, clientID: id, scope: code.scope, resource: code.resource}
 	case "refresh_token":
 		old := s.refresh[f.Get("refresh_token")]
-		if old == nil || old.used || old.revoked || old.issuer != issuer || old.clientID != id {
+		if old == nil || old.used || old.revoked || old.issuer != issuer || old.clientID != id || old.jkt != jkt {
 			if old != nil && old.used {
 				// Reuse of a rotated refresh token: the grant is
 				// compromised, so every token of it is revoked (as real
@@ -202,6 +233,17 @@ func (s *Server) token(w http.ResponseWriter, r *http.Request, issuer string) {
 	case "client_credentials":
 		s.ccs.Add(1)
 		g = &grant{issuer: issuer, clientID: id, scope: f.Get("scope"), resource: f.Get("resource")}
+	case jwtBearerGrant:
+		sub, err := s.checkAssertion(f.Get("assertion"), issuer)
+		if err != nil {
+			oauthError(w, http.StatusBadRequest, "invalid_grant", err.Error()+s.echo(r))
+			return
+		}
+		s.jwtbs.Add(1)
+		if id == "" {
+			id = sub
+		}
+		g = &grant{issuer: issuer, clientID: id, scope: f.Get("scope"), resource: f.Get("resource")}
 	default:
 		oauthError(w, http.StatusBadRequest, "unsupported_grant_type", ""+s.echo(r))
 		return
@@ -210,13 +252,18 @@ func (s *Server) token(w http.ResponseWriter, r *http.Request, issuer string) {
 		oauthError(w, http.StatusBadRequest, "invalid_target", "unknown resource"+s.echo(r))
 		return
 	}
+	g.jkt = jkt
 	access := randomToken("at-")
 	ag := *g
 	ag.access = true
 	s.access[access] = &ag
-	resp := map[string]any{"access_token": access, "token_type": s.opts.TokenType, "expires_in": s.opts.TokenTTL, "scope": g.scope}
+	typ := s.opts.TokenType
+	if jkt != "" {
+		typ = "DPoP"
+	}
+	resp := map[string]any{"access_token": access, "token_type": typ, "expires_in": s.opts.TokenTTL, "scope": g.scope}
 	s.remember(access)
-	if !s.opts.NoRefreshTokens && f.Get("grant_type") != "client_credentials" {
+	if gt := f.Get("grant_type"); !s.opts.NoRefreshTokens && gt != "client_credentials" && gt != jwtBearerGrant {
 		rt := randomToken("rt-")
 		rg := *g
 		s.refresh[rt] = &rg
@@ -224,6 +271,36 @@ func (s *Server) token(w http.ResponseWriter, r *http.Request, issuer string) {
 		s.remember(rt)
 	}
 	writeJSON(w, http.StatusOK, resp)
+}
+
+// hasClientSecret reports whether a token request presents a client
+// secret (basic or in the form).
+func hasClientSecret(r *http.Request) bool {
+	_, _, basic := r.BasicAuth()
+	return basic || r.PostForm.Get("client_secret") != ""
+}
+
+// checkAssertion verifies a JWT bearer grant's assertion with
+// Options.AssertionKey and returns its subject. Callers hold s.mu.
+func (s *Server) checkAssertion(assertion, issuer string) (string, error) {
+	if s.opts.AssertionKey == nil {
+		return "", errors.New("the JWT bearer grant is not supported")
+	}
+	tok, err := jwt.ParseSigned(assertion, proofAlgs)
+	if err != nil {
+		return "", errors.New("the assertion is not a signed JWT")
+	}
+	var c jwt.Claims
+	if err := tok.Claims(s.opts.AssertionKey, &c); err != nil {
+		return "", errors.New("the assertion's signature does not verify")
+	}
+	if err := c.ValidateWithLeeway(jwt.Expected{AnyAudience: jwt.Audience{issuer}, Time: time.Now()}, 0); err != nil {
+		return "", fmt.Errorf("the assertion is not valid here: %v", err)
+	}
+	if c.Expiry == nil {
+		return "", errors.New("the assertion has no exp")
+	}
+	return c.Subject, nil
 }
 
 // revokeClient revokes every token issued to client id. Callers hold s.mu.
@@ -249,17 +326,37 @@ func pkceChallenge(verifier string) string {
 func (s *Server) protect(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		prm := s.Base + "/.well-known/oauth-protected-resource/mcp"
-		tok, _ := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer ")
+		scheme, tok, _ := strings.Cut(r.Header.Get("Authorization"), " ")
 		s.mu.Lock()
 		g := s.access[tok]
 		var usable bool
-		var scope string
+		var scope, nonceWant string
 		if g != nil {
 			// Expire and Revoke change grants under s.mu: read them under it too.
 			usable = !g.expired && !g.revoked && g.resource == s.URL && g.issuer == s.active
 			scope = g.scope
+			switch {
+			case g.jkt == "":
+				// A bearer token is a bearer token, whatever else comes with it.
+				usable = usable && strings.EqualFold(scheme, "Bearer")
+			case !strings.EqualFold(scheme, "DPoP"):
+				usable = false // a bound token presented as a bearer token
+			default:
+				jkt, nonce, err := s.checkProof(r, "resource", targetURI(s.URL), tok)
+				usable = usable && err == nil && jkt == g.jkt
+				if want := s.nonceWanted("resource"); usable && want != "" && nonce != want {
+					nonceWant = want
+				}
+			}
 		}
 		s.mu.Unlock()
+		if nonceWant != "" {
+			s.nonceCh.Add(1)
+			w.Header().Set("DPoP-Nonce", nonceWant)
+			w.Header().Set("WWW-Authenticate", `DPoP error="use_dpop_nonce", algs="ES256"`)
+			oauthError(w, http.StatusUnauthorized, "use_dpop_nonce", "a nonce is required")
+			return
+		}
 		if !usable {
 			s.unauth.Add(1)
 			ch := fmt.Sprintf(`Bearer resource_metadata=%q`, prm)
@@ -270,7 +367,14 @@ func (s *Server) protect(next http.Handler) http.Handler {
 				ch += `, error="invalid_token"`
 			}
 			w.Header().Set("WWW-Authenticate", ch)
+			if s.opts.DPoP {
+				w.Header().Add("WWW-Authenticate", fmt.Sprintf(`DPoP algs="ES256", resource_metadata=%q`, prm))
+			}
 			oauthError(w, http.StatusUnauthorized, "invalid_token", "authorization required")
+			return
+		}
+		if s.opts.RedirectTo != "" {
+			http.Redirect(w, r, s.opts.RedirectTo, http.StatusTemporaryRedirect)
 			return
 		}
 		need := s.opts.RequiredScope

@@ -1,0 +1,109 @@
+package oauth
+
+import (
+	"crypto/sha256"
+	"encoding/base64"
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"net/url"
+	"strings"
+	"testing"
+
+	"github.com/go-jose/go-jose/v4"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+// parseProof verifies a proof with the key in its own header and returns
+// its header and claims.
+func parseProof(t *testing.T, proof string) (jose.Header, map[string]any) {
+	t.Helper()
+	jws, err := jose.ParseSigned(proof, []jose.SignatureAlgorithm{jose.ES256})
+	require.NoError(t, err)
+	h := jws.Signatures[0].Header
+	require.NotNil(t, h.JSONWebKey)
+	require.True(t, h.JSONWebKey.IsPublic(), "only the public key travels")
+	payload, err := jws.Verify(h.JSONWebKey.Key)
+	require.NoError(t, err)
+	var claims map[string]any
+	require.NoError(t, json.Unmarshal(payload, &claims))
+	return h, claims
+}
+
+func TestDPoPProofClaims(t *testing.T) {
+	k, err := newDPoPKey()
+	require.NoError(t, err)
+	target, _ := url.Parse("HTTPS://user:pw@MCP.Example.com/mcp/v1?session=abc#frag")
+	proof, nonce, err := k.proof(http.MethodPost, target, "access-token-value")
+	require.NoError(t, err)
+	assert.Empty(t, nonce)
+	h, c := parseProof(t, proof)
+	assert.Equal(t, "dpop+jwt", h.ExtraHeaders[jose.HeaderType])
+	assert.Equal(t, "ES256", h.Algorithm)
+	assert.Equal(t, "POST", c["htm"])
+	assert.Equal(t, "https://mcp.example.com/mcp/v1", c["htu"], "no query, fragment or user information")
+	sum := sha256.Sum256([]byte("access-token-value"))
+	assert.Equal(t, base64.RawURLEncoding.EncodeToString(sum[:]), c["ath"])
+	assert.NotEmpty(t, c["jti"])
+	assert.NotNil(t, c["iat"])
+	assert.NotContains(t, c, "nonce")
+
+	// Fresh every time: a new jti.
+	again, _, err := k.proof(http.MethodPost, target, "access-token-value")
+	require.NoError(t, err)
+	_, c2 := parseProof(t, again)
+	assert.NotEqual(t, c["jti"], c2["jti"])
+
+	// The private scalar appears nowhere: not in the proof, not when the
+	// key is printed.
+	d := base64.RawURLEncoding.EncodeToString(k.priv.D.Bytes())
+	for _, s := range []string{proof, fmt.Sprintf("%v %+v %#v %s", k, k, k, k)} {
+		assert.NotContains(t, s, d)
+	}
+	for _, part := range strings.Split(proof, ".")[:2] {
+		raw, _ := base64.RawURLEncoding.DecodeString(part)
+		assert.NotContains(t, string(raw), `"d"`)
+	}
+}
+
+func TestDPoPNoncePerOrigin(t *testing.T) {
+	k, err := newDPoPKey()
+	require.NoError(t, err)
+	as, _ := url.Parse("https://as.example/token")
+	rs, _ := url.Parse("https://rs.example/mcp")
+	h := http.Header{}
+	h.Set("DPoP-Nonce", "n-as")
+	k.noteNonce(origin(as), h)
+	_, nonce, err := k.proof(http.MethodPost, as, "")
+	require.NoError(t, err)
+	assert.Equal(t, "n-as", nonce)
+	_, nonce, err = k.proof(http.MethodPost, rs, "")
+	require.NoError(t, err)
+	assert.Empty(t, nonce, "one server's nonce is not sent to another")
+
+	for _, bad := range []string{`with "quote"`, "line\nbreak", strings.Repeat("n", maxNonceLen+1)} {
+		h.Set("DPoP-Nonce", bad)
+		k.noteNonce(origin(as), h)
+		assert.Equal(t, "n-as", k.nonce(origin(as)), "a malformed nonce %q is ignored", bad)
+	}
+}
+
+func TestParseChallengeDPoP(t *testing.T) {
+	h := http.Header{}
+	h.Add("WWW-Authenticate", `DPoP algs="ES256", resource_metadata="https://rs.example/prm"`)
+	ch := parseChallenge(h)
+	assert.True(t, ch.dpopOnly)
+	assert.Equal(t, "https://rs.example/prm", ch.resourceMetadata)
+
+	h.Add("WWW-Authenticate", `Bearer resource_metadata="https://rs.example/prm2", scope="a"`)
+	ch = parseChallenge(h)
+	assert.False(t, ch.dpopOnly, "the server takes bearer tokens too")
+	assert.Equal(t, "https://rs.example/prm2", ch.resourceMetadata, "the Bearer challenge wins")
+
+	h = http.Header{}
+	h.Set("WWW-Authenticate", `DPoP error="use_dpop_nonce"`)
+	assert.True(t, isNonceChallenge(h))
+	h.Set("WWW-Authenticate", `Bearer error="use_dpop_nonce"`)
+	assert.False(t, isNonceChallenge(h), "only a DPoP challenge asks for a nonce")
+}
