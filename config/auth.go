@@ -248,8 +248,40 @@ func (p *entryParser) oauth(prefix string, raw any) *oauth.Config {
 				o.Grant = oauth.GrantAuthorizationCode
 			case "client_credentials":
 				o.Grant = oauth.GrantClientCredentials
+			case "jwt_bearer", "jwt-bearer", string(oauth.GrantJWTBearer):
+				o.Grant = oauth.GrantJWTBearer
+			case "enterprise", string(oauth.GrantEnterprise):
+				o.Grant = oauth.GrantEnterprise
 			default:
-				p.fail(key, "unknown grant %q (want \"authorization_code\" or \"client_credentials\")", g)
+				p.fail(key, "unknown grant %q (want \"authorization_code\", \"client_credentials\", \"jwt_bearer\" or \"enterprise\")", g)
+			}
+		case "assertionfile":
+			// The workload's identity token, read at each token request:
+			// its platform rotates the file.
+			if path := expandHome(str()); path != "" {
+				o.Assertion = oauth.FileAssertion(path)
+			}
+		case "idtokenfile", "identitytokenfile":
+			if path := expandHome(str()); path != "" {
+				o.IdentityToken = oauth.FileAssertion(path)
+			}
+		case "idptokenurl", "idptokenendpoint":
+			o.IDPTokenEndpoint = p.pinURL(key, str())
+		case "idpclientid":
+			o.IDPClientID = str()
+		case "idpclientsecret":
+			o.IDPClientSecret = str()
+		case "dpop":
+			switch d := v.(type) {
+			case bool:
+				o.DPoP = map[bool]oauth.DPoPMode{true: oauth.DPoPRequired, false: oauth.DPoPOff}[d]
+			default:
+				switch m := oauth.DPoPMode(str()); m {
+				case oauth.DPoPAuto, oauth.DPoPOff, oauth.DPoPRequired:
+					o.DPoP = m
+				default:
+					p.fail(key, "unknown DPoP mode %q (want \"auto\", \"off\" or \"required\", or true or false)", m)
+				}
 			}
 		case "clientid":
 			o.ClientID = str()
@@ -289,8 +321,19 @@ func (p *entryParser) oauth(prefix string, raw any) *oauth.Config {
 	if o.RedirectURL == "" && callbackPort > 0 {
 		o.RedirectURL = fmt.Sprintf("http://localhost:%d/callback", callbackPort)
 	}
-	if o.Grant == oauth.GrantClientCredentials && (o.ClientID == "" || o.ClientSecret == "") && !p.failedOn(prefix+".client_secret") {
-		p.fail(prefix, "grant \"client_credentials\" needs a client id and a client secret")
+	switch o.Grant {
+	case oauth.GrantClientCredentials:
+		if (o.ClientID == "" || o.ClientSecret == "") && !p.failedOn(prefix+".client_secret") {
+			p.fail(prefix, "grant \"client_credentials\" needs a client id and a client secret")
+		}
+	case oauth.GrantJWTBearer:
+		if o.Assertion == nil {
+			p.fail(prefix, "grant \"jwt_bearer\" needs \"assertion_file\" (the workload's identity token)")
+		}
+	case oauth.GrantEnterprise:
+		if o.ClientID == "" || o.IdentityToken == nil || o.IDPTokenEndpoint == "" {
+			p.fail(prefix, "grant \"enterprise\" needs \"client_id\", \"id_token_file\" and \"idp_token_url\"")
+		}
 	}
 	if !enabled {
 		return nil

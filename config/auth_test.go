@@ -2,6 +2,7 @@ package config
 
 import (
 	"fmt"
+	"os"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -163,4 +164,46 @@ func TestOAuthPins(t *testing.T) {
 	_, _, err = parseOne(t, `{"url": "https://a.example/mcp", "oauth": {"clientId": "c", "tokenUrl": "as.example/token?k=s3cr3t"}}`)
 	assert.ErrorContains(t, err, `server "x": oauth.tokenUrl: want an absolute http:// or https:// URL, got one with no scheme`)
 	assert.NotContains(t, err.Error(), "s3cr3t")
+}
+
+func TestOAuthAssertionGrantsAndDPoP(t *testing.T) {
+	dir := t.TempDir()
+	tokenFile := dir + "/workload-token"
+	require.NoError(t, os.WriteFile(tokenFile, []byte("workload-jwt-value\n"), 0o600))
+
+	s, warns, err := parseOne(t, `{"url": "https://a/mcp", "oauth": {"grant": "jwt_bearer", "assertion_file": "`+tokenFile+`", "dpop": "required"}}`)
+	require.NoError(t, err)
+	assert.Empty(t, warns)
+	o := s.Transport.(*mcpclient.HTTP).OAuth
+	require.NotNil(t, o)
+	assert.Equal(t, oauth.GrantJWTBearer, o.Grant)
+	assert.Equal(t, oauth.DPoPRequired, o.DPoP)
+	require.NotNil(t, o.Assertion)
+	got, err := o.Assertion(t.Context())
+	require.NoError(t, err)
+	assert.Equal(t, "workload-jwt-value", got, "read from the file, at each token request")
+	require.NoError(t, o.Validate("x"))
+
+	s, _, err = parseOne(t, `{"url": "https://a/mcp", "oauth": {"grant": "enterprise", "client_id": "${CID}", "client_secret": "${CSECRET}",
+		"id_token_file": "`+tokenFile+`", "idp_token_url": "https://idp.example/token", "idp_client_id": "idp-c", "idp_client_secret": "${CSECRET}", "dpop": false}}`)
+	require.NoError(t, err)
+	o = s.Transport.(*mcpclient.HTTP).OAuth
+	assert.Equal(t, oauth.GrantEnterprise, o.Grant)
+	assert.Equal(t, "https://idp.example/token", o.IDPTokenEndpoint)
+	assert.Equal(t, "idp-c", o.IDPClientID)
+	assert.Equal(t, "cs-s3cr3t", o.IDPClientSecret)
+	assert.Equal(t, oauth.DPoPOff, o.DPoP)
+	require.NotNil(t, o.IdentityToken)
+	require.NoError(t, o.Validate("x"))
+
+	for entry, want := range map[string]string{
+		`{"url": "https://a", "oauth": {"grant": "jwt_bearer"}}`:                             `oauth: grant "jwt_bearer" needs "assertion_file"`,
+		`{"url": "https://a", "oauth": {"grant": "enterprise", "client_id": "c"}}`:           `oauth: grant "enterprise" needs "client_id", "id_token_file" and "idp_token_url"`,
+		`{"url": "https://a", "oauth": {"clientId": "c", "dpop": "sometimes"}}`:              `oauth.dpop: unknown DPoP mode "sometimes"`,
+		`{"url": "https://a", "oauth": {"grant": "enterprise", "idp_token_url": "ftp://x"}}`: `oauth.idp_token_url`,
+	} {
+		_, _, err := parseOne(t, entry)
+		require.Error(t, err, entry)
+		assert.Contains(t, err.Error(), want)
+	}
 }

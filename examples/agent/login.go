@@ -97,8 +97,20 @@ func (f loginFlags) applyTokens(ctx context.Context, servers []bridge.Server) er
 		if s.OAuth.RedirectURL == "" {
 			s.OAuth.RedirectURL = placeholderRedirect
 		}
+		bearerUnlessAsked(s.OAuth)
 	}
 	return nil
+}
+
+// bearerUnlessAsked turns DPoP off where the config leaves it to the
+// library. A DPoP key lives as long as its process, and the agent's tokens
+// outlive it by design (--login stores one for later runs): a token bound
+// to the key of the run that got it would be of no use to the next. A
+// config that says "dpop" keeps its choice.
+func bearerUnlessAsked(o *oauth.Config) {
+	if o.DPoP == "" {
+		o.DPoP = oauth.DPoPOff
+	}
 }
 
 // httpOf returns the HTTP or SSE transport of a server, or nil.
@@ -166,6 +178,7 @@ func login(ctx context.Context, f loginFlags, configPath string, stderr io.Write
 
 	auth.RedirectURL = redirect.String()
 	auth.TokenStore = oauth.NewFileTokenStore(path)
+	bearerUnlessAsked(&auth)
 	auth.Authorizer = oauth.AuthorizerFunc(func(ctx context.Context, server, authURL string) (oauth.AuthorizationResponse, error) {
 		fmt.Fprintf(stderr, "To authorize the agent for %q, open this URL in a browser:\n%s\n", server, authURL)
 		if *f.openBrowser {

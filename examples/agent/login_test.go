@@ -74,7 +74,16 @@ func (b *browser) close() string {
 // API key), then a normal run that uses the stored token without asking
 // the user again.
 func TestAgentLogin(t *testing.T) {
-	srv := authtest.New(t, mcptest.NewServer(), authtest.Options{Scopes: []string{"mcp:read"}, RequiredScope: "mcp:read"})
+	t.Run("bearer", func(t *testing.T) { testAgentLogin(t, false) })
+	// A DPoP key lives as long as its process, so a token bound to the
+	// login's key is of no use to the next run: the agent, whose tokens
+	// outlive it by design, keeps to bearer tokens unless the config asks
+	// for DPoP.
+	t.Run("server offers DPoP", func(t *testing.T) { testAgentLogin(t, true) })
+}
+
+func testAgentLogin(t *testing.T, dpop bool) {
+	srv := authtest.New(t, mcptest.NewServer(), authtest.Options{Scopes: []string{"mcp:read"}, RequiredScope: "mcp:read", DPoP: dpop})
 	dir := t.TempDir()
 	cfg := filepath.Join(dir, "mcp.json")
 	require.NoError(t, os.WriteFile(cfg, fmt.Appendf(nil, `{"mcpServers": {"remote": {"url": %q, "auth": {"type": "oauth"}}}}`, srv.URL), 0o600))

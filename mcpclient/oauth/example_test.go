@@ -78,3 +78,56 @@ func ExampleConfig_tokenSource() {
 	}
 	defer c.Close()
 }
+
+// A workload in Kubernetes authenticates with its projected service
+// account token (audience: the MCP server's authorization server) through
+// the JWT bearer grant; the file is read at each token request, as the
+// kubelet rotates it. Where the authorization server offers DPoP, the
+// tokens are bound to a key of this connection.
+func ExampleFileAssertion() {
+	ctx := context.Background()
+	c, err := mcpclient.Connect(ctx, mcpclient.Config{
+		Name: "remote",
+		Transport: &mcpclient.HTTP{
+			URL: "https://mcp.example.com/mcp",
+			OAuth: &oauth.Config{
+				Grant:     oauth.GrantJWTBearer,
+				Assertion: oauth.FileAssertion("/var/run/secrets/tokens/mcp-token"),
+			},
+		},
+	})
+	if err != nil {
+		log.Fatal(err)
+	}
+	defer c.Close()
+}
+
+// Enterprise-managed authorization: the user signed in to the company's
+// identity provider; their ID token is exchanged there for an identity
+// assertion grant to the MCP server, which its authorization server
+// turns into an access token. No browser is involved.
+func ExampleConfig_enterprise() {
+	ctx := context.Background()
+	userIDToken := func(ctx context.Context) (string, error) {
+		return "", errors.New("the ID token from the program's own sign-in")
+	}
+	c, err := mcpclient.Connect(ctx, mcpclient.Config{
+		Name: "wiki",
+		Transport: &mcpclient.HTTP{
+			URL: "https://wiki.example.com/mcp",
+			OAuth: &oauth.Config{
+				Grant:            oauth.GrantEnterprise,
+				ClientID:         "wiki-agent",
+				ClientSecret:     "from-the-vault",
+				IdentityToken:    userIDToken,
+				IDPTokenEndpoint: "https://idp.example.com/oauth2/token",
+				IDPClientID:      "agent-at-idp",
+				DPoP:             oauth.DPoPRequired,
+			},
+		},
+	})
+	if err != nil {
+		log.Fatal(err)
+	}
+	defer c.Close()
+}

@@ -223,7 +223,7 @@ func TestRedirectURLMustBeHTTPSOrLoopback(t *testing.T) {
 			assert.Error(t, err, redirect)
 		}
 	}
-	assert.Error(t, (&oauth.Config{Grant: oauth.GrantJWTBearer, ClientID: "c", IDPTokenEndpoint: "http://idp.example.com/token",
+	assert.Error(t, (&oauth.Config{Grant: oauth.GrantEnterprise, ClientID: "c", IDPTokenEndpoint: "http://idp.example.com/token",
 		IdentityToken: func(context.Context) (string, error) { return "", nil }}).Validate("s"), "identity provider over http")
 }
 

@@ -284,12 +284,13 @@ func TestTokenStringHidesSecrets(t *testing.T) {
 
 func TestOAuthConfigValidation(t *testing.T) {
 	for name, o := range map[string]*oauth.Config{
-		"no redirect":          {},
-		"cc without secret":    {Grant: oauth.GrantClientCredentials, ClientID: "x"},
-		"jwt without idp":      {Grant: oauth.GrantJWTBearer, ClientID: "x"},
-		"unknown grant":        {Grant: "password"},
-		"http metadata URL":    {RedirectURL: testRedirect, ClientMetadataURL: "http://x.example/c.json"},
-		"metadata URL no path": {RedirectURL: testRedirect, ClientMetadataURL: "https://x.example"},
+		"no redirect":            {},
+		"cc without secret":      {Grant: oauth.GrantClientCredentials, ClientID: "x"},
+		"jwt without assertion":  {Grant: oauth.GrantJWTBearer, ClientID: "x"},
+		"enterprise without idp": {Grant: oauth.GrantEnterprise, ClientID: "x"},
+		"unknown grant":          {Grant: "password"},
+		"http metadata URL":      {RedirectURL: testRedirect, ClientMetadataURL: "http://x.example/c.json"},
+		"metadata URL no path":   {RedirectURL: testRedirect, ClientMetadataURL: "https://x.example"},
 	} {
 		_, err := mcpclient.Connect(testCtx(t), mcpclient.Config{Name: "s", Transport: &mcpclient.HTTP{URL: "http://127.0.0.1:1/mcp", OAuth: o}})
 		assert.Error(t, err, name)
