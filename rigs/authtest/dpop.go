@@ -47,7 +47,7 @@ func (s *Server) checkProof(r *http.Request, endpoint, target, accessToken strin
 	if len(vals) != 1 || strings.Contains(vals[0], ",") {
 		return "", "", errors.New("exactly one DPoP proof is required")
 	}
-	jws, err := jose.ParseSigned(vals[0], proofAlgs)
+	jws, err := jose.ParseSignedCompact(vals[0], proofAlgs)
 	if err != nil || len(jws.Signatures) != 1 {
 		return "", "", errors.New("the proof is not a signed JWT")
 	}

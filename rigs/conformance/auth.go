@@ -37,12 +37,7 @@ var authScenarios = []string{
 	"auth/iss-supported-missing", "auth/iss-wrong-issuer", "auth/iss-unexpected", "auth/iss-normalized",
 	"auth/metadata-issuer-mismatch",
 	"auth/client-credentials-jwt", "auth/client-credentials-basic", ScenarioCrossApp,
-}
-
-// extensionAuthScenarios are auth scenarios of the newer suite (the
-// authorization extensions) that Run implements too.
-var extensionAuthScenarios = []string{
-	ScenarioEnterprise, ScenarioWIF, ScenarioDPoP, ScenarioDPoPNonce,
+	ScenarioEnterprise, ScenarioDPoP, ScenarioDPoPNonce, ScenarioWIF,
 }
 
 // The authorization extensions' scenarios: enterprise-managed

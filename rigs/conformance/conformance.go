@@ -139,7 +139,7 @@ func Run(ctx context.Context, scenario, url string, logger *slog.Logger, opts ..
 	run, ok := steps[scenario]
 	switch {
 	case ok:
-	case slices.Contains(authScenarios, scenario), slices.Contains(extensionAuthScenarios, scenario):
+	case slices.Contains(authScenarios, scenario):
 		var err error
 		if oauth, err = oauthFor(scenario, sc); err != nil {
 			return fmt.Errorf("%s: %w", scenario, err)

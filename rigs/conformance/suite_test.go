@@ -46,17 +46,9 @@ var suites = []suiteVersion{
 
 // pendingIssue24 are the client scenarios of 0.2.0-alpha.12 that issue 24
 // asks to pass and that are still being built: each is skipped, with its
-// reason, until it passes; the entry is then removed. DPoP, workload
-// identity federation and enterprise-managed authorization are built in
-// mcpclient/oauth beside this harness; the others need the library changes
-// listed. The test fails when Run implements a scenario still listed here
+// reason, until it passes; the entry is then removed. The test fails when Run implements a scenario still listed here
 // (remove the entry), and CI's goal is this list empty.
 var pendingIssue24 = map[string]string{
-	"auth/dpop":                             "DPoP-bound tokens are not built yet",
-	"auth/dpop-nonce":                       "DPoP-bound tokens are not built yet",
-	"auth/wif-jwt-bearer":                   "workload identity federation is not built yet",
-	"auth/enterprise-managed-authorization": "enterprise-managed authorization is not built yet",
-
 	"sep-2640-client-no-prefetch":        "skills extension not wired into Run yet",
 	"sep-2640-client-verify-digest":      "skills extension not wired into Run yet",
 	"sep-2640-client-verify-size":        "skills extension not wired into Run yet",
