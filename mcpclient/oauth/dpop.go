@@ -47,8 +47,8 @@ const (
 	tokenTypeDPoP   = "DPoP"
 )
 
-// dpopAlg is the one proof algorithm: ES256, which RFC 9449 expects
-// every server to accept.
+// dpopAlg is the one proof algorithm: ES256 (P-256), the one DPoP
+// servers commonly list and the MCP DPoP scenarios offer.
 const dpopAlg = jose.ES256
 
 // dpopKey is one connection's proof-of-possession key and the nonces its
