@@ -55,8 +55,9 @@ const dpopAlg = jose.ES256
 // servers handed out. The private key is generated here, never stored,
 // printed or sent; only its public half travels, inside proofs.
 type dpopKey struct {
-	priv *ecdsa.PrivateKey
-	jkt  string // the public key's JWK SHA-256 thumbprint (RFC 7638)
+	priv   *ecdsa.PrivateKey
+	jkt    string      // the public key's JWK SHA-256 thumbprint (RFC 7638)
+	signer jose.Signer // ES256 with the public JWK embedded, typ dpop+jwt
 
 	mu     sync.Mutex
 	nonces map[string]string // origin to the last DPoP-Nonce it sent
@@ -77,7 +78,12 @@ func newDPoPKey() (*dpopKey, error) {
 	if err != nil {
 		return nil, fmt.Errorf("oauth: DPoP key thumbprint: %w", err)
 	}
-	return &dpopKey{priv: priv, jkt: base64.RawURLEncoding.EncodeToString(tp), nonces: map[string]string{}}, nil
+	signer, err := jose.NewSigner(jose.SigningKey{Algorithm: dpopAlg, Key: priv},
+		(&jose.SignerOptions{EmbedJWK: true}).WithType("dpop+jwt"))
+	if err != nil {
+		return nil, fmt.Errorf("oauth: DPoP signer: %w", err)
+	}
+	return &dpopKey{priv: priv, jkt: base64.RawURLEncoding.EncodeToString(tp), signer: signer, nonces: map[string]string{}}, nil
 }
 
 // proofClaims are the claims of a DPoP proof beyond jti and iat
@@ -94,17 +100,12 @@ type proofClaims struct {
 // its hash. It returns the nonce it used.
 func (k *dpopKey) proof(method string, target *url.URL, accessToken string) (proof, nonce string, err error) {
 	nonce = k.nonce(origin(target))
-	signer, err := jose.NewSigner(jose.SigningKey{Algorithm: dpopAlg, Key: k.priv},
-		(&jose.SignerOptions{EmbedJWK: true}).WithType("dpop+jwt"))
-	if err != nil {
-		return "", "", fmt.Errorf("oauth: DPoP proof: %w", err)
-	}
 	c := proofClaims{HTM: method, HTU: htu(target), Nonce: nonce}
 	if accessToken != "" {
 		sum := sha256.Sum256([]byte(accessToken))
 		c.ATH = base64.RawURLEncoding.EncodeToString(sum[:])
 	}
-	proof, err = jwt.Signed(signer).
+	proof, err = jwt.Signed(k.signer).
 		Claims(jwt.Claims{ID: randomString(16), IssuedAt: jwt.NewNumericDate(time.Now())}).
 		Claims(c).Serialize()
 	if err != nil {

@@ -109,3 +109,53 @@ func TestParseChallengeDPoP(t *testing.T) {
 	h.Set("WWW-Authenticate", `Bearer error="use_dpop_nonce"`)
 	assert.False(t, isNonceChallenge(h), "only a DPoP challenge asks for a nonce")
 }
+
+func TestChooseDPoP(t *testing.T) {
+	es256 := &authServer{DPoPSigningAlgValuesSupported: []string{"ES256", "RS256"}}
+	rsOnly := &authServer{DPoPSigningAlgValuesSupported: []string{"RS256"}}
+	silent := &authServer{}
+	required := &protectedResource{DPoPBoundTokensRequired: true}
+	for _, tc := range []struct {
+		name    string
+		mode    DPoPMode
+		ch      challenge
+		prm     *protectedResource
+		as      *authServer
+		want    bool
+		wantErr bool
+	}{
+		{"offered", DPoPAuto, challenge{}, nil, es256, true, false},
+		{"not offered", DPoPAuto, challenge{}, nil, silent, false, false},
+		{"DPoP-only challenge", DPoPAuto, challenge{dpopOnly: true}, nil, silent, true, false},
+		{"resource requires it", DPoPAuto, challenge{}, required, silent, true, false},
+		{"only algorithms we cannot sign", DPoPAuto, challenge{dpopOnly: true}, required, rsOnly, false, false},
+		{"off", DPoPOff, challenge{dpopOnly: true}, required, es256, false, false},
+		{"required, silent server", DPoPRequired, challenge{}, nil, silent, true, false},
+		{"required, no ES256", DPoPRequired, challenge{}, nil, rsOnly, false, true},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			o := &flow{cfg: Config{DPoP: tc.mode}}
+			got, err := o.chooseDPoP(tc.ch, tc.prm, tc.as)
+			if tc.wantErr {
+				require.Error(t, err)
+				return
+			}
+			require.NoError(t, err)
+			assert.Equal(t, tc.want, got)
+		})
+	}
+}
+
+// BenchmarkDPoPProof is what DPoP adds to every request: one ES256
+// signature over a fresh proof.
+func BenchmarkDPoPProof(b *testing.B) {
+	k, err := newDPoPKey()
+	require.NoError(b, err)
+	target, _ := url.Parse("https://mcp.example.com/mcp")
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, _, err := k.proof(http.MethodPost, target, "access-token-value"); err != nil {
+			b.Fatal(err)
+		}
+	}
+}

@@ -97,6 +97,7 @@ func (t *transport) RoundTrip(req *http.Request) (*http.Response, error) {
 				}
 				nonceRetried = true
 				drainClose(resp.Body)
+				t.flow.log.Debug("oauth: the server asks for a DPoP nonce; sending again with it", "server", t.flow.server)
 				continue
 			}
 			if authorized {
