@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
+	"sync"
 	"testing"
 
 	"github.com/go-jose/go-jose/v4"
@@ -158,4 +159,34 @@ func BenchmarkDPoPProof(b *testing.B) {
 			b.Fatal(err)
 		}
 	}
+}
+
+func TestDPoPProofsConcurrent(t *testing.T) {
+	// One connection's requests sign with its key at once; under -race
+	// this also checks the shared signer and nonces.
+	k, err := newDPoPKey()
+	require.NoError(t, err)
+	target, _ := url.Parse("https://mcp.example.com/mcp")
+	var mu sync.Mutex
+	jtis := map[any]bool{}
+	var wg sync.WaitGroup
+	for range 8 {
+		wg.Go(func() {
+			for range 10 {
+				h := http.Header{}
+				h.Set("DPoP-Nonce", "n")
+				k.noteNonce(origin(target), h)
+				proof, _, err := k.proof(http.MethodPost, target, "at")
+				if !assert.NoError(t, err) {
+					return
+				}
+				_, c := parseProof(t, proof)
+				mu.Lock()
+				jtis[c["jti"]] = true
+				mu.Unlock()
+			}
+		})
+	}
+	wg.Wait()
+	assert.Len(t, jtis, 80, "every proof has its own jti")
 }
