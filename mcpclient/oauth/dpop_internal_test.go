@@ -168,7 +168,7 @@ func TestDPoPProofsConcurrent(t *testing.T) {
 	require.NoError(t, err)
 	target, _ := url.Parse("https://mcp.example.com/mcp")
 	var mu sync.Mutex
-	jtis := map[any]bool{}
+	var proofs []string
 	var wg sync.WaitGroup
 	for range 8 {
 		wg.Go(func() {
@@ -180,13 +180,17 @@ func TestDPoPProofsConcurrent(t *testing.T) {
 				if !assert.NoError(t, err) {
 					return
 				}
-				_, c := parseProof(t, proof)
 				mu.Lock()
-				jtis[c["jti"]] = true
+				proofs = append(proofs, proof)
 				mu.Unlock()
 			}
 		})
 	}
 	wg.Wait()
+	jtis := map[any]bool{}
+	for _, p := range proofs {
+		_, c := parseProof(t, p)
+		jtis[c["jti"]] = true
+	}
 	assert.Len(t, jtis, 80, "every proof has its own jti")
 }
