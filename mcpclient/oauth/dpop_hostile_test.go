@@ -190,3 +190,30 @@ func TestDPoPSecretsNeverEchoed(t *testing.T) {
 	require.NotEmpty(t, e.srv.Proofs())
 	assert.False(t, strings.Contains(e.logs.String()+err.Error(), "eyJ"), "no JWT (proof, assertion) in logs or errors")
 }
+
+func TestStoredDPoPTokenWithDPoPOff(t *testing.T) {
+	// DPoP is off for this connection, so it holds no key; a DPoP token
+	// in the store (another connection's) is neither presented nor a
+	// reason to fail, even when the server's 401s talk DPoP nonces.
+	e, rec := publicEnv(t, authtest.Options{Clients: map[string]string{"svc": "svc-secret-value"}})
+	inner := rec.base
+	rec.base = roundTripFunc(func(r *http.Request) (*http.Response, error) {
+		resp, err := inner.RoundTrip(r)
+		if err == nil && resp.StatusCode == http.StatusUnauthorized {
+			resp.Header.Set("DPoP-Nonce", "nonce-for-nobody")
+			resp.Header.Add("WWW-Authenticate", `DPoP error="use_dpop_nonce"`)
+		}
+		return resp, err
+	})
+	store := &oauth.MemoryTokenStore{}
+	other := &oauth.Token{AccessToken: "at-of-another-key", TokenType: "DPoP", DPoPKeyThumbprint: "another-key-thumbprint", Expiry: time.Now().Add(time.Hour)}
+	require.NoError(t, store.Save(context.Background(), e.srv.URL, other))
+	c, err := mcpclient.Connect(testCtx(t), e.publicConfig(rec, &oauth.Config{Grant: oauth.GrantClientCredentials, ClientID: "svc", ClientSecret: "svc-secret-value", TokenStore: store, DPoP: oauth.DPoPOff}))
+	require.NoError(t, err)
+	defer c.Close()
+	callEcho(t, c, "echo")
+	for _, r := range rec.requests() {
+		assert.NotContains(t, r.Header.Get("Authorization"), "at-of-another-key")
+		assert.Empty(t, r.Header.Get("DPoP"))
+	}
+}

@@ -70,7 +70,7 @@ func (t *transport) RoundTrip(req *http.Request) (*http.Response, error) {
 		if out.Body, err = body(); err != nil {
 			return nil, err
 		}
-		nonce, err := t.authenticate(out, tok)
+		proved, nonce, err := t.authenticate(out, tok)
 		if err != nil {
 			if out.Body != nil {
 				_ = out.Body.Close()
@@ -81,14 +81,13 @@ func (t *transport) RoundTrip(req *http.Request) (*http.Response, error) {
 		if err != nil {
 			return nil, err
 		}
-		dpop := tok != nil && strings.EqualFold(tok.TokenType, tokenTypeDPoP)
-		if dpop {
+		if proved {
 			t.flow.dpop.noteNonce(t.origin, resp.Header)
 		}
 		stepUp := false
 		switch resp.StatusCode {
 		case http.StatusUnauthorized:
-			if dpop && isNonceChallenge(resp.Header) {
+			if proved && isNonceChallenge(resp.Header) {
 				// RFC 9449 section 9: the proof lacked the server's
 				// current nonce. Once per request with a new nonce; a
 				// server that keeps asking gets its answer back.
@@ -126,27 +125,27 @@ func (t *transport) RoundTrip(req *http.Request) (*http.Response, error) {
 
 // authenticate puts tok on out: a bearer token as it is, a DPoP-bound
 // token with a fresh proof of this connection's key for out's method and
-// URL (RFC 9449 section 7.1). It returns the proof's nonce.
-func (t *transport) authenticate(out *http.Request, tok *Token) (nonce string, err error) {
+// URL (RFC 9449 section 7.1). proved says a proof went, with nonce.
+func (t *transport) authenticate(out *http.Request, tok *Token) (proved bool, nonce string, err error) {
 	switch {
 	case tok == nil || tok.AccessToken == "":
-		return "", nil
+		return false, "", nil
 	case tok.TokenType == "" || strings.EqualFold(tok.TokenType, tokenTypeBearer):
 		out.Header.Set("Authorization", "Bearer "+tok.AccessToken)
-		return "", nil
+		return false, "", nil
 	case strings.EqualFold(tok.TokenType, tokenTypeDPoP):
 		if t.flow.dpop == nil || tok.DPoPKeyThumbprint != t.flow.dpop.jkt {
-			return "", errors.New("oauth: the token is bound to a DPoP key this connection does not hold")
+			return false, "", errors.New("oauth: the token is bound to a DPoP key this connection does not hold")
 		}
 		proof, nonce, err := t.flow.dpop.proof(out.Method, out.URL, tok.AccessToken)
 		if err != nil {
-			return "", err
+			return false, "", err
 		}
 		out.Header.Set("Authorization", "DPoP "+tok.AccessToken)
 		out.Header.Set("DPoP", proof)
-		return nonce, nil
+		return true, nonce, nil
 	}
-	return "", fmt.Errorf("oauth: the stored token is of type %q; only Bearer and DPoP tokens can be used", truncate(tok.TokenType, 40))
+	return false, "", fmt.Errorf("oauth: the stored token is of type %q; only Bearer and DPoP tokens can be used", truncate(tok.TokenType, 40))
 }
 
 // maxReplayBody bounds a request body kept in memory to be sent again
