@@ -24,15 +24,19 @@ type transport struct {
 }
 
 // NewTransport returns a transport that authorizes the requests it sends
-// through base to the server named server at serverURL, as cfg says
-// (cfg must have passed [Config.Validate]). Discovery and token requests
-// go through base too, without anything the layers above base add. log
-// receives what the authorization does, never a secret; nil discards it.
+// through base (nil: [http.DefaultTransport]) to the server named server
+// at serverURL, as cfg says (cfg must have passed [Config.Validate]).
+// Discovery and token requests go through base too, without anything the
+// layers above base add. log receives what the authorization does, never
+// a secret; nil discards it.
 //
-// Tokens are sent only to the origin (scheme, host and port) of serverURL:
-// a request elsewhere, such as an SSE endpoint event pointing at http://
-// on the same host, goes without it.
+// Tokens and DPoP proofs are sent only to the origin (scheme, host and
+// port) of serverURL: a request elsewhere, such as an SSE endpoint event
+// pointing at http:// on the same host or a redirect, goes without them.
 func NewTransport(server, serverURL string, cfg *Config, log *slog.Logger, base http.RoundTripper) http.RoundTripper {
+	if base == nil {
+		base = http.DefaultTransport
+	}
 	home := ""
 	if u, err := url.Parse(serverURL); err == nil {
 		home = origin(u)
