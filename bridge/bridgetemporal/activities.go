@@ -329,21 +329,29 @@ type CallResult struct {
 }
 
 // CallTool runs one call, routed through the tool set it was made from
-// (or, on a worker whose tool set changed since, through the current one:
-// a function it no longer offers gets an error naming it). Failures of the
-// tool are outputs, not activity errors, so they are never retried.
+// (or, on a worker whose tool set changed since, through the current one
+// when it routes the call to the same server and tool; otherwise the call
+// is not run and its error names the server or tool missing). Failures of
+// the tool are outputs, not activity errors, so they are never retried.
 func (a *Activities) CallTool(ctx context.Context, in CallInput) (CallResult, error) {
 	ctx, err := a.userContext(ctx, in.User)
 	if err != nil {
 		return CallResult{}, err
 	}
-	tb, _, err := a.resolve(ctx, in.ToolSet)
+	tb, same, err := a.resolve(ctx, in.ToolSet)
 	if err != nil {
 		return CallResult{}, err
 	}
-	stop := heartbeat(ctx)
-	out, callErr := tb.box.Exec.Execute(ctx, in.Call)
-	stop()
+	var out responses.Output
+	var callErr error
+	if !same {
+		callErr = a.rerouted(tb, in.Call) // configchange.go
+	}
+	if callErr == nil {
+		stop := heartbeat(ctx)
+		out, callErr = tb.box.Exec.Execute(ctx, in.Call)
+		stop()
+	}
 	if callErr != nil && ctx.Err() != nil {
 		return CallResult{}, ctx.Err() // cancelled or timed out: Temporal decides
 	}

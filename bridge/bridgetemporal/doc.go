@@ -33,7 +33,10 @@
 // reads that the call was interrupted and may or may not have taken
 // effect ([ErrInterrupted]), and the call is never run a second time.
 // Activities heartbeat, so a dead worker's call is noticed within
-// [DefaultHeartbeatTimeout], not at the end of its timeout.
+// [DefaultHeartbeatTimeout], not at the end of its timeout. A call that
+// reaches a worker whose tool set changed since (its config did) runs
+// only if that worker routes it to the same server and tool; otherwise
+// the model reads which server or tool the worker lacks.
 //
 // Following a run: the workflow keeps what happened (text of each turn,
 // calls, results, approvals awaited) in memory and answers the
