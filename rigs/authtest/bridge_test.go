@@ -33,13 +33,19 @@ func approve(ctx context.Context, _, authURL string) (oauth.AuthorizationRespons
 
 // TestBridgeRunWithOAuth runs a conversation through bridge.Run against a
 // protected server: discovery, registration, PKCE, a step-up for the
-// admin-scoped tool, and nothing secret in what goes to the model.
+// admin-scoped tool, and nothing secret in what goes to the model; once
+// with bearer tokens, once with a server that binds them with DPoP.
 func TestBridgeRunWithOAuth(t *testing.T) {
+	t.Run("bearer", func(t *testing.T) { testBridgeRunWithOAuth(t, false) })
+	t.Run("DPoP", func(t *testing.T) { testBridgeRunWithOAuth(t, true) })
+}
+
+func testBridgeRunWithOAuth(t *testing.T, dpop bool) {
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
 	srv := authtest.New(t, mcptest.NewServer(), authtest.Options{
 		Scopes: []string{"mcp:read", "mcp:admin"}, RequiredScope: "mcp:read",
-		ToolScopes: map[string]string{"add": "mcp:admin"},
+		ToolScopes: map[string]string{"add": "mcp:admin"}, DPoP: dpop,
 	})
 	model := &responsestest.Model{Calls: []responsestest.FunctionCall{
 		{Name: "remote__echo", Arguments: `{"text":"through oauth"}`},
@@ -68,6 +74,17 @@ func TestBridgeRunWithOAuth(t *testing.T) {
 	assert.Contains(t, joined.String(), "42")
 	assert.Equal(t, 2, srv.Authorizations(), "initial authorization and one step-up")
 	assert.Equal(t, 1, srv.Forbidden())
+	if dpop {
+		var token int
+		for _, p := range srv.Proofs() {
+			if p.Endpoint == "token" {
+				token++
+			}
+		}
+		assert.Equal(t, 2, token, "both code exchanges (the step-up's too) carried a proof")
+	} else {
+		assert.Empty(t, srv.Proofs())
+	}
 
 	sent, err := json.Marshal(api.Requests())
 	require.NoError(t, err)
