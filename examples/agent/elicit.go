@@ -137,7 +137,12 @@ func formFields(schema any) []formField {
 			Title       string   `json:"title"`
 			Description string   `json:"description"`
 			Enum        []string `json:"enum"`
-			Default     any      `json:"default"`
+			// OneOf is the titled single-select enum of 2025-11-25:
+			// its consts are the choices.
+			OneOf []struct {
+				Const string `json:"const"`
+			} `json:"oneOf"`
+			Default any `json:"default"`
 		} `json:"properties"`
 		Required []string `json:"required"`
 	}
@@ -165,7 +170,13 @@ func formFields(schema any) []formField {
 		if p.Description != "" {
 			title = strings.TrimSpace(title + " - " + p.Description)
 		}
-		out = append(out, formField{name: n, typ: p.Type, title: title, enum: p.Enum, def: p.Default, required: slices.Contains(s.Required, n)})
+		enum := p.Enum
+		for _, o := range p.OneOf {
+			if len(p.Enum) == 0 && o.Const != "" {
+				enum = append(enum, o.Const)
+			}
+		}
+		out = append(out, formField{name: n, typ: p.Type, title: title, enum: enum, def: p.Default, required: slices.Contains(s.Required, n)})
 	}
 	return out
 }

@@ -73,14 +73,6 @@ func TestAgentDeclinesElicitationWithoutTerminal(t *testing.T) {
 // In a real terminal (tmux), the agent asks each form field and the
 // server gets the typed values; URL mode waits for Enter.
 func TestAgentElicitationInATerminal(t *testing.T) {
-	if _, err := exec.LookPath("tmux"); err != nil {
-		if os.Getenv("CI") == "true" {
-			t.Fatal("tmux is missing (.ci/run installs it)")
-		}
-		t.Skip("tmux is not installed: the terminal flow is not tested")
-	}
-	bin, err := agentBin()
-	require.NoError(t, err)
 	for _, tc := range []struct {
 		tool, want string
 		keys       [][2]string // wait for text, then send keys
@@ -93,38 +85,56 @@ func TestAgentElicitationInATerminal(t *testing.T) {
 	} {
 		t.Run(tc.tool, func(t *testing.T) {
 			api, cfg := elicitSetup(t, tc.tool)
-			session := fmt.Sprintf("agent-elicit-%d", os.Getpid())
-			out := filepath.Join(t.TempDir(), "out")
-			script := fmt.Sprintf("env OPENAI_BASE_URL=%q OPENAI_API_KEY=%q OPENAI_MAX_RETRIES=0 %q --config %q hi >%q 2>&1; echo EXIT $? >>%q; sleep 60",
-				api.URL+"/v1/", responsestest.FakeAPIKey, bin, cfg, out, out)
-			require.NoError(t, exec.Command("tmux", "new-session", "-d", "-s", session, "-x", "200", "-y", "50", "sh", "-c", script).Run())
-			t.Cleanup(func() { _ = exec.Command("tmux", "kill-session", "-t", session).Run() })
-			read := func() string { b, _ := os.ReadFile(out); return string(b) }
-			waitFor := func(s string) {
-				t.Helper()
-				for range 600 {
-					if strings.Contains(read(), s) {
-						return
-					}
-					time.Sleep(50 * time.Millisecond)
-				}
-				t.Fatalf("never saw %q in:\n%s", s, read())
-			}
-			for _, k := range tc.keys {
-				waitFor(k[0])
-				args := []string{"send-keys", "-t", session}
-				if k[1] != "" {
-					args = append(args, "-l", k[1])
-					require.NoError(t, exec.Command("tmux", args...).Run())
-					args = []string{"send-keys", "-t", session}
-				}
-				require.NoError(t, exec.Command("tmux", append(args, "Enter")...).Run())
-			}
-			waitFor("EXIT")
-			assert.Contains(t, read(), "EXIT 0")
+			out := agentInTmux(t, api, cfg, tc.keys)
 			reqs := api.Requests()
-			require.Len(t, reqs, 2, read())
+			require.Len(t, reqs, 2, out)
 			assert.Contains(t, fmt.Sprint(reqs[1].Body["input"]), tc.want)
 		})
 	}
+}
+
+// agentInTmux runs the agent with config cfg against api in a real
+// terminal (a tmux session): for each pair of keys it waits for the first
+// text in the agent's output, then types the second and Enter. It checks
+// the agent exited 0 and returns its output (stdout and stderr).
+func agentInTmux(t *testing.T, api *responsestest.Server, cfg string, keys [][2]string) string {
+	t.Helper()
+	if _, err := exec.LookPath("tmux"); err != nil {
+		if os.Getenv("CI") == "true" {
+			t.Fatal("tmux is missing (.ci/run installs it)")
+		}
+		t.Skip("tmux is not installed: the terminal flow is not tested")
+	}
+	bin, err := agentBin()
+	require.NoError(t, err)
+	session := fmt.Sprintf("agent-%s-%d", strings.NewReplacer("/", "-", ".", "-", ":", "-").Replace(t.Name()), os.Getpid())
+	out := filepath.Join(t.TempDir(), "out")
+	script := fmt.Sprintf("env OPENAI_BASE_URL=%q OPENAI_API_KEY=%q OPENAI_MAX_RETRIES=0 %q --config %q hi >%q 2>&1; echo EXIT $? >>%q; sleep 60",
+		api.URL+"/v1/", responsestest.FakeAPIKey, bin, cfg, out, out)
+	require.NoError(t, exec.Command("tmux", "new-session", "-d", "-s", session, "-x", "200", "-y", "50", "sh", "-c", script).Run())
+	t.Cleanup(func() { _ = exec.Command("tmux", "kill-session", "-t", session).Run() })
+	read := func() string { b, _ := os.ReadFile(out); return string(b) }
+	waitFor := func(s string) {
+		t.Helper()
+		for range 1200 {
+			if strings.Contains(read(), s) {
+				return
+			}
+			time.Sleep(50 * time.Millisecond)
+		}
+		t.Fatalf("never saw %q in:\n%s", s, read())
+	}
+	for _, k := range keys {
+		waitFor(k[0])
+		args := []string{"send-keys", "-t", session}
+		if k[1] != "" {
+			args = append(args, "-l", k[1])
+			require.NoError(t, exec.Command("tmux", args...).Run())
+			args = []string{"send-keys", "-t", session}
+		}
+		require.NoError(t, exec.Command("tmux", append(args, "Enter")...).Run())
+	}
+	waitFor("EXIT")
+	assert.Contains(t, read(), "EXIT 0")
+	return read()
 }
