@@ -69,6 +69,9 @@ type Client struct {
 	// secrets are the values handed to the server that its echoes must
 	// not carry into errors and logs (scrub.go).
 	secrets *scrubber
+	// strays routes responses that a streamable HTTP server sends on a GET
+	// stream (strays.go); nil for other transports.
+	strays *strayResponses
 	// ownHTTP is the transport of the http.Client made for this Client when
 	// HTTP.HTTPClient is nil; Close drops its idle connections.
 	ownHTTP *http.Transport
@@ -110,7 +113,10 @@ func Connect(ctx context.Context, cfg Config) (*Client, error) {
 		c.stdio = t
 	case *HTTP:
 		c.http = t // a copy made by withDefaults
-		c.http.HTTPClient, c.ownHTTP = httpClientFor(cfg.Name, t, cfg.MaxMessageBytes, cfg.Logger, c.secrets)
+		if !t.SSE {
+			c.strays = newStrayResponses()
+		}
+		c.http.HTTPClient, c.ownHTTP = httpClientFor(cfg.Name, t, cfg.MaxMessageBytes, cfg.Logger, c.secrets, c.strays)
 	}
 	if cfg.OnNotification != nil || cfg.OnToolsChanged != nil || cfg.OnResourceUpdated != nil {
 		c.queue = newNotifyQueue(func(limit int) {

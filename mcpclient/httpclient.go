@@ -15,8 +15,9 @@ import (
 // t.Headers to
 // every request. mcp-go adds configured headers to most requests but not
 // to all (the DELETE that ends a streamable HTTP session goes without
-// them), so they are added here, below mcp-go.
-func httpClientFor(server string, t *HTTP, maxMessageBytes int, log *slog.Logger, secrets *scrubber) (hc *http.Client, own *http.Transport) {
+// them), so they are added here, below mcp-go. The events of GET streams
+// are offered to strays when it is set (strays.go).
+func httpClientFor(server string, t *HTTP, maxMessageBytes int, log *slog.Logger, secrets *scrubber, strays *strayResponses) (hc *http.Client, own *http.Transport) {
 	if t.HTTPClient != nil {
 		copied := *t.HTTPClient
 		hc = &copied
@@ -40,7 +41,7 @@ func httpClientFor(server string, t *HTTP, maxMessageBytes int, log *slog.Logger
 		headers.Set(k, v)
 	}
 	home := configuredOrigin(t.URL)
-	guarded := &guardTransport{base: base, server: server, limit: int64(maxMessageBytes)}
+	guarded := &guardTransport{base: base, server: server, limit: int64(maxMessageBytes), strays: strays}
 	hc.Transport = &headerTransport{base: guarded, headers: headers, token: t.token, secrets: secrets, origin: home}
 	hc.CheckRedirect = sameOriginRedirects(server, home, hc.CheckRedirect)
 	return hc, own

@@ -23,6 +23,7 @@ type guardTransport struct {
 	base   http.RoundTripper
 	server string
 	limit  int64
+	strays *strayResponses // offered the events of GET streams, when set
 }
 
 // CloseIdleConnections forwards to the wrapped transport.
@@ -49,6 +50,9 @@ func (t *guardTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 		server: t.server,
 		status: resp.StatusCode,
 		note:   tripNoteFrom(req.Context()),
+	}
+	if t.strays != nil && req.Method == http.MethodGet && resp.StatusCode/100 == 2 && mediaType == "text/event-stream" {
+		resp.Body = &strayTee{rc: resp.Body, strays: t.strays}
 	}
 	return resp, nil
 }

@@ -209,7 +209,7 @@ func (c *Client) dialAt(ctx context.Context, version string) (*session, error) {
 			Extensions: map[string]any{tasksExtension: map[string]any{}},
 		}))
 	}
-	s.mc = client.NewClient(wrapTransport(inner), copts...)
+	s.mc = client.NewClient(wrapTransport(inner, c.strays), copts...)
 	stopStart := context.AfterFunc(ctx, cancel)
 	if err := s.mc.Start(life); err != nil {
 		stopStart()

@@ -56,6 +56,11 @@ type tap struct {
 
 func (t *tap) SendRequest(ctx context.Context, req transport.JSONRPCRequest) (*transport.JSONRPCResponse, error) {
 	resp, err := t.Interface.SendRequest(ctx, req)
+	return t.record(ctx, req, resp, err)
+}
+
+// record spends the listing budget and fills the sink of ctx with resp.
+func (t *tap) record(ctx context.Context, req transport.JSONRPCRequest, resp *transport.JSONRPCResponse, err error) (*transport.JSONRPCResponse, error) {
 	if err == nil && resp != nil && resp.Error == nil {
 		if b, ok := ctx.Value(budgetKey{}).(*listBudget); ok {
 			if err := b.spend(len(resp.Result)); err != nil {
@@ -107,7 +112,17 @@ func (t *tap) SetRequestHandler(h transport.RequestHandler) {
 // notifications/cancelled), so only HTTP transports get this wrapper.
 type httpTap struct {
 	*tap
-	http transport.HTTPConnection
+	http   transport.HTTPConnection
+	strays *strayResponses // nil but for streamable HTTP
+}
+
+// SendRequest also takes the response from a GET stream (strays.go).
+func (t *httpTap) SendRequest(ctx context.Context, req transport.JSONRPCRequest) (*transport.JSONRPCResponse, error) {
+	if t.strays == nil {
+		return t.tap.SendRequest(ctx, req)
+	}
+	resp, err := t.strays.sendOrStray(ctx, req, t.Interface.SendRequest)
+	return t.record(ctx, req, resp, err)
 }
 
 // SetProtocolVersion forwards the negotiated version.
@@ -121,10 +136,10 @@ func (t *httpTap) RequiresLegacyProtocol() bool {
 	return false
 }
 
-func wrapTransport(inner transport.Interface) transport.Interface {
+func wrapTransport(inner transport.Interface, strays *strayResponses) transport.Interface {
 	base := &tap{Interface: inner}
 	if h, ok := inner.(transport.HTTPConnection); ok {
-		return &httpTap{tap: base, http: h}
+		return &httpTap{tap: base, http: h, strays: strays}
 	}
 	return base
 }
