@@ -8,6 +8,7 @@ import (
 	"sync/atomic"
 
 	"github.com/mark3labs/mcp-go/client/transport"
+	"github.com/mark3labs/mcp-go/mcp"
 )
 
 // rawSink receives the raw JSON result of the responses to one method
@@ -55,8 +56,51 @@ type tap struct {
 }
 
 func (t *tap) SendRequest(ctx context.Context, req transport.JSONRPCRequest) (*transport.JSONRPCResponse, error) {
-	resp, err := t.Interface.SendRequest(ctx, req)
+	resp, err := t.Interface.SendRequest(ctx, renamed(ctx, req))
 	return t.record(ctx, req, resp, err)
+}
+
+// rename makes the tap send a request of one method (the carrier, one
+// mcp-go has a call for) as another, with params added; see skillsRequest.
+type rename struct {
+	carrier, method string
+	params          map[string]any
+}
+
+type renameKey struct{}
+
+// withRename returns a context whose carrier requests go out as method.
+func withRename(ctx context.Context, carrier, method string, params map[string]any) context.Context {
+	return context.WithValue(ctx, renameKey{}, rename{carrier: carrier, method: method, params: params})
+}
+
+// renamed applies the rename of ctx to req, keeping its params (the
+// 2026-07-28 _meta, a cursor) and its Mcp-Method header in step.
+func renamed(ctx context.Context, req transport.JSONRPCRequest) transport.JSONRPCRequest {
+	r, ok := ctx.Value(renameKey{}).(rename)
+	if !ok || req.Method != r.carrier {
+		return req
+	}
+	fields := map[string]any{}
+	if req.Params != nil {
+		if b, err := json.Marshal(req.Params); err == nil {
+			var m map[string]json.RawMessage
+			if json.Unmarshal(b, &m) == nil {
+				for k, v := range m {
+					fields[k] = v
+				}
+			}
+		}
+	}
+	for k, v := range r.params {
+		fields[k] = v
+	}
+	req.Method, req.Params = r.method, fields
+	if req.Header.Get(mcp.HeaderMethod) != "" {
+		req.Header = req.Header.Clone()
+		req.Header.Set(mcp.HeaderMethod, r.method)
+	}
+	return req
 }
 
 // record spends the listing budget and fills the sink of ctx with resp.
@@ -121,7 +165,7 @@ func (t *httpTap) SendRequest(ctx context.Context, req transport.JSONRPCRequest)
 	if t.strays == nil {
 		return t.tap.SendRequest(ctx, req)
 	}
-	resp, err := t.strays.sendOrStray(ctx, req, t.Interface.SendRequest)
+	resp, err := t.strays.sendOrStray(ctx, renamed(ctx, req), t.Interface.SendRequest)
 	return t.record(ctx, req, resp, err)
 }
 

@@ -67,6 +67,12 @@ var steps = map[string]func(ctx context.Context, c *mcpclient.Client, log *slog.
 	"http-standard-headers":     exercise,
 	"http-custom-headers":       exercise,
 	"http-invalid-tool-headers": exercise,
+	// Skills over MCP: listing reads no skill file; loading reads and
+	// verifies SKILL.md before any supporting file is read.
+	"sep-2640-client-no-prefetch":        listSkills,
+	"sep-2640-client-verify-digest":      loadSkills,
+	"sep-2640-client-verify-size":        loadSkills,
+	"sep-2640-client-verify-frontmatter": loadSkills,
 }
 
 // ErrUnsupported is returned by Run for a scenario that needs a client
@@ -363,6 +369,43 @@ func exercise(ctx context.Context, c *mcpclient.Client, log *slog.Logger, sc sce
 				return err
 			}
 			log.Info("prompt got", "prompt", p.Name)
+		}
+	}
+	return nil
+}
+
+// listSkills: a program lists the server's skills and loads none.
+func listSkills(ctx context.Context, c *mcpclient.Client, log *slog.Logger, _ scenarioContext) error {
+	skills, err := c.ListSkills(ctx)
+	if err != nil {
+		return err
+	}
+	for _, s := range skills {
+		log.Info("skill listed", "skill", s.Name(), "uri", s.URI, "files", len(s.Files))
+	}
+	return nil
+}
+
+// loadSkills: the person approves every listed skill; the program loads
+// each (its SKILL.md) and then reads its other files.
+func loadSkills(ctx context.Context, c *mcpclient.Client, log *slog.Logger, _ scenarioContext) error {
+	skills, err := c.ListSkills(ctx)
+	if err != nil {
+		return err
+	}
+	for _, s := range skills {
+		if _, err := c.LoadSkill(ctx, s); err != nil {
+			return err
+		}
+		log.Info("skill loaded", "skill", s.Name())
+		for _, f := range s.Files {
+			if f.URI == s.URI {
+				continue
+			}
+			if _, err := c.ReadSkillFile(ctx, s, f.URI); err != nil {
+				return err
+			}
+			log.Info("skill file read", "uri", f.URI)
 		}
 	}
 	return nil

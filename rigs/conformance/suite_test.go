@@ -48,12 +48,7 @@ var suites = []suiteVersion{
 // asks to pass and that are still being built: each is skipped, with its
 // reason, until it passes; the entry is then removed. The test fails when Run implements a scenario still listed here
 // (remove the entry), and CI's goal is this list empty.
-var pendingIssue24 = map[string]string{
-	"sep-2640-client-no-prefetch":        "skills extension not wired into Run yet",
-	"sep-2640-client-verify-digest":      "skills extension not wired into Run yet",
-	"sep-2640-client-verify-size":        "skills extension not wired into Run yet",
-	"sep-2640-client-verify-frontmatter": "skills extension not wired into Run yet",
-}
+var pendingIssue24 = map[string]string{}
 
 // suiteRun is one run of one client scenario: at specVersion when the
 // suite runs scenarios per version, else at the suite's own choice.
