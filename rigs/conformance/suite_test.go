@@ -44,12 +44,6 @@ var suites = []suiteVersion{
 	{name: "0.2.0-alpha.12", pkg: "conformance-0.2", perVersion: true},
 }
 
-// pendingIssue24 are the client scenarios of 0.2.0-alpha.12 that issue 24
-// asks to pass and that are still being built: each is skipped, with its
-// reason, until it passes; the entry is then removed. The test fails when Run implements a scenario still listed here
-// (remove the entry), and CI's goal is this list empty.
-var pendingIssue24 = map[string]string{}
-
 // suiteRun is one run of one client scenario: at specVersion when the
 // suite runs scenarios per version, else at the suite's own choice.
 type suiteRun struct {
@@ -85,9 +79,6 @@ func TestSuiteClientScenarios(t *testing.T) {
 			cli := interop.Script(t, sv.pkg, "dist/index.js")
 			for _, r := range runs[i] {
 				t.Run(r.name(), func(t *testing.T) {
-					if reason, ok := pendingIssue24[r.scenario]; ok {
-						t.Skip("issue 24, not passing yet: " + reason)
-					}
 					if reason, ok := conformance.Unsupported[r.scenario]; ok {
 						t.Skipf("not supported: %s", reason)
 					}
@@ -105,7 +96,7 @@ func TestSuiteClientScenarios(t *testing.T) {
 }
 
 // checkKnown fails when a scenario Run implements is listed by no pinned
-// suite (a pin changed), or when one still pending is implemented.
+// suite (a pin changed).
 func checkKnown(t *testing.T, runs []suiteRun) {
 	t.Helper()
 	listed := map[string]bool{}
@@ -116,11 +107,6 @@ func checkKnown(t *testing.T, runs []suiteRun) {
 	for _, s := range known {
 		if !listed[s] {
 			t.Errorf("scenario %q is listed by no pinned suite", s)
-		}
-	}
-	for s := range pendingIssue24 {
-		if slices.Contains(known, s) {
-			t.Errorf("Run now implements %s: remove it from pendingIssue24", s)
 		}
 	}
 }
