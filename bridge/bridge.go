@@ -56,6 +56,26 @@ import (
 //		Command: "npx", Args: []string{"-y", "@modelcontextprotocol/server-filesystem", dir},
 //		Env:     []string{"NODE_OPTIONS=--max-old-space-size=256"},
 //	}}, DenyTools: []string{"write_file"}}
+//
+// A server whose (embedded) Hosted field is set is not connected to: it is
+// sent to the Responses API as the API's own mcp tool, which the API
+// reaches from its side, a public server beside the private ones the
+// bridge connects to. Its transport must be an [HTTPTransport]
+// (streamable HTTP): its URL is the tool's server_url, a "Bearer"
+// Authorization header (or the token of its OAuth TokenSource) its
+// authorization, the other Headers its headers; they go to the API in the
+// request and are never logged. AllowTools becomes allowed_tools (less
+// DenyTools), Description server_description, and with [ToolSearchHosted]
+// the tool is deferred unless AlwaysLoad has "*". The API asks to approve
+// the calls where the run's policy has a say ([WithApproval], less
+// AutoApprove; every call when DenyTools has no AllowTools beside it, so
+// that the denied ones can be refused); each request passes the policy as
+// a [Call] whose Hosted is the server's name, and one for a tool that
+// AllowTools or DenyTools leave out, or for a server not configured, is
+// denied without asking. The API runs the approved calls: they show in
+// each turn's Hosted calls (responses.HostedCall), in [Bridge.Stream] as
+// responses.EventHostedCall events, and in traces. PerUser, Resources,
+// Prompts and the connection hooks do not apply.
 type Server struct {
 	mcpclient.Config // a ServerConfig
 	// AllowTools, when not empty, lists the only MCP tool names exposed.
@@ -161,6 +181,7 @@ type Bridge struct {
 	log     *slog.Logger
 	conns   map[string]*conn
 	order   []string
+	hosted  []*hostedServer // Server.Hosted: sent as the API's mcp tool (hosted.go)
 	missing []*ServerError // servers left out by WithSkipFailedServers
 
 	refreshMu  sync.Mutex // serializes refreshes
@@ -219,6 +240,10 @@ func New(ctx context.Context, servers []Server, opts ...Option) (*Bridge, error)
 	results := make([]connected, len(servers))
 	var wg sync.WaitGroup
 	for i, s := range servers {
+		if s.Hosted {
+			b.hosted = append(b.hosted, newHostedServer(s))
+			continue
+		}
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
@@ -231,6 +256,9 @@ func New(ctx context.Context, servers []Server, opts ...Option) (*Bridge, error)
 	var failed []*ServerError
 	for i, r := range results {
 		name := servers[i].Name
+		if servers[i].Hosted {
+			continue
+		}
 		if r.err != nil {
 			failed = append(failed, asServerError(name, mcpclient.OpSpawn, r.err))
 			continue
@@ -238,7 +266,7 @@ func New(ctx context.Context, servers []Server, opts ...Option) (*Bridge, error)
 		b.conns[name] = r.c
 		b.order = append(b.order, name)
 	}
-	if len(failed) > 0 && (!cfg.skipFailed || len(b.conns) == 0) {
+	if len(failed) > 0 && (!cfg.skipFailed || len(b.conns)+len(b.hosted) == 0) {
 		_ = b.Close()
 		return nil, &startError{failed: failed, total: len(servers)}
 	}
@@ -285,6 +313,12 @@ func checkServers(servers []Server, conv convert.Options) error {
 		seen[s.Name] = true
 		if err := convert.CheckServerName(s.Name); err != nil {
 			errs = append(errs, fmt.Errorf("bridge: server %q: %w", s.Name, err))
+			continue
+		}
+		if s.Hosted {
+			if err := checkHosted(s); err != nil {
+				errs = append(errs, err)
+			}
 			continue
 		}
 		if err := s.Config.Validate(); err != nil {

@@ -56,6 +56,12 @@ type turnExec struct {
 // Route names the server and MCP tool a call of this turn goes to (see
 // responses.Router): the route the loop carries with the call.
 func (e *turnExec) Route(call Call) responses.Route {
+	if call.Hosted != "" {
+		if h := e.b.hostedRoute(call); h != nil {
+			return hostedRouteOf(h, call)
+		}
+		return responses.Route{}
+	}
 	if r := e.ts.find(call); r != nil {
 		rt := r.route()
 		// The loop refuses it until a search of the run loaded it.
@@ -68,6 +74,12 @@ func (e *turnExec) Route(call Call) responses.Route {
 // Preapproved reports whether the server's config auto-approves the tool
 // a call is routed to in this turn, so the run's approval hook is skipped.
 func (e *turnExec) Preapproved(call Call) bool {
+	if call.Hosted != "" {
+		// The run's own policy: AutoApprove, or no approval hook at all
+		// (the run's calls need no approval then either).
+		h := e.b.hostedRoute(call)
+		return h != nil && (e.run.loop.Approve == nil || autoApproved(h.srv.AutoApprove, call.Name))
+	}
 	r := e.ts.find(call)
 	return r != nil && autoApproved(r.conn.srv.AutoApprove, r.fn.Tool)
 }
@@ -80,6 +92,9 @@ func (e *turnExec) Execute(ctx context.Context, call Call) (Output, error) {
 	}
 	if e.b.closed.Load() {
 		return Output{}, ErrClosed
+	}
+	if call.Hosted != "" {
+		return Output{}, &callError{function: call.Name, server: call.Hosted, tool: call.Name, err: errHostedExecuted}
 	}
 	r, err := e.b.resolve(e.ts, call)
 	if err != nil {

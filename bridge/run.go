@@ -116,7 +116,11 @@ func (s *source) Toolbox(ctx context.Context) (responses.Toolbox, error) {
 		}
 	}
 	ts := b.current.Load()
-	return responses.Toolbox{Tools: ts.params, Exec: &turnExec{b: b, ts: ts, run: s.run}}, nil
+	tools := ts.params
+	if hosted := b.hostedTools(s.run, ts.mode); len(hosted) > 0 {
+		tools = append(append(make([]oai.ToolUnionParam, 0, len(tools)+len(hosted)), tools...), hosted...)
+	}
+	return responses.Toolbox{Tools: tools, Exec: &turnExec{b: b, ts: ts, run: s.run}}, nil
 }
 
 // Run connects to servers, runs the loop once with their tools and closes

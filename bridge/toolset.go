@@ -169,10 +169,12 @@ func functionToolParam(ft *convert.FunctionTool) oai.ToolUnionParam {
 // the model makes): the function tools, or with [WithNamespaces] one
 // namespace tool per server; with tool search, only the functions not
 // deferred and the tool_search tool. [Bridge.Run] and [Bridge.Stream] add
-// them by themselves. The slice is a fresh copy; the schemas inside are
-// shared and must not be modified.
+// them by themselves. Hosted servers come last, as the API's mcp tools
+// (their approval requests are the program's to answer then). The slice
+// is a fresh copy; the schemas inside are shared and must not be modified.
 func (b *Bridge) RequestTools() []oai.ToolUnionParam {
-	return append([]oai.ToolUnionParam(nil), b.current.Load().params...)
+	ts := b.current.Load()
+	return append(append([]oai.ToolUnionParam(nil), ts.params...), b.hostedTools(&b.cfg.run, ts.mode)...)
 }
 
 // Routes returns every function the model may call, by the name it calls

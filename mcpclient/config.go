@@ -97,6 +97,11 @@ type Config struct {
 	// subscribed resource changed; see Client.Subscribe), on the same
 	// goroutine as OnNotification.
 	OnResourceUpdated func(server, uri string)
+	// Hosted marks a server this client does not reach: the Responses API
+	// reaches it from its side, as the API's own mcp tool (package bridge
+	// sends a hosted server's HTTP transport that way; see bridge.Server).
+	// Connect and Validate refuse a hosted Config.
+	Hosted bool
 }
 
 // withDefaults validates cfg and fills in defaults, the transport's
@@ -107,6 +112,9 @@ func (cfg Config) withDefaults() (Config, error) {
 	}
 	if cfg.Transport == nil {
 		return cfg, fmt.Errorf("mcpclient: server %q: %w", cfg.Name, errNilTransport)
+	}
+	if cfg.Hosted {
+		return cfg, fmt.Errorf("mcpclient: server %q is hosted: the Responses API reaches it, not this client", cfg.Name)
 	}
 	t, err := cfg.Transport.prepared(cfg.Name)
 	if err != nil {

@@ -44,6 +44,7 @@ func functionCalls(resp *oai.Response) ([]Call, error) {
 			calls = append(calls, c)
 		}
 	}
+	boundApprovals(calls)
 	return calls, nil
 }
 
@@ -58,6 +59,10 @@ func callItem(rawItem json.RawMessage, i int, seen map[string]bool) (c Call, isC
 	var typ string
 	if json.Unmarshal(item["type"], &typ) != nil || typ == "" {
 		return Call{}, false, fmt.Errorf("output item %d has no type", i)
+	}
+	if typ == approvalType { // a hosted call to approve: hosted.go
+		c, err := approvalCall(item, i, seen)
+		return c, true, err
 	}
 	if typ != "function_call" {
 		return Call{}, false, nil
@@ -92,6 +97,22 @@ func structCalls(resp *oai.Response) ([]Call, error) {
 	var calls []Call
 	seen := make(map[string]bool)
 	for i, item := range resp.Output {
+		if item.Type == approvalType {
+			b, err := json.Marshal(item)
+			var m map[string]json.RawMessage
+			if err == nil {
+				err = json.Unmarshal(b, &m)
+			}
+			if err != nil {
+				return nil, fmt.Errorf("output item %d: %w", i, err)
+			}
+			c, err := approvalCall(m, i, seen)
+			if err != nil {
+				return nil, err
+			}
+			calls = append(calls, c)
+			continue
+		}
 		if item.Type != "function_call" {
 			continue
 		}
@@ -111,6 +132,7 @@ func structCalls(resp *oai.Response) ([]Call, error) {
 		}
 		calls = append(calls, c)
 	}
+	boundApprovals(calls)
 	return calls, nil
 }
 

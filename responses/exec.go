@@ -133,7 +133,11 @@ func (r *runner) runCall(ctx context.Context, exec Executor, c Call) (rec CallRe
 	if refused, ok := r.loop.Refused(c); ok {
 		return refused
 	}
-	if r.loop.NeedsApproval(preapproved(exec, c)) {
+	pre := preapproved(exec, c)
+	if denied, ok := r.loop.Unapproved(c, pre); ok {
+		return denied
+	}
+	if r.loop.NeedsApproval(pre) {
 		ok, reason, err := r.approve(ctx, c)
 		if err != nil {
 			return r.loop.Completed(c, Output{}, fmt.Errorf("call to %s was not approved: %w", c.Name, err))
@@ -141,6 +145,9 @@ func (r *runner) runCall(ctx context.Context, exec Executor, c Call) (rec CallRe
 		if !ok {
 			return r.loop.Denied(c, reason)
 		}
+	}
+	if c.Hosted != "" {
+		return r.loop.Completed(c, Output{}, nil) // approved: the API runs it
 	}
 	out, err := r.invoke(ctx, exec, c)
 	return r.loop.Completed(c, out, err)

@@ -44,7 +44,8 @@ type Loop struct {
 }
 
 // Step is what one completed response asks of the driver: the function
-// calls to run and the client tool searches to answer, in response order.
+// calls to run (and hosted calls to approve) and the client tool searches
+// to answer, in response order.
 // Done says the response called nothing: the run is over.
 type Step struct {
 	Turn       int
@@ -53,7 +54,11 @@ type Step struct {
 	// Searches are filled in (Tools, Err, Duration) by the driver and
 	// handed back to EndTurn.
 	Searches []SearchRecord
-	Done     bool
+	// Hosted are the calls the API ran itself in the response (reported,
+	// never run: see [HostedCall]). A hosted call's approval request is
+	// among Calls (see [Call].Hosted).
+	Hosted []HostedCall
+	Done   bool
 }
 
 // NewLoop starts the decisions of a run of params with opts (zero fields
@@ -183,14 +188,14 @@ func (l *Loop) Response(resp *oai.Response) (Step, error) {
 	l.prevID = resp.ID
 	res.OutputText = resp.OutputText()
 
-	turn := Turn{ResponseID: resp.ID, Usage: u}
+	turn := Turn{ResponseID: resp.ID, Usage: u, Hosted: hostedCalls(resp)}
 	calls, err := functionCalls(resp)
 	if err != nil {
 		res.Turns = append(res.Turns, turn)
 		return Step{}, fmt.Errorf("%w: turn %d: response %s: %w", ErrMalformedResponse, turnNo, resp.ID, err)
 	}
 	searches := toolSearchCalls(resp) // client tool search: toolsearch.go
-	step := Step{Turn: turnNo, ResponseID: resp.ID, Calls: calls, Searches: searches}
+	step := Step{Turn: turnNo, ResponseID: resp.ID, Calls: calls, Searches: searches, Hosted: turn.Hosted}
 	if len(calls) == 0 && len(searches) == 0 {
 		res.Turns = append(res.Turns, turn)
 		step.Done = true
@@ -242,7 +247,13 @@ func (l *Loop) Result() *Result { return l.res }
 // arguments that are not JSON, or a deferred function (c.Route.Deferred)
 // that no client tool search of the run has loaded ([ErrNotLoaded]). The
 // model reads why and how to call again.
+// A hosted call's approval request (see [Call].Hosted) is refused, as a
+// denial, when it is malformed, past the bound of one response's approval
+// requests, or not routed by the turn's Executor (c.Route is zero).
 func (l *Loop) Refused(c Call) (CallRecord, bool) {
+	if c.Hosted != "" {
+		return l.refusedHosted(c)
+	}
 	rec := CallRecord{Call: c}
 	switch {
 	case c.malformed != "":
@@ -270,6 +281,17 @@ func (l *Loop) NeedsApproval(preapproved bool) bool {
 	return l.opts.Approve != nil && !preapproved
 }
 
+// Unapproved returns the denial of a hosted call's approval request that
+// nothing approves, and true: a call whose Hosted is set, not preapproved,
+// in a run without an approval policy (Options.Approve nil). A hosted call
+// is approved by the policy or not at all.
+func (l *Loop) Unapproved(c Call, preapproved bool) (CallRecord, bool) {
+	if c.Hosted == "" || preapproved || l.opts.Approve != nil {
+		return CallRecord{}, false
+	}
+	return l.Denied(c, "the run has no approval policy for calls of hosted tools"), true
+}
+
 // Denied returns the record of a call that was not approved; the model
 // reads reason ("no reason given" when empty).
 func (l *Loop) Denied(c Call, reason string) CallRecord {
@@ -283,8 +305,13 @@ func (l *Loop) Denied(c Call, reason string) CallRecord {
 }
 
 // Completed returns the record of a call that ran: out, or when err is not
-// nil an error output with err's message.
+// nil an error output with err's message. For a hosted call's approval
+// request (see [Call].Hosted), which is never run, Completed with a nil
+// err is its approval (out is not sent: the API runs the call).
 func (l *Loop) Completed(c Call, out Output, err error) CallRecord {
+	if c.Hosted != "" && err == nil {
+		return CallRecord{Call: c, Output: Output{Text: "approved"}}
+	}
 	if err != nil {
 		out = errorOutput(err)
 	}

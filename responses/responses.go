@@ -55,6 +55,16 @@ type Call struct {
 	// no Router). Hooks, records, stream events and the [Observer] all see
 	// it, so none has to guess the destination again from the name.
 	Route Route
+	// Hosted, when set, makes this no function call but the approval
+	// request of a call the API runs itself on a hosted tool of the
+	// request (an mcp_approval_request item; see [HostedCall]): Hosted is
+	// the tool's server_label, Name and Arguments are the call's, and
+	// CallID and ItemID the request's id. The loop never executes it: it
+	// is approved only when the turn's Executor routes it (a [Router]
+	// giving a non-zero Route) and the run's policy approves it (the
+	// Executor's [Preapprover], or Options.Approve); anything else denies
+	// it. The answer is an mcp_approval_response item in the next request.
+	Hosted string
 
 	// malformed says why the item cannot be run (no name, arguments not
 	// a string); such a call is answered with an error output.
@@ -347,7 +357,10 @@ type Turn struct {
 	ResponseID string
 	Calls      []CallRecord
 	Searches   []SearchRecord // client tool searches the response asked for, in order
-	Usage      Usage
+	// Hosted are the calls the API ran itself in this response, on hosted
+	// tools of the request, in response order (see [HostedCall]).
+	Hosted []HostedCall
+	Usage  Usage
 }
 
 // CallRecord is one executed (or denied, or failed) call. Output is exactly
@@ -413,7 +426,8 @@ var (
 	// JSON-encoded string. The tool is not run; the model gets an error
 	// output saying what was wrong.
 	ErrMalformedCall = errors.New("malformed function call")
-	// ErrDenied: Approve denied the call.
+	// ErrDenied: Approve denied the call, or a hosted call's approval
+	// request was denied (see [Call].Hosted).
 	ErrDenied = errors.New("call denied")
 )
 

@@ -321,6 +321,10 @@ func outputItems(records []CallRecord) []oai.ResponseInputItemUnionParam {
 			out[i] = searchOutputItem(rec.Search)
 			continue
 		}
+		if rec.Call.Hosted != "" {
+			out[i] = approvalItem(rec)
+			continue
+		}
 		var item oai.ResponseInputItemUnionParam
 		if len(rec.Output.Parts) == 0 {
 			item = oai.ResponseInputItemParamOfFunctionCallOutput(rec.Output.Text)

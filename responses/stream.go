@@ -34,6 +34,9 @@ const (
 	// EventFunctionCall: the model finished writing a function call (Call);
 	// the call starts right after, before the response is complete.
 	EventFunctionCall EventKind = "function_call"
+	// EventHostedCall: the API finished a call (or a listing) of a hosted
+	// tool it runs itself (Hosted), while writing the response.
+	EventHostedCall EventKind = "hosted_call"
 	// EventCallProgress: a running call reported progress (Call,
 	// Progress); see ReportProgress.
 	EventCallProgress EventKind = "call_progress"
@@ -65,6 +68,8 @@ type Event struct {
 	// Call is the call of EventFunctionCall, EventCallProgress and
 	// EventCallDone.
 	Call Call
+	// Hosted is the call of EventHostedCall.
+	Hosted *HostedCall
 	// Progress is set for EventCallProgress.
 	Progress Progress
 	// Record is the finished call of EventCallDone: output, duration,

@@ -67,6 +67,11 @@ func (s *streamer) New(ctx context.Context, body oai.ResponseNewParams, opts ...
 		case "response.reasoning_summary_text.delta":
 			s.emit(Event{Kind: EventReasoningDelta, Delta: ev.Delta, ItemID: ev.ItemID, OutputIndex: int(ev.OutputIndex)})
 		case "response.output_item.done":
+			if hostedTypes[ev.Item.Type] {
+				if h, ok := hostedItem(ev.Item); ok {
+					s.emit(Event{Kind: EventHostedCall, Hosted: &h, ItemID: h.ItemID, OutputIndex: int(ev.OutputIndex)})
+				}
+			}
 			if ev.Item.Type == "function_call" {
 				// Read as the completed response's calls will be (namespace,
 				// malformed arguments), so the call started now is that call.

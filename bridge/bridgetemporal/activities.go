@@ -203,11 +203,18 @@ func (a *Activities) ModelRequest(ctx context.Context, in ModelInput) (ModelResu
 	}
 	out := ModelResult{Response: kept}
 	for _, item := range resp.Output {
-		if item.Type != "function_call" {
+		var r Route
+		var call responses.Call
+		switch item.Type {
+		case "function_call":
+			r = Route{CallID: item.CallID}
+			call = responses.Call{Name: item.Name, Namespace: item.Namespace}
+		case "mcp_approval_request": // a hosted call to approve: its id is its call id
+			r = Route{CallID: item.ID}
+			call = responses.Call{CallID: item.ID, Name: item.Name, Hosted: item.ServerLabel}
+		default:
 			continue
 		}
-		r := Route{CallID: item.CallID}
-		call := responses.Call{Name: item.Name, Namespace: item.Namespace}
 		// The turn's Executor routes the call as the loop would (a Bridge's
 		// is a responses.Router and a responses.Preapprover).
 		if router, ok := tb.box.Exec.(responses.Router); ok {

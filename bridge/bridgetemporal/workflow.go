@@ -338,6 +338,9 @@ func (w *wfRun) call(ctx workflow.Context, turn int, c responses.Call, r Route, 
 	if rec, refused := l.Refused(c); refused {
 		return rec
 	}
+	if rec, denied := l.Unapproved(c, r.Preapproved); denied {
+		return rec // a hosted call nothing approves
+	}
 	if l.NeedsApproval(r.Preapproved) {
 		a := &approval{view: *view(c, r)}
 		w.approvals[c.CallID] = a
@@ -357,6 +360,9 @@ func (w *wfRun) call(ctx workflow.Context, turn int, c responses.Call, r Route, 
 		if !a.ok {
 			return l.Denied(c, a.reason)
 		}
+	}
+	if c.Hosted != "" {
+		return l.Completed(c, responses.Output{}, nil) // approved: the API runs it
 	}
 	if err := sem.Acquire(ctx, 1); err != nil {
 		return l.Interrupted(c, err)

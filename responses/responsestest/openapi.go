@@ -54,6 +54,7 @@ func loadRequestSchema() (*lib.Schema, error) {
 			return
 		}
 		defs := doc.Components.Schemas
+		patchDocument(defs)
 		rw := &rewriter{defs: defs}
 		out := make(map[string]any, len(defs))
 		for name, s := range defs {
@@ -76,6 +77,24 @@ func loadRequestSchema() (*lib.Schema, error) {
 		}
 	})
 	return requestSchema, requestErr
+}
+
+// patchDocument corrects what the document gets wrong against the API it
+// describes. MCPApprovalResponse lists "request_id" as required but has no
+// such property: the API, the document's own MCPApprovalResponseResource
+// description and openai-go all pair an answer with its request by
+// approval_request_id alone, so the stray name is dropped.
+func patchDocument(defs map[string]any) {
+	if s, ok := defs["MCPApprovalResponse"].(map[string]any); ok {
+		req, _ := s["required"].([]any)
+		kept := make([]any, 0, len(req))
+		for _, r := range req {
+			if r != "request_id" {
+				kept = append(kept, r)
+			}
+		}
+		s["required"] = kept
+	}
 }
 
 type rewriter struct {

@@ -11,6 +11,8 @@ import "regexp"
 //	      schemas of the OpenAPI document (name pattern, strict)
 //	[TS]  OpenAI tool search guide and the NamespaceToolParam, ToolSearchToolParam,
 //	      FunctionToolParam.defer_loading and tool_search_* item schemas
+//	[MCP] OpenAI remote MCP guide and the MCPTool, mcp_approval_request and
+//	      mcp_approval_response schemas of the OpenAPI document
 //	[API] behaviour of the API the fake reproduces (what it answers with 400)
 
 // rule is one documented rule; the code that enforces it cites its ID.
@@ -42,11 +44,14 @@ var rules = []rule{
 	{"namespace-tools", "every function of a namespace tool is checked like a top-level one (strict-explicit, name-pattern, params-*, strict-*)", "[TS]; NamespaceToolParam.tools"},
 	{"namespace-name-unique", "namespace names are unique in one request and differ from top-level function names; function names are unique within their namespace", "[TS] calls are routed by (namespace, name)"},
 	{"tool-search-single", "a request has at most one tool_search tool", "[TS]"},
-	{"defer-needs-search", "a function sent with defer_loading: true needs a tool_search tool in the same request", "[TS] deferred tools are discovered through tool search"},
+	{"defer-needs-search", "a function or mcp tool sent with defer_loading: true needs a tool_search tool in the same request", "[TS] deferred tools are discovered through tool search"},
 	{"search-call-id", "client tool_search_call and tool_search_output items have a call_id of 1 to 64 characters", "ToolSearchCallItemParam / ToolSearchOutputItemParam call_id; [API]"},
 	{"search-output-call", "every tool_search_output answers a tool_search_call with the same call_id: earlier in the input, or in a previous response of the chain", "[TS]; [API]"},
 	{"model-required", "model is a non-empty string, unless a prompt template (prompt) supplies it", "[API] 400 missing_required_parameter; the OpenAPI document marks no property of CreateResponse required"},
 	{"input-required", "input is given (a string or a list of items), unless prompt, conversation or previous_response_id supplies what the model answers", "[API] 400 missing_required_parameter; the OpenAPI document marks no property of CreateResponse required"},
+	{"mcp-label-unique", "the server_label of every mcp tool of a request is unique", "[MCP]; [API] calls and approvals name their server by label"},
+	{"mcp-server", "an mcp tool gives exactly one of server_url, connector_id and tunnel_id", "[MCP] MCPTool.server_url"},
+	{"mcp-approval-pending", "every mcp_approval_response answers an mcp_approval_request still unanswered: earlier in the input, or in a previous response of the chain", "[MCP]; [API]"},
 	{"strict-big-enum", "strict: a single enum with more than 250 string values totals at most 15000 characters", "[SO]"},
 }
 

@@ -439,6 +439,8 @@ func (s *Server) buildResponse(req *Request, r Reply) wireResponse {
 			}
 		case "tool_search_call", "tool_search_output":
 			s.fillSearchIDs(item)
+		case "mcp_call", "mcp_list_tools", "mcp_approval_request":
+			s.fillHostedIDs(item)
 		case "message":
 			if item["id"] == nil {
 				item["id"] = s.newID("msg_")

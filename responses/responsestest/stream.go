@@ -226,8 +226,13 @@ func streamItem(e *sseWriter, i int, item map[string]any) {
 		added["arguments"] = ""
 	case "reasoning":
 		added["summary"] = []any{}
+	case "mcp_call":
+		added["arguments"], added["output"], added["error"] = "", nil, nil
+	case "mcp_list_tools":
+		added["tools"] = []any{}
 	}
 	e.send("response.output_item.added", map[string]any{"output_index": i, "item": added})
+	streamHosted(e, i, id, item) // hosted mcp items: hostedmcp.go
 
 	switch item["type"] {
 	case "message":

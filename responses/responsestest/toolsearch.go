@@ -30,6 +30,10 @@ func checkToolSearchRules(body map[string]any, p *problems) {
 			if m["defer_loading"] == true && deferred == "" {
 				deferred = path
 			}
+		case "mcp":
+			if m["defer_loading"] == true && deferred == "" {
+				deferred = path
+			}
 		case "tool_search":
 			searchTools++
 			if searchTools > 1 { // rule tool-search-single
@@ -135,6 +139,7 @@ func checkSearchItems(body map[string]any, p *problems) {
 type chainState struct {
 	searchCalls map[string]bool // call_ids of tool_search_call items
 	loaded      map[string]bool // toolKey of every function a search loaded
+	approvals   map[string]bool // ids of mcp_approval_request items not yet answered (hostedmcp.go)
 }
 
 // toolKey names a function for the loaded set: "namespace/name" or "name".
@@ -146,8 +151,11 @@ func toolKey(namespace, name string) string {
 }
 
 func (c *chainState) clone() *chainState {
-	n := &chainState{searchCalls: map[string]bool{}, loaded: map[string]bool{}}
+	n := &chainState{searchCalls: map[string]bool{}, loaded: map[string]bool{}, approvals: map[string]bool{}}
 	if c != nil {
+		for k := range c.approvals {
+			n.approvals[k] = true
+		}
 		for k := range c.searchCalls {
 			n.searchCalls[k] = true
 		}
@@ -158,7 +166,9 @@ func (c *chainState) clone() *chainState {
 	return n
 }
 
-func (c *chainState) empty() bool { return len(c.searchCalls) == 0 && len(c.loaded) == 0 }
+func (c *chainState) empty() bool {
+	return len(c.searchCalls) == 0 && len(c.loaded) == 0 && len(c.approvals) == 0
+}
 
 // load adds the functions of a tool_search_output's tools.
 func (c *chainState) load(tools []any) {
@@ -213,6 +223,15 @@ func (s *Server) requestState(req *Request) (*chainState, error) {
 			}
 			tools, _ := it["tools"].([]any)
 			st.load(tools)
+		case "mcp_approval_request": // resent by a store: false client
+			rid, _ := it["id"].(string)
+			st.approvals[rid] = true
+		case "mcp_approval_response":
+			rid, _ := it["approval_request_id"].(string)
+			if !st.approvals[rid] && req.Body["conversation"] == nil { // rule mcp-approval-pending
+				return nil, fmt.Errorf("input/%d: mcp_approval_response %q %w", i, rid, errApprovalPending)
+			}
+			delete(st.approvals, rid)
 		}
 	}
 	return st, nil
@@ -231,6 +250,9 @@ func checkOutput(st *chainState, deferred map[string]bool, output []map[string]a
 		case "tool_search_output":
 			tools, _ := it["tools"].([]any)
 			st.load(tools)
+		case "mcp_approval_request":
+			id, _ := it["id"].(string)
+			st.approvals[id] = true
 		case "function_call":
 			ns, _ := it["namespace"].(string)
 			name, _ := it["name"].(string)

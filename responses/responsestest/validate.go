@@ -170,6 +170,7 @@ func checkRules(body map[string]any, p *problems) {
 		checkParameters(params, m["strict"] == true, path+"/parameters", p)
 	}
 	checkToolSearchRules(body, p) // namespaces and tool search: toolsearch.go
+	checkHostedRules(body, p)     // the hosted mcp tool: hostedmcp.go
 }
 
 // checkParameters applies the params-* rules and, for a strict tool, the
