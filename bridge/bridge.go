@@ -182,7 +182,7 @@ type Bridge struct {
 	conns   map[string]*conn
 	order   []string
 	hosted  []*hostedServer // Server.Hosted: sent as the API's mcp tool (hosted.go)
-	missing []*ServerError // servers left out by WithSkipFailedServers
+	missing []*ServerError  // servers left out by WithSkipFailedServers
 
 	refreshMu  sync.Mutex // serializes refreshes
 	current    atomic.Pointer[toolSet]
