@@ -116,6 +116,17 @@ func (p *entryParser) parse(raw any) (bridge.Server, bool) {
 	default:
 		p.fail("", "needs \"command\" or \"url\"")
 	}
+	if hosted, _ := p.boolean("hosted"); hosted {
+		// The Responses API reaches it (bridge.Server, Hosted): only a
+		// streamable HTTP server can be.
+		switch {
+		case hasCommand:
+			p.fail("hosted", "a hosted server is reached by the Responses API at its \"url\"; it cannot have a \"command\"")
+		case kind == mcpclient.TransportSSE:
+			p.fail("hosted", "the Responses API reaches hosted servers over streamable HTTP, not SSE")
+		}
+		s.Hosted = true
+	}
 	p.tools(&s)
 	p.timeout(&s)
 	p.features(&s)

@@ -41,6 +41,10 @@ const (
 	AttrOutputTruncated = attribute.Key("mcpbridge.output.truncated")
 	// AttrDenied says the approval hook denied the call; it was not run.
 	AttrDenied = attribute.Key("mcpbridge.call.denied")
+	// AttrHosted says the call runs on the API's side, on a hosted tool
+	// (the API's mcp tool): the span is its approval (a call span) or what
+	// the API reported of it (a hosted span).
+	AttrHosted = attribute.Key("mcpbridge.hosted")
 )
 
 // callErrorType classifies a failed call for error.type; "" when the call

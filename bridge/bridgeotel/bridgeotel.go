@@ -42,6 +42,15 @@
 //     routed call mcp.server.name, mcp.tool.name and mcp.method.name
 //     tools/call; at the end mcpbridge.output.bytes,
 //     mcpbridge.output.truncated and mcpbridge.call.denied.
+//   - for a hosted tool (the API's mcp tool, which the API runs itself):
+//     the approval of a call the API asks for is a call span
+//     "approve_tool [tool]" with mcpbridge.hosted, gen_ai.tool.type
+//     extension and mcp.server.name (the server_label); each call or
+//     listing the API reports in a response is a span of the turn,
+//     "execute_tool [tool]" (mcp.method.name tools/call, mcp.tool.name,
+//     mcpbridge.output.bytes) or "list_tools [server]" (tools/list), with
+//     mcpbridge.hosted and mcp.server.name; it marks what the API said,
+//     not when.
 //
 // A failed step ends with status Error and error.type. Run and turn spans
 // take the error's message as the status description (API errors are

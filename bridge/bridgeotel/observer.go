@@ -80,6 +80,7 @@ func (o *observer) EndTurn(ctx context.Context, _ int, t *responses.Turn, err er
 		}
 		span.SetAttributes(AttrCalls.Int(len(t.Calls)))
 		span.SetAttributes(usageAttrs(t.Usage)...)
+		o.hostedSpans(ctx, t.Hosted)
 	}
 	if err != nil {
 		span.SetAttributes(apiErrorAttrs(err)...)
@@ -89,7 +90,46 @@ func (o *observer) EndTurn(ctx context.Context, _ int, t *responses.Turn, err er
 	span.End()
 }
 
+// hostedSpans records the calls the API ran itself during a turn, as
+// child spans of the turn: the API reports them with the response, so
+// they carry what it said (server, tool, size of the output, failure),
+// not their timing.
+func (o *observer) hostedSpans(ctx context.Context, hosted []responses.HostedCall) {
+	for _, h := range hosted {
+		attrs := []attribute.KeyValue{semconv.GenAIToolTypeKey.String("extension"), AttrHosted.Bool(true), AttrServer.String(h.Server)}
+		op, name, method := "execute_tool", h.Name, semconv.McpMethodNameToolsCall
+		if h.Type == "mcp_list_tools" {
+			op, name, method = "list_tools", h.Server, semconv.McpMethodNameToolsList
+		} else {
+			attrs = append(attrs, semconv.GenAIOperationNameExecuteTool, semconv.GenAIToolName(h.Name), AttrTool.String(h.Name),
+				AttrOutputBytes.Int(len(h.Output)))
+			if h.ItemID != "" {
+				attrs = append(attrs, semconv.GenAIToolCallID(h.ItemID))
+			}
+		}
+		attrs = append(attrs, method)
+		_, span := o.tracer.Start(ctx, spanName(op, name), trace.WithSpanKind(trace.SpanKindInternal), trace.WithAttributes(attrs...))
+		if h.Error != "" {
+			// Only the class: the API's error text may quote arguments.
+			span.SetAttributes(semconv.ErrorTypeKey.String("tool_error"))
+			span.SetStatus(codes.Error, "tool_error")
+		}
+		span.End()
+	}
+}
+
 func (o *observer) StartCall(ctx context.Context, c responses.Call) context.Context {
+	if c.Hosted != "" {
+		// The approval of a call the API runs: no tools/call of ours.
+		attrs := []attribute.KeyValue{semconv.GenAIOperationNameExecuteTool, semconv.GenAIToolName(c.Name),
+			semconv.GenAIToolTypeKey.String("extension"), semconv.GenAIToolCallID(c.CallID), AttrHosted.Bool(true), AttrServer.String(c.Hosted)}
+		if c.Route.Tool != "" {
+			attrs = append(attrs, AttrTool.String(c.Route.Tool))
+		}
+		ctx, _ = o.tracer.Start(ctx, spanName("approve_tool", c.Name),
+			trace.WithSpanKind(trace.SpanKindInternal), trace.WithAttributes(attrs...))
+		return ctx
+	}
 	attrs := []attribute.KeyValue{
 		semconv.GenAIOperationNameExecuteTool,
 		semconv.GenAIToolName(c.Name),
