@@ -38,7 +38,11 @@
 //
 // --require-approval asks on the terminal before every call the config
 // does not auto-approve (alwaysAllow, autoApprove), and denies when stdin
-// is not a terminal. Durable runs on Temporal (durable.go):
+// is not a terminal. A server with "hosted": true in the config is sent to
+// the Responses API as its own mcp tool, which the API reaches itself
+// (hosted.go): its calls show as "<= server/tool (hosted)" lines and the
+// approvals the API asks for go through --require-approval like the
+// others. Durable runs on Temporal (durable.go):
 //
 //	go run ./examples/agent worker --temporal HOST:PORT --config FILE [--task-queue Q]
 //	go run ./examples/agent --temporal HOST:PORT --config FILE [--no-worker] [--require-approval] PROMPT
@@ -221,6 +225,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	)
 	if res != nil {
 		logSearches(stderr, res)
+		logHosted(stderr, res) // hosted.go
 	}
 	if err != nil {
 		return timeoutHint(ctx, *timeout, loginHint(err))

@@ -11,6 +11,7 @@ import (
 	oai "github.com/openai/openai-go/v3/responses"
 
 	"github.com/mcpbridge/mcpbridge/bridge"
+	"github.com/mcpbridge/mcpbridge/responses"
 )
 
 // addStreamFlags registers --no-stream; it reports whether it was given.
@@ -29,6 +30,8 @@ func streamAnswer(ctx context.Context, b *bridge.Bridge, api *oai.ResponseServic
 			out.write(ev.Turn, printable(ev.Delta, true))
 		case bridge.EventFunctionCall:
 			fmt.Fprintln(stderr, callLine(ev.Call))
+		case responses.EventHostedCall: // hosted.go
+			fmt.Fprintln(stderr, hostedLine(ev.Hosted))
 		case bridge.EventCallProgress:
 			fmt.Fprintln(stderr, progressLine(ev))
 		case bridge.EventCallDone:
@@ -65,6 +68,8 @@ func doneLine(r bridge.CallRecord) string {
 		return head + " error: " + clip(oneLine(r.Err), 200)
 	case r.Output.IsError:
 		return head + " tool error: " + clip(strings.TrimPrefix(r.Output.Text, errorPrefix), 200)
+	case r.Call.Hosted != "":
+		return head + " approved (the API runs it)"
 	}
 	return head + " ok: " + clip(r.Output.Text, 200)
 }

@@ -47,6 +47,9 @@ func toolSearchFlags(fs *flag.FlagSet) func() []bridge.Option {
 // callName is how the call log names a function: namespace/name when the
 // function is in a namespace.
 func callName(c bridge.Call) string {
+	if c.Hosted != "" { // the approval of a call the API runs: hosted.go
+		return c.Hosted + "/" + c.Name + " (hosted)"
+	}
 	if c.Namespace != "" {
 		return c.Namespace + "/" + c.Name
 	}

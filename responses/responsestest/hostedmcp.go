@@ -75,6 +75,9 @@ type HostedModel struct {
 	mu      sync.Mutex
 	pending map[string]MCPCall      // approval request id -> the call
 	calls   map[string]FunctionCall // call_id -> function call made
+	// carried are the results of calls run at once in a response that
+	// also waits for answers, by the id of its first request or call.
+	carried map[string][]string
 }
 
 // Handler returns the Handler that plays the model.
@@ -82,6 +85,7 @@ func (m *HostedModel) Handler() Handler {
 	m.once.Do(func() {
 		m.pending = make(map[string]MCPCall)
 		m.calls = make(map[string]FunctionCall)
+		m.carried = make(map[string][]string)
 	})
 	return m.handle
 }
@@ -114,6 +118,7 @@ func (m *HostedModel) start(tools map[string]map[string]any) Reply {
 	for _, l := range labels {
 		out = append(out, m.listItem(l, tools[l]))
 	}
+	first := "" // the first id the next request answers
 	approvals := 0
 	for _, c := range m.Calls {
 		t, srv := tools[c.Server], m.server(c.Server)
@@ -136,6 +141,9 @@ func (m *HostedModel) start(tools map[string]map[string]any) Reply {
 		m.mu.Lock()
 		m.pending[id] = c
 		m.mu.Unlock()
+		if first == "" {
+			first = id
+		}
 		out = append(out, map[string]any{"type": "mcp_approval_request", "id": id,
 			"server_label": c.Server, "name": c.Name, "arguments": c.Arguments})
 		approvals++
@@ -149,9 +157,16 @@ func (m *HostedModel) start(tools map[string]map[string]any) Reply {
 		m.calls[f.CallID] = f
 		m.mu.Unlock()
 		out = append(out, f.item())
+		if first == "" {
+			first = f.CallID
+		}
 	}
-	if approvals == 0 && len(m.Functions) == 0 {
+	if first == "" {
 		out = append(out, messageItem(m.answer(results)))
+	} else if len(results) > 0 {
+		m.mu.Lock()
+		m.carried[first] = results
+		m.mu.Unlock()
 	}
 	return Reply{Output: out}
 }
@@ -161,6 +176,14 @@ func (m *HostedModel) finish(tools map[string]map[string]any, answers []map[stri
 	var out []map[string]any
 	var results []string
 	for _, a := range answers {
+		for _, key := range []string{"call_id", "approval_request_id"} {
+			if id, _ := a[key].(string); id != "" {
+				m.mu.Lock()
+				results = append(results, m.carried[id]...)
+				delete(m.carried, id)
+				m.mu.Unlock()
+			}
+		}
 		if a["type"] == "function_call_output" {
 			id, _ := a["call_id"].(string)
 			m.mu.Lock()
