@@ -58,7 +58,7 @@ func TestHostedCallsAreTraced(t *testing.T) {
 	assert.Equal(t, turns[1].SpanContext().SpanID(), call.Parent().SpanID(), "the API ran it in the second response")
 	attrs := map[string]string{}
 	for _, a := range call.Attributes() {
-		attrs[string(a.Key)] = a.Value.Emit()
+		attrs[string(a.Key)] = a.Value.String()
 	}
 	assert.Equal(t, "true", attrs["mcpbridge.hosted"])
 	assert.Equal(t, "docs", attrs["mcp.server.name"])
