@@ -267,6 +267,8 @@ func (p *entryParser) oauth(prefix string, raw any) *oauth.Config {
 			}
 		case "idptokenurl", "idptokenendpoint":
 			o.IDPTokenEndpoint = p.pinURL(key, str())
+		case "idpissuer":
+			o.IDPIssuer = p.pinURL(key, str())
 		case "idpclientid":
 			o.IDPClientID = str()
 		case "idpclientsecret":
@@ -331,8 +333,8 @@ func (p *entryParser) oauth(prefix string, raw any) *oauth.Config {
 			p.fail(prefix, "grant \"jwt_bearer\" needs \"assertion_file\" (the workload's identity token)")
 		}
 	case oauth.GrantEnterprise:
-		if o.ClientID == "" || o.IdentityToken == nil || o.IDPTokenEndpoint == "" {
-			p.fail(prefix, "grant \"enterprise\" needs \"client_id\", \"id_token_file\" and \"idp_token_url\"")
+		if o.ClientID == "" || o.IdentityToken == nil || o.IDPTokenEndpoint == "" && o.IDPIssuer == "" {
+			p.fail(prefix, "grant \"enterprise\" needs \"client_id\", \"id_token_file\" and \"idp_token_url\" or \"idp_issuer\"")
 		}
 	}
 	if !enabled {

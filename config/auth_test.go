@@ -185,11 +185,12 @@ func TestOAuthAssertionGrantsAndDPoP(t *testing.T) {
 	require.NoError(t, o.Validate("x"))
 
 	s, _, err = parseOne(t, `{"url": "https://a/mcp", "oauth": {"grant": "enterprise", "client_id": "${CID}", "client_secret": "${CSECRET}",
-		"id_token_file": "`+tokenFile+`", "idp_token_url": "https://idp.example/token", "idp_client_id": "idp-c", "idp_client_secret": "${CSECRET}", "dpop": false}}`)
+		"id_token_file": "`+tokenFile+`", "idp_token_url": "https://idp.example/token", "idp_issuer": "https://idp.example", "idp_client_id": "idp-c", "idp_client_secret": "${CSECRET}", "dpop": false}}`)
 	require.NoError(t, err)
 	o = s.Transport.(*mcpclient.HTTP).OAuth
 	assert.Equal(t, oauth.GrantEnterprise, o.Grant)
 	assert.Equal(t, "https://idp.example/token", o.IDPTokenEndpoint)
+	assert.Equal(t, "https://idp.example", o.IDPIssuer)
 	assert.Equal(t, "idp-c", o.IDPClientID)
 	assert.Equal(t, "cs-s3cr3t", o.IDPClientSecret)
 	assert.Equal(t, oauth.DPoPOff, o.DPoP)
@@ -198,7 +199,7 @@ func TestOAuthAssertionGrantsAndDPoP(t *testing.T) {
 
 	for entry, want := range map[string]string{
 		`{"url": "https://a", "oauth": {"grant": "jwt_bearer"}}`:                             `oauth: grant "jwt_bearer" needs "assertion_file"`,
-		`{"url": "https://a", "oauth": {"grant": "enterprise", "client_id": "c"}}`:           `oauth: grant "enterprise" needs "client_id", "id_token_file" and "idp_token_url"`,
+		`{"url": "https://a", "oauth": {"grant": "enterprise", "client_id": "c"}}`:           `oauth: grant "enterprise" needs "client_id", "id_token_file" and "idp_token_url" or "idp_issuer"`,
 		`{"url": "https://a", "oauth": {"clientId": "c", "dpop": "sometimes"}}`:              `oauth.dpop: unknown DPoP mode "sometimes"`,
 		`{"url": "https://a", "oauth": {"grant": "enterprise", "idp_token_url": "ftp://x"}}`: `oauth.idp_token_url`,
 	} {

@@ -127,7 +127,17 @@ func TestFileAssertionReadsRotatedToken(t *testing.T) {
 // the request as the enterprise-managed authorization extension says.
 func enterpriseIdP(t *testing.T, key *ecdsa.PrivateKey, idToken string, issuedType string) (*httptest.Server, *atomic.Int32) {
 	var n atomic.Int32
-	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	var srv *httptest.Server
+	srv = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.Method == http.MethodGet && r.URL.Path == "/.well-known/openid-configuration" {
+			w.Header().Set("Content-Type", "application/json")
+			_ = json.NewEncoder(w).Encode(map[string]any{"issuer": srv.URL, "token_endpoint": srv.URL + "/token"})
+			return
+		}
+		if r.Method != http.MethodPost || r.URL.Path != "/token" {
+			http.NotFound(w, r)
+			return
+		}
 		n.Add(1)
 		require.NoError(t, r.ParseForm())
 		f := r.PostForm
@@ -179,6 +189,32 @@ func TestEnterpriseManagedAuthorization(t *testing.T) {
 	assert.Equal(t, int32(1), exchanges.Load())
 	assert.Equal(t, 1, e.srv.JWTBearerGrants(), "the ID-JAG went to the authorization server")
 	assert.NotContains(t, e.logs.String(), idToken)
+}
+
+func TestEnterpriseDiscoversTheIdPTokenEndpoint(t *testing.T) {
+	key := newKey(t)
+	idp, exchanges := enterpriseIdP(t, key, "id-token-value", "urn:ietf:params:oauth:token-type:id-jag")
+	e := newOAuthEnv(t, authtest.Options{AssertionKey: &key.PublicKey, Clients: map[string]string{"mcp-client": "mcp-client-secret"}})
+	cfg := func(issuer string) *oauth.Config {
+		return &oauth.Config{
+			Grant: oauth.GrantEnterprise, ClientID: "mcp-client", ClientSecret: "mcp-client-secret",
+			IdentityToken: func(context.Context) (string, error) { return "id-token-value", nil },
+			IDPIssuer:     issuer, IDPClientID: "idp-client",
+		}
+	}
+	require.NoError(t, cfg(idp.URL).Validate("s"))
+	c, err := mcpclient.Connect(testCtx(t), e.config(cfg(idp.URL)))
+	require.NoError(t, err)
+	defer c.Close()
+	callEcho(t, c, "echo")
+	assert.Equal(t, int32(1), exchanges.Load())
+
+	// Metadata for another issuer than the one configured (here the same
+	// URL with a slash) is refused: the identity token goes nowhere.
+	_, err = mcpclient.Connect(testCtx(t), e.config(cfg(idp.URL+"/")))
+	require.Error(t, err)
+	assert.Contains(t, err.Error(), "names issuer")
+	assert.Equal(t, int32(1), exchanges.Load(), "no exchange at a provider whose metadata lies")
 }
 
 func TestEnterpriseRefusesOtherIssuedTokens(t *testing.T) {

@@ -117,7 +117,11 @@ type Config struct {
 	// IDPTokenEndpoint is the identity provider's token endpoint where
 	// the identity token is exchanged ([GrantEnterprise]), with
 	// IDPClientID and IDPClientSecret as this client's credentials there.
+	// IDPIssuer instead names the identity provider by its issuer, whose
+	// metadata (RFC 8414 or OpenID Connect discovery, the issuer checked
+	// exactly) gives the token endpoint.
 	IDPTokenEndpoint string
+	IDPIssuer        string
 	IDPClientID      string
 	IDPClientSecret  string
 
@@ -173,8 +177,8 @@ func (c *Config) Validate(server string) error {
 			return fmt.Errorf("mcpclient: server %q: OAuth jwt-bearer needs Assertion (the workload's identity token)", server)
 		}
 	case GrantEnterprise:
-		if c.ClientID == "" || c.IdentityToken == nil || c.IDPTokenEndpoint == "" {
-			return fmt.Errorf("mcpclient: server %q: OAuth enterprise-managed authorization needs ClientID, IdentityToken and IDPTokenEndpoint", server)
+		if c.ClientID == "" || c.IdentityToken == nil || c.IDPTokenEndpoint == "" && c.IDPIssuer == "" {
+			return fmt.Errorf("mcpclient: server %q: OAuth enterprise-managed authorization needs ClientID, IdentityToken and IDPTokenEndpoint or IDPIssuer", server)
 		}
 	default:
 		return fmt.Errorf("mcpclient: server %q: OAuth.Grant %q is not supported", server, c.Grant)
@@ -184,7 +188,7 @@ func (c *Config) Validate(server string) error {
 	default:
 		return fmt.Errorf("mcpclient: server %q: OAuth.DPoP %q is not a mode (want %q, %q or %q)", server, c.DPoP, DPoPAuto, DPoPOff, DPoPRequired)
 	}
-	for _, u := range [][2]string{{"OAuth.IDPTokenEndpoint", c.IDPTokenEndpoint}, {"OAuth.AuthorizationServer", c.AuthorizationServer}, {"OAuth.TokenURL", c.TokenURL}, {"OAuth.AuthorizationURL", c.AuthorizationURL}} {
+	for _, u := range [][2]string{{"OAuth.IDPTokenEndpoint", c.IDPTokenEndpoint}, {"OAuth.IDPIssuer", c.IDPIssuer}, {"OAuth.AuthorizationServer", c.AuthorizationServer}, {"OAuth.TokenURL", c.TokenURL}, {"OAuth.AuthorizationURL", c.AuthorizationURL}} {
 		if u[1] == "" {
 			continue
 		}

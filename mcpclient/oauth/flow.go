@@ -23,6 +23,7 @@ type flow struct {
 	http      *http.Client // for discovery and token requests; never sends the server's headers
 	base      http.RoundTripper
 	dpop      *dpopKey // this connection's DPoP key; nil when DPoP is off
+	idpToken  string   // the identity provider's discovered token endpoint
 	log       *slog.Logger
 	now       func() time.Time
 

@@ -330,8 +330,12 @@ func (o *flow) enterprise(ctx context.Context, scope string) (*Token, error) {
 		"audience":             {o.disc.as.Issuer},
 		"resource":             {o.disc.resource},
 	}, scope)
+	endpoint, err := o.idpTokenEndpoint(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("oauth enterprise-managed authorization: %w", err)
+	}
 	idp := clientCreds{id: o.cfg.IDPClientID, secret: o.cfg.IDPClientSecret, method: chooseAuthMethod(nil, o.cfg.IDPClientSecret != "", false)}
-	grant, err := o.tokenRequest(ctx, o.cfg.IDPTokenEndpoint, params, idp, false)
+	grant, err := o.tokenRequest(ctx, endpoint, params, idp, false)
 	if err != nil {
 		return nil, fmt.Errorf("oauth enterprise-managed authorization: token exchange at the identity provider: %w", err)
 	}
@@ -342,6 +346,29 @@ func (o *flow) enterprise(ctx context.Context, scope string) (*Token, error) {
 		return nil, fmt.Errorf("oauth enterprise-managed authorization: the identity provider issued %q, not an identity assertion grant (%s)", truncate(issued, 80), tokenTypeIDJAG)
 	}
 	return o.assertionGrant(ctx, "oauth enterprise-managed authorization", grant.AccessToken, scope)
+}
+
+// idpTokenEndpoint is the identity provider's token endpoint: the
+// configured one, else the one its issuer's metadata names (found once).
+func (o *flow) idpTokenEndpoint(ctx context.Context) (string, error) {
+	if o.cfg.IDPTokenEndpoint != "" {
+		return o.cfg.IDPTokenEndpoint, nil
+	}
+	if o.idpToken != "" {
+		return o.idpToken, nil
+	}
+	as, err := o.authServerMetadata(ctx, o.cfg.IDPIssuer, true)
+	if err != nil {
+		return "", fmt.Errorf("identity provider: %w", err)
+	}
+	if as == nil {
+		return "", fmt.Errorf("identity provider %s publishes no metadata; set IDPTokenEndpoint", endpointName(o.cfg.IDPIssuer))
+	}
+	if err := checkSecureURL("the identity provider's token endpoint", as.TokenEndpoint); err != nil {
+		return "", err
+	}
+	o.idpToken = as.TokenEndpoint
+	return o.idpToken, nil
 }
 
 // FileAssertion returns a [Config.Assertion] that reads the workload's
