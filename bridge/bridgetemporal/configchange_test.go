@@ -34,12 +34,8 @@ func restartWith(t *testing.T, change func(workerConfig) workerConfig) []map[str
 		responsestest.Text("done")))
 	r := newRig(t, url, s)
 	r.cfg.Servers = append(r.cfg.Servers, serve(t, "s", mcptest.NewServer()))
-	w1 := r.startWorker()
-	run := r.start("buy tea", bridgetemporal.RunOptions{})
-	waitFor(t, entered, "the lookup call")
-	w1.kill(t)
-	r.startWorkerWith(change(r.cfg))
-	assert.Equal(t, "done", r.result(run.GetID()).OutputText)
+	_, out := r.crash("buy tea", bridgetemporal.RunOptions{}, entered, "the lookup call", change(r.cfg))
+	assert.Equal(t, "done", out.OutputText)
 	outs := outputsSent(api)
 	require.Len(t, outs, 3)
 	assert.Equal(t, "still here", outs[2]["call_echo"], "another server's call runs")
@@ -68,6 +64,7 @@ func allowing(tools ...string) func(workerConfig) workerConfig {
 }
 
 func TestRestartedWorkerLacksTheServer(t *testing.T) {
+	t.Parallel() // a queue, servers and workers of its own
 	out := restartWith(t, without("shop"))[1]["call_lookup"]
 	assert.Contains(t, out, "shop__lookup")
 	assert.Contains(t, out, `no MCP server "shop"`)
@@ -75,6 +72,7 @@ func TestRestartedWorkerLacksTheServer(t *testing.T) {
 }
 
 func TestRestartedWorkerLacksTheTool(t *testing.T) {
+	t.Parallel() // a queue, servers and workers of its own
 	out := restartWith(t, allowing("charge", "restock"))[1]["call_lookup"]
 	assert.Contains(t, out, "shop__lookup")
 	assert.Contains(t, out, `MCP server "shop" offers no tool "lookup"`)
@@ -84,6 +82,7 @@ func TestRestartedWorkerLacksTheTool(t *testing.T) {
 // Another tool set (another hash) that still routes the call the same
 // way: the call runs.
 func TestRestartedWorkerWithAnotherToolSet(t *testing.T) {
+	t.Parallel() // a queue, servers and workers of its own
 	out := restartWith(t, allowing("lookup", "charge"))[1]["call_lookup"]
 	assert.Equal(t, "tea costs 3", out)
 }
@@ -92,6 +91,7 @@ func TestRestartedWorkerWithAnotherToolSet(t *testing.T) {
 // not offered its tools, a call to one is answered as an unknown
 // function, and the other server's call of the same turn runs.
 func TestWorkerLackingAServerFromTheStart(t *testing.T) {
+	t.Parallel() // a queue, servers and workers of its own
 	api, url := fakeAPI(t, responsestest.Script(
 		responsestest.Calls(
 			responsestest.FunctionCall{CallID: "call_lookup", Name: "shop__lookup", Arguments: `{"item":"tea"}`},

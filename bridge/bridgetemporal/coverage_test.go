@@ -47,6 +47,7 @@ func namespacedCall(callID, namespace, name, args string) map[string]any {
 // With namespaces, each server is a namespace tool and a call names
 // (namespace, function): each reaches its own server.
 func TestDurableNamespaces(t *testing.T) {
+	t.Parallel() // a queue, servers and workers of its own
 	model := func() responsestest.Handler {
 		return responsestest.Script(
 			responsestest.Reply{Output: []map[string]any{
@@ -73,6 +74,7 @@ func TestDurableNamespaces(t *testing.T) {
 // A tool with an output schema is sent with output_schema and its result
 // reaches the model as the structured JSON, as in Run.
 func TestDurableOutputSchema(t *testing.T) {
+	t.Parallel() // a queue, servers and workers of its own
 	model := func() responsestest.Handler {
 		return responsestest.ToolCaller(responsestest.FunctionCall{Name: "s__structured"})
 	}
@@ -115,6 +117,7 @@ func sampler() *server.MCPServer {
 // A server that samples during a durable tool call is served on the
 // worker, by the worker Bridge's sampling config.
 func TestDurableSampling(t *testing.T) {
+	t.Parallel() // a queue, servers and workers of its own
 	model := func() responsestest.Handler {
 		calls := responsestest.ToolCaller(responsestest.FunctionCall{Name: "sampler__ask"})
 		return func(req *responsestest.Request) responsestest.Reply {
@@ -143,6 +146,7 @@ func TestDurableSampling(t *testing.T) {
 // With hosted tool search the API searches and loads; the worker routes
 // the call it makes to the function it loaded.
 func TestDurableHostedToolSearch(t *testing.T) {
+	t.Parallel() // a queue, servers and workers of its own
 	model := func() responsestest.Handler {
 		m := &responsestest.SearchModel{Query: func(string) string { return "charge a card" }, Arguments: `{"amount":3}`}
 		return m.Handler()
@@ -160,6 +164,7 @@ func TestDurableHostedToolSearch(t *testing.T) {
 // run's history, which holds every activity's input and output (local
 // activities' results included, as markers).
 func TestDurablePerUserCredentialsStayOutOfHistory(t *testing.T) {
+	t.Parallel() // a queue, servers and workers of its own
 	const secret = "s3cr3t-token-of-alice-8f2c1d"
 	model := func() responsestest.Handler {
 		return responsestest.ToolCaller(responsestest.FunctionCall{Name: "users__lookup", Arguments: `{"item":"tea"}`})

@@ -66,45 +66,37 @@ func lastOutputs(api *responsestest.Server) string {
 }
 
 func TestKilledWorkerSideEffectCallRunsOnce(t *testing.T) {
+	t.Parallel() // a queue, servers and workers of its own
 	s := &shop{}
 	entered := make(chan struct{}, 1)
 	hook, starts := blockOnce(entered)
 	s.onCharge = hook
 	api, url := fakeAPI(t, modelCalling("shop__charge", `{"amount":5}`).Handler())
 	r := newRig(t, url, s)
-	w1 := r.startWorker()
-	run := r.start("charge me", bridgetemporal.RunOptions{})
-	waitFor(t, entered, "the charge call")
-	w1.kill(t)
-	r.startWorker()
-	out := r.result(run.GetID())
+	id, out := r.crash("charge me", bridgetemporal.RunOptions{}, entered, "the charge call", r.cfg)
 
 	assert.Equal(t, int64(1), starts.Load(), "the side effect was attempted exactly once")
 	assert.Equal(t, int64(0), s.charges.Load())
 	assert.Contains(t, lastOutputs(api), "may or may not have taken effect", "the model was told the call was interrupted")
 	assert.Contains(t, out.OutputText, "interrupted")
-	r.replay(run.GetID(), "side_effect_interrupted")
+	r.replay(id, "side_effect_interrupted")
 }
 
 func TestKilledWorkerReadOnlyCallIsRetried(t *testing.T) {
+	t.Parallel() // a queue, servers and workers of its own
 	s := &shop{}
 	entered := make(chan struct{}, 1)
 	hook, starts := blockOnce(entered)
 	s.onLookup = hook
 	api, url := fakeAPI(t, modelCalling("shop__lookup", `{"item":"tea"}`).Handler())
 	r := newRig(t, url, s)
-	w1 := r.startWorker()
-	run := r.start("price of tea", bridgetemporal.RunOptions{})
-	waitFor(t, entered, "the lookup call")
-	w1.kill(t)
-	r.startWorker()
-	out := r.result(run.GetID())
+	id, out := r.crash("price of tea", bridgetemporal.RunOptions{}, entered, "the lookup call", r.cfg)
 
 	assert.Equal(t, int64(2), starts.Load(), "retried once on the new worker")
 	assert.Equal(t, int64(1), s.lookups.Load())
 	assert.Contains(t, lastOutputs(api), "tea costs 3", "the model got the real output")
 	assert.Contains(t, out.OutputText, "tea costs 3")
-	r.replay(run.GetID(), "read_only_retried")
+	r.replay(id, "read_only_retried")
 }
 
 // undisturbed is the answer of a run of the lookup model with no crash.
@@ -118,31 +110,33 @@ func undisturbed(t *testing.T) string {
 	return r.result(run.GetID()).OutputText
 }
 
-func TestKilledWorkerDuringModelRequest(t *testing.T) {
-	want := undisturbed(t)
-	entered := make(chan struct{}, 1)
-	var n atomic.Int64
-	m := modelCalling("shop__lookup", `{"item":"tea"}`).Handler()
-	h := func(req *responsestest.Request) responsestest.Reply {
-		if n.Add(1) == 2 { // the second turn's request: hold it until the worker dies
+// holdRequest plays h, but holds the n-th request (from 1) until its
+// client goes away (the worker is killed), reporting on entered.
+func holdRequest(n int64, entered chan<- struct{}, h responsestest.Handler) responsestest.Handler {
+	var seen atomic.Int64
+	return func(req *responsestest.Request) responsestest.Reply {
+		if seen.Add(1) == n {
 			entered <- struct{}{}
 			<-req.Context().Done()
 			return responsestest.Text("never delivered")
 		}
-		return m(req)
+		return h(req)
 	}
-	_, url := fakeAPI(t, h)
+}
+
+func TestKilledWorkerDuringModelRequest(t *testing.T) {
+	t.Parallel() // a queue, servers and workers of its own
+	want := undisturbed(t)
+	entered := make(chan struct{}, 1)
+	_, url := fakeAPI(t, holdRequest(2, entered, modelCalling("shop__lookup", `{"item":"tea"}`).Handler()))
 	r := newRig(t, url, &shop{})
-	w1 := r.startWorker()
-	run := r.start("price of tea", bridgetemporal.RunOptions{})
-	waitFor(t, entered, "the second model request")
-	w1.kill(t)
-	r.startWorker()
-	assert.Equal(t, want, r.result(run.GetID()).OutputText)
-	r.replay(run.GetID(), "model_request_interrupted")
+	id, out := r.crash("price of tea", bridgetemporal.RunOptions{}, entered, "the second model request", r.cfg)
+	assert.Equal(t, want, out.OutputText)
+	r.replay(id, "model_request_interrupted")
 }
 
 func TestKilledWorkerDuringApprovalWait(t *testing.T) {
+	t.Parallel() // a queue, servers and workers of its own
 	want := undisturbed(t)
 	s := &shop{}
 	_, url := fakeAPI(t, modelCalling("shop__lookup", `{"item":"tea"}`).Handler())
@@ -174,6 +168,7 @@ func TestKilledWorkerDuringApprovalWait(t *testing.T) {
 // request is sent or while it is (the fake API holds the answer to that
 // request until the kill is done, so the kill always lands mid-run).
 func TestKilledWorkerBetweenTurns(t *testing.T) {
+	t.Parallel() // a queue, servers and workers of its own
 	want := undisturbed(t)
 	s := &shop{}
 	returned := make(chan struct{}, 1)

@@ -37,13 +37,8 @@ func (s *shop) server() *server.MCPServer {
 		mcp.WithNumber("amount", mcp.Required()),
 		mcp.WithReadOnlyHintAnnotation(false), mcp.WithIdempotentHintAnnotation(false), mcp.WithDestructiveHintAnnotation(true)),
 		func(ctx context.Context, req mcp.CallToolRequest) (*mcp.CallToolResult, error) {
-			s.mu.Lock()
-			hook := s.onCharge
-			s.mu.Unlock()
-			if hook != nil {
-				if err := hook(ctx); err != nil {
-					return nil, err
-				}
+			if err := s.hook(ctx, &s.onCharge); err != nil {
+				return nil, err
 			}
 			n := s.charges.Add(1)
 			return mcp.NewToolResultText(fmt.Sprintf("charged %v (charge #%d)", req.GetArguments()["amount"], n)), nil
@@ -52,13 +47,8 @@ func (s *shop) server() *server.MCPServer {
 		mcp.WithString("item", mcp.Required()),
 		mcp.WithReadOnlyHintAnnotation(true)),
 		func(ctx context.Context, req mcp.CallToolRequest) (*mcp.CallToolResult, error) {
-			s.mu.Lock()
-			hook := s.onLookup
-			s.mu.Unlock()
-			if hook != nil {
-				if err := hook(ctx); err != nil {
-					return nil, err
-				}
+			if err := s.hook(ctx, &s.onLookup); err != nil {
+				return nil, err
 			}
 			s.lookups.Add(1)
 			return mcp.NewToolResultText(fmt.Sprintf("%v costs 3", req.GetArguments()["item"])), nil
@@ -73,9 +63,26 @@ func (s *shop) server() *server.MCPServer {
 	return srv
 }
 
+// hook runs *h, when set, before a tool counts its call.
+func (s *shop) hook(ctx context.Context, h *func(ctx context.Context) error) error {
+	s.mu.Lock()
+	fn := *h
+	s.mu.Unlock()
+	if fn == nil {
+		return nil
+	}
+	return fn(ctx)
+}
+
 func newShopBridge(t *testing.T, s *shop, opts ...bridge.Option) *bridge.Bridge {
 	t.Helper()
-	b, err := bridge.New(context.Background(), []bridge.Server{bridge.InProcess("shop", s.server())}, opts...)
+	return newBridge(t, bridge.InProcess("shop", s.server()), opts...)
+}
+
+// newBridge connects to srv; the Bridge closes when the test ends.
+func newBridge(t *testing.T, srv bridge.Server, opts ...bridge.Option) *bridge.Bridge {
+	t.Helper()
+	b, err := bridge.New(context.Background(), []bridge.Server{srv}, opts...)
 	require.NoError(t, err)
 	t.Cleanup(func() { _ = b.Close() })
 	return b

@@ -268,6 +268,19 @@ func (r *rig) start(prompt string, o bridgetemporal.RunOptions) client.WorkflowR
 	return run
 }
 
+// crash starts a worker and a run of prompt; once entered says the run
+// reached the point under test (what), it SIGKILLs the worker and starts
+// another holding next. It returns the run's id and output.
+func (r *rig) crash(prompt string, o bridgetemporal.RunOptions, entered <-chan struct{}, what string, next workerConfig) (string, *bridgetemporal.RunOutput) {
+	r.t.Helper()
+	w1 := r.startWorker()
+	run := r.start(prompt, o)
+	waitFor(r.t, entered, what)
+	w1.kill(r.t)
+	r.startWorkerWith(next)
+	return run.GetID(), r.result(run.GetID())
+}
+
 func (r *rig) result(id string) *bridgetemporal.RunOutput {
 	r.t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)

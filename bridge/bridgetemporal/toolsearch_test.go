@@ -3,7 +3,6 @@ package bridgetemporal_test
 import (
 	"context"
 	"slices"
-	"sync/atomic"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -41,17 +40,10 @@ func outputsSent(api *responsestest.Server) []map[string]string {
 // a search loaded it, it runs.
 func TestDurableClientToolSearchRefusesUnloadedFunctions(t *testing.T) {
 	e := newEnv(t, unsearchedModel(), bridgetemporal.WorkerOptions{}, bridge.WithToolSearch(bridge.ToolSearchClient))
-	e.ExecuteWorkflow(bridgetemporal.Workflow, input(t, params("buy tea"), bridgetemporal.RunOptions{}))
-	require.NoError(t, e.GetWorkflowError())
+	e.run(t, bridgetemporal.RunOptions{})
 	assert.Equal(t, int64(1), e.shop.charges.Load(), "only the call after the search ran")
 
-	s2 := &shop{}
-	b2 := newShopBridge(t, s2, bridge.WithToolSearch(bridge.ToolSearchClient))
-	api2 := responsestest.New(unsearchedModel())
-	t.Cleanup(api2.Close)
-	c2 := api2.Client()
-	_, err := b2.Run(context.Background(), &c2.Responses, params("buy tea"))
-	require.NoError(t, err)
+	api2, s2, _ := bridgeRun(t, unsearchedModel(), bridge.WithToolSearch(bridge.ToolSearchClient))
 	assert.Equal(t, int64(1), s2.charges.Load())
 
 	want := outputsSent(api2)
@@ -64,6 +56,7 @@ func TestDurableClientToolSearchRefusesUnloadedFunctions(t *testing.T) {
 // The same on a real server, the worker a process of its own: the loop of
 // the workflow refuses what Bridge.Run refuses, with the same outputs.
 func TestDurableClientToolSearchOnAServer(t *testing.T) {
+	t.Parallel() // a queue, servers and workers of its own
 	api, url := fakeAPI(t, unsearchedModel())
 	r := newRig(t, url, &shop{})
 	r.cfg.ToolSearch = bridge.ToolSearchClient
@@ -151,22 +144,12 @@ func searchThenCall(query string, also ...string) responsestest.Handler {
 func TestLoadedSetCarriedAcrossContinueAsNew(t *testing.T) {
 	model := func() responsestest.Handler { return searchThenCall("charge a card", "shop__lookup", "shop__restock") }
 	s := &shop{}
-	b := newShopBridge(t, s, bridge.WithToolSearch(bridge.ToolSearchClient))
-	api := responsestest.New(model())
-	t.Cleanup(api.Close)
-	c := api.Client()
-	acts := bridgetemporal.NewActivities(b, &c.Responses, bridgetemporal.WorkerOptions{})
+	acts, api := activitiesOf(t, newShopBridge(t, s, bridge.WithToolSearch(bridge.ToolSearchClient)), model(), bridgetemporal.WorkerOptions{})
 	out, executions := runAcrossExecutions(t, acts, input(t, params("buy tea"), bridgetemporal.RunOptions{TurnsPerExecution: 1}))
 	assert.Equal(t, 3, executions)
 	assert.Equal(t, "done", out.OutputText)
 
-	s2 := &shop{}
-	b2 := newShopBridge(t, s2, bridge.WithToolSearch(bridge.ToolSearchClient))
-	api2 := responsestest.New(model())
-	t.Cleanup(api2.Close)
-	c2 := api2.Client()
-	_, err := b2.Run(context.Background(), &c2.Responses, params("buy tea"))
-	require.NoError(t, err)
+	api2, _, _ := bridgeRun(t, model(), bridge.WithToolSearch(bridge.ToolSearchClient))
 	want := outputsSent(api2)
 	require.Len(t, want, 3)
 	assert.Contains(t, want[2]["call_loaded"], "charged 3")
@@ -180,27 +163,14 @@ func TestLoadedSetCarriedAcrossContinueAsNew(t *testing.T) {
 // request carrying the search's output is in flight; the new worker
 // rebuilds the loop, loaded set included, from the run's history.
 func TestLoadedSetSurvivesAKilledWorker(t *testing.T) {
+	t.Parallel() // a queue, servers and workers of its own
 	model := func() responsestest.Handler { return searchThenCall("charge a card", "shop__lookup", "shop__restock") }
 	entered := make(chan struct{}, 1)
-	var n atomic.Int64
-	m := model()
-	h := func(req *responsestest.Request) responsestest.Reply {
-		if n.Add(1) == 2 { // the search's output: hold it until the worker dies
-			entered <- struct{}{}
-			<-req.Context().Done()
-			return responsestest.Text("never delivered")
-		}
-		return m(req)
-	}
-	api, url := fakeAPI(t, h)
+	api, url := fakeAPI(t, holdRequest(2, entered, model())) // the request with the search's output
 	r := newRig(t, url, &shop{})
 	r.cfg.ToolSearch = bridge.ToolSearchClient
-	w1 := r.startWorker()
-	run := r.start("buy tea", bridgetemporal.RunOptions{})
-	waitFor(t, entered, "the request after the search")
-	w1.kill(t)
-	r.startWorker()
-	assert.Equal(t, "done", r.result(run.GetID()).OutputText)
+	_, out := r.crash("buy tea", bridgetemporal.RunOptions{}, entered, "the request after the search", r.cfg)
+	assert.Equal(t, "done", out.OutputText)
 	assert.Equal(t, int64(1), r.shop.charges.Load())
 	assert.Equal(t, int64(0), r.shop.lookups.Load()+r.shop.restocks.Load(), "the unloaded function did not run")
 	want := runOutputs(t, r, model(), "")

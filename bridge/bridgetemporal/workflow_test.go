@@ -37,15 +37,86 @@ type env struct {
 
 func newEnv(t *testing.T, h responsestest.Handler, wopts bridgetemporal.WorkerOptions, bopts ...bridge.Option) *env {
 	t.Helper()
+	s := &shop{}
+	return envWith(t, h, wopts, s, newShopBridge(t, s, bopts...))
+}
+
+// envWith is newEnv with a Bridge of the test's (s: the shop it serves,
+// for its counts).
+func envWith(t *testing.T, h responsestest.Handler, wopts bridgetemporal.WorkerOptions, s *shop, b *bridge.Bridge) *env {
+	t.Helper()
+	e := &env{TestWorkflowEnvironment: testEnv(), shop: s, b: b}
+	var acts *bridgetemporal.Activities
+	acts, e.api = activitiesOf(t, b, h, wopts)
+	bridgetemporal.Register(e, acts)
+	return e
+}
+
+// testEnv is a test environment of the SDK that logs nothing.
+func testEnv() *testsuite.TestWorkflowEnvironment {
 	var suite testsuite.WorkflowTestSuite
 	suite.SetLogger(tlog.NewStructuredLogger(slog.New(slog.DiscardHandler)))
-	e := &env{TestWorkflowEnvironment: suite.NewTestWorkflowEnvironment(), shop: &shop{}}
-	e.api = responsestest.New(h)
-	t.Cleanup(e.api.Close)
-	e.b = newShopBridge(t, e.shop, bopts...)
-	client := e.api.Client()
-	bridgetemporal.Register(e, bridgetemporal.NewActivities(e.b, &client.Responses, wopts))
-	return e
+	return suite.NewTestWorkflowEnvironment()
+}
+
+// activitiesOf returns the activities of a worker holding b and a fake
+// API playing h.
+func activitiesOf(t *testing.T, b *bridge.Bridge, h responsestest.Handler, wopts bridgetemporal.WorkerOptions) (*bridgetemporal.Activities, *responsestest.Server) {
+	t.Helper()
+	api := responsestest.New(h)
+	t.Cleanup(api.Close)
+	c := api.Client()
+	return bridgetemporal.NewActivities(b, &c.Responses, wopts), api
+}
+
+// run runs "buy tea" with o to its end and returns the run's output.
+func (e *env) run(t *testing.T, o bridgetemporal.RunOptions) bridgetemporal.RunOutput {
+	t.Helper()
+	e.ExecuteWorkflow(bridgetemporal.Workflow, input(t, params("buy tea"), o))
+	require.True(t, e.IsWorkflowCompleted())
+	require.NoError(t, e.GetWorkflowError())
+	var out bridgetemporal.RunOutput
+	require.NoError(t, e.GetWorkflowResult(&out))
+	return out
+}
+
+// bridgeRun is the undurable twin of a test's run: "buy tea" played by h
+// with Bridge.Run over a shop of its own (with bopts) and a fake of its
+// own. It returns the fake, the shop and the result.
+func bridgeRun(t *testing.T, h responsestest.Handler, bopts ...bridge.Option) (*responsestest.Server, *shop, *bridge.Result) {
+	t.Helper()
+	s := &shop{}
+	b := newShopBridge(t, s, bopts...)
+	api := responsestest.New(h)
+	t.Cleanup(api.Close)
+	c := api.Client()
+	res, err := b.Run(context.Background(), &c.Responses, params("buy tea"))
+	require.NoError(t, err)
+	return api, s, res
+}
+
+// failFirstAttempt makes the first attempt of every call fail as when its
+// worker dies (a heartbeat timeout); a later attempt answers "NAME ran".
+// It returns the attempts made, by function.
+func failFirstAttempt(e *env) (attempts func(function string) int) {
+	counts := map[string]int{}
+	var mu sync.Mutex // activities run on goroutines of their own
+	e.OnActivity("mcpbridge.CallTool", mock.Anything, mock.Anything).Return(
+		func(ctx context.Context, in bridgetemporal.CallInput) (bridgetemporal.CallResult, error) {
+			mu.Lock()
+			counts[in.Call.Name]++
+			n := counts[in.Call.Name]
+			mu.Unlock()
+			if n == 1 {
+				return bridgetemporal.CallResult{}, temporal.NewTimeoutError(enumspb.TIMEOUT_TYPE_HEARTBEAT, nil)
+			}
+			return bridgetemporal.CallResult{Output: bridgeOutput(in.Call.Name + " ran")}, nil
+		})
+	return func(function string) int {
+		mu.Lock()
+		defer mu.Unlock()
+		return counts[function]
+	}
 }
 
 // shopModel calls lookup, then charge, then answers with what it got.
@@ -63,20 +134,8 @@ func shopModel() responsestest.Handler {
 
 func TestDurableRunAnswersAsBridgeRun(t *testing.T) {
 	e := newEnv(t, shopModel(), bridgetemporal.WorkerOptions{})
-	e.ExecuteWorkflow(bridgetemporal.Workflow, input(t, params("buy tea"), bridgetemporal.RunOptions{}))
-	require.True(t, e.IsWorkflowCompleted())
-	require.NoError(t, e.GetWorkflowError())
-	var out bridgetemporal.RunOutput
-	require.NoError(t, e.GetWorkflowResult(&out))
-
-	// The same run in a goroutine, on a fresh fake and server.
-	s2 := &shop{}
-	b2 := newShopBridge(t, s2)
-	api2 := responsestest.New(shopModel())
-	t.Cleanup(api2.Close)
-	c2 := api2.Client()
-	res, err := b2.Run(context.Background(), &c2.Responses, params("buy tea"))
-	require.NoError(t, err)
+	out := e.run(t, bridgetemporal.RunOptions{})
+	api2, _, res := bridgeRun(t, shopModel()) // the same run in a goroutine
 
 	assert.Equal(t, res.OutputText, out.OutputText)
 	assert.Equal(t, res.Iterations, out.Iterations)
@@ -108,11 +167,7 @@ func TestRefusedAPIRequestEndsTheRunWithTheAPIMessage(t *testing.T) {
 func TestRateLimitedRequestIsRetried(t *testing.T) {
 	limited := responsestest.APIError(http.StatusTooManyRequests, "rate_limit_exceeded", "slow down").WithHeader("retry-after", "2")
 	e := newEnv(t, responsestest.Script(limited, limited, responsestest.Text("done")), bridgetemporal.WorkerOptions{})
-	e.ExecuteWorkflow(bridgetemporal.Workflow, input(t, params("hi"), bridgetemporal.RunOptions{}))
-	require.NoError(t, e.GetWorkflowError())
-	var out bridgetemporal.RunOutput
-	require.NoError(t, e.GetWorkflowResult(&out))
-	assert.Equal(t, "done", out.OutputText)
+	assert.Equal(t, "done", e.run(t, bridgetemporal.RunOptions{}).OutputText)
 	assert.Equal(t, 3, e.api.Count(), "two 429s retried by Temporal, none by the SDK")
 }
 
@@ -135,10 +190,7 @@ func TestApprovalsAreDurableWaits(t *testing.T) {
 			OnReject: func(err error) { assert.Contains(t, err.Error(), "call_nope") },
 		}, bridgetemporal.Decision{CallID: "call_nope", Approve: true})
 	}, 48*time.Hour) // a person answering two days later
-	e.ExecuteWorkflow(bridgetemporal.Workflow, input(t, params("buy tea"), bridgetemporal.RunOptions{RequireApproval: true}))
-	require.NoError(t, e.GetWorkflowError())
-	var out bridgetemporal.RunOutput
-	require.NoError(t, e.GetWorkflowResult(&out))
+	out := e.run(t, bridgetemporal.RunOptions{RequireApproval: true})
 	require.Len(t, pending, 2)
 	assert.Equal(t, "shop__lookup", pending[0].Function)
 	assert.Equal(t, "shop", pending[0].Server)
@@ -149,21 +201,11 @@ func TestApprovalsAreDurableWaits(t *testing.T) {
 }
 
 func TestAutoApprovedToolsDoNotWait(t *testing.T) {
-	var suite testsuite.WorkflowTestSuite
-	suite.SetLogger(tlog.NewStructuredLogger(slog.New(slog.DiscardHandler)))
-	e := suite.NewTestWorkflowEnvironment()
 	s := &shop{}
 	srv := bridge.InProcess("shop", s.server())
 	srv.AutoApprove = []string{"lookup", "charge"}
-	b, err := bridge.New(context.Background(), []bridge.Server{srv})
-	require.NoError(t, err)
-	t.Cleanup(func() { _ = b.Close() })
-	api := responsestest.New(shopModel())
-	t.Cleanup(api.Close)
-	c := api.Client()
-	bridgetemporal.Register(e, bridgetemporal.NewActivities(b, &c.Responses, bridgetemporal.WorkerOptions{}))
-	e.ExecuteWorkflow(bridgetemporal.Workflow, input(t, params("buy tea"), bridgetemporal.RunOptions{RequireApproval: true}))
-	require.NoError(t, e.GetWorkflowError())
+	e := envWith(t, shopModel(), bridgetemporal.WorkerOptions{}, s, newBridge(t, srv))
+	e.run(t, bridgetemporal.RunOptions{RequireApproval: true})
 	assert.Equal(t, int64(1), s.charges.Load())
 }
 
@@ -171,58 +213,26 @@ func TestAutoApprovedToolsDoNotWait(t *testing.T) {
 // answered as interrupted and not retried; a read-only one is retried.
 func TestInterruptedCallsAreNotRerun(t *testing.T) {
 	e := newEnv(t, shopModel(), bridgetemporal.WorkerOptions{})
-	attempts := map[string]int{}
-	var mu sync.Mutex // activities run on goroutines of their own
-	e.OnActivity("mcpbridge.CallTool", mock.Anything, mock.Anything).Return(
-		func(ctx context.Context, in bridgetemporal.CallInput) (bridgetemporal.CallResult, error) {
-			mu.Lock()
-			attempts[in.Call.Name]++
-			n := attempts[in.Call.Name]
-			mu.Unlock()
-			if n == 1 {
-				return bridgetemporal.CallResult{}, temporal.NewTimeoutError(enumspb.TIMEOUT_TYPE_HEARTBEAT, nil)
-			}
-			return bridgetemporal.CallResult{Output: bridgeOutput(in.Call.Name + " ran")}, nil
-		})
-	e.ExecuteWorkflow(bridgetemporal.Workflow, input(t, params("buy tea"), bridgetemporal.RunOptions{}))
-	require.NoError(t, e.GetWorkflowError())
-	var out bridgetemporal.RunOutput
-	require.NoError(t, e.GetWorkflowResult(&out))
-	assert.Equal(t, 1, attempts["shop__charge"], "at most once")
-	assert.Equal(t, 2, attempts["shop__lookup"], "read-only: retried")
+	attempts := failFirstAttempt(e)
+	out := e.run(t, bridgetemporal.RunOptions{})
+	assert.Equal(t, 1, attempts("shop__charge"), "at most once")
+	assert.Equal(t, 2, attempts("shop__lookup"), "read-only: retried")
 	assert.Contains(t, out.OutputText, "shop__lookup ran")
 	assert.Contains(t, out.OutputText, "may or may not have taken effect")
 }
 
 func TestRetryOverridesByServerAndTool(t *testing.T) {
 	e := newEnv(t, shopModel(), bridgetemporal.WorkerOptions{Retry: map[string]bool{"shop": true, "shop/lookup": false}})
-	attempts := map[string]int{}
-	var mu sync.Mutex // activities run on goroutines of their own
-	e.OnActivity("mcpbridge.CallTool", mock.Anything, mock.Anything).Return(
-		func(ctx context.Context, in bridgetemporal.CallInput) (bridgetemporal.CallResult, error) {
-			mu.Lock()
-			attempts[in.Call.Name]++
-			n := attempts[in.Call.Name]
-			mu.Unlock()
-			if n == 1 {
-				return bridgetemporal.CallResult{}, temporal.NewTimeoutError(enumspb.TIMEOUT_TYPE_HEARTBEAT, nil)
-			}
-			return bridgetemporal.CallResult{Output: bridgeOutput("ok")}, nil
-		})
-	e.ExecuteWorkflow(bridgetemporal.Workflow, input(t, params("buy tea"), bridgetemporal.RunOptions{}))
-	require.NoError(t, e.GetWorkflowError())
-	assert.Equal(t, 2, attempts["shop__charge"], "the server is marked retryable")
-	assert.Equal(t, 1, attempts["shop__lookup"], "the tool is marked at most once")
+	attempts := failFirstAttempt(e)
+	e.run(t, bridgetemporal.RunOptions{})
+	assert.Equal(t, 2, attempts("shop__charge"), "the server is marked retryable")
+	assert.Equal(t, 1, attempts("shop__lookup"), "the tool is marked at most once")
 }
 
 func TestContinueAsNewKeepsTheRun(t *testing.T) {
 	m := &responsestest.Model{Rounds: 3, Calls: []responsestest.FunctionCall{{Name: "shop__lookup", Arguments: `{"item":"tea"}`}}}
 	s := &shop{}
-	b := newShopBridge(t, s)
-	api := responsestest.New(m.Handler())
-	t.Cleanup(api.Close)
-	c := api.Client()
-	acts := bridgetemporal.NewActivities(b, &c.Responses, bridgetemporal.WorkerOptions{})
+	acts, api := activitiesOf(t, newShopBridge(t, s), m.Handler(), bridgetemporal.WorkerOptions{})
 	out, executions := runAcrossExecutions(t, acts, input(t, params("buy tea"), bridgetemporal.RunOptions{TurnsPerExecution: 1}))
 	assert.Equal(t, 4, out.Iterations)
 	assert.Equal(t, 3, out.Calls)
@@ -239,12 +249,10 @@ func TestContinueAsNewKeepsTheRun(t *testing.T) {
 // returns its output and how many executions it took.
 func runAcrossExecutions(t *testing.T, acts *bridgetemporal.Activities, in bridgetemporal.RunInput) (out bridgetemporal.RunOutput, executions int) {
 	t.Helper()
-	var suite testsuite.WorkflowTestSuite
-	suite.SetLogger(tlog.NewStructuredLogger(slog.New(slog.DiscardHandler)))
 	for {
 		executions++
 		require.Less(t, executions, 10)
-		e := suite.NewTestWorkflowEnvironment()
+		e := testEnv()
 		bridgetemporal.Register(e, acts)
 		e.ExecuteWorkflow(bridgetemporal.Workflow, in)
 		err := e.GetWorkflowError()
@@ -265,22 +273,11 @@ func runAcrossExecutions(t *testing.T, acts *bridgetemporal.Activities, in bridg
 // with an error naming the function (the model reads it) and the run
 // goes on; nothing hangs.
 func TestWorkerLackingAServerAnswersTheCall(t *testing.T) {
-	var suite testsuite.WorkflowTestSuite
-	suite.SetLogger(tlog.NewStructuredLogger(slog.New(slog.DiscardHandler)))
-	e := suite.NewTestWorkflowEnvironment()
 	other := &shop{}
-	b, err := bridge.New(context.Background(), []bridge.Server{bridge.InProcess("other", other.server())})
-	require.NoError(t, err)
-	t.Cleanup(func() { _ = b.Close() })
-	api := responsestest.New(shopModel()) // calls shop__lookup and shop__charge
-	t.Cleanup(api.Close)
-	api.SetValidation(false) // the model calls functions this request did not offer
-	c := api.Client()
-	bridgetemporal.Register(e, bridgetemporal.NewActivities(b, &c.Responses, bridgetemporal.WorkerOptions{}))
-	e.ExecuteWorkflow(bridgetemporal.Workflow, input(t, params("buy tea"), bridgetemporal.RunOptions{}))
-	require.NoError(t, e.GetWorkflowError())
-	var out bridgetemporal.RunOutput
-	require.NoError(t, e.GetWorkflowResult(&out))
+	// shopModel calls shop__lookup and shop__charge.
+	e := envWith(t, shopModel(), bridgetemporal.WorkerOptions{}, other, newBridge(t, bridge.InProcess("other", other.server())))
+	e.api.SetValidation(false) // the model calls functions this request did not offer
+	out := e.run(t, bridgetemporal.RunOptions{})
 	assert.Contains(t, out.OutputText, "shop__charge")
 	assert.Contains(t, out.OutputText, "unknown function")
 	assert.Equal(t, int64(0), other.charges.Load())
