@@ -11,7 +11,9 @@ package mcpclient
 //   - The tasks extension of 2026-07-28 (io.modelcontextprotocol/tasks): the
 //     client declares the extension and the server decides; a task comes
 //     back as a flat result with resultType "task", and tasks/get carries
-//     the outcome itself (result, or error) once the task is done.
+//     the outcome itself (result, or error) once the task is done; a task
+//     waiting on the client lists inputRequests, answered with tasks/update
+//     (taskinput.go).
 //
 // Either way CallTool waits for the outcome and returns it as the call's
 // result: polling at the server's pollInterval within [minTaskPoll,
@@ -182,6 +184,7 @@ func (c *Client) awaitTask(ctx context.Context, t *taskCall, first wireTask, o c
 	cur := first
 	reported, steps := "", 0
 	lastPoll := start
+	answered := map[string]bool{} // ids of the extension's inputRequests answered (taskinput.go)
 	for {
 		if o.progress != nil {
 			if d := cur.describe(); d != reported {
@@ -193,8 +196,13 @@ func (c *Client) awaitTask(ctx context.Context, t *taskCall, first wireTask, o c
 		case cur.Status.IsTerminal(), !t.ext && cur.Status == mcp.TaskStatusInputRequired:
 			return c.taskOutcome(ctx, t, cur, start)
 		case t.ext && cur.Status == mcp.TaskStatusInputRequired:
-			c.cancelTask(t)
-			return nil, c.newError(OpCall, t.tool, fmt.Errorf("task %s asks the client for input (%s); answering it (tasks/update) is not supported, so the task was cancelled", t.id, inputMethods(cur.InputRequests)), t.s)
+			if err := c.answerTaskInput(ctx, t, cur, answered); err != nil {
+				c.cancelTask(t)
+				if ctx.Err() != nil {
+					return nil, c.taskStopped(t, cur, start, ctx.Err())
+				}
+				return nil, c.newError(OpCall, t.tool, fmt.Errorf("%w (%s; the task was cancelled)", err, inputMethods(cur.InputRequests)), t.s)
+			}
 		}
 		if err := c.waitPoll(ctx, wake, lastPoll, cur.pollWait(c.cfg.MaxTaskPoll)); err != nil {
 			c.cancelTask(t)

@@ -16,6 +16,10 @@
 //                       with "Report on <topic>"
 //   failing_job {}      task that ends failed with a JSON-RPC error
 //   forever {}          task that never ends unless cancelled
+//   confirm {file}      task that asks the client (input_required, one
+//                       elicitation/create in inputRequests) whether to
+//                       delete file, and completes with the answer once
+//                       tasks/update brings it
 //   cancelled {}        plain tool: the ids of the tasks tasks/cancel reached
 import http from "node:http";
 import { Server, createMcpHandler } from "mcp-server-2";
@@ -62,6 +66,20 @@ function advance(task) {
     case "forever":
       task.message = `still going (${task.polls})`;
       break;
+    case "confirm":
+      task.status = "input_required";
+      task.message = "waiting for the user";
+      task.inputRequests = {
+        "confirm-1": {
+          method: "elicitation/create",
+          params: {
+            mode: "form",
+            message: `Delete ${task.file}?`,
+            requestedSchema: { type: "object", properties: { ok: { type: "boolean" } }, required: ["ok"] },
+          },
+        },
+      };
+      break;
   }
 }
 
@@ -70,6 +88,7 @@ const tools = [
   { name: "research", description: "Researches a topic, as a task.", inputSchema: { type: "object", properties: { topic: { type: "string" } }, required: ["topic"] }, execution: { taskSupport: "required" } },
   { name: "failing_job", description: "A task that fails.", inputSchema: { type: "object" }, execution: { taskSupport: "required" } },
   { name: "forever", description: "A task that never ends.", inputSchema: { type: "object" }, execution: { taskSupport: "required" } },
+  { name: "confirm", description: "Deletes a file once the user agrees, as a task.", inputSchema: { type: "object", properties: { file: { type: "string" } } }, execution: { taskSupport: "required" } },
   { name: "cancelled", description: "Lists the tasks cancelled so far.", inputSchema: { type: "object" } },
 ];
 
@@ -88,8 +107,9 @@ function newServer() {
         return { content: [{ type: "text", text: JSON.stringify(cancelledIds) }] };
       case "research":
       case "failing_job":
-      case "forever": {
-        const task = { id: `task-${++seq}`, kind: name, topic: args.topic, status: "working", message: "accepted", polls: 0, createdAt: new Date().toISOString() };
+      case "forever":
+      case "confirm": {
+        const task = { id: `task-${++seq}`, kind: name, topic: args.topic, file: args.file, status: "working", message: "accepted", polls: 0, createdAt: new Date().toISOString() };
         tasks.set(task.id, task);
         return { resultType: "task", ...stamp(task) };
       }
@@ -104,9 +124,25 @@ function newServer() {
     advance(task);
     return {
       ...stamp(task),
+      ...(task.status === "input_required" ? { inputRequests: task.inputRequests } : {}),
       ...(task.status === "completed" ? { result: task.result } : {}),
       ...(task.status === "failed" ? { error: task.error } : {}),
     };
+  });
+  // The SDK lifts inputResponses out of the params (they are the
+  // multi-round-trip vocabulary) into ctx.mcpReq.inputResponses.
+  server.setRequestHandler("tasks/update", { params: byId }, async ({ taskId }, ctx) => {
+    const task = tasks.get(taskId);
+    if (!task) throw Object.assign(new Error(`unknown task ${taskId}`), { code: -32602 });
+    const answer = ctx.mcpReq.inputResponses?.["confirm-1"];
+    if (task.status === "input_required" && answer) {
+      const ok = answer.action === "accept" && answer.content?.ok === true;
+      task.status = "completed";
+      task.message = "";
+      delete task.inputRequests;
+      task.result = { content: [{ type: "text", text: ok ? `deleted ${task.file}` : `kept ${task.file} (${answer.action})` }] };
+    }
+    return {};
   });
   server.setRequestHandler("tasks/cancel", { params: byId }, async ({ taskId }) => {
     const task = tasks.get(taskId);

@@ -31,6 +31,12 @@ func TestTasksExtension(t *testing.T) {
 	} {
 		t.Run(tc.transport, func(t *testing.T) {
 			t.Parallel()
+			var asked []string
+			tc.cfg.OnElicitation = func(_ context.Context, _ string, req mcp.ElicitationRequest) (*mcp.ElicitationResult, error) {
+				asked = append(asked, req.Params.Message)
+				return &mcp.ElicitationResult{ElicitationResponse: mcp.ElicitationResponse{
+					Action: mcp.ElicitationResponseActionAccept, Content: map[string]any{"ok": true}}}, nil
+			}
 			c := connect(t, tc.cfg)
 			if v := c.ProtocolVersion(); v != "2026-07-28" {
 				t.Fatalf("negotiated %q, want 2026-07-28", v)
@@ -47,8 +53,8 @@ func TestTasksExtension(t *testing.T) {
 					t.Errorf("%s listed with task support %q on 2026-07-28", tool.Name, tool.TaskSupport)
 				}
 			}
-			if len(tools) != 5 {
-				t.Fatalf("%d tools listed, want 5", len(tools))
+			if len(tools) != 6 {
+				t.Fatalf("%d tools listed, want 6", len(tools))
 			}
 
 			var progress []string
@@ -64,6 +70,12 @@ func TestTasksExtension(t *testing.T) {
 
 			if res := call(t, c, "greet", `{"name":"Ada"}`); text(res) != "Hello, Ada!" {
 				t.Errorf("greet: %q", text(res))
+			}
+
+			// A task waiting on the client: its inputRequests go to the
+			// elicitation handler, the answer back with tasks/update.
+			if res := call(t, c, "confirm", `{"file":"a.txt"}`); text(res) != "deleted a.txt" || strings.Join(asked, "|") != "Delete a.txt?" {
+				t.Errorf("confirm: %q after questions %q", text(res), asked)
 			}
 
 			_, err = c.CallTool(t.Context(), "failing_job", nil)
@@ -91,5 +103,22 @@ func TestTasksExtension(t *testing.T) {
 				time.Sleep(20 * time.Millisecond)
 			}
 		})
+	}
+}
+
+// A task that asks for input a client cannot give (no elicitation handler)
+// fails saying what it asked for, and is cancelled on the server.
+func TestTasksExtensionInputWithoutHandler(t *testing.T) {
+	c := connect(t, interop.TasksExtensionStdio(t))
+	_, err := c.CallTool(t.Context(), "confirm", []byte(`{"file":"b.txt"}`))
+	if err == nil || !strings.Contains(err.Error(), "no elicitation handler is configured") || !strings.Contains(err.Error(), "the task was cancelled") {
+		t.Fatalf("err = %v", err)
+	}
+	deadline := time.Now().Add(eventWait)
+	for !strings.Contains(text(call(t, c, "cancelled", `{}`)), `"task-`) {
+		if time.Now().After(deadline) {
+			t.Fatal("tasks/cancel never reached the server")
+		}
+		time.Sleep(20 * time.Millisecond)
 	}
 }
