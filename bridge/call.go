@@ -63,10 +63,7 @@ func (e *turnExec) Route(call Call) responses.Route {
 		return responses.Route{}
 	}
 	if r := e.ts.find(call); r != nil {
-		rt := r.route()
-		// The loop refuses it until a search of the run loaded it.
-		rt.Deferred = r.deferred && e.ts.mode == ToolSearchClient
-		return rt
+		return r.route(e.ts.mode)
 	}
 	return responses.Route{}
 }

@@ -38,9 +38,12 @@ type route struct {
 // JSON object with strict mode's added nulls removed.
 type runFunc func(ctx context.Context, b *Bridge, r *route, client *mcpclient.Client, args json.RawMessage, run *runConfig) (Output, error)
 
-// route is where the loop says a call goes (responses.Call.Route).
-func (r *route) route() responses.Route {
-	return responses.Route{Server: r.fn.Server, Tool: r.fn.Tool, ReadOnly: r.hints.readOnly, Idempotent: r.hints.idempotent}
+// route is where the loop says a call goes (responses.Call.Route) in a
+// tool set of mode; the loop refuses a deferred function of a client
+// search until a search of the run loaded it.
+func (r *route) route(mode ToolSearchMode) responses.Route {
+	return responses.Route{Server: r.fn.Server, Tool: r.fn.Tool, ReadOnly: r.hints.readOnly, Idempotent: r.hints.idempotent,
+		Deferred: r.deferred && mode == ToolSearchClient}
 }
 
 // call runs a call to r; function is the name the model called it by.

@@ -388,3 +388,16 @@ func TestClientToolSearchStreamed(t *testing.T) {
 	require.Len(t, api.Requests(), 3)
 	assert.Contains(t, outputs, "5", "the function the search loaded ran")
 }
+
+// A call carries Route.Deferred for a function only a client search
+// offers, and the loop refuses it until a search loaded it; always-loaded
+// functions and hosted search's deferred ones are not Deferred (the API
+// loads those).
+func TestRoutesSayWhichFunctionsAClientSearchMustLoad(t *testing.T) {
+	b := newBridge(t, alwaysLoad(twoServers(), "beta", "*"), WithToolSearch(ToolSearchClient))
+	routes := b.Routes()
+	assert.True(t, routes["alpha__add"].Deferred)
+	assert.False(t, routes["beta__echo"].Deferred, "always loaded")
+	hosted := newBridge(t, twoServers(), WithToolSearch(ToolSearchHosted))
+	assert.False(t, hosted.Routes()["alpha__add"].Deferred)
+}

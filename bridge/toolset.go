@@ -184,7 +184,7 @@ func (b *Bridge) Routes() map[string]responses.Route {
 	ts := b.current.Load()
 	out := make(map[string]responses.Route, len(ts.byKey))
 	for k, r := range ts.byKey {
-		out[k] = r.route()
+		out[k] = r.route(ts.mode)
 	}
 	return out
 }
