@@ -34,6 +34,8 @@ import (
 	"time"
 
 	"github.com/mark3labs/mcp-go/mcp"
+
+	"github.com/mcpbridge/mcpbridge/internal/textsafe"
 )
 
 const (
@@ -88,10 +90,20 @@ func (t wireTask) describe() string {
 		s = "unknown status"
 	}
 	if m := strings.TrimSpace(t.StatusMessage); m != "" {
+		if len(m) > maxStatusMessage {
+			m = textsafe.Cut(m, maxStatusMessage) + "..."
+		}
 		s += ": " + m
+	}
+	if len(s) > 2*maxStatusMessage { // a status of the server's invention
+		s = textsafe.Cut(s, 2*maxStatusMessage) + "..."
 	}
 	return s
 }
+
+// maxStatusMessage bounds the statusMessage a task's progress and errors
+// repeat: it is for a person to read.
+const maxStatusMessage = 1024
 
 // pollWait is how long to wait before the next tasks/get: the server's
 // pollInterval bounded to [minTaskPoll, ceiling].

@@ -2,8 +2,11 @@ package mcpclient
 
 import (
 	"encoding/json"
+	"strings"
 	"testing"
 	"time"
+
+	"github.com/mark3labs/mcp-go/mcp"
 )
 
 // createdTask tells a task from a tool result: 2025-11-25's {"task":...}
@@ -51,5 +54,18 @@ func TestTaskPollWait(t *testing.T) {
 		if got := tc.task.pollWait(2 * time.Second); got != tc.want {
 			t.Errorf("%+v: %s, want %s", tc.task, got, tc.want)
 		}
+	}
+}
+
+// A task's status is for a person: a huge statusMessage or status is cut.
+func TestTaskDescribeIsBounded(t *testing.T) {
+	long := strings.Repeat("x", 1<<20)
+	for _, w := range []wireTask{{Status: "working", StatusMessage: long}, {Status: mcp.TaskStatus(long)}} {
+		if d := w.describe(); len(d) > 3*maxStatusMessage {
+			t.Errorf("describe: %d bytes", len(d))
+		}
+	}
+	if d := (wireTask{Status: "working", StatusMessage: " Gathering "}).describe(); d != "working: Gathering" {
+		t.Errorf("describe = %q", d)
 	}
 }
