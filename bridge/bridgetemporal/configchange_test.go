@@ -8,7 +8,9 @@ package bridgetemporal_test
 import (
 	"context"
 	"slices"
+	"strings"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -128,4 +130,62 @@ func TestCallRoutedElsewhereByANewToolSetIsNotRun(t *testing.T) {
 	res, err = acts.CallTool(context.Background(), bridgetemporal.CallInput{ToolSet: "an-older-tool-set", Call: call})
 	require.NoError(t, err)
 	assert.Equal(t, "tea costs 3", res.Output.Text)
+}
+
+// The worker dies while a model request made with the old tool set is in
+// flight and the next worker lacks a server: the request is listed and
+// sent again with the new worker's tools, and the run goes on with them.
+func TestRestartedWorkerResendsTheModelRequestWithItsTools(t *testing.T) {
+	t.Parallel() // a queue, servers and workers of its own
+	entered := make(chan struct{}, 1)
+	api, url := fakeAPI(t, holdRequest(1, entered, responsestest.Script(
+		responsestest.Calls(responsestest.FunctionCall{CallID: "call_echo", Name: "s__echo", Arguments: `{"text":"still here"}`}),
+		responsestest.Text("done"))))
+	r := newRig(t, url, &shop{})
+	r.cfg.Servers = append(r.cfg.Servers, serve(t, "s", mcptest.NewServer()))
+	_, out := r.crash("buy tea", bridgetemporal.RunOptions{}, entered, "the first model request", without("shop")(r.cfg))
+	assert.Equal(t, "done", out.OutputText)
+	reqs := api.Requests()
+	require.Len(t, reqs, 3)
+	names := func(req *responsestest.Request) (shop, s int) {
+		for _, tool := range req.Tools {
+			name, _ := tool["name"].(string)
+			switch {
+			case strings.HasPrefix(name, "shop__"):
+				shop++
+			case strings.HasPrefix(name, "s__"):
+				s++
+			}
+		}
+		return shop, s
+	}
+	shopTools, sTools := names(reqs[0])
+	assert.Equal(t, 3, shopTools, "the first worker offered the shop")
+	shopTools, sTools2 := names(reqs[1])
+	assert.Equal(t, 0, shopTools, "the request was sent again with the new worker's tools")
+	assert.Equal(t, sTools, sTools2)
+	assert.Equal(t, "still here", reqs[2].FunctionOutputs()["call_echo"])
+}
+
+// A call waits for approval while its worker dies; the next worker lacks
+// its server. Approved, the call is not run and the model reads which
+// server is missing.
+func TestApprovedCallOnAWorkerLackingItsServer(t *testing.T) {
+	t.Parallel() // a queue, servers and workers of its own
+	api, url := fakeAPI(t, modelCalling("shop__lookup", `{"item":"tea"}`).Handler())
+	r := newRig(t, url, &shop{})
+	w1 := r.startWorker()
+	run := r.start("price of tea", bridgetemporal.RunOptions{RequireApproval: true})
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	pending := waitPending(t, r, run.GetID())
+	w1.kill(t)
+	cfg := without("shop")(r.cfg)
+	cfg.Servers = append(cfg.Servers, serve(t, "s", mcptest.NewServer())) // a worker needs a server
+	r.startWorkerWith(cfg)
+	require.NoError(t, bridgetemporal.Approve(ctx, r.c, run.GetID(), pending[0].CallID))
+	out := r.result(run.GetID())
+	assert.Contains(t, lastOutputs(api), `shop__lookup: this worker has no MCP server "shop" connected`)
+	assert.Contains(t, out.OutputText, "not run")
+	assert.Equal(t, int64(0), r.shop.lookups.Load())
 }

@@ -145,15 +145,7 @@ func TestKilledWorkerDuringApprovalWait(t *testing.T) {
 	run := r.start("price of tea", bridgetemporal.RunOptions{RequireApproval: true})
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
-	var pending []bridgetemporal.PendingCall
-	for len(pending) == 0 {
-		var err error
-		pending, err = bridgetemporal.Pending(ctx, r.c, run.GetID())
-		require.NoError(t, err)
-		if len(pending) == 0 {
-			time.Sleep(100 * time.Millisecond)
-		}
-	}
+	pending := waitPending(t, r, run.GetID())
 	w1.kill(t)
 	r.startWorker()
 	require.NoError(t, bridgetemporal.Approve(ctx, r.c, run.GetID(), pending[0].CallID))
@@ -162,6 +154,22 @@ func TestKilledWorkerDuringApprovalWait(t *testing.T) {
 	err := bridgetemporal.Approve(ctx, r.c, run.GetID(), pending[0].CallID)
 	assert.Error(t, err, "a decided call cannot be decided again")
 	r.replay(run.GetID(), "approval_across_crash")
+}
+
+// waitPending waits until the run of workflow id has calls awaiting
+// approval and returns them.
+func waitPending(t *testing.T, r *rig, id string) []bridgetemporal.PendingCall {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	for {
+		pending, err := bridgetemporal.Pending(ctx, r.c, id)
+		require.NoError(t, err)
+		if len(pending) > 0 {
+			return pending
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
 }
 
 // The worker dies right after a tool call answered: before the next model
