@@ -48,6 +48,9 @@ func TestLoopRefusesDeferredFunctionsNoSearchLoaded(t *testing.T) {
 			toolJSON(`{"type":"namespace","name":"beta","description":"d","tools":[{"type":"function","name":"echo"}]}`),
 		},
 	}})
+	assert.True(t, refused(l, deferredCall("", "s__add")), "loaded once the search's output is sent")
+	_, err = l.Request(nil)
+	require.NoError(t, err)
 	assert.False(t, refused(l, deferredCall("", "s__add")))
 	assert.False(t, refused(l, deferredCall("beta", "echo")))
 	assert.True(t, refused(l, deferredCall("", "echo")), "loaded in a namespace, not flat")
@@ -79,6 +82,16 @@ func TestLoopLoadedSetOfAnUnknownResumePoint(t *testing.T) {
 	assert.False(t, refused(l, deferredCall("", "alpha__add")))
 	assert.False(t, refused(l, deferredCall("beta", "echo")))
 	assert.True(t, refused(l, deferredCall("", "alpha__echo")))
+
+	// A search still to be delivered (run again by Resume, say) loads its
+	// tools when it is.
+	search := &responses.SearchRecord{Call: responses.ToolSearchCall{CallID: "ts_1"}, Tools: []oai.ToolUnionParam{toolJSON(`{"type":"function","name":"late"}`)}}
+	withSearch := responses.NewLoop(baseParams(), &responses.ResumePoint{PreviousResponseID: "resp_1", Loaded: []string{},
+		Pending: []responses.CallRecord{{Call: responses.Call{CallID: "ts_1"}, Search: search}}}, responses.Options{})
+	assert.True(t, refused(withSearch, deferredCall("", "late")))
+	_, err := withSearch.Request(nil)
+	require.NoError(t, err)
+	assert.False(t, refused(withSearch, deferredCall("", "late")))
 
 	chained := responses.NewLoop(baseParams(), &responses.ResumePoint{PreviousResponseID: "resp_1", Pending: pending}, responses.Options{})
 	assert.False(t, refused(chained, deferredCall("", "anything")))

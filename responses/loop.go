@@ -96,9 +96,6 @@ func NewLoop(params oai.ResponseNewParams, from *ResumePoint, opts Options) *Loo
 				// Kept outputs pass the same cleaning and cap as fresh ones.
 				rec.Output = l.deliverable(rec.Output)
 				l.pending[i] = rec
-				if rec.Search != nil && rec.Search.Err == nil {
-					l.res.loaded.addTools(rec.Search.Tools) // delivered next
-				}
 			}
 		}
 		for _, k := range from.Loaded {
@@ -137,6 +134,13 @@ func (l *Loop) Request(tools []oai.ToolUnionParam) (oai.ResponseNewParams, error
 		return body, l.Stop(err)
 	}
 	outs := outputItems(l.pending)
+	// The tools the searches among them found are loaded from now on
+	// (also those of searches Resume ran again).
+	for _, rec := range l.pending {
+		if rec.Search != nil && rec.Search.Err == nil {
+			l.res.loaded.addTools(rec.Search.Tools)
+		}
+	}
 	switch {
 	case l.mode == modeStateless:
 		input := make([]oai.ResponseInputItemUnionParam, 0, len(l.res.history)+len(outs))
@@ -221,11 +225,6 @@ func (l *Loop) EndTurn(records []CallRecord, searches []SearchRecord) Turn {
 	if len(searches) > 0 {
 		turn.Searches = searches
 		l.pending = mergeSearches(records, searches)
-		for _, s := range searches {
-			if s.Err == nil {
-				l.res.loaded.addTools(s.Tools)
-			}
-		}
 	}
 	l.res.Turns = append(l.res.Turns, turn)
 	l.cur, l.searches = nil, nil
