@@ -49,59 +49,91 @@ func (s *streamer) New(ctx context.Context, body oai.ResponseNewParams, opts ...
 	s.closeTurn() // a previous response's calls that run did not collect
 	s.turnNo.Add(1)
 	s.cur = &eagerTurn{r: s.r, exec: s.r.exec, ctx: ctx, max: s.r.opts.MaxConcurrency, byID: make(map[string]*eagerCall)}
-	st := s.api.NewStreaming(ctx, body, opts...)
+	resp, completed, err := streamResponse(ctx, s.api, body, s.cur.exec, func(ev Event) {
+		s.emit(ev)
+		if ev.Kind == EventFunctionCall {
+			s.cur.start(ev.Call)
+		}
+	}, opts...)
+	if !completed {
+		s.closeTurn()
+	}
+	return resp, err
+}
+
+// StreamResponse streams one response of body, as [Stream] does for each
+// turn, for a driver of a [Loop] that streams its own requests (package
+// bridge/bridgetemporal). It calls on, from this goroutine, with every
+// text, refusal and reasoning delta, each hosted call ([EventHostedCall]),
+// an [EventFunctionCall] for each function_call item as soon as the item
+// is complete (once per call id; the Call is read as [Loop.Response] will
+// read it in the completed response, and routed by exec when exec is a
+// [Router]: a driver may start it at once), and with [EventTurnDone] when
+// the response is complete.
+//
+// It returns the response of the terminal event (completed, failed or
+// incomplete: [Loop.Response] judges its status), or an error: an
+// [*APIError] matching [ErrStreamError] for an error event,
+// [ErrStreamInterrupted] for a stream that ends without a terminal event,
+// the HTTP error (an *openai.Error) or the broken connection.
+func StreamResponse(ctx context.Context, api StreamAPI, body oai.ResponseNewParams, exec Executor, on func(Event), opts ...option.RequestOption) (*oai.Response, error) {
+	resp, _, err := streamResponse(ctx, api, body, exec, on, opts...)
+	return resp, err
+}
+
+// streamResponse is StreamResponse; completed says the terminal event was
+// response.completed (the calls started for any other end are cancelled).
+func streamResponse(ctx context.Context, api StreamAPI, body oai.ResponseNewParams, exec Executor, on func(Event), opts ...option.RequestOption) (resp *oai.Response, completed bool, err error) {
+	st := api.NewStreaming(ctx, body, opts...)
 	if st == nil {
-		return nil, errors.New("responses: NewStreaming returned no stream")
+		return nil, false, errors.New("responses: NewStreaming returned no stream")
 	}
 	defer st.Close()
 	respID := ""
+	started := make(map[string]bool)
 	for st.Next() {
 		ev := st.Current()
 		switch ev.Type {
 		case "response.created", "response.in_progress":
 			respID = ev.Response.ID
 		case "response.output_text.delta":
-			s.emit(Event{Kind: EventTextDelta, Delta: ev.Delta, ItemID: ev.ItemID, OutputIndex: int(ev.OutputIndex)})
+			on(Event{Kind: EventTextDelta, Delta: ev.Delta, ItemID: ev.ItemID, OutputIndex: int(ev.OutputIndex)})
 		case "response.refusal.delta":
-			s.emit(Event{Kind: EventRefusalDelta, Delta: ev.Delta, ItemID: ev.ItemID, OutputIndex: int(ev.OutputIndex)})
+			on(Event{Kind: EventRefusalDelta, Delta: ev.Delta, ItemID: ev.ItemID, OutputIndex: int(ev.OutputIndex)})
 		case "response.reasoning_summary_text.delta":
-			s.emit(Event{Kind: EventReasoningDelta, Delta: ev.Delta, ItemID: ev.ItemID, OutputIndex: int(ev.OutputIndex)})
+			on(Event{Kind: EventReasoningDelta, Delta: ev.Delta, ItemID: ev.ItemID, OutputIndex: int(ev.OutputIndex)})
 		case "response.output_item.done":
 			if hostedTypes[ev.Item.Type] {
 				if h, ok := hostedItem(ev.Item); ok {
-					s.emit(Event{Kind: EventHostedCall, Hosted: &h, ItemID: h.ItemID, OutputIndex: int(ev.OutputIndex)})
+					on(Event{Kind: EventHostedCall, Hosted: &h, ItemID: h.ItemID, OutputIndex: int(ev.OutputIndex)})
 				}
 			}
 			if ev.Item.Type == "function_call" {
 				// Read as the completed response's calls will be (namespace,
 				// malformed arguments), so the call started now is that call.
 				c, isCall, err := streamedCall(ev.Item, int(ev.OutputIndex))
-				if err == nil && isCall && s.cur.byID[c.CallID] == nil {
-					c = routed(s.cur.exec, c)
-					s.emit(Event{Kind: EventFunctionCall, Call: c})
-					s.cur.start(c)
+				if err == nil && isCall && !started[c.CallID] {
+					started[c.CallID] = true
+					on(Event{Kind: EventFunctionCall, Call: routed(exec, c)})
 				}
 			}
 		case "response.completed":
 			resp := ev.Response
 			if resp.ID != "" {
-				s.emit(Event{Kind: EventTurnDone, ResponseID: resp.ID, Usage: usageOf(&resp)})
+				on(Event{Kind: EventTurnDone, ResponseID: resp.ID, Usage: usageOf(&resp)})
 			}
-			return &resp, nil
+			return &resp, true, nil
 		case "response.failed", "response.incomplete":
-			s.closeTurn()
 			resp := ev.Response
-			return &resp, nil
+			return &resp, false, nil
 		case "error":
-			s.closeTurn()
-			return nil, &APIError{ResponseID: respID, HTTPStatus: 200, Code: ev.Code, Message: ev.Message, Err: ErrStreamError}
+			return nil, false, &APIError{ResponseID: respID, HTTPStatus: 200, Code: ev.Code, Message: ev.Message, Err: ErrStreamError}
 		}
 	}
-	s.closeTurn()
 	if err := ctx.Err(); err != nil {
-		return nil, fmt.Errorf("responses: reading the response stream: %w", err)
+		return nil, false, fmt.Errorf("responses: reading the response stream: %w", err)
 	}
-	err := st.Err()
+	err = st.Err()
 	var se *ssestream.StreamError
 	if errors.As(err, &se) {
 		// An event carrying an "error" object: the SDK stops there.
@@ -109,13 +141,13 @@ func (s *streamer) New(ctx context.Context, body oai.ResponseNewParams, opts ...
 			Error struct{ Code, Message string } `json:"error"`
 		}
 		_ = json.Unmarshal(se.Event.Data, &body)
-		return nil, &APIError{ResponseID: respID, HTTPStatus: 200, Code: body.Error.Code, Message: body.Error.Message,
+		return nil, false, &APIError{ResponseID: respID, HTTPStatus: 200, Code: body.Error.Code, Message: body.Error.Message,
 			Err: fmt.Errorf("%w: %w", ErrStreamError, err)}
 	}
 	if err != nil {
-		return nil, err // the HTTP error (*openai.Error) or the broken connection; run wraps it
+		return nil, false, err // the HTTP error (*openai.Error) or the broken connection; run wraps it
 	}
-	return nil, fmt.Errorf("%w (response %q)", ErrStreamInterrupted, respID)
+	return nil, false, fmt.Errorf("%w (response %q)", ErrStreamInterrupted, respID)
 }
 
 // streamedCall reads a completed function_call item of the stream as

@@ -134,6 +134,10 @@ type ModelInput struct {
 	ToolSet string
 	User    string
 	Turn    int
+	// Stream, when set, streams the response (on a worker whose API is a
+	// responses.StreamAPI): its text so far is the activity's heartbeat
+	// details, which Follow reads, and calls may start early.
+	Stream *StreamOptions `json:",omitempty"`
 }
 
 // ModelResult is a model response as history keeps it: the fields the
@@ -142,6 +146,9 @@ type ModelInput struct {
 type ModelResult struct {
 	Response json.RawMessage
 	Routes   []Route `json:",omitempty"`
+	// Eager are the outputs of the calls the activity ran while the model
+	// wrote the response (see StreamOptions.Eager).
+	Eager []EagerResult `json:",omitempty"`
 }
 
 // Route is where a function call goes and whether it may be retried.
@@ -191,9 +198,16 @@ func (a *Activities) ModelRequest(ctx context.Context, in ModelInput) (ModelResu
 	if err != nil {
 		return ModelResult{}, err
 	}
-	stop := heartbeat(ctx)
-	resp, err := a.api.New(ctx, param.Override[oai.ResponseNewParams](json.RawMessage(raw)), option.WithMaxRetries(0))
-	stop()
+	body2 := param.Override[oai.ResponseNewParams](json.RawMessage(raw))
+	var resp *oai.Response
+	var ran []EagerResult
+	if sapi, ok := a.api.(responses.StreamAPI); ok && in.Stream != nil {
+		resp, ran, err = a.stream(ctx, sapi, body2, tb, in)
+	} else {
+		stop := heartbeat(ctx)
+		resp, err = a.api.New(ctx, body2, option.WithMaxRetries(0))
+		stop()
+	}
 	if err != nil {
 		return ModelResult{}, apiFailure(ctx, err)
 	}
@@ -201,7 +215,7 @@ func (a *Activities) ModelRequest(ctx context.Context, in ModelInput) (ModelResu
 	if err != nil {
 		return ModelResult{}, err
 	}
-	out := ModelResult{Response: kept}
+	out := ModelResult{Response: kept, Eager: ran}
 	for _, item := range resp.Output {
 		var r Route
 		var call responses.Call
@@ -349,15 +363,23 @@ func (a *Activities) CallTool(ctx context.Context, in CallInput) (CallResult, er
 	if err != nil {
 		return CallResult{}, err
 	}
-	var out responses.Output
-	var callErr error
+	var rerouted error
 	if !same {
-		callErr = a.rerouted(tb, in.Call) // configchange.go
+		rerouted = a.rerouted(tb, in.Call) // configchange.go
 	}
+	stop := heartbeat(ctx)
+	defer stop()
+	return a.execute(ctx, tb, in, rerouted)
+}
+
+// execute runs one call through tb: for CallTool, and for the calls a
+// streamed model request starts eagerly. refused, when not nil, is why
+// the call is not run (CallTool on a worker whose tool set changed).
+func (a *Activities) execute(ctx context.Context, tb *toolBox, in CallInput, refused error) (CallResult, error) {
+	var out responses.Output
+	callErr := refused
 	if callErr == nil {
-		stop := heartbeat(ctx)
 		out, callErr = tb.box.Exec.Execute(ctx, in.Call)
-		stop()
 	}
 	if callErr != nil && ctx.Err() != nil {
 		return CallResult{}, ctx.Err() // cancelled or timed out: Temporal decides

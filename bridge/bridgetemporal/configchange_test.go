@@ -36,6 +36,9 @@ func restartWith(t *testing.T, change func(workerConfig) workerConfig) []map[str
 		responsestest.Text("done")))
 	r := newRig(t, url, s)
 	r.cfg.Servers = append(r.cfg.Servers, serve(t, "s", mcptest.NewServer()))
+	// The lookup is an activity of its own (a streaming worker would run
+	// it in the model request, which the next worker sends again).
+	r.cfg.Unstreamed = true
 	_, out := r.crash("buy tea", bridgetemporal.RunOptions{}, entered, "the lookup call", change(r.cfg))
 	assert.Equal(t, "done", out.OutputText)
 	outs := outputsSent(api)

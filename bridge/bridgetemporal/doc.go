@@ -38,6 +38,17 @@
 // only if that worker routes it to the same server and tool; otherwise
 // the model reads which server or tool the worker lacks.
 //
+// Eager calls. A worker whose API streams (a [responses.StreamAPI], as
+// openai-go's client is) streams each model request, and a call that may be
+// retried by the rule above, that the Loop does not refuse and that needs
+// no approval starts as soon as the model has written it, as in
+// [responses.Stream] ([responses.StreamResponse] reads the stream for
+// both): it runs inside the model request's activity, which returns its
+// output with the response. A retried model request brings new call ids
+// and runs such calls again, which their hints allow. A call with side
+// effects starts only once the response that made it is recorded in
+// history, as an activity of its own.
+//
 // Following a run: the workflow keeps what happened (text of each turn,
 // calls, results, approvals awaited) in memory and answers the
 // [QueryEvents] query, so a caller follows a run ([Follow]) without

@@ -36,6 +36,7 @@ import (
 
 	"github.com/mcpbridge/mcpbridge/bridge"
 	"github.com/mcpbridge/mcpbridge/bridge/bridgetemporal"
+	"github.com/mcpbridge/mcpbridge/responses"
 	"github.com/mcpbridge/mcpbridge/rigs/mcptest"
 )
 
@@ -59,6 +60,9 @@ type workerConfig struct {
 	// Tokens are the users' secrets the worker resolves a run's user to
 	// (sent as a bearer token to per-user servers).
 	Tokens map[string]string `json:",omitempty"`
+	// Unstreamed: the worker's API does not stream (plainAPI), so every
+	// call is an activity of its own, none runs in the model request.
+	Unstreamed bool `json:",omitempty"`
 }
 
 type workerServer struct {
@@ -131,7 +135,11 @@ func workerMain() int {
 	}
 	defer c.Close()
 	wo.TaskQueue = os.Getenv(envQueue)
-	w := bridgetemporal.NewWorker(c, b, &api.Responses, wo)
+	var wapi responses.API = &api.Responses
+	if cfg.Unstreamed {
+		wapi = plainAPI{wapi}
+	}
+	w := bridgetemporal.NewWorker(c, b, wapi, wo)
 	if err := w.Start(); err != nil {
 		return fail(err)
 	}

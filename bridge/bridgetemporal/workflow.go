@@ -25,10 +25,18 @@ const (
 	// changeLoadedSet: the loop refuses a call to a deferred function no
 	// client tool search of the run loaded (before: it ran).
 	changeLoadedSet = "loaded-set"
+	// changeStream: model requests stream (their text is the activity's
+	// heartbeat details) and start the calls that may be retried as the
+	// model writes them (StreamOptions); before, every call was an
+	// activity of its own.
+	changeStream = "stream-model-requests"
 )
 
 // maxEvents bounds the events an execution keeps for QueryEvents.
 const maxEvents = 10000
+
+// maxEventText bounds an event's Text.
+const maxEventText = 4096
 
 // Workflow is a durable run: it drives a [responses.Loop] over the
 // activities of this package. Start it with [Start]; NewWorker registers
@@ -57,6 +65,7 @@ func Workflow(ctx workflow.Context, in RunInput) (*RunOutput, error) {
 	if err := w.handlers(ctx); err != nil {
 		return nil, err
 	}
+	w.streams = workflow.GetVersion(ctx, changeStream, workflow.DefaultVersion, 1) >= 1
 
 	for turns := 0; ; turns++ {
 		turn, err := l.Next()
@@ -85,7 +94,12 @@ func Workflow(ctx workflow.Context, in RunInput) (*RunOutput, error) {
 			}
 			return nil, w.end(l.Stop(why))
 		}
-		mr, err := w.model(ctx, ModelInput{Body: raw, ToolSet: ref.Hash, User: o.User, Turn: turn}, &ref)
+		mi := ModelInput{Body: raw, ToolSet: ref.Hash, User: o.User, Turn: turn}
+		if w.streams {
+			mi.Stream = &StreamOptions{Turn: w.turn(turn), RequireApproval: o.RequireApproval, MaxConcurrency: o.MaxConcurrency,
+				Eager: &CallInput{ToolSet: ref.Hash, User: o.User, MaxOutputBytes: o.MaxOutputBytes}}
+		}
+		mr, err := w.model(ctx, mi, &ref)
 		if err != nil {
 			return nil, w.end(l.Stop(err))
 		}
@@ -99,12 +113,12 @@ func Workflow(ctx workflow.Context, in RunInput) (*RunOutput, error) {
 		}
 		res := l.Result()
 		if t := res.OutputText; t != "" {
-			w.emit(Event{Kind: EventText, Turn: turn, Text: cut(t, 4096)})
+			w.emit(Event{Kind: EventText, Turn: w.turn(turn), Text: cut(t, maxEventText)})
 		}
 		if step.Done {
 			return w.output(), w.end(nil)
 		}
-		records := w.calls(ctx, step, ref.Hash, mr.Routes)
+		records := w.calls(ctx, step, ref.Hash, mr)
 		searches := w.searches(ctx, step)
 		l.EndTurn(records, searches)
 	}
@@ -155,7 +169,11 @@ type wfRun struct {
 	nCalls    int
 	// refuseUnloaded: the run was started with changeLoadedSet.
 	refuseUnloaded bool
+	streams        bool // the run was started with changeStream
 }
+
+// turn is the number of an execution's turn in the whole run.
+func (w *wfRun) turn(t int) int { return w.st.Iterations + t }
 
 type approval struct {
 	view    CallView
@@ -280,6 +298,13 @@ func (w *wfRun) model(ctx workflow.Context, in ModelInput, ref *ToolSetRef) (Mod
 						return mr, lerr
 					}
 					*ref, in.ToolSet = r, r.Hash
+					if in.Stream != nil && in.Stream.Eager != nil {
+						e := *in.Stream.Eager
+						e.ToolSet = r.Hash
+						s := *in.Stream
+						s.Eager = &e
+						in.Stream = &s
+					}
 					continue
 				}
 			case errTypeAPI:
@@ -306,11 +331,16 @@ func unwrapActivity(err error) error {
 // calls runs the calls of a step: refused ones answered by the Loop,
 // approvals awaited, the others as activities, at most MaxConcurrency at
 // a time; records in call order.
-func (w *wfRun) calls(ctx workflow.Context, step responses.Step, hash string, routes []Route) []responses.CallRecord {
-	byID := make(map[string]Route, len(routes))
-	for _, r := range routes {
+func (w *wfRun) calls(ctx workflow.Context, step responses.Step, hash string, mr ModelResult) []responses.CallRecord {
+	byID := make(map[string]Route, len(mr.Routes))
+	for _, r := range mr.Routes {
 		byID[r.CallID] = r
 	}
+	ran := make(map[string]*CallResult, len(mr.Eager))
+	for i := range mr.Eager {
+		ran[mr.Eager[i].CallID] = &mr.Eager[i].CallResult
+	}
+	turn := w.turn(step.Turn)
 	records := make([]responses.CallRecord, len(step.Calls))
 	sem := workflow.NewSemaphore(ctx, int64(w.o.MaxConcurrency))
 	wg := workflow.NewWaitGroup(ctx)
@@ -318,10 +348,10 @@ func (w *wfRun) calls(ctx workflow.Context, step responses.Step, hash string, ro
 		wg.Add(1)
 		workflow.Go(ctx, func(ctx workflow.Context) {
 			defer wg.Done()
-			records[i] = w.call(ctx, step.Turn, c, byID[c.CallID], hash, sem)
+			records[i] = w.call(ctx, turn, c, byID[c.CallID], hash, sem, ran[c.CallID])
 			w.nCalls++
 			rec := records[i]
-			w.emit(Event{Kind: EventCallDone, Turn: step.Turn, Call: view(c, byID[c.CallID]),
+			w.emit(Event{Kind: EventCallDone, Turn: turn, Call: view(c, byID[c.CallID]),
 				Output: &OutputView{Text: cut(outputText(rec.Output), 1024), IsError: rec.Output.IsError, Denied: rec.Denied}})
 		})
 	}
@@ -329,7 +359,7 @@ func (w *wfRun) calls(ctx workflow.Context, step responses.Step, hash string, ro
 	return records
 }
 
-func (w *wfRun) call(ctx workflow.Context, turn int, c responses.Call, r Route, hash string, sem workflow.Semaphore) responses.CallRecord {
+func (w *wfRun) call(ctx workflow.Context, turn int, c responses.Call, r Route, hash string, sem workflow.Semaphore, ran *CallResult) responses.CallRecord {
 	l := w.l
 	if r.Known {
 		// As a Router gives it in Run.
@@ -340,6 +370,11 @@ func (w *wfRun) call(ctx workflow.Context, turn int, c responses.Call, r Route, 
 	}
 	if rec, denied := l.Unapproved(c, r.Preapproved); denied {
 		return rec // a hosted call nothing approves
+	}
+	if ran != nil && r.Retry && !l.NeedsApproval(r.Preapproved) {
+		// Run by the model request as the model wrote it (StreamOptions.Eager).
+		w.emit(Event{Kind: EventCall, Turn: turn, Call: view(c, r)})
+		return w.completed(c, *ran)
 	}
 	if l.NeedsApproval(r.Preapproved) {
 		a := &approval{view: *view(c, r)}
@@ -383,7 +418,12 @@ func (w *wfRun) call(ctx workflow.Context, turn int, c responses.Call, r Route, 
 	if err != nil {
 		return l.Completed(c, responses.Output{}, w.callFailure(c, r, err))
 	}
-	rec := l.Completed(c, res.Output, nil)
+	return w.completed(c, res)
+}
+
+// completed is the record of a call a worker ran.
+func (w *wfRun) completed(c responses.Call, res CallResult) responses.CallRecord {
+	rec := w.l.Completed(c, res.Output, nil)
 	if res.Err != "" {
 		rec.Err = errors.New(res.Err)
 	}
@@ -425,7 +465,7 @@ func (w *wfRun) searches(ctx workflow.Context, step responses.Step) []responses.
 		default:
 			out[i].Tools = toolParams(res.Tools)
 		}
-		w.emit(Event{Kind: EventSearch, Turn: step.Turn, Text: cut(out[i].Call.Query, 1024)})
+		w.emit(Event{Kind: EventSearch, Turn: w.turn(step.Turn), Text: cut(out[i].Call.Query, 1024)})
 	}
 	return out
 }

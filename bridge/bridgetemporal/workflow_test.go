@@ -212,7 +212,7 @@ func TestAutoApprovedToolsDoNotWait(t *testing.T) {
 // A call with side effects whose activity timed out (its worker died) is
 // answered as interrupted and not retried; a read-only one is retried.
 func TestInterruptedCallsAreNotRerun(t *testing.T) {
-	e := newEnv(t, shopModel(), bridgetemporal.WorkerOptions{})
+	e := newPlainEnv(t, shopModel(), bridgetemporal.WorkerOptions{})
 	attempts := failFirstAttempt(e)
 	out := e.run(t, bridgetemporal.RunOptions{})
 	assert.Equal(t, 1, attempts("shop__charge"), "at most once")
@@ -222,7 +222,7 @@ func TestInterruptedCallsAreNotRerun(t *testing.T) {
 }
 
 func TestRetryOverridesByServerAndTool(t *testing.T) {
-	e := newEnv(t, shopModel(), bridgetemporal.WorkerOptions{Retry: map[string]bool{"shop": true, "shop/lookup": false}})
+	e := newPlainEnv(t, shopModel(), bridgetemporal.WorkerOptions{Retry: map[string]bool{"shop": true, "shop/lookup": false}})
 	attempts := failFirstAttempt(e)
 	e.run(t, bridgetemporal.RunOptions{})
 	assert.Equal(t, 2, attempts("shop__charge"), "the server is marked retryable")
