@@ -5,10 +5,12 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"strings"
 	"time"
 
 	oai "github.com/openai/openai-go/v3/responses"
 	"go.temporal.io/sdk/client"
+	"go.temporal.io/sdk/converter"
 	"go.temporal.io/sdk/temporal"
 )
 
@@ -54,8 +56,14 @@ func runFailure(err error) error {
 }
 
 // Follow calls fn with each event of the run of workflow id as it happens
-// (polling QueryEvents every poll, 200 ms when 0) and returns the run's
-// output when it is over. Queries add nothing to the run's history.
+// and returns the run's output when it is over. Every poll (200 ms when
+// 0) it asks the QueryEvents query for the events after the last one and
+// reads the text of the running model request from its heartbeat details
+// (DescribeWorkflowExecution's pending activities), which fn receives as
+// EventTextDelta events: the model's text as it is written, through
+// Temporal's own queries and activity state. Neither adds anything to the
+// run's history. The worker's heartbeat throttle bounds how fresh the text
+// is (DefaultFollowInterval; see NewWorker).
 func Follow(ctx context.Context, c client.Client, id string, poll time.Duration, fn func(Event)) (*RunOutput, error) {
 	if poll <= 0 {
 		poll = 200 * time.Millisecond
@@ -67,6 +75,7 @@ func Follow(ctx context.Context, c client.Client, id string, poll time.Duration,
 		defer close(done)
 		out, runErr = Result(ctx, c, id)
 	}()
+	f := &follower{fn: fn, texts: map[int]*turnText{}}
 	next := 0
 	drain := func() {
 		for {
@@ -79,12 +88,27 @@ func Follow(ctx context.Context, c client.Client, id string, poll time.Duration,
 				return
 			}
 			for _, ev := range p.Events {
-				fn(ev)
+				f.event(ev)
 			}
 			if p.Next == next || len(p.Events) == 0 {
 				return
 			}
 			next = p.Next
+		}
+	}
+	live := func() {
+		d, err := c.DescribeWorkflow(ctx, id, "")
+		if err != nil || d.RawResponse == nil {
+			return
+		}
+		for _, pa := range d.RawResponse.GetPendingActivities() {
+			if pa.GetActivityType().GetName() != activityModel || pa.GetHeartbeatDetails() == nil {
+				continue
+			}
+			var mp ModelProgress
+			if converter.GetDefaultDataConverter().FromPayloads(pa.GetHeartbeatDetails(), &mp) == nil {
+				f.progress(mp)
+			}
 		}
 	}
 	t := time.NewTicker(poll)
@@ -93,13 +117,92 @@ func Follow(ctx context.Context, c client.Client, id string, poll time.Duration,
 		select {
 		case <-done:
 			drain() // the events of the end
+			if out != nil {
+				f.last(out)
+			}
 			return out, runErr
 		case <-t.C:
 			drain()
+			live()
 		case <-ctx.Done():
 			<-done
 			return nil, ctx.Err()
 		}
+	}
+}
+
+// follower turns a run's events and its model requests' progress into
+// one sequence of events, the text of each turn as EventTextDelta.
+type follower struct {
+	fn    func(Event)
+	texts map[int]*turnText
+}
+
+// turnText is how much of a turn's text the follower has given.
+type turnText struct {
+	attempt int32
+	pos     int  // bytes given
+	closed  bool // its EventText came: no more progress
+}
+
+func (f *follower) turn(n int) *turnText {
+	t := f.texts[n]
+	if t == nil {
+		t = &turnText{}
+		f.texts[n] = t
+	}
+	return t
+}
+
+func (f *follower) delta(turn int, s string) {
+	if s != "" {
+		f.fn(Event{Index: -1, Kind: EventTextDelta, Turn: turn, Text: s})
+	}
+}
+
+// progress gives the text of a running request past what was given.
+func (f *follower) progress(p ModelProgress) {
+	t := f.turn(p.Turn)
+	if t.closed {
+		return
+	}
+	if p.Attempt != t.attempt {
+		t.attempt, t.pos = p.Attempt, 0 // a retried request writes again
+	}
+	end := p.Offset + len(p.Text)
+	if end <= t.pos {
+		return
+	}
+	from := max(t.pos-p.Offset, 0) // past the window: the gap is lost
+	f.delta(p.Turn, p.Text[from:])
+	t.pos = end
+}
+
+// event passes ev on, after the rest of its turn's text when it is the
+// turn's EventText.
+func (f *follower) event(ev Event) {
+	if ev.Kind == EventText {
+		t := f.turn(ev.Turn)
+		text := ev.Text
+		if ev.Cut {
+			text = strings.TrimSuffix(text, cutMark)
+		}
+		if !t.closed && t.pos < len(text) {
+			f.delta(ev.Turn, text[t.pos:])
+			t.pos = len(text)
+		}
+		t.closed = true
+	}
+	f.fn(ev)
+}
+
+// last gives the rest of the last response's text, which its EventText
+// may have cut.
+func (f *follower) last(out *RunOutput) {
+	t := f.turn(out.Iterations)
+	if t.pos < len(out.OutputText) {
+		f.delta(out.Iterations, out.OutputText[t.pos:])
+		t.pos = len(out.OutputText)
 	}
 }
 

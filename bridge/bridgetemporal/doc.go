@@ -51,8 +51,13 @@
 //
 // Following a run: the workflow keeps what happened (text of each turn,
 // calls, results, approvals awaited) in memory and answers the
-// [QueryEvents] query, so a caller follows a run ([Follow]) without
-// anything extra in history. With RequireApproval, each call the server
+// [QueryEvents] query, and a streaming model request records the text
+// written so far as its heartbeat details ([ModelProgress]), which
+// DescribeWorkflowExecution returns with the run's pending activities.
+// [Follow] reads both, so a caller sees calls, results and the model's
+// text as they happen ([EventTextDelta]) without anything extra in history
+// and without a channel besides Temporal; the workers' heartbeat throttle
+// ([DefaultFollowInterval]) bounds how fresh the text is. With RequireApproval, each call the server
 // config does not auto-approve waits for the [UpdateDecide] update
 // ([Approve], [Deny]); [QueryPending] lists the calls waiting. A run
 // continues as new every [RunOptions].TurnsPerExecution turns.

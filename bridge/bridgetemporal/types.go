@@ -33,6 +33,10 @@ const (
 	DefaultModelTimeout      = 10 * time.Minute
 	DefaultCallTimeout       = 10 * time.Minute
 	DefaultHeartbeatTimeout  = 10 * time.Second
+	// DefaultFollowInterval is the workers' heartbeat throttle unless
+	// worker.Options sets one (NewWorker): Follow sees a running model
+	// request's text this fresh.
+	DefaultFollowInterval = 250 * time.Millisecond
 	// MaxPayloadBytes is the largest request body, response or output a
 	// run puts in its history (Temporal refuses payloads over 2 MB by
 	// default; this leaves room for the rest of an event).
@@ -141,6 +145,12 @@ type EventKind string
 const (
 	// EventText: the text of a completed response (Text).
 	EventText EventKind = "text"
+	// EventTextDelta: text the model wrote (Text), made by Follow: while
+	// a model request runs, from its heartbeat details; after it, from
+	// the response's EventText and, for the last response, the run's
+	// output. A turn's deltas, in order, are its text (a request that is
+	// retried starts its text again).
+	EventTextDelta EventKind = "text_delta"
 	// EventCall: a call is about to run (Call).
 	EventCall EventKind = "call"
 	// EventAwaitingApproval: a call waits for Approve or Deny (Call).
@@ -155,12 +165,17 @@ const (
 // Event is one thing a durable run did, as Follow reports it. Texts are
 // cut at 4 KiB (Output at 1 KiB): an event is a view, not the record.
 type Event struct {
-	Index  int
-	Kind   EventKind
+	// Index orders the run's events from 0 (-1 for EventTextDelta).
+	Index int
+	Kind  EventKind
+	// Turn is the number of the response the event belongs to, from 1,
+	// counted across the run's executions.
 	Turn   int
 	Text   string      `json:",omitempty"`
 	Call   *CallView   `json:",omitempty"`
 	Output *OutputView `json:",omitempty"`
+	// Cut says Text was cut at 4 KiB.
+	Cut bool `json:",omitempty"`
 }
 
 // CallView is a call as events and QueryPending show it.

@@ -48,13 +48,20 @@ func NewActivities(b *bridge.Bridge, api responses.API, opts WorkerOptions) *Act
 
 // NewWorker returns a worker of c on opts.TaskQueue that runs durable runs
 // with b's MCP servers and api. Start it with Run or Start; it does not
-// close b.
+// close b. Unless opts.Worker sets MaxHeartbeatThrottleInterval, the
+// worker sends a heartbeat at most every DefaultFollowInterval, which is
+// how fresh the text Follow shows is (a streaming model request records its
+// text as heartbeat details; each one sent is a write on the server).
 func NewWorker(c client.Client, b *bridge.Bridge, api responses.API, opts WorkerOptions) worker.Worker {
 	q := opts.TaskQueue
 	if q == "" {
 		q = DefaultTaskQueue
 	}
-	w := worker.New(c, q, opts.Worker)
+	wo := opts.Worker
+	if wo.MaxHeartbeatThrottleInterval == 0 {
+		wo.MaxHeartbeatThrottleInterval = DefaultFollowInterval
+	}
+	w := worker.New(c, q, wo)
 	Register(w, NewActivities(b, api, opts))
 	return w
 }

@@ -113,7 +113,7 @@ func Workflow(ctx workflow.Context, in RunInput) (*RunOutput, error) {
 		}
 		res := l.Result()
 		if t := res.OutputText; t != "" {
-			w.emit(Event{Kind: EventText, Turn: w.turn(turn), Text: cut(t, maxEventText)})
+			w.emit(Event{Kind: EventText, Turn: w.turn(turn), Text: cut(t, maxEventText), Cut: len(t) > maxEventText})
 		}
 		if step.Done {
 			return w.output(), w.end(nil)
@@ -587,5 +587,8 @@ func cut(s string, n int) string {
 	for n > 0 && s[n]&0xC0 == 0x80 {
 		n--
 	}
-	return s[:n] + "…"
+	return s[:n] + cutMark
 }
+
+// cutMark ends a cut text.
+const cutMark = "…"

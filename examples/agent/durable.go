@@ -187,10 +187,14 @@ func runDurable(ctx context.Context, d durableFlags, configPath string, params o
 	return err
 }
 
-// follow prints the events of a run on stderr and its answer on stdout.
+// follow prints the events of a run on stderr and its answer on stdout,
+// as the model writes it.
 func follow(ctx context.Context, c client.Client, id, hostPort string, stdout, stderr io.Writer) error {
+	answer := &answerWriter{w: stdout}
 	out, err := bridgetemporal.Follow(ctx, c, id, 200*time.Millisecond, func(ev bridgetemporal.Event) {
 		switch ev.Kind {
+		case bridgetemporal.EventTextDelta:
+			answer.write(ev.Turn, printable(ev.Text, true))
 		case bridgetemporal.EventCall:
 			fmt.Fprintf(stderr, "-> %s %s\n", clip(ev.Call.Function, 100), clip(ev.Call.Arguments, 200))
 		case bridgetemporal.EventAwaitingApproval:
@@ -210,10 +214,11 @@ func follow(ctx context.Context, c client.Client, id, hostPort string, stdout, s
 		}
 	})
 	if err != nil {
+		answer.cut()
 		return err
 	}
+	answer.end()
 	fmt.Fprintf(stderr, "done: %d turn(s), %d tokens\n", out.Iterations, out.Usage.TotalTokens)
-	fmt.Fprintln(stdout, printable(out.OutputText, true))
 	return nil
 }
 

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bytes"
 	"context"
 	"fmt"
 	"os"
@@ -181,4 +182,25 @@ func TestAgentRequireApprovalWithoutTemporalDenies(t *testing.T) {
 
 func listRequest(queue string) *workflowservice.ListWorkflowExecutionsRequest {
 	return &workflowservice.ListWorkflowExecutionsRequest{Query: fmt.Sprintf("TaskQueue = '%s'", queue)}
+}
+
+// TestAgentDurableStreamsTheAnswer: a durable run's answer reaches stdout
+// while the model is still writing it (the fake holds the response's end
+// until the text is on stdout), read from the running model request.
+func TestAgentDurableStreamsTheAnswer(t *testing.T) {
+	addr := temporalAddress(t)
+	printed := make(chan struct{})
+	_, cfg := setup(t, responsestest.Script(
+		responsestest.Calls(responsestest.FunctionCall{Name: "tools__add", Arguments: `{"a":20,"b":22}`}),
+		responsestest.Text("The sum is 42.").WithWait(1, printed),
+	), "")
+	stdout := &signalWriter{want: "The sum is 42.", seen: printed}
+	var stderr bytes.Buffer
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	err := run(ctx, []string{"--temporal", addr, "--config", cfg, "--task-queue", "agent-" + t.Name(), "hi"}, stdout, &stderr)
+	require.NoError(t, err, stderr.String())
+	assert.Equal(t, "The sum is 42.\n", stdout.String())
+	assert.Contains(t, stderr.String(), "<- tools__add ok: 42")
+	assert.Contains(t, stderr.String(), "done: 2 turn(s)")
 }
