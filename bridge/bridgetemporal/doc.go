@@ -7,10 +7,11 @@
 // [responses.Stream] drive, so it makes the same decisions (request
 // bodies, limits, refused, denied and failed calls, output caps, pending
 // outputs, tool search answers and what the run's searches loaded, which
-// continue-as-new carries and a new worker replays). What does I/O runs as an activity on a
-// worker: one model request ([Activities.ModelRequest]), one MCP tool call
-// ([Activities.CallTool]), the tool listing ([Activities.ListTools]) and one
-// client tool search ([Activities.SearchTools]). MCP connections live in
+// continue-as-new carries and a new worker replays). What does I/O runs
+// as an activity on a worker: one model request
+// ([Activities.ModelRequest]), one MCP tool call ([Activities.CallTool]),
+// the tool listing ([Activities.ListTools]) and one client tool search
+// ([Activities.SearchTools]). MCP connections live in
 // the workers, each holding a Bridge built from the server config; the
 // workflow's history holds references and small records only:
 //
