@@ -22,6 +22,8 @@
 //     times in a row, with backoff.
 //   - An expired streamable HTTP session is re-initialized and the request
 //     retried once; a dropped SSE stream is reconnected on the next request.
+//     A response the server sends on a GET stream instead of the request's
+//     own stream still answers the request (strays.go).
 //   - Sessions pools per-user sessions with one HTTP server: the User in
 //     a request's context (WithUser) picks that user's session, opened
 //     with their headers or token, never shared with another user.
@@ -33,6 +35,9 @@
 //     (ListResources, ReadResource, Subscribe, ListPrompts, GetPrompt...)
 //     and server log lines, which go to Config.Logger (Config.LogLevel,
 //     SetLogLevel). initialize declares exactly the configured capabilities.
+//   - Skills over MCP (ListSkills, GetSkill, LoadSkill, ReadSkillFile):
+//     skill files are read only when asked for and handed out only once
+//     they match the skill's entry (skills.go).
 //
 // Config holds what every server needs; its Transport (a *Stdio, an *HTTP
 // or an *InProcess) holds what reaching this one takes.
