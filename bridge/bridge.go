@@ -154,6 +154,7 @@ type conn struct {
 	allow  map[string]bool
 	deny   map[string]bool
 	stale  atomic.Bool
+	icon   string // the server's icon (its serverInfo icons), for routes without one of their own
 
 	mu    sync.Mutex
 	tools []convert.Tool       // filtered, as last listed
@@ -361,6 +362,7 @@ func (b *Bridge) connect(ctx context.Context, s Server) (*conn, error) {
 		return nil, blame(err)
 	}
 	c.client = client
+	c.icon = convert.IconURL(client.ServerInfo().Icons)
 	if err := b.list(ctx, c); err != nil {
 		_ = c.close()
 		return nil, blame(err)

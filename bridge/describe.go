@@ -9,7 +9,12 @@ import "encoding/json"
 // "required"): its calls ask for one (mcpclient.AsTask). A tool that
 // merely allows tasks is called plainly: its result comes back in one
 // round trip, with its progress notifications, instead of being polled for.
-type toolHints struct{ readOnly, idempotent, task bool }
+//
+// icon is the tool's icon to show (convert.IconURL of its MCP icons).
+type toolHints struct {
+	readOnly, idempotent, task bool
+	icon                       string
+}
 
 func hintsOf(raw json.RawMessage) toolHints {
 	var a struct {

@@ -196,7 +196,9 @@ func WithObserver(o responses.Observer) RunOption {
 }
 
 // WithArrayOutputs sends tool outputs as content arrays, so images reach the
-// model as input_image parts. Without it, images are described in text.
+// model as input_image parts, and resource links to images and PDFs at
+// public https URLs as parts the API fetches (after the JSON that names
+// each link). Without it, images are described in text.
 func WithArrayOutputs() RunOption {
 	return runOption(func(r *runConfig) { r.arrayOutputs = true })
 }

@@ -40,10 +40,15 @@ type runFunc func(ctx context.Context, b *Bridge, r *route, client *mcpclient.Cl
 
 // route is where the loop says a call goes (responses.Call.Route) in a
 // tool set of mode; the loop refuses a deferred function of a client
-// search until a search of the run loaded it.
+// search until a search of the run loaded it. Its icon is the tool's,
+// else its server's.
 func (r *route) route(mode ToolSearchMode) responses.Route {
+	icon := r.hints.icon
+	if icon == "" {
+		icon = r.conn.icon
+	}
 	return responses.Route{Server: r.fn.Server, Tool: r.fn.Tool, ReadOnly: r.hints.readOnly, Idempotent: r.hints.idempotent,
-		Deferred: r.deferred && mode == ToolSearchClient}
+		Deferred: r.deferred && mode == ToolSearchClient, Icon: icon}
 }
 
 // call runs a call to r; function is the name the model called it by.

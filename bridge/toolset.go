@@ -62,6 +62,7 @@ func (b *Bridge) list(ctx context.Context, c *conn) error {
 		tools = append(tools, convert.Tool{Name: t.Name, Title: t.Title, Description: t.Description, InputSchema: t.InputSchema, OutputSchema: t.OutputSchema})
 		h := hintsOf(t.Annotations)
 		h.task = t.TaskSupport == mcp.TaskSupportRequired
+		h.icon = convert.IconURL(t.Icons)
 		if h != (toolHints{}) {
 			hints[t.Name] = h
 		}
@@ -179,7 +180,8 @@ func (b *Bridge) RequestTools() []oai.ToolUnionParam {
 
 // Routes returns every function the model may call, by the name it calls
 // it ("name", or "namespace/name" with [WithNamespaces]), with the server
-// and MCP tool it goes to: the Route a call to it carries.
+// and MCP tool it goes to and the icon to show for it (the tool's, else
+// its server's): the Route a call to it carries.
 func (b *Bridge) Routes() map[string]responses.Route {
 	ts := b.current.Load()
 	out := make(map[string]responses.Route, len(ts.byKey))

@@ -155,17 +155,18 @@ func checkOutput(t testing.TB, out responses.Output, max int, array bool) {
 		switch p.Type {
 		case responses.PartText:
 		case responses.PartImage:
-			if !strings.HasPrefix(p.ImageURL, "data:image/") {
+			// Data, or a resource link's URL the API can fetch.
+			if !strings.HasPrefix(p.ImageURL, "data:image/") && !fetchableURL(p.ImageURL) {
 				t.Fatalf("image part with URL %.40q", p.ImageURL)
 			}
 		case responses.PartFile:
-			if !strings.HasPrefix(p.FileData, "data:") || p.Filename == "" {
+			if (!strings.HasPrefix(p.FileData, "data:") && !fetchableURL(p.FileURL)) || p.Filename == "" {
 				t.Fatalf("file part %+v", p)
 			}
 		default:
 			t.Fatalf("part type %q", p.Type)
 		}
-		total += len(p.Text) + len(p.ImageURL) + len(p.FileData) + len(p.Filename)
+		total += len(p.Text) + len(p.ImageURL) + len(p.FileData) + len(p.FileURL) + len(p.Filename)
 	}
 	if limit >= 0 && total > limit {
 		t.Fatalf("parts total %d bytes, cap %d", total, limit)

@@ -59,14 +59,20 @@ const truncatedMarker = textsafe.Marker
 type segment struct {
 	text string // text, or the stand-in for media
 	part *part  // media part for array outputs, nil for text
+	// keepText sends text before the part too: it says what the part is
+	// (a resource link's description; links.go), not a stand-in for it.
+	keepText bool
 }
 
 // Result renders an MCP tool result for the model.
 //
 // Text contents are joined with newlines. Images become input_image parts
 // (with ArrayOutputs) and are described as "[image: image/png, 1234 bytes]"
-// in Text; audio, resource links and embedded resources are described, with
-// embedded text inlined below its URI. structuredContent is rendered as JSON
+// in Text; audio and embedded resources are described, with embedded text
+// inlined below its URI. A resource link is a JSON object naming it
+// ({"type":"resource_link","uri",...}), followed with ArrayOutputs by the
+// image or PDF itself (input_image with image_url, input_file with
+// file_url) when its URI is a public https URL the API can fetch. structuredContent is rendered as JSON
 // when there is no text content. An isError result starts with responses.ErrorPrefix
 // and sets IsError; a nil result is an error output. Text is made valid
 // UTF-8 and stripped of control characters other than newline, carriage
@@ -175,13 +181,27 @@ func buildParts(segs []segment, limit int, isErr bool) ([]part, bool) {
 		if cut {
 			break
 		}
-		if s.part != nil && len(s.part.ImageURL)+len(s.part.FileData)+len(s.part.Filename) <= room()-text.Len() {
+		size := 0
+		if s.part != nil {
+			size = len(s.part.ImageURL) + len(s.part.FileData) + len(s.part.FileURL) + len(s.part.Filename)
+			if s.keepText {
+				size += len(s.text) + 1
+			}
+		}
+		if s.part != nil && size <= room()-text.Len() {
+			if s.keepText {
+				if pending {
+					text.WriteString("\n")
+				}
+				text.WriteString(s.text)
+				pending = true
+			}
 			flush()
 			if cut {
 				break
 			}
 			parts = append(parts, *s.part)
-			used += len(s.part.ImageURL) + len(s.part.FileData) + len(s.part.Filename)
+			used += len(s.part.ImageURL) + len(s.part.FileData) + len(s.part.FileURL) + len(s.part.Filename)
 			continue
 		}
 		if s.part != nil {
@@ -225,9 +245,9 @@ func renderContent(c mcp.Content, array bool, budget int) (seg segment, isText b
 	case *mcp.AudioContent:
 		return mediaSegment("audio", v.MIMEType, v.Data, false), false
 	case mcp.ResourceLink:
-		return segment{text: clip(linkText(&v), budget)}, false
+		return linkSegment(&v, array, budget), false
 	case *mcp.ResourceLink:
-		return segment{text: clip(linkText(v), budget)}, false
+		return linkSegment(v, array, budget), false
 	case mcp.EmbeddedResource:
 		return embedded(v.Resource, array, budget)
 	case *mcp.EmbeddedResource:
@@ -311,33 +331,6 @@ func stripNewlines(s string) string {
 		return s
 	}
 	return strings.NewReplacer("\n", "", "\r", "").Replace(s)
-}
-
-// linkText describes a resource link.
-func linkText(l *mcp.ResourceLink) string {
-	var b strings.Builder
-	b.WriteString("[resource link: ")
-	name := l.Title
-	if name == "" {
-		name = l.Name
-	}
-	if name != "" {
-		b.WriteString(label(name, 200))
-		b.WriteString(" ")
-	}
-	b.WriteString("<" + label(l.URI, 2048) + ">")
-	if l.MIMEType != "" {
-		b.WriteString(", " + label(l.MIMEType, 100))
-	}
-	if l.Size != nil {
-		b.WriteString(", " + strconv.FormatInt(*l.Size, 10) + " bytes")
-	}
-	b.WriteString("]")
-	if d := strings.TrimSpace(l.Description); d != "" {
-		b.WriteString(" ")
-		b.WriteString(cutUTF8(d, 4096))
-	}
-	return b.String()
 }
 
 // embedded renders an embedded resource.

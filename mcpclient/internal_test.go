@@ -222,3 +222,20 @@ func TestSlogLevel(t *testing.T) {
 	assert.Less(t, SlogLevel(mcp.LoggingLevelAlert), SlogLevel(mcp.LoggingLevelEmergency))
 	assert.Equal(t, slog.LevelInfo, SlogLevel("shouting"))
 }
+
+// A tool's icons are read as listed; icons of the wrong shape are left
+// out without losing the tool.
+func TestParseToolsPageIcons(t *testing.T) {
+	tools, _, skipped, err := parseToolsPage(json.RawMessage(`{"tools":[
+		{"name":"a","inputSchema":{"type":"object"},"icons":[{"src":"https://x.example/a.png","mimeType":"image/png","theme":"dark"}]},
+		{"name":"b","inputSchema":{"type":"object"},"icons":"not a list"}]}`), 0)
+	if err != nil || len(skipped) != 0 || len(tools) != 2 {
+		t.Fatalf("tools %v skipped %v err %v", tools, skipped, err)
+	}
+	if ic := tools[0].Icons; len(ic) != 1 || ic[0].Src != "https://x.example/a.png" || ic[0].Theme != "dark" {
+		t.Errorf("icons of a = %+v", ic)
+	}
+	if tools[1].Icons != nil {
+		t.Errorf("icons of b = %+v, want none", tools[1].Icons)
+	}
+}

@@ -28,6 +28,9 @@ type Tool struct {
 	// only as a task: call it with AsTask), "optional", or "" when the
 	// server left it out (which means "forbidden").
 	TaskSupport mcp.TaskSupport
+	// Icons are the tool's icons as listed (nil when it has none, or when
+	// its icons field is not a list of icons).
+	Icons []mcp.Icon
 }
 
 // SkippedTool is an entry of tools/list that ListTools could not return.
@@ -66,6 +69,7 @@ type wireTool struct {
 	Annotations  json.RawMessage `json:"annotations"`
 	Meta         json.RawMessage `json:"_meta"`
 	Execution    json.RawMessage `json:"execution"`
+	Icons        json.RawMessage `json:"icons"`
 }
 
 func orNil(raw json.RawMessage) json.RawMessage {
@@ -105,6 +109,7 @@ func parseToolsPage(raw json.RawMessage, first int) (tools []indexedTool, next s
 			Annotations:  orNil(w.Annotations),
 			Meta:         orNil(w.Meta),
 			TaskSupport:  taskSupportOf(w.Execution),
+			Icons:        iconsOf(w.Icons),
 		}
 		if t.Title == "" && t.Annotations != nil {
 			var a struct {
@@ -168,4 +173,17 @@ func lenientCallResult(raw json.RawMessage) (*mcp.CallToolResult, error) {
 		}
 	}
 	return res, nil
+}
+
+// iconsOf reads a tool's icons; a value that is not a list of icons is
+// left out (nil), not a reason to skip the tool.
+func iconsOf(raw json.RawMessage) []mcp.Icon {
+	if !present(raw) {
+		return nil
+	}
+	var icons []mcp.Icon
+	if json.Unmarshal(raw, &icons) != nil {
+		return nil
+	}
+	return icons
 }

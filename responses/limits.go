@@ -61,7 +61,7 @@ func capParts(parts []Part, limit int) (_ []Part, cut bool) {
 		switch p.Type {
 		case PartImage, PartFile:
 			p.Filename = textsafe.Clean(p.Filename, false)
-			size := len(p.ImageURL) + len(p.FileData) + len(p.Filename)
+			size := len(p.ImageURL) + len(p.FileData) + len(p.FileURL) + len(p.Filename)
 			if size <= room {
 				out = append(out, p)
 				used += size

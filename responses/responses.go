@@ -82,12 +82,13 @@ const (
 )
 
 // Part is one content part of an Output: text, an image (URL or data URL)
-// or a file (base64 data and a name).
+// or a file (base64 data and a name, or a URL the API fetches).
 type Part struct {
 	Type     PartType
 	Text     string // PartText
 	ImageURL string // PartImage: https URL or data:image/...;base64,...
 	FileData string // PartFile: base64 data (or a data URL)
+	FileURL  string // PartFile: https URL of the file, instead of FileData
 	Filename string // PartFile
 }
 
@@ -141,6 +142,11 @@ type Route struct {
 	// which a server can get wrong, for a runner that decides whether a
 	// call may be retried.
 	ReadOnly, Idempotent bool
+	// Icon is an icon of the tool, else of its server, for a program
+	// that shows calls to a person: an https or data: URL as the source
+	// offers it (for package bridge, the MCP icons picked by
+	// convert.IconURL); "" when there is none. The loop does not read it.
+	Icon string
 }
 
 // Router is implemented by an Executor that knows, before a call runs,

@@ -347,7 +347,12 @@ func partsParam(parts []Part) oai.ResponseFunctionCallOutputItemListParam {
 			img := &oai.ResponseInputImageContentParam{ImageURL: openai.String(p.ImageURL)}
 			out = append(out, oai.ResponseFunctionCallOutputItemUnionParam{OfInputImage: img})
 		case PartFile:
-			f := &oai.ResponseInputFileContentParam{FileData: openai.String(p.FileData)}
+			f := &oai.ResponseInputFileContentParam{}
+			if p.FileURL != "" {
+				f.FileURL = openai.String(p.FileURL)
+			} else {
+				f.FileData = openai.String(p.FileData)
+			}
 			if p.Filename != "" {
 				f.Filename = openai.String(p.Filename)
 			}

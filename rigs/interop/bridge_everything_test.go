@@ -267,10 +267,23 @@ func testEverythingCalls(t *testing.T, b *bridge.Bridge) {
 		t.Errorf("structured: recorded %q, sent %q", recordText(recs["structured"]), got["structured"].Output)
 	}
 
-	// Resource links and embedded resources are described with their URIs.
-	expectOutput(t, recs, got, "links", false, "<demo://resource/dynamic/", "[resource link:")
-	if n := strings.Count(got["links"].Output, "[resource link:"); n != 2 {
-		t.Errorf("links: %d resource links described, want 2: %q", n, got["links"].Output)
+	// Resource links reach the model as JSON objects naming uri, name and
+	// mimeType (demo: URIs the API cannot fetch stay text); embedded
+	// resources are described with their URIs.
+	expectOutput(t, recs, got, "links", false, `"uri":"demo://resource/dynamic/`)
+	links := 0
+	for _, line := range strings.Split(got["links"].Output, "\n") {
+		var l struct{ Type, URI, Name, MIMEType string }
+		if json.Unmarshal([]byte(line), &l) != nil || l.Type != "resource_link" {
+			continue
+		}
+		links++
+		if !strings.HasPrefix(l.URI, "demo://resource/dynamic/") || l.Name == "" || l.MIMEType == "" {
+			t.Errorf("links: resource link %q lacks uri, name or mimeType", line)
+		}
+	}
+	if links != 2 {
+		t.Errorf("links: %d resource links as JSON, want 2: %q", links, got["links"].Output)
 	}
 	expectOutput(t, recs, got, "reference", false, "[resource: <demo://resource/dynamic/text/4>", "text/plain", "Resource 4")
 
