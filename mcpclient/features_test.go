@@ -15,6 +15,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/mcpbridge/mcpbridge/mcpclient"
+	"github.com/mcpbridge/mcpbridge/rigs/mcptest"
 )
 
 // featureServer is an in-process server using every client feature:
@@ -218,4 +219,34 @@ func (h *logRecorder) take() []string {
 	out := h.lines
 	h.lines = nil
 	return out
+}
+
+// TestSamplingInputRequest: a 2026-07-28 server asks for a completion with
+// a multi round-trip result; Config.OnSampling gets the message content
+// decoded as it is for a sampling/createMessage request, and the answer
+// reaches the server with the retried call.
+func TestSamplingInputRequest(t *testing.T) {
+	srv := server.NewMCPServer("mrtr", "1.0.0", server.WithToolCapabilities(false))
+	srv.AddTool(mcp.NewTool("ask"), func(_ context.Context, call mcp.CallToolRequest) (*mcp.CallToolResult, error) {
+		if res := server.SamplingResponse(call.Params.InputResponses, "s"); res != nil {
+			return mcp.NewToolResultText("model " + res.Model), nil
+		}
+		var p mcp.CreateMessageParams
+		p.Messages = []mcp.SamplingMessage{{Role: mcp.RoleUser, Content: mcp.NewTextContent("sample me")}}
+		p.MaxTokens = 10
+		return server.NewInputRequestBuilder("ask").Sample("s", p).ToolResult(), nil
+	})
+	h := mcptest.NewHTTPServer(t, srv, mcptest.KindStreamable)
+	var got any
+	c := connect(t, mcpclient.Config{Name: "mrtr", Transport: &mcpclient.HTTP{URL: h.URL},
+		OnSampling: func(_ context.Context, _ string, req mcp.CreateMessageRequest) (*mcp.CreateMessageResult, error) {
+			got = req.Messages[0].Content
+			res := &mcp.CreateMessageResult{Model: "m"}
+			res.Role = mcp.RoleAssistant
+			res.Content = mcp.NewTextContent("done")
+			return res, nil
+		}})
+	require.Equal(t, mcp.LATEST_PROTOCOL_VERSION, c.ProtocolVersion())
+	assert.Equal(t, "model m", textOf(t, call(t, c, "ask", map[string]any{})))
+	assert.Equal(t, mcp.NewTextContent("sample me"), got)
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 
 	"github.com/mark3labs/mcp-go/mcp"
 )
@@ -22,6 +23,20 @@ type samplingFunc struct {
 func (h samplingFunc) CreateMessage(ctx context.Context, req mcp.CreateMessageRequest) (*mcp.CreateMessageResult, error) {
 	if len(req.Tools) > 0 || req.ToolChoice != nil {
 		return nil, fmt.Errorf("server %q: %w", h.server, ErrSamplingTools)
+	}
+	// A request that came as a 2026-07-28 input request (multi round-trip)
+	// reaches here with its content blocks undecoded (mcp-go types them
+	// only for sampling/createMessage requests); decode them alike.
+	req.Messages = slices.Clone(req.Messages)
+	for i, m := range req.Messages {
+		switch m.Content.(type) {
+		case map[string]any, []any:
+			content, err := mcp.ParseSamplingContent(m.Content)
+			if err != nil {
+				return nil, fmt.Errorf("server %q: sampling: messages[%d]: %w", h.server, i, err)
+			}
+			req.Messages[i].Content = content
+		}
 	}
 	res, err := h.fn(ctx, h.server, req)
 	if err != nil {
