@@ -256,6 +256,9 @@ func TestPerUserSampling(t *testing.T) {
 	_, client := fakeAPI(t, samplingModel)
 	remote := HTTP("remote", rs.URL)
 	remote.PerUser = &UserSessions{}
+	// samplingServer asks with a server-initiated request, which only the
+	// handshake versions have.
+	remote.ProtocolVersion = mcp.LATEST_LEGACY_PROTOCOL_VERSION
 	var mu sync.Mutex
 	var approvedFor []string
 	b := newBridge(t, []Server{remote}, WithSampling(SamplingConfig{

@@ -3,10 +3,11 @@
 // server.MCPServer), behind a single *Client type. It is built on mcp-go's
 // client and adds what a bridge needs from it:
 //
-//   - Connect negotiates the protocol explicitly (the initialize handshake
-//     at mcp.LATEST_LEGACY_PROTOCOL_VERSION unless configured otherwise),
-//     so it never waits for the 2026-07-28 server/discover probe that an
-//     older stdio server may silently ignore.
+//   - Connect offers 2026-07-28 first (server/discover, the stateless
+//     protocol) and settles on the newest version the server speaks,
+//     without waiting on an older stdio server that ignores the probe; on
+//     2026-07-28 it keeps a subscriptions/listen stream open for the list
+//     changes and resource updates the program hears of.
 //   - ListTools follows pagination and keeps every tool's schemas exactly
 //     as the server sent them (mcp-go's typed Tool drops top-level schema
 //     keys such as $schema, description or anyOf).
@@ -55,6 +56,7 @@ import (
 	"fmt"
 	"net/http"
 	"sync"
+	"time"
 
 	"github.com/mark3labs/mcp-go/mcp"
 )
@@ -86,8 +88,11 @@ type Client struct {
 	closed   bool
 	attempt  *attempt // reconnection in progress
 	restarts int      // stdio restarts since the last successful request
-	dials    sync.WaitGroup
-	bg       sync.WaitGroup // tasks/cancel sent in the background (tasks.go)
+	// negotiated is the protocol version of the last session, which later
+	// dials ask for when it is a handshake version (session.go).
+	negotiated string
+	dials      sync.WaitGroup
+	bg         sync.WaitGroup // tasks/cancel sent in the background (tasks.go)
 
 	closeOnce sync.Once
 	closeErr  error
@@ -220,9 +225,12 @@ func (c *Client) ListTools(ctx context.Context, opts ...ListOption) ([]Tool, err
 	}
 	var tools []Tool
 	var skipped []SkippedTool
+	var ttl time.Duration
+	var hasTTL bool
 	err := c.do(ctx, OpList, "", func(ctx context.Context, s *session) error {
 		ctx = withListBudget(ctx, c.cfg.MaxMessageBytes)
 		tools, skipped = tools[:0], skipped[:0]
+		hasTTL = false
 		index := 0 // of the next entry, counted over all pages
 		seenTool := map[string]bool{}
 		seenCursor := map[string]bool{}
@@ -247,6 +255,9 @@ func (c *Client) ListTools(ctx context.Context, opts ...ListOption) ([]Tool, err
 			page, next, bad, err := parseToolsPage(raw, index)
 			if err != nil {
 				return err
+			}
+			if d, ok := ttlOf(raw); ok && (!hasTTL || d < ttl) {
+				ttl, hasTTL = d, true
 			}
 			index += len(page) + len(bad)
 			for _, b := range bad {
@@ -284,6 +295,9 @@ func (c *Client) ListTools(ctx context.Context, opts ...ListOption) ([]Tool, err
 		for _, sk := range skipped {
 			o.skipped(sk)
 		}
+	}
+	if o.ttl != nil && hasTTL {
+		o.ttl(ttl)
 	}
 	return tools, nil
 }

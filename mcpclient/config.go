@@ -32,15 +32,15 @@ type Config struct {
 	// copy only, copy the transport first (h := *t; h.Headers = ...).
 	Transport Transport
 
-	// ProtocolVersion to request in initialize. Default:
-	// mcp.LATEST_LEGACY_PROTOCOL_VERSION, the newest version negotiated by
-	// the initialize handshake. Connect always negotiates explicitly, so it
-	// never waits for a 2026-07-28 server/discover probe that a legacy
-	// server may never answer. A version of 2026-07-28 or later lets
-	// mcp-go probe server/discover first (up to 5 s against servers that
-	// ignore it) and use the stateless protocol when the server offers it;
-	// otherwise the handshake runs at the newest version the server names
-	// (or at 2025-11-25 when it names none).
+	// ProtocolVersion is the newest protocol version to offer. Default:
+	// mcp.LATEST_PROTOCOL_VERSION (2026-07-28): Connect probes
+	// server/discover and speaks the stateless protocol with a server that
+	// offers it, else the initialize handshake at the newest version the
+	// server speaks. On stdio a ping goes right behind the probe, so a
+	// server that ignores unknown methods is recognised as soon as it
+	// answers the ping. A handshake version (2025-11-25 or older) skips the
+	// probe. A Client remembers the version it settled on: reconnections
+	// to a handshake-version server are not probed again.
 	ProtocolVersion string
 	// MaxMessageBytes bounds every message read from the server: a stdio
 	// line, an HTTP response body, one event of an event stream (whose
@@ -122,7 +122,7 @@ func (cfg Config) withDefaults() (Config, error) {
 	}
 	cfg.Transport = t
 	if cfg.ProtocolVersion == "" {
-		cfg.ProtocolVersion = mcp.LATEST_LEGACY_PROTOCOL_VERSION
+		cfg.ProtocolVersion = mcp.LATEST_PROTOCOL_VERSION
 	}
 	if cfg.MaxTaskPoll <= 0 {
 		cfg.MaxTaskPoll = DefaultMaxTaskPoll

@@ -21,7 +21,7 @@ import (
 
 func TestHTTPSessionExpiryReinitializes(t *testing.T) {
 	h := mcptest.NewHTTPServer(t, mcptest.NewServer(), mcptest.KindStreamable)
-	c := connect(t, mcpclient.Config{Name: "expiring", Transport: &mcpclient.HTTP{URL: h.URL}})
+	c := connect(t, mcpclient.Config{Name: "expiring", ProtocolVersion: sessionProtocol, Transport: &mcpclient.HTTP{URL: h.URL}})
 	assert.Equal(t, "one", textOf(t, call(t, c, "echo", map[string]any{"text": "one"})))
 	require.Equal(t, 1, h.Initializes())
 
@@ -143,7 +143,7 @@ func TestHTTPSessionExpiryWithCallsInFlight(t *testing.T) {
 				return mcp.NewToolResultText(req.GetString("text", "")), nil
 			})
 			h := mcptest.NewHTTPServer(t, srv, mcptest.KindStreamable)
-			cfg := mcpclient.Config{Name: "expiring", Transport: &mcpclient.HTTP{URL: h.URL}}
+			cfg := mcpclient.Config{Name: "expiring", ProtocolVersion: sessionProtocol, Transport: &mcpclient.HTTP{URL: h.URL}}
 			ctx := testCtx(t)
 			var c *mcpclient.Client
 			if perUser {

@@ -64,7 +64,7 @@ func TestConfigDefaults(t *testing.T) {
 	cfg, err := Config{Name: "a", Transport: &HTTP{URL: "http://x"}}.withDefaults()
 	require.NoError(t, err)
 	assert.Equal(t, TransportHTTP, cfg.Transport.Kind())
-	assert.Equal(t, mcp.LATEST_LEGACY_PROTOCOL_VERSION, cfg.ProtocolVersion)
+	assert.Equal(t, mcp.LATEST_PROTOCOL_VERSION, cfg.ProtocolVersion)
 	assert.Equal(t, DefaultMaxMessageBytes, cfg.MaxMessageBytes)
 	assert.NotNil(t, cfg.Logger)
 

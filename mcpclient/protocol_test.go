@@ -16,16 +16,16 @@ import (
 	"github.com/mcpbridge/mcpbridge/rigs/mcptest"
 )
 
-// TestProtocolVersions: by default Connect negotiates the initialize
-// handshake at mcp.LATEST_LEGACY_PROTOCOL_VERSION; asked for 2026-07-28, it
-// speaks the stateless protocol (server/discover, per-request _meta) with a
-// server that offers it (mcp-go v1.6.0 over streamable HTTP and in
-// process), and tools list and run either way.
+// TestProtocolVersions: by default Connect speaks the stateless protocol
+// (server/discover, per-request _meta) of 2026-07-28 with a server that
+// offers it (mcp-go v1.6.0 over streamable HTTP and in process); asked for
+// a handshake version, it runs the initialize handshake at that version.
+// Tools list and run either way.
 func TestProtocolVersions(t *testing.T) {
-	for _, version := range []string{"", mcp.ProtocolVersion20260728} {
+	for _, version := range []string{"", mcp.LATEST_LEGACY_PROTOCOL_VERSION} {
 		want := version
 		if want == "" {
-			want = mcp.LATEST_LEGACY_PROTOCOL_VERSION
+			want = mcp.LATEST_PROTOCOL_VERSION
 		}
 		for _, kind := range []string{mcptest.KindStreamable, "inprocess"} {
 			t.Run(kind+"/"+want, func(t *testing.T) {

@@ -98,16 +98,18 @@ func (c *Client) Subscribe(ctx context.Context, uri string) error {
 		if r := s.info.Capabilities.Resources; r == nil || !r.Subscribe {
 			return ErrNotSupported
 		}
-		return subscribe(ctx, s, uri, true)
-	})
-	if err == nil {
+		if err := subscribe(ctx, s, uri, true); err != nil {
+			return err
+		}
 		c.ext.mu.Lock()
 		if c.ext.subs == nil {
 			c.ext.subs = map[string]bool{}
 		}
 		c.ext.subs[uri] = true
 		c.ext.mu.Unlock()
-	}
+		c.listen(ctx, s) // on 2026-07-28 the listen stream carries the subscriptions
+		return nil
+	})
 	return err
 }
 
@@ -120,7 +122,11 @@ func (c *Client) Unsubscribe(ctx context.Context, uri string) error {
 		if r := s.info.Capabilities.Resources; r == nil || !r.Subscribe {
 			return ErrNotSupported
 		}
-		return subscribe(ctx, s, uri, false)
+		if err := subscribe(ctx, s, uri, false); err != nil {
+			return err
+		}
+		c.listen(ctx, s)
+		return nil
 	})
 }
 

@@ -27,7 +27,9 @@ type session struct {
 	sse   bool
 	info  mcp.InitializeResult
 
+	life      context.Context // ends when the session closes
 	cancel    context.CancelFunc
+	listener  listener // the subscriptions/listen stream of a modern session (listen.go)
 	lost      chan struct{}
 	lostErr   error // why the connection was lost, if known; set before lost closes
 	lostOnce  sync.Once
@@ -134,28 +136,60 @@ func (s *session) close() error {
 // dial opens a new session: transport, Start, initialize. ctx bounds the
 // whole handshake; the session itself lives until closed.
 //
-// Asked for 2026-07-28 or later, mcp-go probes server/discover and falls
-// back to the handshake only when the probe fails without naming versions.
-// A server that answers the probe with the versions it supports, all of
-// them handshake versions (an mcp-go server pinned to them does), makes
-// mcp-go give up; dial then connects again with the handshake at the
-// newest of those.
+// At 2026-07-28 or later (the default), mcp-go probes server/discover and
+// falls back to the handshake when the probe fails without naming
+// versions; on stdio the probe is paired with a ping (stdioprobe.go), so a
+// server that ignores unknown methods is known for legacy as soon as it
+// answers the ping. A server that answers the probe with the versions it
+// supports, all of them handshake versions (an mcp-go server pinned to
+// them does), makes mcp-go give up; dial then connects again with the
+// handshake at the newest of those. A stdio server that exits on the probe
+// (some end on any request before initialize) is started again for the
+// handshake.
+//
+// Over the HTTP+SSE transport only the handshake versions are offered.
+//
+// Once a version is negotiated, later dials of the Client (reconnections,
+// restarts) ask for it directly: a server that spoke a handshake version
+// is not probed again.
 func (c *Client) dial(ctx context.Context) (*session, error) {
-	s, err := c.dialAt(ctx, c.cfg.ProtocolVersion)
-	if err == nil || !mcp.IsModernProtocol(c.cfg.ProtocolVersion) {
-		return s, err
+	version := c.cfg.ProtocolVersion
+	if h, ok := c.cfg.Transport.(*HTTP); ok && h.SSE && mcp.IsModernProtocol(version) {
+		// The HTTP+SSE transport (2024-11-05) was replaced by streamable
+		// HTTP before 2026-07-28, which defines no use of it.
+		version = mcp.LATEST_LEGACY_PROTOCOL_VERSION
 	}
-	var refused mcp.UnsupportedProtocolVersionError
-	if !errors.As(err, &refused) {
+	c.mu.Lock()
+	if c.negotiated != "" && !mcp.IsModernProtocol(c.negotiated) {
+		version = c.negotiated
+	}
+	c.mu.Unlock()
+	s, err := c.dialAt(ctx, version)
+	if err != nil && mcp.IsModernProtocol(version) {
+		legacy := ""
+		var refused mcp.UnsupportedProtocolVersionError
+		switch {
+		case errors.As(err, &refused):
+			legacy = mcp.NegotiateMutuallySupportedVersion(refused.Supported)
+			if mcp.IsModernProtocol(legacy) {
+				legacy = ""
+			}
+		case errors.Is(err, ErrProcessExited) && ctx.Err() == nil:
+			legacy = mcp.LATEST_LEGACY_PROTOCOL_VERSION
+		}
+		if legacy != "" {
+			c.cfg.Logger.Debug("mcp server refused the stateless protocol; using the handshake",
+				"server", c.cfg.Name, "offered", version, "protocol", legacy, "err", err)
+			s, err = c.dialAt(ctx, legacy)
+		}
+	}
+	if err != nil {
 		return nil, err
 	}
-	legacy := mcp.NegotiateMutuallySupportedVersion(refused.Supported)
-	if legacy == "" || mcp.IsModernProtocol(legacy) {
-		return nil, err
-	}
-	c.cfg.Logger.Debug("mcp server refused the stateless protocol; using the handshake",
-		"server", c.cfg.Name, "offered", c.cfg.ProtocolVersion, "protocol", legacy)
-	return c.dialAt(ctx, legacy)
+	c.mu.Lock()
+	c.negotiated = s.info.ProtocolVersion
+	c.mu.Unlock()
+	return s, nil
 }
 
 // dialAt is dial at one protocol version.
@@ -170,7 +204,7 @@ func (c *Client) dialAt(ctx context.Context, version string) (*session, error) {
 	defer stopLife()
 
 	life, cancel := context.WithCancel(c.life)
-	s := &session{cancel: cancel, lost: make(chan struct{})}
+	s := &session{life: life, cancel: cancel, lost: make(chan struct{})}
 	var inner transport.Interface
 	switch t := cfg.Transport.(type) {
 	case *Stdio:
@@ -185,7 +219,7 @@ func (c *Client) dialAt(ctx context.Context, version string) (*session, error) {
 		if t.SSE {
 			inner, err = c.dialSSE(s, t)
 		} else {
-			inner, err = c.dialStreamableHTTP(t, version)
+			inner, err = c.dialStreamableHTTP(t)
 		}
 		if err != nil {
 			cancel()
@@ -199,6 +233,13 @@ func (c *Client) dialAt(ctx context.Context, version string) (*session, error) {
 	}
 
 	copts := []client.ClientOption{client.WithProtocolVersion(cfg.ProtocolVersion)}
+	if !mcp.IsModernProtocol(cfg.ProtocolVersion) {
+		copts = append(copts, client.WithLegacyProtocolOnly())
+	} else if s.stdio != nil {
+		// The ping paired with the probe tells a server that ignores it
+		// (stdioprobe.go); this only bounds one that answers neither.
+		copts = append(copts, client.WithDiscoverTimeout(stdioProbeTimeout))
+	}
 	if cfg.OnElicitation != nil {
 		copts = append(copts, client.WithElicitationHandler(elicitationFunc{server: cfg.Name, fn: cfg.OnElicitation}))
 	}
@@ -217,6 +258,7 @@ func (c *Client) dialAt(ctx context.Context, version string) (*session, error) {
 		return nil, httpFail.annotate(c.newError(OpSpawn, "", ctxCause(ctx, err), s))
 	}
 	s.mc.OnNotification(c.onNotification)
+	s.mc.OnNotification(s.onAck)
 
 	req := mcp.InitializeRequest{}
 	req.Params.ProtocolVersion = cfg.ProtocolVersion
@@ -231,6 +273,7 @@ func (c *Client) dialAt(ctx context.Context, version string) (*session, error) {
 	}
 	s.info = *res
 	c.afterHandshake(ctx, s)
+	c.listen(ctx, s)
 	c.cfg.Logger.Debug("mcp server connected", "server", cfg.Name, "transport", string(cfg.Transport.Kind()),
 		"protocol", res.ProtocolVersion, "server_name", res.ServerInfo.Name)
 	return s, nil
@@ -266,19 +309,19 @@ func (c *Client) dialSSE(s *session, t *HTTP) (transport.Interface, error) {
 }
 
 // dialStreamableHTTP makes the streamable HTTP transport of t.
-func (c *Client) dialStreamableHTTP(t *HTTP, version string) (transport.Interface, error) {
+func (c *Client) dialStreamableHTTP(t *HTTP) (transport.Interface, error) {
 	cfg := c.cfg
 	opts := []transport.StreamableHTTPCOption{
 		transport.WithHTTPLogger(cfg.Logger.With("server", cfg.Name)),
 		// As for SSE: the bound is MaxMessageBytes, enforced on the body.
 		transport.WithHTTPMaxMessageBytes(0),
 	}
-	if !mcp.IsModernProtocol(version) {
-		// On the legacy protocol the standalone GET stream carries what
-		// the server sends outside of a request (tools/list_changed).
-		//lint:ignore SA1019 the replacement (subscriptions/listen) needs 2026-07-28, which Connect does not negotiate by default.
-		opts = append(opts, transport.WithContinuousListening())
-	}
+	// On the handshake versions the standalone GET stream carries what the
+	// server sends outside of a request (tools/list_changed). mcp-go opens
+	// it only once the session turned out to be one of those; a 2026-07-28
+	// session uses subscriptions/listen instead (listen.go).
+	//lint:ignore SA1019 the replacement (subscriptions/listen) is what 2026-07-28 sessions use; this is the handshake versions' stream.
+	opts = append(opts, transport.WithContinuousListening())
 	if t.HTTPClient != nil {
 		opts = append(opts, transport.WithHTTPBasicClient(t.HTTPClient))
 	}

@@ -28,6 +28,12 @@ var sessionUsers = map[string]mcpclient.User{
 
 var sessionAuth = map[string]string{"A": "Bearer token-A-secret", "B": "Bearer token-B-secret"}
 
+// sessionProtocol is the protocol of the per-user session tests: HTTP
+// sessions (Mcp-Session-Id, DELETE, expiry) exist only on the handshake
+// versions, and their servers ask for sampling and elicitation with
+// server-initiated requests, which 2026-07-28 replaced.
+const sessionProtocol = mcp.LATEST_LEGACY_PROTOCOL_VERSION
+
 func newSessions(t *testing.T, cfg mcpclient.Config, limits mcpclient.SessionLimits) *mcpclient.Sessions {
 	t.Helper()
 	p, err := mcpclient.NewSessions(cfg, limits)
@@ -45,7 +51,7 @@ func TestSessionsKeepUsersApart(t *testing.T) {
 	for _, max := range []int{0, 1} {
 		t.Run(fmt.Sprintf("max_sessions_%d", max), func(t *testing.T) {
 			rs := mcptest.NewRecorder(t, mcptest.NewServer())
-			p := newSessions(t, mcpclient.Config{Name: "remote", Transport: &mcpclient.HTTP{URL: rs.URL,
+			p := newSessions(t, mcpclient.Config{Name: "remote", ProtocolVersion: sessionProtocol, Transport: &mcpclient.HTTP{URL: rs.URL,
 				Headers: map[string]string{"Authorization": "Bearer service-token", "X-Team": "blue"}}},
 				mcpclient.SessionLimits{MaxSessions: max})
 			const perUser = 12
@@ -95,7 +101,7 @@ func TestSessionsKeepUsersApart(t *testing.T) {
 
 func TestSessionsNeedAUser(t *testing.T) {
 	rs := mcptest.NewRecorder(t, mcptest.NewServer())
-	p := newSessions(t, mcpclient.Config{Name: "remote", Transport: &mcpclient.HTTP{URL: rs.URL}}, mcpclient.SessionLimits{})
+	p := newSessions(t, mcpclient.Config{Name: "remote", ProtocolVersion: sessionProtocol, Transport: &mcpclient.HTTP{URL: rs.URL}}, mcpclient.SessionLimits{})
 	_, _, err := p.Get(testCtx(t))
 	require.ErrorIs(t, err, mcpclient.ErrNoUser)
 	_, _, err = p.Get(mcpclient.WithUser(testCtx(t), mcpclient.User{}))
@@ -113,7 +119,7 @@ func TestSessionsNeedAUser(t *testing.T) {
 // server sees its DELETE) and that the next request opens a new one.
 func TestSessionsCloseWhenIdle(t *testing.T) {
 	rs := mcptest.NewRecorder(t, mcptest.NewServer())
-	p := newSessions(t, mcpclient.Config{Name: "remote", Transport: &mcpclient.HTTP{URL: rs.URL}}, mcpclient.SessionLimits{IdleTimeout: time.Millisecond})
+	p := newSessions(t, mcpclient.Config{Name: "remote", ProtocolVersion: sessionProtocol, Transport: &mcpclient.HTTP{URL: rs.URL}}, mcpclient.SessionLimits{IdleTimeout: time.Millisecond})
 	ctx := mcpclient.WithUser(testCtx(t), sessionUsers["B"])
 	use := func(text string) {
 		c, release, err := p.Get(ctx)
@@ -142,7 +148,7 @@ func TestSessionsCloseWhenIdle(t *testing.T) {
 // second user's request closes the first user's idle session.
 func TestSessionsEvictTheLeastRecentlyUsed(t *testing.T) {
 	rs := mcptest.NewRecorder(t, mcptest.NewServer())
-	p := newSessions(t, mcpclient.Config{Name: "remote", Transport: &mcpclient.HTTP{URL: rs.URL}}, mcpclient.SessionLimits{MaxSessions: 1})
+	p := newSessions(t, mcpclient.Config{Name: "remote", ProtocolVersion: sessionProtocol, Transport: &mcpclient.HTTP{URL: rs.URL}}, mcpclient.SessionLimits{MaxSessions: 1})
 	for _, u := range []string{"A", "B"} {
 		c, release, err := p.Get(mcpclient.WithUser(testCtx(t), sessionUsers[u]))
 		require.NoError(t, err)
@@ -181,7 +187,7 @@ func TestSessionsTellHooksTheUser(t *testing.T) {
 		}
 		return u.ID
 	}
-	p := newSessions(t, mcpclient.Config{Name: "remote", Transport: &mcpclient.HTTP{URL: h.URL},
+	p := newSessions(t, mcpclient.Config{Name: "remote", ProtocolVersion: sessionProtocol, Transport: &mcpclient.HTTP{URL: h.URL},
 		OnSampling: func(ctx context.Context, _ string, _ mcp.CreateMessageRequest) (*mcp.CreateMessageResult, error) {
 			return &mcp.CreateMessageResult{Model: "m", SamplingMessage: mcp.SamplingMessage{Role: mcp.RoleAssistant, Content: mcp.NewTextContent(whoAmI(ctx))}}, nil
 		},
@@ -200,7 +206,7 @@ func TestSessionsTellHooksTheUser(t *testing.T) {
 
 func TestSessionsClosed(t *testing.T) {
 	rs := mcptest.NewRecorder(t, mcptest.NewServer())
-	p := newSessions(t, mcpclient.Config{Name: "remote", Transport: &mcpclient.HTTP{URL: rs.URL}}, mcpclient.SessionLimits{})
+	p := newSessions(t, mcpclient.Config{Name: "remote", ProtocolVersion: sessionProtocol, Transport: &mcpclient.HTTP{URL: rs.URL}}, mcpclient.SessionLimits{})
 	require.NoError(t, p.Close())
 	_, _, err := p.Get(mcpclient.WithUser(testCtx(t), sessionUsers["A"]))
 	require.ErrorIs(t, err, mcpclient.ErrClosed)
@@ -218,7 +224,7 @@ func TestUserStringHidesValues(t *testing.T) {
 // with its reason, and nothing is sent.
 func TestUserTokenSourceFailure(t *testing.T) {
 	rs := mcptest.NewRecorder(t, mcptest.NewServer())
-	p := newSessions(t, mcpclient.Config{Name: "remote", Transport: &mcpclient.HTTP{URL: rs.URL}}, mcpclient.SessionLimits{})
+	p := newSessions(t, mcpclient.Config{Name: "remote", ProtocolVersion: sessionProtocol, Transport: &mcpclient.HTTP{URL: rs.URL}}, mcpclient.SessionLimits{})
 	_, _, err := p.Get(mcpclient.WithUser(testCtx(t), mcpclient.User{ID: "u",
 		Token: func(context.Context) (string, error) { return "", errors.New("the user logged out") }}))
 	require.ErrorContains(t, err, "the user logged out")

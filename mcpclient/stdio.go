@@ -302,6 +302,9 @@ func (t *stdioTransport) SendRequest(ctx context.Context, req transport.JSONRPCR
 	if t.stdin == nil {
 		return nil, errors.New("stdio transport not started")
 	}
+	if req.Method == string(mcp.MethodServerDiscover) {
+		return t.probe(ctx, req)
+	}
 	raw, err := json.Marshal(req)
 	if err != nil {
 		return nil, fmt.Errorf("marshal request: %w", err)

@@ -172,13 +172,11 @@ func (t *httpTap) SendRequest(ctx context.Context, req transport.JSONRPCRequest)
 // SetProtocolVersion forwards the negotiated version.
 func (t *httpTap) SetProtocolVersion(version string) { t.http.SetProtocolVersion(version) }
 
-// RequiresLegacyProtocol forwards mcp-go's optional transport method.
-func (t *httpTap) RequiresLegacyProtocol() bool {
-	if l, ok := t.http.(interface{ RequiresLegacyProtocol() bool }); ok {
-		return l.RequiresLegacyProtocol()
-	}
-	return false
-}
+// RequiresLegacyProtocol is false: mcp-go's streamable HTTP transport
+// rules out 2026-07-28 when continuous listening is on, although it opens
+// the GET stream only on a session of a handshake version. Connect turns
+// listening on for the case the server turns out to be one.
+func (t *httpTap) RequiresLegacyProtocol() bool { return false }
 
 func wrapTransport(inner transport.Interface, strays *strayResponses) transport.Interface {
 	base := &tap{Interface: inner}

@@ -3,7 +3,9 @@ package mcpclient
 import (
 	"bytes"
 	"encoding/json"
+	"errors"
 	"fmt"
+	"time"
 
 	"github.com/mark3labs/mcp-go/mcp"
 )
@@ -45,6 +47,32 @@ type ListOption func(*listOptions)
 
 type listOptions struct {
 	skipped func(SkippedTool)
+	ttl     func(time.Duration)
+}
+
+// ReportTTL passes to fn how long the listing may be kept before it is
+// fetched again, when the server said (ttlMs, 2026-07-28; the smallest of
+// its pages; 0 means it is stale at once), once the listing succeeded.
+func ReportTTL(fn func(ttl time.Duration)) ListOption {
+	return func(o *listOptions) { o.ttl = fn }
+}
+
+// maxTTL caps a page's ttlMs so that it converts to a Duration.
+const maxTTL = 100 * 365 * 24 * time.Hour
+
+// ttlOf reads a listing page's ttlMs.
+func ttlOf(raw json.RawMessage) (time.Duration, bool) {
+	var page struct {
+		TTLMs *float64 `json:"ttlMs"`
+	}
+	if json.Unmarshal(raw, &page) != nil || page.TTLMs == nil {
+		return 0, false
+	}
+	ms := max(*page.TTLMs, 0)
+	if ms >= float64(maxTTL/time.Millisecond) {
+		return maxTTL, true
+	}
+	return time.Duration(ms * float64(time.Millisecond)), true
 }
 
 // ReportSkipped passes every entry ListTools skipped to fn, once the
@@ -143,8 +171,14 @@ func taskSupportOf(execution json.RawMessage) mcp.TaskSupport {
 // lenientCallResult decodes a tools/call result that mcp-go refused (it
 // fails the whole result on one content block of a type it does not know).
 // Unknown blocks become a text block saying what was there.
+//
+// A result that asks for input (2026-07-28 multi round-trip: resultType
+// input_required) is not a final result: when mcp-go failed on it (it
+// could not answer the input requests), that failure stands.
 func lenientCallResult(raw json.RawMessage) (*mcp.CallToolResult, error) {
 	var w struct {
+		ResultType        mcp.ResultType    `json:"resultType"`
+		InputRequests     json.RawMessage   `json:"inputRequests"`
 		Meta              *mcp.Meta         `json:"_meta"`
 		Content           []json.RawMessage `json:"content"`
 		StructuredContent json.RawMessage   `json:"structuredContent"`
@@ -152,6 +186,9 @@ func lenientCallResult(raw json.RawMessage) (*mcp.CallToolResult, error) {
 	}
 	if err := json.Unmarshal(raw, &w); err != nil {
 		return nil, err
+	}
+	if w.ResultType == mcp.ResultTypeInputRequired || present(w.InputRequests) {
+		return nil, errors.New("the result asks for input")
 	}
 	res := &mcp.CallToolResult{Result: mcp.Result{Meta: w.Meta}, IsError: w.IsError}
 	for _, item := range w.Content {

@@ -23,7 +23,11 @@ func TestTransports(t *testing.T) {
 			c := tc.connect(t, mcpclient.Config{Name: "srv-" + tc.name})
 			assert.Equal(t, "srv-"+tc.name, c.Name())
 			assert.Equal(t, mcptest.ServerName, c.ServerInfo().Name)
-			assert.Equal(t, mcp.LATEST_LEGACY_PROTOCOL_VERSION, c.ProtocolVersion())
+			want := mcp.LATEST_PROTOCOL_VERSION
+			if tc.name == mcptest.KindSSE {
+				want = mcp.LATEST_LEGACY_PROTOCOL_VERSION // HTTP+SSE predates 2026-07-28
+			}
+			assert.Equal(t, want, c.ProtocolVersion())
 
 			tools, err := c.ListTools(testCtx(t))
 			require.NoError(t, err)

@@ -32,17 +32,21 @@ const ElicitURL = "https://auth.example.test/connect?session=s-1"
 // A client without elicitation makes them fail with the server's error.
 func WithElicitTools() Option { return func(o *options) { o.elicit = true } }
 
+// The tools ask with multi round-trip results (SEP-2322): a 2026-07-28
+// client answers the input requests and calls again; for an older client
+// mcp-go sends elicitation/create itself and calls the handler again with
+// the answer. So the same tools serve both eras.
 func addElicitTools(s *server.MCPServer) {
 	s.AddTool(mcp.NewTool("ask",
 		mcp.WithDescription("Asks the user to fill in a form and answers what they gave."),
 		mcp.WithString("why"),
 	), func(ctx context.Context, req mcp.CallToolRequest) (*mcp.CallToolResult, error) {
-		msg := req.GetString("why", "Please fill in the form")
-		res, err := server.ServerFromContext(ctx).RequestElicitation(ctx, mcp.ElicitationRequest{
-			Params: mcp.ElicitationParams{Message: msg, RequestedSchema: json.RawMessage(ElicitFormSchema)},
-		})
-		if err != nil {
-			return mcp.NewToolResultError("elicitation failed: " + err.Error()), nil
+		res := server.ElicitationResponse(req.Params.InputResponses, "form")
+		if res == nil {
+			msg := req.GetString("why", "Please fill in the form")
+			return server.NewInputRequestBuilder("ask").
+				Elicit("form", mcp.ElicitationParams{Message: msg, RequestedSchema: json.RawMessage(ElicitFormSchema)}).
+				ToolResult(), nil
 		}
 		if res.Action != mcp.ElicitationResponseActionAccept {
 			return text(string(res.Action)), nil
@@ -52,11 +56,13 @@ func addElicitTools(s *server.MCPServer) {
 	})
 	s.AddTool(mcp.NewTool("ask_url",
 		mcp.WithDescription("Asks the user to open a URL and answers whether they did."),
-	), func(ctx context.Context, _ mcp.CallToolRequest) (*mcp.CallToolResult, error) {
-		res, err := server.ServerFromContext(ctx).RequestURLElicitation(ctx, server.ClientSessionFromContext(ctx),
-			"el-1", ElicitURL, "Connect your account")
-		if err != nil {
-			return mcp.NewToolResultError("elicitation failed: " + err.Error()), nil
+	), func(ctx context.Context, req mcp.CallToolRequest) (*mcp.CallToolResult, error) {
+		res := server.ElicitationResponse(req.Params.InputResponses, "url")
+		if res == nil {
+			return server.NewInputRequestBuilder("ask_url").
+				Elicit("url", mcp.ElicitationParams{Mode: mcp.ElicitationModeURL, ElicitationID: "el-1",
+					URL: ElicitURL, Message: "Connect your account"}).
+				ToolResult(), nil
 		}
 		return text("url " + string(res.Action)), nil
 	})
