@@ -155,6 +155,9 @@ type conn struct {
 	deny   map[string]bool
 	stale  atomic.Bool
 	icon   string // the server's icon (its serverInfo icons), for routes without one of their own
+	// expires is when the last listing goes stale by the server's ttlMs
+	// (Unix nanoseconds; 0: it said none). toolset.go
+	expires atomic.Int64
 
 	mu    sync.Mutex
 	tools []convert.Tool       // filtered, as last listed

@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"sort"
 	"sync"
+	"time"
 
 	"github.com/mark3labs/mcp-go/mcp"
 	"github.com/openai/openai-go/v3/packages/param"
@@ -38,17 +39,31 @@ type toolSet struct {
 	docs      *searchDocs      // the Bridge's analyses, shared by its tool sets (searchindex.go)
 }
 
+// A server's tools/list ttlMs (2026-07-28) is kept within these bounds: a
+// listing is not fetched again more than once a second per server, however
+// short the server says it keeps, nor kept longer than an hour.
+const (
+	minToolsTTL = time.Second
+	maxToolsTTL = time.Hour
+)
+
 // list relists one server's tools and stores the exposed ones.
 func (b *Bridge) list(ctx context.Context, c *conn) error {
 	c.stale.Store(false)
 	var skipped []convert.Diagnostic
 	var listed []mcpclient.Tool
 	var err error
+	ttl := time.Duration(-1)
 	if c.client.Capabilities().Tools != nil {
 		listed, err = c.client.ListTools(ctx, mcpclient.ReportSkipped(func(s mcpclient.SkippedTool) {
 			skipped = append(skipped, convert.Diagnostic{Server: c.srv.Name, Tool: s.Name, Field: "name", Reason: s.Reason, Dropped: true})
-		}))
+		}), mcpclient.ReportTTL(func(d time.Duration) { ttl = d }))
 	} // else a server with only resources or prompts: no tools to list
+	if ttl >= 0 {
+		c.expires.Store(time.Now().Add(min(max(ttl, minToolsTTL), maxToolsTTL)).UnixNano())
+	} else {
+		c.expires.Store(0)
+	}
 	if err != nil {
 		c.stale.Store(true)
 		return err
@@ -213,7 +228,14 @@ func (b *Bridge) Diagnostics() []Diagnostic {
 	return ds
 }
 
-// refreshStale relists only the servers that announced a change.
+// expired reports whether c's listing outlived the server's ttlMs.
+func (c *conn) expired(now time.Time) bool {
+	at := c.expires.Load()
+	return at != 0 && now.UnixNano() >= at
+}
+
+// refreshStale relists only the servers that announced a change, or whose
+// listing outlived the ttlMs they gave it.
 func (b *Bridge) refreshStale(ctx context.Context) error {
 	return b.refresh(ctx, true)
 }
@@ -230,9 +252,10 @@ func (b *Bridge) refresh(ctx context.Context, onlyStale bool) error {
 		errs []error
 		any  bool
 	)
+	now := time.Now()
 	for _, name := range b.order {
 		c := b.conns[name]
-		if onlyStale && !c.stale.Load() {
+		if onlyStale && !c.stale.Load() && !c.expired(now) {
 			continue
 		}
 		any = true
