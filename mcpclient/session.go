@@ -233,9 +233,7 @@ func (c *Client) dialAt(ctx context.Context, version string) (*session, error) {
 	}
 
 	copts := []client.ClientOption{client.WithProtocolVersion(cfg.ProtocolVersion)}
-	if !mcp.IsModernProtocol(cfg.ProtocolVersion) {
-		copts = append(copts, client.WithLegacyProtocolOnly())
-	} else if s.stdio != nil {
+	if mcp.IsModernProtocol(cfg.ProtocolVersion) && s.stdio != nil {
 		// The ping paired with the probe tells a server that ignores it
 		// (stdioprobe.go); this only bounds one that answers neither.
 		copts = append(copts, client.WithDiscoverTimeout(stdioProbeTimeout))
