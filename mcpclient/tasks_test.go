@@ -33,7 +33,9 @@ func TestInProcessTaskTool(t *testing.T) {
 		})
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
-	c, err := mcpclient.Connect(ctx, mcpclient.Config{Name: "jobs", Transport: &mcpclient.InProcess{Server: srv}})
+	// 2025-11-25 tasks (tasks/result), which 2026-07-28 removed.
+	c, err := mcpclient.Connect(ctx, mcpclient.Config{Name: "jobs", Transport: &mcpclient.InProcess{Server: srv},
+		ProtocolVersion: mcp.LATEST_LEGACY_PROTOCOL_VERSION})
 	require.NoError(t, err)
 	defer c.Close()
 
