@@ -93,6 +93,13 @@ type Config struct {
 	// within [100 ms, MaxTaskPoll]. The call's context bounds the whole
 	// wait. Default DefaultMaxTaskPoll.
 	MaxTaskPoll time.Duration
+	// TraceMeta, when set, gives the trace context to send in the _meta of
+	// each tools/call, resources/read and prompts/get, on every transport
+	// (stdio included): the W3C traceparent and tracestate of the
+	// request's context (a map of _meta keys to values; nil or empty sends
+	// none). bridgeotel.TraceMeta gives it from OpenTelemetry; this
+	// package depends on no tracing library.
+	TraceMeta func(ctx context.Context) map[string]string
 	// OnResourceUpdated is called after notifications/resources/updated (a
 	// subscribed resource changed; see Client.Subscribe), on the same
 	// goroutine as OnNotification.

@@ -242,6 +242,9 @@ func (c *Client) dialAt(ctx context.Context, version string) (*session, error) {
 		copts = append(copts, client.WithElicitationHandler(elicitationFunc{server: cfg.Name, fn: cfg.OnElicitation}))
 	}
 	copts = append(copts, c.capabilityOptions()...)
+	if cfg.TraceMeta != nil {
+		copts = append(copts, client.WithMetaPropagator(traceMeta(cfg.TraceMeta)))
+	}
 	if mcp.IsModernProtocol(version) {
 		// CallTool follows the tasks the server decides to run (tasks.go).
 		copts = append(copts, client.WithClientCapabilities(mcp.ClientCapabilities{

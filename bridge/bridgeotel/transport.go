@@ -1,6 +1,7 @@
 package bridgeotel
 
 import (
+	"context"
 	"net/http"
 
 	"go.opentelemetry.io/otel"
@@ -56,5 +57,29 @@ func (t *transport) RoundTrip(req *http.Request) (*http.Response, error) {
 func (t *transport) CloseIdleConnections() {
 	if c, ok := t.base.(interface{ CloseIdleConnections() }); ok {
 		c.CloseIdleConnections()
+	}
+}
+
+// TraceMeta returns a function for mcpclient.Config.TraceMeta (a field of
+// every bridge.Server): each tools/call, resources/read and prompts/get
+// then carries the trace context of its context in its _meta, under the
+// propagator's keys (traceparent and tracestate for W3C trace context), as
+// MCP asks for transports without headers (stdio) and servers that read it
+// from _meta:
+//
+//	srv := bridge.Stdio("files", "files-server")
+//	srv.TraceMeta = bridgeotel.TraceMeta()
+//
+// Only WithPropagator applies; other options are ignored.
+func TraceMeta(opts ...Option) func(ctx context.Context) map[string]string {
+	p := newConfig(opts).propagator
+	return func(ctx context.Context) map[string]string {
+		prop := p
+		if prop == nil {
+			prop = otel.GetTextMapPropagator()
+		}
+		carrier := propagation.MapCarrier{}
+		prop.Inject(ctx, carrier)
+		return carrier
 	}
 }
