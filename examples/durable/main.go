@@ -2,7 +2,8 @@
 // worker holding an MCP server, starts a run as a workflow and follows it
 // to its answer.
 //
-//	temporal server start-dev --headless &           # a local dev server on localhost:7233
+//	temporal server start-dev --headless \
+//	  --dynamic-config-value history.transferProcessorMaxPollRPS=10000 &   # a local dev server on localhost:7233
 //	go run ./examples/durable [--temporal localhost:7233] [--prompt "..."]
 //
 // Without OPENAI_API_KEY the model is a scripted stand-in on a local

@@ -45,6 +45,8 @@ func plan(prompt string) []responsestest.FunctionCall {
 		}
 	case "echo":
 		calls = append(calls, responsestest.FunctionCall{Name: prefix + "echo", Arguments: `{"text":"hi"}`})
+	case "add": // a tool without hints: side effects, as far as a runner knows
+		calls = append(calls, responsestest.FunctionCall{Name: prefix + "add", Arguments: `{"a":1,"b":2}`})
 	}
 	return calls
 }
