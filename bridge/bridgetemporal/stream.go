@@ -133,7 +133,9 @@ func (a *Activities) stream(ctx context.Context, api responses.StreamAPI, body o
 // eager says whether a streamed call may start before its response is
 // recorded: the Loop would run it (not refused), it needs no approval, and
 // it may be retried, since a model request that is retried brings new call
-// ids and runs its calls again.
+// ids and runs its calls again. The activity's Loop has no loaded set, so
+// a deferred function of client tool search never starts early; the
+// workflow's Loop, which has the run's set, decides it after the response.
 func (a *Activities) eager(l *responses.Loop, tb *toolBox, c responses.Call) bool {
 	if c.Route.Server == "" || c.Hosted != "" {
 		return false

@@ -151,7 +151,9 @@ const (
 	// output. A turn's deltas, in order, are its text (a request that is
 	// retried starts its text again).
 	EventTextDelta EventKind = "text_delta"
-	// EventCall: a call is about to run (Call).
+	// EventCall: a call is about to run (Call); for a call that ran in
+	// the model request (StreamOptions.Eager), once that request is
+	// recorded, just before its EventCallDone.
 	EventCall EventKind = "call"
 	// EventAwaitingApproval: a call waits for Approve or Deny (Call).
 	EventAwaitingApproval EventKind = "awaiting_approval"
