@@ -67,12 +67,12 @@ import (
 // request and are never logged. AllowTools becomes allowed_tools (less
 // DenyTools), Description server_description, and with [ToolSearchHosted]
 // the tool is deferred unless AlwaysLoad has "*". The API asks to approve
-// the calls where the run's policy has a say ([WithApproval], less
-// AutoApprove; every call when DenyTools has no AllowTools beside it, so
-// that the denied ones can be refused); each request passes the policy as
-// a [Call] whose Hosted is the server's name, and one for a tool that
-// AllowTools or DenyTools leave out, or for a server not configured, is
-// denied without asking. The API runs the approved calls: they show in
+// every call not in AutoApprove (every call when DenyTools has no
+// AllowTools beside it, so that the denied ones can be refused); each
+// request passes the run's policy as a [Call] whose Hosted is the server's
+// name ([WithApproval], or approved at once without one), and one for a
+// tool that AllowTools or DenyTools leave out, or for a server not
+// configured, is denied without asking. The API runs the approved calls: they show in
 // each turn's Hosted calls (responses.HostedCall), in [Bridge.Stream] as
 // responses.EventHostedCall events, and in traces. PerUser, Resources,
 // Prompts and the connection hooks do not apply.

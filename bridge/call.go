@@ -72,10 +72,8 @@ func (e *turnExec) Route(call Call) responses.Route {
 // a call is routed to in this turn, so the run's approval hook is skipped.
 func (e *turnExec) Preapproved(call Call) bool {
 	if call.Hosted != "" {
-		// The run's own policy: AutoApprove, or no approval hook at all
-		// (the run's calls need no approval then either).
 		h := e.b.hostedRoute(call)
-		return h != nil && (e.run.loop.Approve == nil || autoApproved(h.srv.AutoApprove, call.Name))
+		return h != nil && autoApproved(h.srv.AutoApprove, call.Name)
 	}
 	r := e.ts.find(call)
 	return r != nil && autoApproved(r.conn.srv.AutoApprove, r.fn.Tool)

@@ -79,19 +79,19 @@ func newHostedServer(s Server) *hostedServer {
 	return h
 }
 
-// hostedTools returns the mcp tools of the hosted servers for one turn of
-// a run: approvals are asked where the run's policy has a say (with an
-// approval hook, every tool not in AutoApprove), and where a deny list can
+// hostedTools returns the mcp tools of the hosted servers for one turn:
+// the API asks to approve every call not in AutoApprove (the run's policy,
+// whoever drives the run, decides), and every call when a deny list can
 // only be enforced by denying (no allow list to leave the tool out of). A
 // server whose token cannot be had is left out of the turn, with a
 // warning that names it.
-func (b *Bridge) hostedTools(run *runConfig, mode ToolSearchMode) []oai.ToolUnionParam {
+func (b *Bridge) hostedTools(mode ToolSearchMode) []oai.ToolUnionParam {
 	if len(b.hosted) == 0 {
 		return nil
 	}
 	out := make([]oai.ToolUnionParam, 0, len(b.hosted))
 	for _, h := range b.hosted {
-		p, err := h.toolParam(run.loop.Approve != nil, mode == ToolSearchHosted)
+		p, err := h.toolParam(mode == ToolSearchHosted)
 		if err != nil {
 			b.log.Warn("hosted mcp server left out of the turn", "server", h.srv.Name, "error", err)
 			continue
@@ -103,7 +103,7 @@ func (b *Bridge) hostedTools(run *runConfig, mode ToolSearchMode) []oai.ToolUnio
 
 // toolParam is the server's mcp tool. Its headers and token go to the API
 // in the request body only; nothing here logs them.
-func (h *hostedServer) toolParam(hook, deferred bool) (*oai.ToolMcpParam, error) {
+func (h *hostedServer) toolParam(deferred bool) (*oai.ToolMcpParam, error) {
 	p := &oai.ToolMcpParam{ServerLabel: h.srv.Name, ServerURL: param.NewOpt(h.http.URL)}
 	if h.srv.Description != "" {
 		p.ServerDescription = param.NewOpt(h.srv.Description)
@@ -136,18 +136,20 @@ func (h *hostedServer) toolParam(hook, deferred bool) (*oai.ToolMcpParam, error)
 		}
 		p.AllowedTools = oai.ToolMcpAllowedToolsUnionParam{OfMcpAllowedTools: allowed}
 	}
-	p.RequireApproval = h.requireApproval(hook)
+	p.RequireApproval = h.requireApproval()
 	if deferred && !slices.Contains(h.srv.AlwaysLoad, allTools) {
 		p.DeferLoading = param.NewOpt(true)
 	}
 	return p, nil
 }
 
-// requireApproval says which calls the API is to have approved: with an
-// approval hook, all but the AutoApprove ones; without, none (the run's
-// own calls need none either), except that a deny list without an allow
-// list is enforced by answering no, so then every call is asked.
-func (h *hostedServer) requireApproval(hook bool) oai.ToolMcpRequireApprovalUnionParam {
+// requireApproval says which calls the API is to have approved: all but
+// the AutoApprove ones, whatever the run's hook (a durable run's approvals
+// are the workflow's), and every call when a deny list has no allow list
+// beside it (answering no is then the only way to stop a denied tool).
+// A run without an approval policy approves the requests at once: one
+// more request per call, which AutoApprove "*" saves.
+func (h *hostedServer) requireApproval() oai.ToolMcpRequireApprovalUnionParam {
 	setting := func(s string) oai.ToolMcpRequireApprovalUnionParam {
 		return oai.ToolMcpRequireApprovalUnionParam{OfMcpToolApprovalSetting: param.NewOpt(s)}
 	}
@@ -155,7 +157,7 @@ func (h *hostedServer) requireApproval(hook bool) oai.ToolMcpRequireApprovalUnio
 	switch {
 	case denyByAnswer:
 		return setting("always")
-	case !hook || slices.Contains(h.srv.AutoApprove, allTools):
+	case slices.Contains(h.srv.AutoApprove, allTools):
 		return setting("never")
 	}
 	var never []string

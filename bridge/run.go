@@ -117,7 +117,7 @@ func (s *source) Toolbox(ctx context.Context) (responses.Toolbox, error) {
 	}
 	ts := b.current.Load()
 	tools := ts.params
-	if hosted := b.hostedTools(s.run, ts.mode); len(hosted) > 0 {
+	if hosted := b.hostedTools(ts.mode); len(hosted) > 0 {
 		tools = append(append(make([]oai.ToolUnionParam, 0, len(tools)+len(hosted)), tools...), hosted...)
 	}
 	return responses.Toolbox{Tools: tools, Exec: &turnExec{b: b, ts: ts, run: s.run}}, nil

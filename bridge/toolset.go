@@ -190,7 +190,7 @@ func functionToolParam(ft *convert.FunctionTool) oai.ToolUnionParam {
 // is a fresh copy; the schemas inside are shared and must not be modified.
 func (b *Bridge) RequestTools() []oai.ToolUnionParam {
 	ts := b.current.Load()
-	return append(append([]oai.ToolUnionParam(nil), ts.params...), b.hostedTools(&b.cfg.run, ts.mode)...)
+	return append(append([]oai.ToolUnionParam(nil), ts.params...), b.hostedTools(ts.mode)...)
 }
 
 // Routes returns every function the model may call, by the name it calls

@@ -133,11 +133,7 @@ func (r *runner) runCall(ctx context.Context, exec Executor, c Call) (rec CallRe
 	if refused, ok := r.loop.Refused(c); ok {
 		return refused
 	}
-	pre := preapproved(exec, c)
-	if denied, ok := r.loop.Unapproved(c, pre); ok {
-		return denied
-	}
-	if r.loop.NeedsApproval(pre) {
+	if r.loop.NeedsApproval(preapproved(exec, c)) {
 		ok, reason, err := r.approve(ctx, c)
 		if err != nil {
 			return r.loop.Completed(c, Output{}, fmt.Errorf("call to %s was not approved: %w", c.Name, err))

@@ -126,7 +126,7 @@ func TestHostedApprovalChainedAndStateless(t *testing.T) {
 }
 
 // Hostile: a hosted call the tool source does not route is denied without
-// asking; with no approval policy nothing is approved; a flood of approval
+// asking, with or without an approval policy; a flood of approval
 // requests reaches the policy a bounded number of times, and every request
 // is still answered (no).
 func TestHostedApprovalsFailClosed(t *testing.T) {
@@ -161,13 +161,21 @@ func TestHostedApprovalsFailClosed(t *testing.T) {
 	assert.Contains(t, evil["reason"], "not a tool this run offers")
 	assert.True(t, res.Turns[0].Calls[0].Denied)
 
-	// No approval policy: nothing approved (unless the executor preapproves).
+	// No approval policy: a routed request is approved as a function call
+	// would run; the unrouted one and those past the bound are still not.
 	res, err = responses.Run(testCtx(t), api, p, responses.Static(hostedExec{known: map[string]bool{"docs": true}}), responses.Options{})
 	require.NoError(t, err)
-	for _, a := range s.Requests()[3].Input {
-		assert.Equal(t, false, a["approve"])
+	got := s.Requests()[3].Input
+	require.Len(t, got, 41)
+	approved := 0
+	for _, a := range got {
+		if a["approve"] == true {
+			approved++
+		}
 	}
-	assert.True(t, strings.Contains(fmt.Sprint(s.Requests()[3].Input[1]["reason"]), "no approval policy"))
+	assert.Equal(t, 15, approved)
+	assert.Equal(t, false, got[0]["approve"])
+	assert.True(t, strings.Contains(fmt.Sprint(got[40]["reason"]), "more than 16 approval requests"))
 	_ = res
 }
 

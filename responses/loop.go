@@ -280,17 +280,6 @@ func (l *Loop) NeedsApproval(preapproved bool) bool {
 	return l.opts.Approve != nil && !preapproved
 }
 
-// Unapproved returns the denial of a hosted call's approval request that
-// nothing approves, and true: a call whose Hosted is set, not preapproved,
-// in a run without an approval policy (Options.Approve nil). A hosted call
-// is approved by the policy or not at all.
-func (l *Loop) Unapproved(c Call, preapproved bool) (CallRecord, bool) {
-	if c.Hosted == "" || preapproved || l.opts.Approve != nil {
-		return CallRecord{}, false
-	}
-	return l.Denied(c, "the run has no approval policy for calls of hosted tools"), true
-}
-
 // Denied returns the record of a call that was not approved; the model
 // reads reason ("no reason given" when empty).
 func (l *Loop) Denied(c Call, reason string) CallRecord {

@@ -60,10 +60,11 @@ type Call struct {
 	// request (an mcp_approval_request item; see [HostedCall]): Hosted is
 	// the tool's server_label, Name and Arguments are the call's, and
 	// CallID and ItemID the request's id. The loop never executes it: it
-	// is approved only when the turn's Executor routes it (a [Router]
-	// giving a non-zero Route) and the run's policy approves it (the
-	// Executor's [Preapprover], or Options.Approve); anything else denies
-	// it. The answer is an mcp_approval_response item in the next request.
+	// is denied unless the turn's Executor routes it (a [Router] giving a
+	// non-zero Route), then approved by the run's policy as a function
+	// call would be run (the Executor's [Preapprover], Options.Approve when
+	// set). The answer is an mcp_approval_response item in the next
+	// request.
 	Hosted string
 
 	// malformed says why the item cannot be run (no name, arguments not

@@ -368,9 +368,6 @@ func (w *wfRun) call(ctx workflow.Context, turn int, c responses.Call, r Route, 
 	if rec, refused := l.Refused(c); refused {
 		return rec
 	}
-	if rec, denied := l.Unapproved(c, r.Preapproved); denied {
-		return rec // a hosted call nothing approves
-	}
 	if ran != nil && r.Retry && !l.NeedsApproval(r.Preapproved) {
 		// Run by the model request as the model wrote it (StreamOptions.Eager).
 		w.emit(Event{Kind: EventCall, Turn: turn, Call: view(c, r)})
