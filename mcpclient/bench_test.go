@@ -2,6 +2,7 @@ package mcpclient_test
 
 import (
 	"bufio"
+	"cmp"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -17,19 +18,26 @@ import (
 
 // BenchmarkConnectLegacySilent measures Connect (spawn, initialize,
 // notifications/initialized) against a legacy stdio server that ignores
-// methods it does not know. Were Connect to probe server/discover first,
-// every iteration would wait for mcp-go's 5s discover timeout.
+// methods it does not know, offering 2025-11-25 (no probe) and with the
+// default (2026-07-28 first): the probe is answered by nobody, the ping
+// sent with it is, and the handshake follows after the probe's grace
+// instead of mcp-go's 5s discover timeout.
 func BenchmarkConnectLegacySilent(b *testing.B) {
-	cfg := stdioConfig("bench", "-mode", mcptest.ModeLegacySilent)
-	ctx := context.Background()
-	for b.Loop() {
-		c, err := mcpclient.Connect(ctx, cfg)
-		if err != nil {
-			b.Fatal(err)
-		}
-		b.StopTimer()
-		_ = c.Close()
-		b.StartTimer()
+	for _, version := range []string{mcp.LATEST_LEGACY_PROTOCOL_VERSION, ""} {
+		cfg := stdioConfig("bench", "-mode", mcptest.ModeLegacySilent)
+		cfg.ProtocolVersion = version
+		b.Run("offer="+cmp.Or(version, "default"), func(b *testing.B) {
+			ctx := context.Background()
+			for b.Loop() {
+				c, err := mcpclient.Connect(ctx, cfg)
+				if err != nil {
+					b.Fatal(err)
+				}
+				b.StopTimer()
+				_ = c.Close()
+				b.StartTimer()
+			}
+		})
 	}
 }
 

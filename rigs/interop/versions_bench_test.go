@@ -10,7 +10,7 @@ import (
 	"github.com/mcpbridge/mcpbridge/rigs/interop"
 )
 
-// BenchmarkConnectVersions measures Connect and Close against the version
+// BenchmarkConnectVersions measures Connect (not Close) against the version
 // servers, over stdio (spawn included) and streamable HTTP, offering
 // 2025-11-25 (the default before 2026-07-28 was, no probe) and with the
 // default (2026-07-28 first, the server/discover probe, and the handshake
@@ -40,7 +40,9 @@ func BenchmarkConnectVersions(b *testing.B) {
 						if err != nil {
 							b.Fatal(err)
 						}
+						b.StopTimer()
 						_ = c.Close()
+						b.StartTimer()
 					}
 				})
 			}
