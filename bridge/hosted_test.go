@@ -3,6 +3,7 @@ package bridge
 import (
 	"bytes"
 	"context"
+	"errors"
 	"log/slog"
 	"sync"
 	"testing"
@@ -10,6 +11,9 @@ import (
 	oai "github.com/openai/openai-go/v3/responses"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+	"golang.org/x/oauth2"
+
+	"github.com/mcpbridge/mcpbridge/mcpclient/oauth"
 
 	"github.com/mcpbridge/mcpbridge/responses"
 	"github.com/mcpbridge/mcpbridge/responses/responsestest"
@@ -220,4 +224,31 @@ func TestHostedConfigErrors(t *testing.T) {
 	_, err = New(ctxT(t), []Server{stdio})
 	require.ErrorContains(t, err, "HTTPTransport")
 	_ = oai.ToolUnionParam{}
+}
+
+type failingTokens struct{}
+
+func (failingTokens) Token() (*oauth2.Token, error) {
+	return nil, errors.New("refresh failed for refresh_token rt-SECRET-abcdefghijklmnopqrstuvwxyz")
+}
+
+// A hosted server whose OAuth TokenSource fails is left out of the turn
+// with a warning naming it; the token source's error text loses anything
+// token-like, and the run goes on with the other tools.
+func TestHostedTokenFailureIsLeftOutQuietly(t *testing.T) {
+	s := hostedDocs()
+	s.Transport.(*HTTPTransport).Headers = nil
+	s.Transport.(*HTTPTransport).OAuth = &oauth.Config{TokenSource: failingTokens{}}
+	api, client := fakeAPI(t, responsestest.Script(responsestest.Text("fine")))
+	var logs bytes.Buffer
+	b := newBridge(t, []Server{InProcess("s", mcptest.NewServer()), s}, WithLogger(slog.New(slog.NewTextHandler(&logs, nil))))
+	res, err := b.Run(ctxT(t), &client.Responses, params("x"))
+	require.NoError(t, err)
+	assert.Equal(t, "fine", res.OutputText)
+	for _, tl := range api.Requests()[0].Tools {
+		assert.NotEqual(t, "mcp", tl["type"])
+	}
+	assert.Contains(t, logs.String(), "hosted mcp server left out")
+	assert.Contains(t, logs.String(), "docs")
+	assert.NotContains(t, logs.String(), "rt-SECRET-abcdefghijklmnopqrstuvwxyz")
 }
