@@ -7,6 +7,8 @@ package bridgetemporal_test
 import (
 	"bytes"
 	"context"
+	"encoding/json"
+	"fmt"
 	"testing"
 
 	"github.com/mark3labs/mcp-go/mcp"
@@ -96,20 +98,27 @@ func TestDurableOutputSchema(t *testing.T) {
 }
 
 // sampler has a tool "ask" that asks the client's model for a completion
-// (sampling/createMessage) while the call is in flight.
+// while the call is in flight. It asks with a multi round-trip result
+// (SEP-2322): a 2026-07-28 client answers the input request and calls
+// again; for an older client mcp-go sends sampling/createMessage itself and
+// calls the handler again with the answer, so both eras are served.
 func sampler() *server.MCPServer {
 	srv := server.NewMCPServer("sampler", "1.0.0", server.WithToolCapabilities(false))
-	srv.AddTool(mcp.NewTool("ask"), func(ctx context.Context, _ mcp.CallToolRequest) (*mcp.CallToolResult, error) {
-		req := mcp.CreateMessageRequest{}
-		req.Messages = []mcp.SamplingMessage{{Role: mcp.RoleUser, Content: mcp.NewTextContent("sample me")}}
-		req.SystemPrompt = "sampling"
-		req.MaxTokens = 100
-		//lint:ignore SA1019 the legacy protocol the servers negotiate still has sampling; testing it is the point.
-		res, err := srv.RequestSampling(ctx, req)
-		if err != nil {
-			return mcp.NewToolResultError("refused: " + err.Error()), nil
+	srv.AddTool(mcp.NewTool("ask"), func(ctx context.Context, req mcp.CallToolRequest) (*mcp.CallToolResult, error) {
+		res := server.SamplingResponse(req.Params.InputResponses, "sample")
+		if res == nil {
+			params := mcp.CreateMessageParams{SystemPrompt: "sampling", MaxTokens: 100}
+			params.Messages = []mcp.SamplingMessage{{Role: mcp.RoleUser, Content: mcp.NewTextContent("sample me")}}
+			return server.NewInputRequestBuilder("ask").Sample("sample", params).ToolResult(), nil
 		}
-		return mcp.NewToolResultText(res.Model + " said: " + res.Content.(mcp.TextContent).Text), nil
+		// The content arrives typed from a handshake-era client and as
+		// decoded JSON from an input response: read it as JSON either way.
+		var text struct{ Type, Text string }
+		raw, _ := json.Marshal(res.Content)
+		if err := json.Unmarshal(raw, &text); err != nil || text.Type != "text" {
+			return mcp.NewToolResultError(fmt.Sprintf("sampled content is not text: %s", raw)), nil
+		}
+		return mcp.NewToolResultText(res.Model + " said: " + text.Text), nil
 	})
 	return srv
 }

@@ -3,6 +3,7 @@ package bridgetemporal_test
 import (
 	"context"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -27,7 +28,7 @@ func TestOpenTelemetryInterceptorTracesTheRun(t *testing.T) {
 	require.NoError(t, err)
 
 	e := newEnv(t, shopModel(), bridgetemporal.WorkerOptions{})
-	e.SetWorkerOptions(worker.Options{Interceptors: []interceptor.WorkerInterceptor{tracing}})
+	e.SetWorkerOptions(worker.Options{Interceptors: []interceptor.WorkerInterceptor{tracing}, DeadlockDetectionTimeout: 10 * time.Second}) // as testEnv
 	e.ExecuteWorkflow(bridgetemporal.Workflow, input(t, params("buy tea"), bridgetemporal.RunOptions{}))
 	require.NoError(t, e.GetWorkflowError())
 
