@@ -27,14 +27,17 @@ type session struct {
 	sse   bool
 	info  mcp.InitializeResult
 
-	life      context.Context // ends when the session closes
-	cancel    context.CancelFunc
-	listener  listener // the subscriptions/listen stream of a modern session (listen.go)
-	lost      chan struct{}
-	lostErr   error // why the connection was lost, if known; set before lost closes
-	lostOnce  sync.Once
-	closeOnce sync.Once
-	closeErr  error
+	life     context.Context // ends when the session closes
+	cancel   context.CancelFunc
+	listener listener // the subscriptions/listen stream of a modern session (listen.go)
+	// probeSpoiled tells a streamable HTTP session whose server answered
+	// server/discover with a result (tap.go).
+	probeSpoiled func() bool
+	lost         chan struct{}
+	lostErr      error // why the connection was lost, if known; set before lost closes
+	lostOnce     sync.Once
+	closeOnce    sync.Once
+	closeErr     error
 
 	// uses counts the requests in flight on s; a retired session (one the
 	// server forgot) is closed once the last of them is over.
@@ -165,6 +168,14 @@ func (c *Client) dial(ctx context.Context) (*session, error) {
 	}
 	c.mu.Unlock()
 	s, err := c.dialAt(ctx, version)
+	if err == nil && mcp.IsModernProtocol(version) && !s.modern() && s.probeSpoiled() {
+		// A handshake-version server that answered the probe with some
+		// result: connect again without the probe, so that the standalone
+		// GET stream opens (httpTap.probeSpoiled).
+		legacy := s.info.ProtocolVersion
+		_ = s.close()
+		s, err = c.dialAt(ctx, legacy)
+	}
 	if err != nil && mcp.IsModernProtocol(version) {
 		legacy := ""
 		var refused mcp.UnsupportedProtocolVersionError
@@ -251,7 +262,13 @@ func (c *Client) dialAt(ctx context.Context, version string) (*session, error) {
 			Extensions: map[string]any{tasksExtension: map[string]any{}},
 		}))
 	}
-	s.mc = client.NewClient(wrapTransport(inner, c.strays), copts...)
+	wrapped := wrapTransport(inner, c.strays)
+	if h, ok := wrapped.(*httpTap); ok {
+		s.probeSpoiled = h.probeSpoiled
+	} else {
+		s.probeSpoiled = func() bool { return false }
+	}
+	s.mc = client.NewClient(wrapped, copts...)
 	stopStart := context.AfterFunc(ctx, cancel)
 	if err := s.mc.Start(life); err != nil {
 		stopStart()

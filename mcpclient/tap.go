@@ -158,16 +158,32 @@ type httpTap struct {
 	*tap
 	http   transport.HTTPConnection
 	strays *strayResponses // nil but for streamable HTTP
+	// discoverAnswered is set when server/discover got a result.
+	discoverAnswered atomic.Bool
 }
 
 // SendRequest also takes the response from a GET stream (strays.go).
-func (t *httpTap) SendRequest(ctx context.Context, req transport.JSONRPCRequest) (*transport.JSONRPCResponse, error) {
+func (t *httpTap) SendRequest(ctx context.Context, req transport.JSONRPCRequest) (resp *transport.JSONRPCResponse, err error) {
+	if req.Method == string(mcp.MethodServerDiscover) {
+		defer func() {
+			if err == nil && resp != nil && resp.Error == nil {
+				t.discoverAnswered.Store(true)
+			}
+		}()
+	}
 	if t.strays == nil {
 		return t.tap.SendRequest(ctx, req)
 	}
-	resp, err := t.strays.sendOrStray(ctx, renamed(ctx, req), t.Interface.SendRequest)
+	resp, err = t.strays.sendOrStray(ctx, renamed(ctx, req), t.Interface.SendRequest)
 	return t.record(ctx, req, resp, err)
 }
+
+// probeSpoiled reports whether the server answered server/discover with a
+// result (which mcp-go then found was no discovery result): mcp-go's
+// transport takes such an answer for a 2026-07-28 session and never opens
+// the standalone GET stream, so a session that fell back to the handshake
+// after it would hear nothing outside of requests.
+func (t *httpTap) probeSpoiled() bool { return t.discoverAnswered.Load() }
 
 // SetProtocolVersion forwards the negotiated version.
 func (t *httpTap) SetProtocolVersion(version string) { t.http.SetProtocolVersion(version) }
