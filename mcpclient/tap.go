@@ -3,7 +3,9 @@ package mcpclient
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
+	"net/url"
 	"sync"
 	"sync/atomic"
 
@@ -160,22 +162,52 @@ type httpTap struct {
 	strays *strayResponses // nil but for streamable HTTP
 	// discoverAnswered is set when server/discover got a result.
 	discoverAnswered atomic.Bool
+	// probeUnsent holds the error of a server/discover request that never
+	// reached the server (see SendRequest).
+	probeUnsent atomic.Pointer[error]
 }
 
 // SendRequest also takes the response from a GET stream (strays.go).
+//
+// mcp-go falls back to the initialize handshake on any failure of the
+// server/discover probe. When the probe's HTTP request itself failed (an
+// authorization grant refused, a DPoP or network error: *url.Error), the
+// server never answered, so it is not known to be of a handshake version,
+// and initialize would only repeat the failure: a refused grant would be
+// tried twice. So when the server answered 401: the answer is about
+// authorization, not the protocol. Initialize then fails at once with the
+// probe's error.
 func (t *httpTap) SendRequest(ctx context.Context, req transport.JSONRPCRequest) (resp *transport.JSONRPCResponse, err error) {
-	if req.Method == string(mcp.MethodServerDiscover) {
+	switch req.Method {
+	case string(mcp.MethodServerDiscover):
 		defer func() {
 			if err == nil && resp != nil && resp.Error == nil {
 				t.discoverAnswered.Store(true)
 			}
+			if probeFailedBeforeTheProtocol(err) {
+				t.probeUnsent.Store(&err)
+			}
 		}()
+	case string(mcp.MethodInitialize):
+		if perr := t.probeUnsent.Load(); perr != nil {
+			return nil, *perr
+		}
 	}
 	if t.strays == nil {
 		return t.tap.SendRequest(ctx, req)
 	}
 	resp, err = t.strays.sendOrStray(ctx, renamed(ctx, req), t.Interface.SendRequest)
 	return t.record(ctx, req, resp, err)
+}
+
+// probeFailedBeforeTheProtocol reports whether err, the failure of a
+// server/discover request, says nothing of the server's protocol version:
+// the request was never answered, or was answered 401.
+func probeFailedBeforeTheProtocol(err error) bool {
+	var ue *url.Error
+	var auth *transport.AuthorizationRequiredError
+	var oauthAuth *transport.OAuthAuthorizationRequiredError
+	return errors.As(err, &ue) || errors.As(err, &auth) || errors.As(err, &oauthAuth)
 }
 
 // probeSpoiled reports whether the server answered server/discover with a
