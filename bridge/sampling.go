@@ -90,6 +90,18 @@ type SamplingConfig struct {
 	// serves), and the one given to New; a call any of them refuses is
 	// denied. 0 (the default): the model is offered no tools and answers
 	// in one response.
+	//
+	// A server whose config sets SamplingTools ([mcpclient.Config]) is
+	// told the bridge supports sampling.tools (MCP 2025-11-25) and may
+	// offer the model its own tools: the model answers in one response,
+	// its function calls go back to the server as tool_use blocks (stop
+	// reason "toolUse"), and the server runs them and sends their results
+	// in its next request. Such a request passes the same limits and
+	// Approve hook as any, its tools' schemas count towards
+	// MaxInputBytes, it may offer at most [convert.MaxSamplingTools] tools
+	// with valid function names, and ToolTurns does not apply to it. Other
+	// servers' requests with tools are refused with
+	// [mcpclient.ErrSamplingTools].
 	ToolTurns int
 }
 
@@ -292,6 +304,10 @@ func inputBytes(req mcp.CreateMessageRequest) int {
 	for _, m := range req.Messages {
 		add(m.Content)
 	}
+	for _, t := range req.Tools {
+		b, _ := json.Marshal(t)
+		n += len(b)
+	}
 	return n
 }
 
@@ -310,11 +326,24 @@ func (s *sampler) sample(ctx context.Context, server string, req mcp.CreateMessa
 	defer cancel()
 	// Limits first: a flood of requests must not reach a person.
 	if n := inputBytes(req); n > s.cfg.MaxInputBytes {
-		return nil, fmt.Errorf("%w: the request's input (messages and system prompt) is %d bytes, over the limit of %d", errSamplingLimit, n, s.cfg.MaxInputBytes)
+		return nil, fmt.Errorf("%w: the request's input (messages, system prompt and tools) is %d bytes, over the limit of %d", errSamplingLimit, n, s.cfg.MaxInputBytes)
+	}
+	// Only a server whose config sets SamplingTools gets here with tools:
+	// mcpclient refuses the others' (mcpclient.ErrSamplingTools).
+	offersTools := len(req.Tools) > 0 || req.ToolChoice != nil
+	if len(req.Tools) > convert.MaxSamplingTools {
+		return nil, fmt.Errorf("%w: %d tools offered, over the limit of %d", errSamplingLimit, len(req.Tools), convert.MaxSamplingTools)
 	}
 	key := s.limitKey(ctx, server)
 	if err := s.take(key); err != nil {
 		return nil, err
+	}
+	var tools *convert.ToolSet
+	if len(req.Tools) > 0 {
+		var err error
+		if tools, err = convert.SamplingTools(req.Tools, s.b.cfg.convert.Strict); err != nil {
+			return nil, err
+		}
 	}
 	if s.cfg.Approve != nil {
 		ok, reason := safeApprove(ctx, s.cfg.Approve, server, req)
@@ -326,13 +355,13 @@ func (s *sampler) sample(ctx context.Context, server string, req mcp.CreateMessa
 		}
 	}
 	params, err := convert.SamplingRequest(req.CreateMessageParams, convert.SamplingOptions{
-		Model: s.cfg.Model, Models: s.cfg.Models, MaxOutputTokens: s.cfg.MaxOutputTokens})
+		Model: s.cfg.Model, Models: s.cfg.Models, MaxOutputTokens: s.cfg.MaxOutputTokens, Tools: tools})
 	if err != nil {
 		return nil, err
 	}
 	api := budgetAPI{s: s, key: key}
 	var resp *oai.Response
-	if s.cfg.ToolTurns > 0 {
+	if s.cfg.ToolTurns > 0 && !offersTools {
 		if s.b.current.Load() == nil {
 			return nil, errors.New("the bridge is still connecting")
 		}
@@ -351,7 +380,7 @@ func (s *sampler) sample(ctx context.Context, server string, req mcp.CreateMessa
 			return nil, err
 		}
 	}
-	return convert.SamplingResult(resp, req.StopSequences)
+	return convert.SamplingResult(resp, req.StopSequences, tools)
 }
 
 // safeApprove runs the approval hook; a panic refuses the request.

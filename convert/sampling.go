@@ -39,6 +39,9 @@ type SamplingOptions struct {
 	Models []string
 	// MaxOutputTokens, when > 0, caps the request's maxTokens.
 	MaxOutputTokens int64
+	// Tools are the request's tools as [SamplingTools] converted them;
+	// required when the request offers tools.
+	Tools *ToolSet
 }
 
 // SamplingRequest turns an MCP sampling request into a Responses API
@@ -71,13 +74,16 @@ func SamplingRequest(req mcp.CreateMessageParams, opts SamplingOptions) (oai.Res
 	if req.Temperature != 0 {
 		p.Temperature = param.NewOpt(req.Temperature)
 	}
+	if err := samplingToolParams(&p, req, opts.Tools); err != nil {
+		return p, err
+	}
 	items := make(oai.ResponseInputParam, 0, len(req.Messages))
 	for i, m := range req.Messages {
-		item, err := samplingMessage(m)
+		msgItems, err := samplingMessage(m)
 		if err != nil {
 			return p, fmt.Errorf("messages[%d]: %w", i, err)
 		}
-		items = append(items, item)
+		items = append(items, msgItems...)
 	}
 	if len(items) == 0 {
 		return p, fmt.Errorf("messages: %w: no messages", ErrSamplingContent)
@@ -86,10 +92,10 @@ func SamplingRequest(req mcp.CreateMessageParams, opts SamplingOptions) (oai.Res
 	return p, nil
 }
 
-// samplingMessage converts one message. A user message keeps images as
-// parts; an assistant message is sent as text, the only form the API
-// takes back from the assistant.
-func samplingMessage(m mcp.SamplingMessage) (oai.ResponseInputItemUnionParam, error) {
+// samplingMessage converts one message: its tool_use and tool_result
+// blocks become function_call and function_call_output items, the rest
+// one message item (see samplingBlocks).
+func samplingMessage(m mcp.SamplingMessage) ([]oai.ResponseInputItemUnionParam, error) {
 	var blocks []mcp.Content
 	switch c := m.Content.(type) {
 	case []mcp.Content:
@@ -97,8 +103,28 @@ func samplingMessage(m mcp.SamplingMessage) (oai.ResponseInputItemUnionParam, er
 	case mcp.Content:
 		blocks = []mcp.Content{c}
 	default:
-		return oai.ResponseInputItemUnionParam{}, fmt.Errorf("%w: %T", ErrSamplingContent, m.Content)
+		return nil, fmt.Errorf("%w: %T", ErrSamplingContent, m.Content)
 	}
+	items, rest, err := toolItems(m.Role, blocks)
+	if err != nil {
+		return nil, err
+	}
+	if len(rest) == 0 && len(items) > 0 {
+		return items, nil
+	}
+	msg, err := samplingBlocks(m.Role, rest)
+	if err != nil {
+		return nil, err
+	}
+	// The text of an assistant turn came before its tool calls.
+	return append([]oai.ResponseInputItemUnionParam{msg}, items...), nil
+}
+
+// samplingBlocks converts the content blocks of one message. A user
+// message keeps images as parts; an assistant message is sent as text, the
+// only form the API takes back from the assistant.
+func samplingBlocks(role mcp.Role, blocks []mcp.Content) (oai.ResponseInputItemUnionParam, error) {
+	m := mcp.SamplingMessage{Role: role}
 	user := m.Role != mcp.RoleAssistant
 	var parts oai.ResponseInputMessageContentListParam
 	var texts []string
@@ -163,12 +189,14 @@ func audioBlock(mime, data string) string {
 }
 
 // SamplingResult turns the model's response into the MCP sampling result:
-// the output text as one assistant text block, the model that answered,
+// the output text as one assistant text block, the model's calls of tools
+// (the request's, converted by [SamplingTools]) as tool_use blocks after
+// it with stop reason [StopToolUse], the model that answered,
 // and the stop reason: "endTurn" for a completed response, "maxTokens"
 // when it stopped at max_output_tokens, "stopSequence" when the text was
 // cut at one of stop (see SamplingRequest), otherwise the API's reason. A
 // failed response, or one with no text, is an error.
-func SamplingResult(resp *oai.Response, stop []string) (*mcp.CreateMessageResult, error) {
+func SamplingResult(resp *oai.Response, stop []string, tools *ToolSet) (*mcp.CreateMessageResult, error) {
 	if resp == nil {
 		return nil, errors.New("no response")
 	}
@@ -190,6 +218,21 @@ func SamplingResult(resp *oai.Response, stop []string) (*mcp.CreateMessageResult
 	text := resp.OutputText()
 	if cut, ok := cutAtStop(text, stop); ok {
 		text, reason = cut, StopStopSequence
+	}
+	uses, err := samplingToolUses(resp, tools)
+	if err != nil {
+		return nil, err
+	}
+	if len(uses) > 0 && reason != StopMaxTokens {
+		var blocks []mcp.Content
+		if text != "" {
+			blocks = append(blocks, mcp.NewTextContent(text))
+		}
+		return &mcp.CreateMessageResult{
+			SamplingMessage: mcp.SamplingMessage{Role: mcp.RoleAssistant, Content: append(blocks, uses...)},
+			Model:           resp.Model,
+			StopReason:      StopToolUse,
+		}, nil
 	}
 	if text == "" && reason == StopEndTurn {
 		return nil, fmt.Errorf("response %s has no text output", resp.ID)

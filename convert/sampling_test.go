@@ -83,27 +83,27 @@ func response(t *testing.T, raw string) *oai.Response {
 
 func TestSamplingResult(t *testing.T) {
 	done := `{"id":"r1","status":"completed","model":"gpt-x","output":[{"type":"message","role":"assistant","content":[{"type":"output_text","text":"one END two"}]}]}`
-	res, err := SamplingResult(response(t, done), nil)
+	res, err := SamplingResult(response(t, done), nil, nil)
 	require.NoError(t, err)
 	assert.Equal(t, "gpt-x", res.Model)
 	assert.Equal(t, StopEndTurn, res.StopReason)
 	assert.Equal(t, mcp.RoleAssistant, res.Role)
 	assert.Equal(t, "one END two", res.Content.(mcp.TextContent).Text)
 
-	res, err = SamplingResult(response(t, done), []string{"", "two", "END"})
+	res, err = SamplingResult(response(t, done), []string{"", "two", "END"}, nil)
 	require.NoError(t, err)
 	assert.Equal(t, StopStopSequence, res.StopReason)
 	assert.Equal(t, "one ", res.Content.(mcp.TextContent).Text, "cut at the earliest stop sequence")
 
-	res, err = SamplingResult(response(t, `{"id":"r2","status":"incomplete","model":"m","incomplete_details":{"reason":"max_output_tokens"},"output":[{"type":"message","role":"assistant","content":[{"type":"output_text","text":"par"}]}]}`), nil)
+	res, err = SamplingResult(response(t, `{"id":"r2","status":"incomplete","model":"m","incomplete_details":{"reason":"max_output_tokens"},"output":[{"type":"message","role":"assistant","content":[{"type":"output_text","text":"par"}]}]}`), nil, nil)
 	require.NoError(t, err)
 	assert.Equal(t, StopMaxTokens, res.StopReason)
 
-	_, err = SamplingResult(response(t, `{"id":"r3","status":"failed","model":"m","error":{"code":"server_error","message":"boom"},"output":[]}`), nil)
+	_, err = SamplingResult(response(t, `{"id":"r3","status":"failed","model":"m","error":{"code":"server_error","message":"boom"},"output":[]}`), nil, nil)
 	assert.ErrorContains(t, err, "boom")
-	_, err = SamplingResult(response(t, `{"id":"r4","status":"completed","model":"m","output":[]}`), nil)
+	_, err = SamplingResult(response(t, `{"id":"r4","status":"completed","model":"m","output":[]}`), nil, nil)
 	assert.ErrorContains(t, err, "no text")
-	_, err = SamplingResult(nil, nil)
+	_, err = SamplingResult(nil, nil, nil)
 	assert.Error(t, err)
 }
 

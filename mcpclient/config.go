@@ -78,6 +78,12 @@ type Config struct {
 	// Setting it declares the sampling capability; nil leaves it out, and
 	// the server's requests are refused. It runs like OnElicitation.
 	OnSampling func(ctx context.Context, server string, req mcp.CreateMessageRequest) (*mcp.CreateMessageResult, error)
+	// SamplingTools, with OnSampling, declares sampling.tools (MCP
+	// 2025-11-25): OnSampling is then handed requests that offer the
+	// model tools (Tools, ToolChoice) and must answer their tool calls as
+	// tool_use blocks. Without it such requests are refused with
+	// [ErrSamplingTools], as the protocol requires.
+	SamplingTools bool
 	// Roots, when not nil, declares the roots capability (with listChanged)
 	// and answers roots/list with these roots; an empty non-nil slice
 	// declares the capability with no roots yet. Client.SetRoots replaces

@@ -33,12 +33,20 @@ func (e *extState) init(cfg Config) {
 }
 
 // capabilityOptions returns the mcp-go options that declare exactly the
-// capabilities this Client implements: sampling only with OnSampling, roots
-// only with Config.Roots (elicitation is declared by OnElicitation).
-func (c *Client) capabilityOptions() []client.ClientOption {
+// capabilities this Client implements: sampling only with OnSampling (and
+// sampling.tools with SamplingTools), roots only with Config.Roots
+// (elicitation is declared by OnElicitation), plus extensions. They are
+// declared in one set: mcp-go keeps only the last one given.
+func (c *Client) capabilityOptions(extensions map[string]any) []client.ClientOption {
 	var opts []client.ClientOption
+	var caps mcp.ClientCapabilities
+	declare := false
 	if c.cfg.OnSampling != nil {
-		opts = append(opts, client.WithSamplingHandler(samplingFunc{server: c.cfg.Name, fn: c.cfg.OnSampling}))
+		opts = append(opts, client.WithSamplingHandler(samplingFunc{server: c.cfg.Name, tools: c.cfg.SamplingTools, fn: c.cfg.OnSampling}))
+		if c.cfg.SamplingTools {
+			caps.Sampling = &mcp.SamplingCapability{Tools: &struct{}{}}
+			declare = true
+		}
 	}
 	if c.ext.rootsOn {
 		opts = append(opts, client.WithRootsHandler(rootsFunc{c: c}))
@@ -46,9 +54,15 @@ func (c *Client) capabilityOptions() []client.ClientOption {
 	if c.cfg.OnElicitation != nil {
 		// mcp-go declares an empty elicitation capability, which means form
 		// mode only; OnElicitation is handed URL requests too.
-		opts = append(opts, client.WithClientCapabilities(mcp.ClientCapabilities{
-			Elicitation: &mcp.ElicitationCapability{Form: &struct{}{}, URL: &struct{}{}},
-		}))
+		caps.Elicitation = &mcp.ElicitationCapability{Form: &struct{}{}, URL: &struct{}{}}
+		declare = true
+	}
+	if extensions != nil {
+		caps.Extensions = extensions
+		declare = true
+	}
+	if declare {
+		opts = append(opts, client.WithClientCapabilities(caps))
 	}
 	return opts
 }
@@ -130,7 +144,7 @@ func (r rootsFunc) ListRoots(context.Context, mcp.ListRootsRequest) (*mcp.ListRo
 func (c *Client) inProcessHandlers() inProcessHandlers {
 	var h inProcessHandlers
 	if c.cfg.OnSampling != nil {
-		h.sampling = samplingFunc{server: c.cfg.Name, fn: c.cfg.OnSampling}
+		h.sampling = samplingFunc{server: c.cfg.Name, tools: c.cfg.SamplingTools, fn: c.cfg.OnSampling}
 	}
 	if c.cfg.OnElicitation != nil {
 		h.elicitation = elicitationFunc{server: c.cfg.Name, fn: c.cfg.OnElicitation}

@@ -10,18 +10,20 @@ import (
 )
 
 // ErrSamplingTools is returned to a server whose sampling request carries
-// tools or a toolChoice: this client does not declare sampling.tools, and
-// the protocol requires such a request to be refused.
+// tools or a toolChoice when the client does not declare sampling.tools
+// ([Config].SamplingTools): the protocol requires such a request to be
+// refused.
 var ErrSamplingTools = errors.New("sampling request with tools, but the client did not declare sampling.tools")
 
 // samplingFunc adapts Config.OnSampling to mcp-go's handler interface.
 type samplingFunc struct {
 	server string
+	tools  bool // Config.SamplingTools
 	fn     func(ctx context.Context, server string, req mcp.CreateMessageRequest) (*mcp.CreateMessageResult, error)
 }
 
 func (h samplingFunc) CreateMessage(ctx context.Context, req mcp.CreateMessageRequest) (*mcp.CreateMessageResult, error) {
-	if len(req.Tools) > 0 || req.ToolChoice != nil {
+	if !h.tools && (len(req.Tools) > 0 || req.ToolChoice != nil) {
 		return nil, fmt.Errorf("server %q: %w", h.server, ErrSamplingTools)
 	}
 	// A request that came as a 2026-07-28 input request (multi round-trip)

@@ -252,15 +252,14 @@ func (c *Client) dialAt(ctx context.Context, version string) (*session, error) {
 	if cfg.OnElicitation != nil {
 		copts = append(copts, client.WithElicitationHandler(elicitationFunc{server: cfg.Name, fn: cfg.OnElicitation}))
 	}
-	copts = append(copts, c.capabilityOptions()...)
-	if cfg.TraceMeta != nil {
-		copts = append(copts, client.WithMetaPropagator(traceMeta(cfg.TraceMeta)))
-	}
+	var extensions map[string]any
 	if mcp.IsModernProtocol(version) {
 		// CallTool follows the tasks the server decides to run (tasks.go).
-		copts = append(copts, client.WithClientCapabilities(mcp.ClientCapabilities{
-			Extensions: map[string]any{tasksExtension: map[string]any{}},
-		}))
+		extensions = map[string]any{tasksExtension: map[string]any{}}
+	}
+	copts = append(copts, c.capabilityOptions(extensions)...)
+	if cfg.TraceMeta != nil {
+		copts = append(copts, client.WithMetaPropagator(traceMeta(cfg.TraceMeta)))
 	}
 	wrapped := wrapTransport(inner, c.strays)
 	if h, ok := wrapped.(*httpTap); ok {

@@ -86,7 +86,7 @@ func (c *Client) fulfilTaskInput(ctx context.Context, r mcp.InputRequest) (mcp.I
 		if c.cfg.OnSampling == nil {
 			return mcp.InputResponse{}, errors.New("sampling/createMessage, but no sampling handler is configured (Config.OnSampling)")
 		}
-		res, err := samplingFunc{server: c.cfg.Name, fn: c.cfg.OnSampling}.CreateMessage(ctx, mcp.CreateMessageRequest{
+		res, err := samplingFunc{server: c.cfg.Name, tools: c.cfg.SamplingTools, fn: c.cfg.OnSampling}.CreateMessage(ctx, mcp.CreateMessageRequest{
 			Request: mcp.Request{Method: string(mcp.MethodSamplingCreateMessage)}, CreateMessageParams: *r.Sampling})
 		if err != nil {
 			return mcp.InputResponse{}, err
