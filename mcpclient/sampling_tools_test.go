@@ -28,7 +28,9 @@ func TestSamplingToolsCapability(t *testing.T) {
 		return mcp.NewToolResultText(string(b)), nil
 	})
 	h := mcptest.NewHTTPServer(t, srv, mcptest.KindStreamable)
-	sample := func(context.Context, string, mcp.CreateMessageRequest) (*mcp.CreateMessageResult, error) { return nil, nil }
+	sample := func(context.Context, string, mcp.CreateMessageRequest) (*mcp.CreateMessageResult, error) {
+		return nil, nil
+	}
 	elicit := func(context.Context, string, mcp.ElicitationRequest) (*mcp.ElicitationResult, error) { return nil, nil }
 	for _, allow := range []bool{false, true} {
 		c := connect(t, mcpclient.Config{Name: "caps", Transport: &mcpclient.HTTP{URL: h.URL},
