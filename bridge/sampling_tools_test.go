@@ -93,21 +93,29 @@ func toolSamplingModel(req *responsestest.Request) responsestest.Reply {
 }
 
 func TestSamplingWithServerTools(t *testing.T) {
-	for _, era := range []string{mcp.LATEST_PROTOCOL_VERSION, "2025-11-25"} {
-		t.Run(era, func(t *testing.T) {
+	for _, tc := range []struct {
+		era    string
+		strict bool
+	}{{mcp.LATEST_PROTOCOL_VERSION, false}, {"2025-11-25", false}, {mcp.LATEST_PROTOCOL_VERSION, true}} {
+		era := tc.era
+		t.Run(fmt.Sprintf("%s strict=%v", era, tc.strict), func(t *testing.T) {
 			api, client := fakeAPI(t, toolSamplingModel)
 			approved := 0
 			h := mcptest.NewHTTPServer(t, toolSamplingServer(nil), mcptest.KindStreamable)
 			s := HTTP("s", h.URL)
 			s.Config.ProtocolVersion = era
 			s.Config.SamplingTools = true
-			b := newBridge(t, []Server{s}, WithSampling(SamplingConfig{
+			opts := []Option{}
+			if tc.strict {
+				opts = append(opts, WithStrict())
+			}
+			b := newBridge(t, []Server{s}, append(opts, WithSampling(SamplingConfig{
 				API: &client.Responses, Model: "m",
 				Approve: func(_ context.Context, _ string, req mcp.CreateMessageRequest) (bool, string) {
 					approved++
 					return len(req.Tools) == 1, "tools expected"
 				},
-			}))
+			}))...)
 			require.Equal(t, era, b.conns["s"].client.ProtocolVersion())
 			out, err := b.Call(ctxT(t), "s__plan", "{}")
 			require.NoError(t, err)
@@ -119,6 +127,7 @@ func TestSamplingWithServerTools(t *testing.T) {
 				assert.NoError(t, r.ValidationErr)
 				require.Len(t, r.Tools, 1)
 				assert.Equal(t, "lookup", r.Tools[0]["name"])
+				assert.Equal(t, tc.strict, r.Tools[0]["strict"], "strict as WithStrict decides for server tools")
 				assert.Equal(t, "auto", r.Body["tool_choice"])
 			}
 			second := reqs[1].Input
