@@ -33,6 +33,11 @@ const (
 	DefaultModelTimeout      = 10 * time.Minute
 	DefaultCallTimeout       = 10 * time.Minute
 	DefaultHeartbeatTimeout  = 10 * time.Second
+	// DefaultStickyTimeout is how long a run's workflow task waits for
+	// the worker that ran its last one before any worker may take it
+	// (NewWorker). A live but busy worker past it only costs the next
+	// worker a replay of the run's history.
+	DefaultStickyTimeout = 2 * time.Second
 	// DefaultFollowInterval is the workers' heartbeat throttle unless
 	// worker.Options sets one (NewWorker): Follow sees a running model
 	// request's text this fresh.

@@ -48,7 +48,11 @@ func NewActivities(b *bridge.Bridge, api responses.API, opts WorkerOptions) *Act
 
 // NewWorker returns a worker of c on opts.TaskQueue that runs durable runs
 // with b's MCP servers and api. Start it with Run or Start; it does not
-// close b. Unless opts.Worker sets MaxHeartbeatThrottleInterval, the
+// close b. Unless opts.Worker sets StickyScheduleToStartTimeout, a run's
+// next workflow task waits DefaultStickyTimeout for this worker before any
+// other worker may take it, so a killed worker holds its runs that long
+// (the SDK's default is 5 s; with the heartbeat timeout it made recovery
+// from a SIGKILL about 15 s). Unless opts.Worker sets MaxHeartbeatThrottleInterval, the
 // worker sends a heartbeat at most every DefaultFollowInterval, which is
 // how fresh the text Follow shows is (a streaming model request records its
 // text as heartbeat details; each one sent is a write on the server).
@@ -60,6 +64,9 @@ func NewWorker(c client.Client, b *bridge.Bridge, api responses.API, opts Worker
 	wo := opts.Worker
 	if wo.MaxHeartbeatThrottleInterval == 0 {
 		wo.MaxHeartbeatThrottleInterval = DefaultFollowInterval
+	}
+	if wo.StickyScheduleToStartTimeout == 0 {
+		wo.StickyScheduleToStartTimeout = DefaultStickyTimeout
 	}
 	w := worker.New(c, q, wo)
 	Register(w, NewActivities(b, api, opts))
