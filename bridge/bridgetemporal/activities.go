@@ -449,19 +449,32 @@ func heartbeat(ctx context.Context) (stop func()) {
 	if !activity.IsActivity(ctx) {
 		return func() {}
 	}
+	return tickUntilStopped(ctx, heartbeatEvery(ctx), func() { activity.RecordHeartbeat(ctx) })
+}
+
+// heartbeatEvery is how often an activity heartbeats: every second, or a
+// quarter of its heartbeat timeout when that is shorter.
+func heartbeatEvery(ctx context.Context) time.Duration {
 	every := time.Second
 	if d := activity.GetInfo(ctx).HeartbeatTimeout; d > 0 && d/4 < every {
 		every = d / 4
 	}
+	return every
+}
+
+// tickUntilStopped calls f at once and then every tick, on a goroutine of
+// its own, until ctx ends or stop is called; stop returns once f is no
+// longer running.
+func tickUntilStopped(ctx context.Context, tick time.Duration, f func()) (stop func()) {
 	done := make(chan struct{})
 	var wg sync.WaitGroup
 	wg.Add(1)
 	go func() {
 		defer wg.Done()
-		t := time.NewTicker(every)
+		t := time.NewTicker(tick)
 		defer t.Stop()
 		for {
-			activity.RecordHeartbeat(ctx)
+			f()
 			select {
 			case <-done:
 				return

@@ -239,34 +239,15 @@ func (pr *progress) heartbeat(ctx context.Context) (stop func()) {
 	if !activity.IsActivity(ctx) {
 		return func() {}
 	}
-	every := time.Second
-	if d := activity.GetInfo(ctx).HeartbeatTimeout; d > 0 && d/4 < every {
-		every = d / 4
-	}
-	done := make(chan struct{})
-	var wg sync.WaitGroup
-	wg.Add(1)
-	go func() {
-		defer wg.Done()
-		t := time.NewTicker(progressEvery)
-		defer t.Stop()
-		var last time.Time
-		for {
-			pr.mu.Lock()
-			changed := pr.changed
-			pr.mu.Unlock()
-			if now := time.Now(); changed || now.Sub(last) >= every {
-				activity.RecordHeartbeat(ctx, pr.details())
-				last = now
-			}
-			select {
-			case <-done:
-				return
-			case <-ctx.Done():
-				return
-			case <-t.C:
-			}
+	every := heartbeatEvery(ctx)
+	var last time.Time
+	return tickUntilStopped(ctx, progressEvery, func() {
+		pr.mu.Lock()
+		changed := pr.changed
+		pr.mu.Unlock()
+		if now := time.Now(); changed || now.Sub(last) >= every {
+			activity.RecordHeartbeat(ctx, pr.details())
+			last = now
 		}
-	}()
-	return func() { close(done); wg.Wait() }
+	})
 }
