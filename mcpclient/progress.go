@@ -71,9 +71,9 @@ func (r *progressRouter) register(fn func(mcp.ProgressNotificationParams)) (stri
 	}
 }
 
-// deliver passes p to the callback of tok, if it is still registered, as
-// dispatch would: one call at a time. A task's status reaches the call's
-// progress callback this way (tasks.go).
+// deliver passes p to the callback of tok, if it is still registered, one
+// call at a time. Progress notifications (dispatch) and a task's status
+// (tasks.go) both reach the call's progress callback this way.
 func (r *progressRouter) deliver(tok string, p mcp.ProgressNotificationParams) {
 	r.mu.RLock()
 	e := r.byTok[tok]
@@ -98,16 +98,5 @@ func (r *progressRouter) dispatch(n mcp.JSONRPCNotification) {
 	if err := json.Unmarshal(raw, &p); err != nil {
 		return
 	}
-	key := fmt.Sprint(p.ProgressToken)
-	r.mu.RLock()
-	e := r.byTok[key]
-	r.mu.RUnlock()
-	if e == nil {
-		return
-	}
-	e.mu.Lock()
-	defer e.mu.Unlock()
-	if !e.closed {
-		e.fn(p)
-	}
+	r.deliver(fmt.Sprint(p.ProgressToken), p)
 }
